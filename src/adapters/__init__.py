@@ -1,0 +1,1 @@
+"""Reference adapters for the ports of subscription_core: one subpackage per technology."""

@@ -1,0 +1,333 @@
+"""The catalog: products, plans with pricing options, quotas and add-ons (rules C1-C6).
+
+A catalog is data. Every object validates itself when built and raises :class:`ValidationError` naming the
+field; a :class:`Catalog` also checks the whole (unique codes, one currency, add-ons naming existing plans)
+and raises :class:`CatalogError` listing every problem at once. Files are read by
+:mod:`subscription_core.catalog_files`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from typing import Final
+
+import attrs
+
+from subscription_core.errors import CatalogError, NotFoundError, ValidationError
+from subscription_core.money import Currency, Money
+from subscription_core.tax import VatSchedule
+
+__all__ = [
+    "Addon",
+    "AddonKind",
+    "Catalog",
+    "Cycle",
+    "CycleUnit",
+    "Plan",
+    "PricingOption",
+    "Product",
+    "Quota",
+]
+
+CODE_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+DEFAULT_PURGE_DAYS: Final = 30
+DEFAULT_WARNING_DAYS: Final = (30, 15, 7, 1)
+
+
+def _code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not CODE_PATTERN.match(value):
+        raise ValidationError(
+            "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
+
+
+def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError("must be a whole number >= 1", field=attribute.name, value=value)
+
+
+def _non_negative_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
+
+
+def _price(_instance: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    if not isinstance(value, Money):
+        raise ValidationError("must be Money", field=attribute.name, value=value)
+    if value.amount < 0:
+        raise ValidationError("must be >= 0", rule="P8", field=attribute.name, value=value.amount)
+
+
+class CycleUnit(enum.Enum):
+    """The unit of a billing cycle."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@attrs.frozen
+class Cycle:
+    """A billing cycle: ``length`` units (``Cycle(CycleUnit.MONTH, 6)`` is half a year)."""
+
+    unit: CycleUnit = attrs.field(validator=attrs.validators.instance_of(CycleUnit))
+    length: int = attrs.field(default=1, validator=_positive_int)
+
+    def __str__(self) -> str:
+        """Render as ``6 month(s)``."""
+        return f"{self.length} {self.unit.value}(s)"
+
+
+@attrs.frozen(kw_only=True)
+class PricingOption:
+    """One way to buy a plan (C1): ``cycles`` cycles of ``cycle`` for ``price`` in all."""
+
+    code: str = attrs.field(validator=_code)
+    cycle: Cycle = attrs.field(validator=attrs.validators.instance_of(Cycle))
+    cycles: int = attrs.field(default=1, validator=_positive_int)
+    price: Money = attrs.field(validator=_price)
+
+    @property
+    def term_units(self) -> tuple[CycleUnit, int]:
+        """The whole term as (unit, count): 2 cycles of 6 months is (MONTH, 12)."""
+        return (self.cycle.unit, self.cycle.length * self.cycles)
+
+
+@attrs.frozen(kw_only=True)
+class Quota:
+    """A resource a plan grants (C2): storage, seats or another named quota, in ``unit``."""
+
+    code: str = attrs.field(validator=_code)
+    amount: int = attrs.field(validator=_non_negative_int)
+    unit: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """A package (C1): pricing options, quotas (C2), an optional free trial (C4) and a VAT schedule (C6).
+
+    ``enterprise`` marks an Enterprise-class plan, on which storage beyond the quota may be added at
+    renewal (S6).
+    """
+
+    code: str = attrs.field(validator=_code)
+    name: str = attrs.field(validator=_name)
+    options: tuple[PricingOption, ...] = attrs.field(converter=tuple)
+    vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
+    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=tuple)
+    trial_days: int = attrs.field(default=0, validator=_non_negative_int)
+    enterprise: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        """Check the plan has options with distinct codes and quotas with distinct codes."""
+        if not self.options:
+            raise ValidationError("a plan needs at least one pricing option", rule="C1", field="options", value=())
+        _distinct("options", [o.code for o in self.options])
+        _distinct("quotas", [q.code for q in self.quotas])
+
+    def option(self, code: str) -> PricingOption:
+        """Return the pricing option ``code``.
+
+        Raises:
+            NotFoundError: the plan has no such option.
+        """
+        for option in self.options:
+            if option.code == code:
+                return option
+        raise NotFoundError(f"plan {self.code} has no such pricing option", rule="C1", field="option", value=code)
+
+    def quota(self, code: str) -> Quota | None:
+        """Return the quota ``code`` or ``None`` when the plan grants none."""
+        return next((q for q in self.quotas if q.code == code), None)
+
+    @property
+    def has_trial(self) -> bool:
+        """Whether the plan may be tried for free first (C4)."""
+        return self.trial_days > 0
+
+
+class AddonKind(enum.Enum):
+    """The kinds of add-on of C3, and the data-retention package of S5."""
+
+    TRAINING = "training"  # one-off, no term
+    STORAGE = "storage"  # extra storage in units
+    SERVICE = "service"  # an add-on service priced per cycle of the plan it goes with
+    RETENTION = "retention"  # read-only data retention, per unit of time (S5)
+
+
+@attrs.frozen(kw_only=True)
+class Addon:
+    """Something sold beside a plan (C3), priced per unit, and the plans it may go with.
+
+    ``storage_per_unit`` is the storage one unit adds (STORAGE only). ``full_price`` marks storage that is
+    never prorated when bought mid-term (S6). ``retention_unit`` is the time one unit of a RETENTION
+    package buys.
+    """
+
+    code: str = attrs.field(validator=_code)
+    name: str = attrs.field(validator=_name)
+    kind: AddonKind = attrs.field(validator=attrs.validators.instance_of(AddonKind))
+    price: Money = attrs.field(validator=_price)
+    plans: frozenset[str] = attrs.field(converter=frozenset)
+    vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
+    storage_per_unit: int = attrs.field(default=0, validator=_non_negative_int)
+    full_price: bool = False
+    retention_unit: Cycle | None = None
+    max_quantity: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Check the fields that only some kinds carry."""
+        if not self.plans:
+            raise ValidationError("an add-on must name the plans it goes with", rule="C3", field="plans", value=[])
+        if self.kind is AddonKind.STORAGE and self.storage_per_unit < 1:
+            raise ValidationError(
+                "a storage add-on must say how much one unit adds", rule="C3", field="storage_per_unit", value=0
+            )
+        if self.kind is AddonKind.RETENTION and self.retention_unit is None:
+            raise ValidationError(
+                "a retention package must say how long one unit lasts", rule="S5", field="retention_unit", value=None
+            )
+        if self.max_quantity is not None and self.max_quantity < 1:
+            raise ValidationError("must be >= 1 when given", field="max_quantity", value=self.max_quantity)
+
+    def goes_with(self, plan_code: str) -> bool:
+        """Whether this add-on may be sold with plan ``plan_code`` (C3)."""
+        return plan_code in self.plans
+
+
+@attrs.frozen(kw_only=True)
+class Product:
+    """A product (C1) and its lifecycle settings: purge window (S4) and expiry warning lead times (S3)."""
+
+    code: str = attrs.field(validator=_code)
+    name: str = attrs.field(validator=_name)
+    plans: tuple[Plan, ...] = attrs.field(converter=tuple)
+    addons: tuple[Addon, ...] = attrs.field(default=(), converter=tuple)
+    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=_positive_int)
+    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the product has plans and sensible warning lead times."""
+        if not self.plans:
+            raise ValidationError("a product needs at least one plan", rule="C1", field="plans", value=())
+        if any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in self.warning_days):
+            raise ValidationError(
+                "warning lead times must be whole days >= 1", rule="S3", field="warning_days", value=self.warning_days
+            )
+
+
+def _distinct(field: str, codes: list[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise ValidationError("duplicate code", field=field, value=code)
+        seen.add(code)
+
+
+@attrs.frozen(kw_only=True)
+class Catalog:
+    """Every product a vendor sells, in one currency.
+
+    Plan codes and add-on codes are unique across the whole catalog, so an order line or a promotion names
+    an item by its code alone.
+
+    Raises (when built):
+        CatalogError: with every problem found: duplicate codes, prices in another currency, add-ons naming
+            plans that do not exist.
+    """
+
+    currency: Currency = attrs.field(validator=attrs.validators.instance_of(Currency))
+    products: tuple[Product, ...] = attrs.field(converter=tuple)
+    _plans: dict[str, tuple[Product, Plan]] = attrs.field(init=False, repr=False, eq=False)
+    _addons: dict[str, tuple[Product, Addon]] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Index the codes and check the catalog as a whole."""
+        problems = list(self._problems())
+        if problems:
+            raise CatalogError(problems)
+        object.__setattr__(self, "_plans", {pl.code: (p, pl) for p in self.products for pl in p.plans})
+        object.__setattr__(self, "_addons", {a.code: (p, a) for p in self.products for a in p.addons})
+
+    def _problems(self) -> Iterator[str]:
+        if not self.products:
+            yield "products: a catalog needs at least one product"
+        seen: dict[str, str] = {}
+        plan_codes = {pl.code for prod in self.products for pl in prod.plans}
+
+        def claim(kind: str, code: str, path: str) -> Iterator[str]:
+            key = f"{kind}:{code}"
+            if key in seen:
+                yield f"{path}.code: duplicate {kind} code, also at {seen[key]}, got {code!r}"
+            else:
+                seen[key] = path
+
+        for i, product in enumerate(self.products):
+            at = f"products[{i}]"
+            yield from claim("product", product.code, at)
+            for j, plan in enumerate(product.plans):
+                yield from claim("plan", plan.code, f"{at}.plans[{j}]")
+                for k, option in enumerate(plan.options):
+                    yield from self._currency_problem(option.price, f"{at}.plans[{j}].options[{k}].price")
+            for j, addon in enumerate(product.addons):
+                yield from claim("addon", addon.code, f"{at}.addons[{j}]")
+                yield from self._currency_problem(addon.price, f"{at}.addons[{j}].price")
+                for missing in sorted(addon.plans - plan_codes):
+                    yield f"{at}.addons[{j}].plans: names no plan of the catalog, got {missing!r}"
+
+    def _currency_problem(self, price: Money, path: str) -> Iterator[str]:
+        if price.currency != self.currency:
+            yield f"{path}: currency must be the catalog's {self.currency.code}, got {price.currency.code!r}"
+
+    def plan(self, code: str) -> Plan:
+        """Return the plan ``code``.
+
+        Raises:
+            NotFoundError: no plan has that code.
+        """
+        return self._plan_entry(code)[1]
+
+    def product_of_plan(self, code: str) -> Product:
+        """Return the product that sells plan ``code``.
+
+        Raises:
+            NotFoundError: no plan has that code.
+        """
+        return self._plan_entry(code)[0]
+
+    def _plan_entry(self, code: str) -> tuple[Product, Plan]:
+        try:
+            return self._plans[code]
+        except (KeyError, TypeError):
+            raise NotFoundError("no such plan in the catalog", rule="C1", field="plan", value=code) from None
+
+    def addon(self, code: str) -> Addon:
+        """Return the add-on ``code``.
+
+        Raises:
+            NotFoundError: no add-on has that code.
+        """
+        try:
+            return self._addons[code][1]
+        except (KeyError, TypeError):
+            raise NotFoundError("no such add-on in the catalog", rule="C3", field="addon", value=code) from None
+
+    def product(self, code: str) -> Product:
+        """Return the product ``code``.
+
+        Raises:
+            NotFoundError: no product has that code.
+        """
+        for product in self.products:
+            if product.code == code:
+                return product
+        raise NotFoundError("no such product in the catalog", rule="C1", field="product", value=code)

@@ -1,0 +1,101 @@
+"""The one exception hierarchy of subscription_core.
+
+Every error the library raises on bad input or a refused action is a :class:`SubscriptionError`. Each
+carries the rule id it enforces (``rule``, e.g. ``"S5"``; empty when no numbered rule applies), the
+``field`` that failed (a dotted path such as ``plans[2].options[0].price``) and the offending ``value``,
+so that a support engineer can read what went wrong without a traceback.
+
+Values that may be secret (signing keys, card data) must never be passed as ``value``: the message of an
+error is meant to be logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "CatalogError",
+    "ConflictError",
+    "CurrencyMismatchError",
+    "InvalidTransitionError",
+    "NotEligibleError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ReadOnlyError",
+    "SubscriptionError",
+    "ValidationError",
+]
+
+_NO_VALUE = object()
+
+
+class SubscriptionError(Exception):
+    """Base of every error raised by subscription_core.
+
+    Attributes:
+        message: what went wrong, in a sentence.
+        rule: the domain rule id enforced (``"P8"``), or ``""``.
+        field: the dotted path of the offending input, or ``""``.
+        value: the offending value (never a secret), or ``None``.
+    """
+
+    def __init__(self, message: str, *, rule: str = "", field: str = "", value: object = _NO_VALUE) -> None:
+        """Build the error; ``str(error)`` reads ``[rule] field: message (got value)``."""
+        self.message = message
+        self.rule = rule
+        self.field = field
+        self.has_value = value is not _NO_VALUE
+        self.value = None if value is _NO_VALUE else value
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        if self.has_value:
+            text = f"{text}, got {self.value!r}"
+        return f"[{self.rule}] {text}" if self.rule else text
+
+
+class ValidationError(SubscriptionError, ValueError):
+    """An input does not satisfy an invariant (a negative price, a naive datetime, a bad tax code)."""
+
+
+class CurrencyMismatchError(ValidationError):
+    """Two amounts in different currencies were added, compared or mixed in one order."""
+
+
+class CatalogError(ValidationError):
+    """A catalog file or definition is invalid; ``problems`` lists every problem found, each with its path."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        """Build the error from every problem found (at least one)."""
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        header = f"catalog is invalid ({count} problem{'s' if count != 1 else ''})"
+        super().__init__("\n  ".join([header, *self.problems]), rule="C1")
+
+
+class NotFoundError(SubscriptionError, LookupError):
+    """An id or code names nothing known (an unknown plan, order or customer)."""
+
+
+class NotEligibleError(SubscriptionError):
+    """A business rule refuses the request (a retention package while still active, a third commitment)."""
+
+
+class InvalidTransitionError(SubscriptionError):
+    """An event is not allowed in the subscription's or order's current state."""
+
+
+class ReadOnlyError(SubscriptionError):
+    """A write was attempted on a subscription that is read-only (data-retention archive, rule S5)."""
+
+
+class PermissionDeniedError(SubscriptionError):
+    """The acting party may not perform this action (rules A1-A3)."""
+
+
+class ConflictError(SubscriptionError):
+    """A request conflicts with what was already done.
+
+    For example an idempotency key reused with different input, or a lost optimistic-lock race.
+    """

@@ -1,0 +1,244 @@
+"""Exact money: a ``Decimal`` amount in a currency with ISO 4217 minor units (rule P7).
+
+``Money`` refuses floats, refuses amounts finer than the currency's minor unit (VND has none: every amount
+is whole đồng), and refuses to add or compare amounts of different currencies. Rounding is always explicit
+and half-up; :func:`allocate` splits an amount across weights by the largest-remainder method so that the
+parts add up to the whole exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final
+
+import attrs
+
+from subscription_core.errors import CurrencyMismatchError, ValidationError
+
+__all__ = ["CURRENCIES", "Currency", "Money", "allocate", "round_half_up", "to_decimal"]
+
+
+@attrs.frozen
+class Currency:
+    """An ISO 4217 currency and the number of digits of its minor unit (VND 0, USD 2)."""
+
+    code: str
+    minor_units: int
+    quantum: Decimal = attrs.field(init=False, eq=False, repr=False)
+
+    @quantum.default
+    def _quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.minor_units)
+
+    @classmethod
+    def of(cls, code: str) -> Currency:
+        """Return the known currency with this ISO code.
+
+        Raises:
+            ValidationError: the code is not a currency this library knows.
+        """
+        try:
+            return CURRENCIES[code]
+        except (KeyError, TypeError):
+            raise ValidationError(
+                f"unknown currency; known: {', '.join(sorted(CURRENCIES))}", field="currency", value=code
+            ) from None
+
+
+CURRENCIES: Final[dict[str, Currency]] = {
+    c.code: c
+    for c in (
+        Currency("VND", 0),
+        Currency("USD", 2),
+        Currency("EUR", 2),
+        Currency("JPY", 0),
+        Currency("KRW", 0),
+        Currency("SGD", 2),
+        Currency("THB", 2),
+        Currency("CNY", 2),
+    )
+}
+
+
+def to_decimal(value: object, *, field: str = "amount") -> Decimal:
+    """Turn an int, a ``Decimal`` or a numeric string into a finite ``Decimal``.
+
+    Raises:
+        ValidationError: ``value`` is a float, a bool, not a number, or not finite.
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, (bool, float)):
+        raise ValidationError("must be a Decimal, int or numeric string, never a float", field=field, value=value)
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(value.strip() if isinstance(value, str) else value)
+        except InvalidOperation:
+            raise ValidationError("is not a number", field=field, value=value) from None
+    else:
+        raise ValidationError("must be a Decimal, int or numeric string", field=field, value=value)
+    if not result.is_finite():
+        raise ValidationError("must be finite", field=field, value=value)
+    return result
+
+
+def round_half_up(amount: Decimal, currency: Currency) -> Decimal:
+    """Round ``amount`` half-up to the currency's minor unit (P7)."""
+    return amount.quantize(currency.quantum, rounding=ROUND_HALF_UP)
+
+
+def _check_amount(instance: Money, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if type(value) is not Decimal or not value.is_finite():
+        raise ValidationError("must be a finite Decimal (use Money.of for other inputs)", field="amount", value=value)
+    exponent = value.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -instance.currency.minor_units
+        and value != value.quantize(instance.currency.quantum)
+    ):
+        raise ValidationError(
+            f"has more decimals than {instance.currency.code} allows ({instance.currency.minor_units})",
+            rule="P7",
+            field="amount",
+            value=value,
+        )
+
+
+@attrs.frozen(order=False)
+class Money:
+    """An exact amount of one currency.
+
+    Build one with :meth:`of` (which accepts ints and numeric strings) or directly from a ``Decimal``.
+    Arithmetic and comparison between different currencies raise :class:`CurrencyMismatchError`.
+    ``sum()`` works (it starts from the int ``0``).
+    """
+
+    amount: Decimal = attrs.field(validator=_check_amount)
+    currency: Currency = attrs.field(validator=attrs.validators.instance_of(Currency))
+
+    @classmethod
+    def of(cls, amount: object, currency: str | Currency) -> Money:
+        """Return ``amount`` of ``currency``.
+
+        Raises:
+            ValidationError: a float or malformed amount, an unknown currency, or more decimals than the
+                currency's minor unit allows.
+        """
+        cur = currency if isinstance(currency, Currency) else Currency.of(currency)
+        return cls(to_decimal(amount), cur)
+
+    @classmethod
+    def zero(cls, currency: str | Currency) -> Money:
+        """Return zero of ``currency``."""
+        return cls.of(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot mix {self.currency.code} with {other.currency.code}",
+                field="currency",
+                value=other.currency.code,
+            )
+
+    def __add__(self, other: Money) -> Money:
+        """Add an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        """Let ``sum()`` start from ``0``."""
+        if other == 0 and not isinstance(other, bool):
+            return self
+        return NotImplemented
+
+    def __sub__(self, other: Money) -> Money:
+        """Subtract an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        """Return the opposite amount."""
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
+        self._same(other)
+        return self.amount >= other.amount
+
+    def __bool__(self) -> bool:
+        """A zero amount is falsy."""
+        return bool(self.amount)
+
+    def times(self, factor: object) -> Money:
+        """Return this amount times ``factor`` (an int or ``Decimal``), rounded half-up to the minor unit.
+
+        Raises:
+            ValidationError: ``factor`` is a float or not a number.
+        """
+        return Money(round_half_up(self.amount * to_decimal(factor, field="factor"), self.currency), self.currency)
+
+    def allocate(self, weights: Sequence[Decimal | int]) -> tuple[Money, ...]:
+        """Split this amount across ``weights`` by largest remainder; see :func:`allocate`."""
+        parts = allocate(self.amount, [Decimal(w) for w in weights], self.currency)
+        return tuple(Money(p, self.currency) for p in parts)
+
+    def __str__(self) -> str:
+        """Render as ``1,200,000 VND``."""
+        return f"{self.amount:,} {self.currency.code}"
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], currency: Currency) -> list[Decimal]:
+    """Split ``total`` across ``weights`` in proportion, exact to the minor unit (P7).
+
+    Each part is the exact share rounded down to the minor unit; the units left over go one each to the
+    parts with the largest remainders, earlier parts first on ties. The parts always add up to ``total``
+    and each differs from its exact share by less than one minor unit.
+
+    Raises:
+        ValidationError: a weight or the total is negative, or the weights sum to zero while the total
+            is not zero.
+    """
+    if total < 0:
+        raise ValidationError("cannot allocate a negative total", rule="P8", field="total", value=total)
+    if any(w < 0 for w in weights):
+        raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
+    weight_sum = sum(weights, Decimal(0))
+    if not weight_sum:
+        if total:
+            raise ValidationError(
+                "cannot allocate onto weights that sum to zero", rule="P7", field="total", value=total
+            )
+        return [Decimal(0) * currency.quantum for _ in weights]
+    quantum = currency.quantum
+    parts: list[Decimal] = []
+    remainders: list[Decimal] = []
+    for w in weights:
+        exact = total * w / weight_sum
+        floor = exact.quantize(quantum, rounding=ROUND_FLOOR)
+        parts.append(floor)
+        remainders.append(exact - floor)
+    left = int((total - sum(parts, Decimal(0))) / quantum)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        parts[i] += quantum
+    return parts
