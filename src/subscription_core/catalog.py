@@ -321,6 +321,15 @@ class Catalog:
         except (KeyError, TypeError):
             raise NotFoundError("no such add-on in the catalog", rule="C3", field="addon", value=code) from None
 
+    def product_of_addon(self, code: str) -> Product:
+        """Return the product that sells add-on ``code``.
+
+        Raises:
+            NotFoundError: no add-on has that code.
+        """
+        self.addon(code)
+        return self._addons[code][0]
+
     def product(self, code: str) -> Product:
         """Return the product ``code``.
 
