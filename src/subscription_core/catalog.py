@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 import attrs
@@ -34,6 +34,35 @@ __all__ = [
 CODE_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DEFAULT_PURGE_DAYS: Final = 30
 DEFAULT_WARNING_DAYS: Final = (30, 15, 7, 1)
+
+
+# One converter per field type: mypy's attrs plugin cannot type a generic converter.
+def _options(value: Iterable[PricingOption]) -> tuple[PricingOption, ...]:
+    return tuple(value)
+
+
+def _quotas(value: Iterable[Quota]) -> tuple[Quota, ...]:
+    return tuple(value)
+
+
+def _plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
+    return tuple(value)
+
+
+def _addons(value: Iterable[Addon]) -> tuple[Addon, ...]:
+    return tuple(value)
+
+
+def _products(value: Iterable[Product]) -> tuple[Product, ...]:
+    return tuple(value)
+
+
+def _ints(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
+def _frozenset(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
 
 
 def _code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -121,9 +150,9 @@ class Plan:
 
     code: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_name)
-    options: tuple[PricingOption, ...] = attrs.field(converter=tuple)
+    options: tuple[PricingOption, ...] = attrs.field(converter=_options)
     vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
-    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=tuple)
+    quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
     trial_days: int = attrs.field(default=0, validator=_non_negative_int)
     enterprise: bool = False
 
@@ -177,7 +206,7 @@ class Addon:
     name: str = attrs.field(validator=_name)
     kind: AddonKind = attrs.field(validator=attrs.validators.instance_of(AddonKind))
     price: Money = attrs.field(validator=_price)
-    plans: frozenset[str] = attrs.field(converter=frozenset)
+    plans: frozenset[str] = attrs.field(converter=_frozenset)
     vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
     storage_per_unit: int = attrs.field(default=0, validator=_non_negative_int)
     full_price: bool = False
@@ -210,10 +239,10 @@ class Product:
 
     code: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_name)
-    plans: tuple[Plan, ...] = attrs.field(converter=tuple)
-    addons: tuple[Addon, ...] = attrs.field(default=(), converter=tuple)
+    plans: tuple[Plan, ...] = attrs.field(converter=_plans)
+    addons: tuple[Addon, ...] = attrs.field(default=(), converter=_addons)
     purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=_positive_int)
-    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=tuple)
+    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints)
 
     def __attrs_post_init__(self) -> None:
         """Check the product has plans and sensible warning lead times."""
@@ -246,7 +275,7 @@ class Catalog:
     """
 
     currency: Currency = attrs.field(validator=attrs.validators.instance_of(Currency))
-    products: tuple[Product, ...] = attrs.field(converter=tuple)
+    products: tuple[Product, ...] = attrs.field(converter=_products)
     _plans: dict[str, tuple[Product, Plan]] = attrs.field(init=False, repr=False, eq=False)
     _addons: dict[str, tuple[Product, Addon]] = attrs.field(init=False, repr=False, eq=False)
 

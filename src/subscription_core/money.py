@@ -105,7 +105,7 @@ def _check_amount(instance: Money, _attribute: attrs.Attribute[Decimal], value: 
         )
 
 
-@attrs.frozen(order=False)
+@attrs.frozen(order=False, repr=False)
 class Money:
     """An exact amount of one currency.
 
@@ -201,6 +201,10 @@ class Money:
         """Split this amount across ``weights`` by largest remainder; see :func:`allocate`."""
         parts = allocate(self.amount, [Decimal(w) for w in weights], self.currency)
         return tuple(Money(p, self.currency) for p in parts)
+
+    def __repr__(self) -> str:
+        """Render as ``Money('1200000', 'VND')``."""
+        return f"Money({str(self.amount)!r}, {self.currency.code!r})"
 
     def __str__(self) -> str:
         """Render as ``1,200,000 VND``."""

@@ -1,0 +1,198 @@
+"""What a buyer selects and what a quote answers: the inputs and outputs of :func:`pricing.quote`.
+
+All values here are frozen; a :class:`Quote` is the exact breakdown that an order freezes (C5) and that an
+e-invoice prints (I1): lines with their discounts and VAT, VAT totals per rate, and the totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+
+import attrs
+
+from subscription_core.errors import ValidationError
+from subscription_core.money import Currency, Money
+from subscription_core.promotions import PurchaseKind, Refusal, Scope
+from subscription_core.tax import VatRate
+
+__all__ = [
+    "AddonSelection",
+    "AppliedPromotion",
+    "LineDiscount",
+    "LineKind",
+    "PlanSelection",
+    "Proration",
+    "Quote",
+    "QuoteLine",
+    "Selection",
+    "VatTotal",
+]
+
+
+def _whole(minimum: int) -> Callable[[object, attrs.Attribute[int], int], None]:
+    def check(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValidationError(f"must be a whole number >= {minimum}", field=attribute.name, value=value)
+
+    return check
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise ValidationError("must be text", field=attribute.name, value=value)
+
+
+@attrs.frozen(kw_only=True)
+class Proration:
+    """The part of a term that remains, for storage bought mid-term (S6): ``days_left`` of ``term_days``."""
+
+    days_left: int = attrs.field(validator=_whole(0))
+    term_days: int = attrs.field(validator=_whole(1))
+
+    def __attrs_post_init__(self) -> None:
+        """Check that no more days are left than the term has."""
+        if self.days_left > self.term_days:
+            raise ValidationError("cannot exceed term_days", rule="S6", field="days_left", value=self.days_left)
+
+
+@attrs.frozen(kw_only=True)
+class PlanSelection:
+    """A plan bought with one of its pricing options (C1).
+
+    ``ref`` tells apart several lines of the same plan in one order (a bulk renewal names each client's
+    subscription there).
+    """
+
+    plan: str = attrs.field(validator=_text)
+    option: str = attrs.field(validator=_text)
+    ref: str = attrs.field(default="", validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class AddonSelection:
+    """An add-on and its quantity (C3).
+
+    ``cycles`` sets how many cycles a per-cycle add-on service is bought for; by default, the number of
+    cycles of the plan option it is bought with. ``prorate`` prices storage bought mid-term for the days
+    left (S6), unless the catalog marks the add-on full-price.
+    """
+
+    addon: str = attrs.field(validator=_text)
+    quantity: int = attrs.field(default=1, validator=_whole(1))
+    ref: str = attrs.field(default="", validator=_text)
+    cycles: int | None = None
+    prorate: Proration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Check ``cycles`` when given."""
+        if self.cycles is not None and (isinstance(self.cycles, bool) or not isinstance(self.cycles, int)):
+            raise ValidationError("must be a whole number >= 1", field="cycles", value=self.cycles)
+        if self.cycles is not None and self.cycles < 1:
+            raise ValidationError("must be a whole number >= 1", field="cycles", value=self.cycles)
+
+
+Selection = PlanSelection | AddonSelection
+
+
+class LineKind(enum.Enum):
+    """What a quote line sells."""
+
+    PLAN = "plan"
+    ADDON = "addon"
+
+
+@attrs.frozen
+class LineDiscount:
+    """A promotion's discount on one line."""
+
+    code: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class QuoteLine:
+    """One priced line of a quote.
+
+    ``base`` is ``unit_price`` × ``quantity`` (× cycles, or prorated); ``discounts`` are the package or
+    add-on promotions on it; ``invoice_discount`` is its share of the invoice promotions; ``taxable`` is
+    what is left; ``vat`` its share of its rate's VAT total.
+    """
+
+    kind: LineKind
+    code: str
+    ref: str
+    option: str
+    product: str
+    description: str
+    quantity: int
+    unit_price: Money
+    base: Money
+    discounts: tuple[LineDiscount, ...]
+    invoice_discount: Money
+    taxable: Money
+    vat_rate: VatRate
+    vat: Money
+
+    @property
+    def line_discount(self) -> Money:
+        """The sum of this line's own promotions."""
+        return sum((d.amount for d in self.discounts), Money.zero(self.base.currency))
+
+    @property
+    def net(self) -> Money:
+        """The base less the line's own promotions, before the invoice discount."""
+        return self.base - self.line_discount
+
+    @property
+    def total(self) -> Money:
+        """The taxable amount plus VAT."""
+        return self.taxable + self.vat
+
+
+@attrs.frozen
+class VatTotal:
+    """The VAT of one rate: computed once on the sum of that rate's taxable amounts (P7)."""
+
+    rate: VatRate
+    taxable: Money
+    vat: Money
+
+
+@attrs.frozen
+class AppliedPromotion:
+    """A promotion that was applied, with the whole discount it gave."""
+
+    code: str
+    scope: Scope
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class Quote:
+    """The exact price of an order as of a date (P6-P8).
+
+    ``lines`` come in a canonical order (plans, then add-ons, by code and ref), so a quote never depends on
+    the order of its inputs. ``pretax_total`` + ``vat_total`` = ``grand_total``; the lines add up to the
+    totals to the last minor unit.
+    """
+
+    currency: Currency
+    as_of: dt.date
+    purchase: PurchaseKind
+    lines: tuple[QuoteLine, ...]
+    vat_totals: tuple[VatTotal, ...]
+    applied: tuple[AppliedPromotion, ...]
+    refused: tuple[Refusal, ...]
+    subtotal: Money
+    line_discount_total: Money
+    invoice_discount_total: Money
+    pretax_total: Money
+    vat_total: Money
+    grand_total: Money
+
+    @property
+    def discount_total(self) -> Money:
+        """Every discount of the quote, line and invoice."""
+        return self.line_discount_total + self.invoice_discount_total
