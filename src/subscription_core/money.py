@@ -129,6 +129,18 @@ class Money:
         return cls(to_decimal(amount), cur)
 
     @classmethod
+    def _trusted(cls, amount: Decimal, currency: Currency) -> Money:
+        """Build without validation, for amounts the library itself computed and quantized.
+
+        The pricing engine builds dozens of amounts per quote, each already exact to the minor unit;
+        skipping the validator there keeps a quote within a small factor of bare Decimal arithmetic.
+        """
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
+    @classmethod
     def zero(cls, currency: str | Currency) -> Money:
         """Return zero of ``currency``."""
         return cls.of(0, currency)
@@ -226,7 +238,11 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: Currency) -> 
         raise ValidationError("cannot allocate a negative total", rule="P8", field="total", value=total)
     if any(w < 0 for w in weights):
         raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
+    if len(weights) == 1 and weights[0] > 0:
+        return [total]
     weight_sum = sum(weights, Decimal(0))
+    if not total and weight_sum:
+        return [total] * len(weights)
     if not weight_sum:
         if total:
             raise ValidationError(

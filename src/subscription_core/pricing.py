@@ -274,8 +274,9 @@ def _candidates(
         asked = [book[c] for c in wanted if c in book]
         refused += [Refusal(c, RefusalReason.UNKNOWN_CODE) for c in wanted if c not in book]
     candidates = []
+    counts = redemptions or RedemptionCounts()
     for promotion in asked:
-        refusal = _ineligible(promotion, as_of, purchase, redemptions or RedemptionCounts(), currency)
+        refusal = _ineligible(promotion, as_of, purchase, counts, currency)
         if refusal is None:
             candidates.append(promotion)
         else:
@@ -422,7 +423,8 @@ def _build(
     cur = catalog.currency
 
     def money(amount: Decimal) -> Money:
-        return Money(amount, cur)
+        # Every amount here was computed from validated catalog prices and quantized by this module.
+        return Money._trusted(amount, cur)  # noqa: SLF001
 
     quote_lines = tuple(
         QuoteLine(

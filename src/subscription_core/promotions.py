@@ -159,8 +159,11 @@ class Promotion:
 
     def currency_mismatch(self, currency: Currency) -> bool:
         """Whether an amount of this promotion is in another currency than ``currency``."""
-        amounts = [self.min_amount, self.benefit.cap if isinstance(self.benefit, PercentOff) else self.benefit.amount]
-        return any(m is not None and m.currency != currency for m in amounts)
+        benefit = self.benefit
+        money = benefit.amount if isinstance(benefit, AmountOff) else benefit.cap
+        return (money is not None and money.currency != currency) or (
+            self.min_amount is not None and self.min_amount.currency != currency
+        )
 
     def discount_on(self, amount: Decimal, currency: Currency) -> Decimal:
         """The discount this promotion gives on ``amount`` alone (P2, P7, P8).

@@ -30,7 +30,7 @@ class VatKind(enum.Enum):
     NOT_DECLARED = "KKKNT"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class VatRate:
     """One VAT rate: a percentage (0, 5, 8 or 10) or one of the no-VAT kinds KCT and KKKNT."""
 
