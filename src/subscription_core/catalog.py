@@ -124,6 +124,11 @@ class PricingOption:
     cycle: Cycle = attrs.field(validator=attrs.validators.instance_of(Cycle))
     cycles: int = attrs.field(default=1, validator=_positive_int)
     price: Money = attrs.field(validator=_price)
+    label: str = attrs.field(init=False, eq=False, repr=False)
+
+    @label.default
+    def _label(self) -> str:
+        return f"{self.cycles} × {self.cycle}"
 
     @property
     def term_units(self) -> tuple[CycleUnit, int]:
@@ -323,7 +328,7 @@ class Catalog:
         Raises:
             NotFoundError: no plan has that code.
         """
-        return self._plan_entry(code)[1]
+        return self.plan_entry(code)[1]
 
     def product_of_plan(self, code: str) -> Product:
         """Return the product that sells plan ``code``.
@@ -331,9 +336,14 @@ class Catalog:
         Raises:
             NotFoundError: no plan has that code.
         """
-        return self._plan_entry(code)[0]
+        return self.plan_entry(code)[0]
 
-    def _plan_entry(self, code: str) -> tuple[Product, Plan]:
+    def plan_entry(self, code: str) -> tuple[Product, Plan]:
+        """Return the plan ``code`` with the product that sells it.
+
+        Raises:
+            NotFoundError: no plan has that code.
+        """
         try:
             return self._plans[code]
         except (KeyError, TypeError):
@@ -345,10 +355,7 @@ class Catalog:
         Raises:
             NotFoundError: no add-on has that code.
         """
-        try:
-            return self._addons[code][1]
-        except (KeyError, TypeError):
-            raise NotFoundError("no such add-on in the catalog", rule="C3", field="addon", value=code) from None
+        return self.addon_entry(code)[1]
 
     def product_of_addon(self, code: str) -> Product:
         """Return the product that sells add-on ``code``.
@@ -356,8 +363,18 @@ class Catalog:
         Raises:
             NotFoundError: no add-on has that code.
         """
-        self.addon(code)
-        return self._addons[code][0]
+        return self.addon_entry(code)[0]
+
+    def addon_entry(self, code: str) -> tuple[Product, Addon]:
+        """Return the add-on ``code`` with the product that sells it.
+
+        Raises:
+            NotFoundError: no add-on has that code.
+        """
+        try:
+            return self._addons[code]
+        except (KeyError, TypeError):
+            raise NotFoundError("no such add-on in the catalog", rule="C3", field="addon", value=code) from None
 
     def product(self, code: str) -> Product:
         """Return the product ``code``.

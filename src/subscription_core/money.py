@@ -8,15 +8,26 @@ parts add up to the whole exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
 import attrs
 
 from subscription_core.errors import CurrencyMismatchError, ValidationError
 
-__all__ = ["CURRENCIES", "Currency", "Money", "allocate", "round_half_up", "to_decimal"]
+__all__ = [
+    "CURRENCIES",
+    "Currency",
+    "Money",
+    "allocate",
+    "allocate_units",
+    "from_units",
+    "money_factory",
+    "round_half_up",
+    "to_decimal",
+    "to_units",
+]
 
 
 @attrs.frozen
@@ -130,15 +141,8 @@ class Money:
 
     @classmethod
     def _trusted(cls, amount: Decimal, currency: Currency) -> Money:
-        """Build without validation, for amounts the library itself computed and quantized.
-
-        The pricing engine builds dozens of amounts per quote, each already exact to the minor unit;
-        skipping the validator there keeps a quote within a small factor of bare Decimal arithmetic.
-        """
-        money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount)
-        object.__setattr__(money, "currency", currency)
-        return money
+        """Build without validation, for amounts the library itself computed and quantized."""
+        return money_factory(currency)(amount)
 
     @classmethod
     def zero(cls, currency: str | Currency) -> Money:
@@ -223,42 +227,98 @@ class Money:
         return f"{self.amount:,} {self.currency.code}"
 
 
+# The slot descriptors of the frozen class: setting through them skips the frozen __setattr__ (and is
+# used only by Money._trusted, on a fresh instance).
+_SET_AMOUNT = Money.__dict__["amount"].__set__
+_SET_CURRENCY = Money.__dict__["currency"].__set__
+
+
+def money_factory(currency: Currency) -> Callable[[Decimal], Money]:
+    """A fast constructor of ``Money`` in ``currency`` for amounts already exact to its minor unit.
+
+    It skips validation: only for amounts the library computed itself (the pricing engine builds a few
+    dozen per quote, and validating each again would cost more than the arithmetic).
+    """
+    new = object.__new__
+
+    def make(amount: Decimal) -> Money:
+        money = new(Money)
+        _SET_AMOUNT(money, amount)
+        _SET_CURRENCY(money, currency)
+        return money
+
+    return make
+
+
 def allocate(total: Decimal, weights: Sequence[Decimal], currency: Currency) -> list[Decimal]:
     """Split ``total`` across ``weights`` in proportion, exact to the minor unit (P7).
 
     Each part is the exact share rounded down to the minor unit; the units left over go one each to the
     parts with the largest remainders, earlier parts first on ties. The parts always add up to ``total``
-    and each differs from its exact share by less than one minor unit.
+    and each differs from its exact share by less than one minor unit. The arithmetic is done in whole
+    minor units with integers, so no Decimal precision limit can bend it.
 
     Raises:
-        ValidationError: a weight or the total is negative, or the weights sum to zero while the total
-            is not zero.
+        ValidationError: a weight or the total is negative, the total is finer than the minor unit, or
+            the weights sum to zero while the total is not zero.
+    """
+    if any(w < 0 for w in weights):
+        raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
+    units = to_units(total, currency)
+    scale = max(0, *(-_exponent(w) for w in weights)) if weights else 0
+    parts = allocate_units(units, [int(w.scaleb(scale)) for w in weights])
+    return [from_units(p, currency) for p in parts]
+
+
+def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
+    """:func:`allocate` on whole minor units: split ``total`` across integer ``weights`` by largest remainder.
+
+    Raises:
+        ValidationError: a negative total or weight, or weights summing to zero under a non-zero total.
     """
     if total < 0:
         raise ValidationError("cannot allocate a negative total", rule="P8", field="total", value=total)
-    if any(w < 0 for w in weights):
-        raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
     if len(weights) == 1 and weights[0] > 0:
         return [total]
-    weight_sum = sum(weights, Decimal(0))
-    if not total and weight_sum:
-        return [total] * len(weights)
+    weight_sum = sum(weights)
+    if any(w < 0 for w in weights):
+        raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
     if not weight_sum:
         if total:
             raise ValidationError(
                 "cannot allocate onto weights that sum to zero", rule="P7", field="total", value=total
             )
-        return [Decimal(0) * currency.quantum for _ in weights]
-    quantum = currency.quantum
-    parts: list[Decimal] = []
-    remainders: list[Decimal] = []
+        return [0] * len(weights)
+    parts: list[int] = []
+    remainders: list[int] = []
     for w in weights:
-        exact = total * w / weight_sum
-        floor = exact.quantize(quantum, rounding=ROUND_FLOOR)
-        parts.append(floor)
-        remainders.append(exact - floor)
-    left = int((total - sum(parts, Decimal(0))) / quantum)
-    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in order[:left]:
-        parts[i] += quantum
+        part, remainder = divmod(total * w, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
+    left = total - sum(parts)
+    if left:
+        for i in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
+            parts[i] += 1
     return parts
+
+
+def to_units(amount: Decimal, currency: Currency) -> int:
+    """``amount`` in whole minor units of ``currency`` (12.34 USD is 1234).
+
+    Raises:
+        ValidationError: the amount is finer than the currency's minor unit.
+    """
+    units = int(amount.scaleb(currency.minor_units)) if currency.minor_units else int(amount)
+    if units != amount.scaleb(currency.minor_units):
+        raise ValidationError(f"is finer than {currency.code} allows", rule="P7", field="amount", value=amount)
+    return units
+
+
+def from_units(units: int, currency: Currency) -> Decimal:
+    """The ``Decimal`` amount of ``units`` minor units, with the currency's exponent (1234 -> 12.34 USD)."""
+    return Decimal(units) * currency.quantum if currency.minor_units else Decimal(units)
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0

@@ -21,12 +21,25 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from subscription_core.catalog import AddonKind, Catalog
+from subscription_core.discounts import (
+    PricedLine,
+    apply_invoice_promotions,
+    apply_line_promotions,
+    find_offers,
+)
 from subscription_core.errors import ValidationError
-from subscription_core.money import Currency, Money, allocate
-from subscription_core.promotions import Entry, Promotion, PurchaseKind, RedemptionCounts, Refusal, RefusalReason, Scope
+from subscription_core.money import Money, allocate_units, from_units, money_factory, to_units
+from subscription_core.promotions import (
+    Entry,
+    Promotion,
+    PurchaseKind,
+    RedemptionCounts,
+    Refusal,
+    Scope,
+)
 from subscription_core.quotes import (
     AddonSelection,
     AppliedPromotion,
@@ -43,39 +56,6 @@ from subscription_core.tax import VatRate
 __all__ = ["eligible_promotions", "quote"]
 
 _SCOPE_ORDER = {Scope.PACKAGE: 0, Scope.ADDON: 1, Scope.INVOICE: 2}
-
-
-class _Line:
-    """A line while it is being priced (mutable, private); becomes a frozen QuoteLine at the end."""
-
-    __slots__ = (
-        "base",
-        "code",
-        "description",
-        "discounts",
-        "invoice_share",
-        "kind",
-        "net",
-        "option",
-        "product",
-        "quantity",
-        "ref",
-        "unit_price",
-        "vat",
-        "vat_rate",
-    )
-
-    def __init__(self, kind: LineKind, code: str, ref: str, option: str, product: str, description: str) -> None:
-        self.kind, self.code, self.ref, self.option = kind, code, ref, option
-        self.product, self.description = product, description
-        self.quantity = 1
-        self.unit_price = self.base = self.net = self.invoice_share = self.vat = Decimal(0)
-        self.discounts: list[tuple[str, Decimal]] = []
-        self.vat_rate: VatRate
-
-    @property
-    def sort_key(self) -> tuple[int, str, str, str]:
-        return (0 if self.kind is LineKind.PLAN else 1, self.code, self.ref, self.option)
 
 
 def quote(
@@ -109,12 +89,12 @@ def quote(
         raise ValidationError("must be a calendar date", rule="C6", field="as_of", value=as_of)
     currency = catalog.currency
     lines = _priced_lines(catalog, list(selections), current_plan, as_of)
-    candidates, refused = _candidates(promotions, codes, as_of, purchase, redemptions, currency)
-    applied: dict[str, tuple[Scope, Decimal]] = {}
-    gross = sum((line.base for line in lines), Decimal(0))
-    _apply_line_promotions(lines, candidates, gross, currency, refused, applied)
-    invoice_discount = _apply_invoice_promotions(lines, candidates, currency, refused, applied)
-    vat_totals = _apply_vat(lines, currency)
+    candidates, refused = find_offers(promotions, codes, as_of, purchase, redemptions, currency)
+    applied: dict[str, tuple[Scope, int]] = {}
+    gross = sum([line.base for line in lines])
+    apply_line_promotions(lines, candidates, gross, refused, applied)
+    invoice_discount = apply_invoice_promotions(lines, candidates, refused, applied)
+    vat_totals = _apply_vat(lines)
     return _build(catalog, as_of, purchase, lines, vat_totals, applied, refused, invoice_discount)
 
 
@@ -156,15 +136,16 @@ def eligible_promotions(
 
 def _priced_lines(
     catalog: Catalog, selections: list[Selection], current_plan: str | None, as_of: dt.date
-) -> list[_Line]:
+) -> list[PricedLine]:
     if not selections:
         raise ValidationError("an order needs at least one selection", rule="O1", field="selections", value=[])
-    lines: list[_Line] = []
+    lines: list[PricedLine] = []
     plan_options: dict[str, list[int]] = {}
     for i, sel in enumerate(selections):
         if isinstance(sel, PlanSelection):
-            lines.append(_plan_line(catalog, sel, as_of))
-            plan_options.setdefault(sel.plan, []).append(catalog.plan(sel.plan).option(sel.option).cycles)
+            line, cycles = _plan_line(catalog, sel, as_of)
+            lines.append(line)
+            plan_options.setdefault(sel.plan, []).append(cycles)
         elif not isinstance(sel, AddonSelection):
             raise ValidationError("must be a PlanSelection or an AddonSelection", field=f"selections[{i}]", value=sel)
     if current_plan is not None:
@@ -174,31 +155,32 @@ def _priced_lines(
         for sel in selections
         if isinstance(sel, AddonSelection)
     )
-    lines.sort(key=lambda line: line.sort_key)
+    lines.sort(key=_line_key)
     for before, after in itertools.pairwise(lines):
-        if before.sort_key == after.sort_key:
+        if before.key == after.key:
             raise ValidationError(
                 "the same item is selected twice; give each line its own ref", field="selections", value=after.code
             )
     return lines
 
 
-def _plan_line(catalog: Catalog, sel: PlanSelection, as_of: dt.date) -> _Line:
-    plan = catalog.plan(sel.plan)
+def _line_key(line: PricedLine) -> tuple[int, str, str, str]:
+    return line.key
+
+
+def _plan_line(catalog: Catalog, sel: PlanSelection, as_of: dt.date) -> tuple[PricedLine, int]:
+    product, plan = catalog.plan_entry(sel.plan)
     option = plan.option(sel.option)
-    product = catalog.product_of_plan(sel.plan)
-    line = _Line(
-        LineKind.PLAN, plan.code, sel.ref, option.code, product.code, f"{plan.name} ({option.cycles} × {option.cycle})"
-    )
-    line.unit_price = line.base = option.price.amount
+    line = PricedLine(LineKind.PLAN, plan.code, sel.ref, option.code, product.code, f"{plan.name} ({option.label})")
+    line.unit_price = line.base = to_units(option.price.amount, catalog.currency)
     line.vat_rate = plan.vat.rate_on(as_of)
-    return line
+    return line, option.cycles
 
 
 def _addon_line(
     catalog: Catalog, sel: AddonSelection, plan_options: dict[str, list[int]], current_plan: str | None, as_of: dt.date
-) -> _Line:
-    addon = catalog.addon(sel.addon)
+) -> PricedLine:
+    product, addon = catalog.addon_entry(sel.addon)
     plans = set(plan_options) | ({current_plan} if current_plan else set())
     companions = sorted(p for p in plans if addon.goes_with(p))
     if not companions:
@@ -210,13 +192,10 @@ def _addon_line(
         )
     if addon.max_quantity is not None and sel.quantity > addon.max_quantity:
         raise ValidationError(f"at most {addon.max_quantity}", rule="C3", field="quantity", value=sel.quantity)
-    product = catalog.product_of_addon(addon.code)
-    line = _Line(LineKind.ADDON, addon.code, sel.ref, "", product.code, addon.name)
+    line = PricedLine(LineKind.ADDON, addon.code, sel.ref, "", product.code, addon.name)
     line.quantity = sel.quantity
-    line.unit_price = addon.price.amount
-    line.base = _addon_base(
-        addon.kind, addon.full_price, sel, addon.price.amount, plan_options, companions, catalog.currency
-    )
+    line.unit_price = to_units(addon.price.amount, catalog.currency)
+    line.base = _addon_base(addon.kind, addon.full_price, sel, line.unit_price, plan_options, companions)
     line.vat_rate = addon.vat.rate_on(as_of)
     return line
 
@@ -225,18 +204,18 @@ def _addon_base(
     kind: AddonKind,
     full_price: bool,  # noqa: FBT001 - a catalog flag passed through
     sel: AddonSelection,
-    unit_price: Decimal,
+    unit_price: int,
     plan_options: dict[str, list[int]],
     companions: list[str],
-    currency: Currency,
-) -> Decimal:
+) -> int:
     base = unit_price * sel.quantity
     if kind is AddonKind.SERVICE:
         cycles = sel.cycles or _companion_cycles(sel.addon, plan_options, companions)
         return base * cycles
     if kind is AddonKind.STORAGE and sel.prorate is not None and not full_price:
-        exact = base * sel.prorate.days_left / sel.prorate.term_days
-        return exact.quantize(currency.quantum, rounding=ROUND_HALF_UP)
+        # base x days_left / term_days, rounded half-up to the minor unit (S6)
+        days, term = sel.prorate.days_left, sel.prorate.term_days
+        return (2 * base * days + term) // (2 * term)
     return base
 
 
@@ -252,214 +231,98 @@ def _companion_cycles(addon: str, plan_options: dict[str, list[int]], companions
     return cycles.pop()
 
 
-def _candidates(
-    promotions: Iterable[Promotion],
-    codes: Iterable[str] | None,
-    as_of: dt.date,
-    purchase: PurchaseKind,
-    redemptions: RedemptionCounts | None,
-    currency: Currency,
-) -> tuple[list[Promotion], list[Refusal]]:
-    book: dict[str, Promotion] = {}
-    for promotion in promotions:
-        if not isinstance(promotion, Promotion):
-            raise ValidationError("must be a Promotion", field="promotions", value=promotion)
-        if promotion.code.upper() in book:
-            raise ValidationError("two promotions share a code", rule="P3", field="promotions", value=promotion.code)
-        book[promotion.code.upper()] = promotion
-    refused: list[Refusal] = []
-    asked = list(book.values())
-    if codes is not None:
-        wanted = dict.fromkeys(str(c).strip().upper() for c in codes if str(c).strip())
-        asked = [book[c] for c in wanted if c in book]
-        refused += [Refusal(c, RefusalReason.UNKNOWN_CODE) for c in wanted if c not in book]
-    candidates = []
-    counts = redemptions or RedemptionCounts()
-    for promotion in asked:
-        refusal = _ineligible(promotion, as_of, purchase, counts, currency)
-        if refusal is None:
-            candidates.append(promotion)
-        else:
-            refused.append(refusal)
-    return candidates, refused
-
-
-def _ineligible(
-    p: Promotion, as_of: dt.date, purchase: PurchaseKind, redemptions: RedemptionCounts, currency: Currency
-) -> Refusal | None:
-    if p.currency_mismatch(currency):
-        return Refusal(p.code, RefusalReason.CURRENCY_MISMATCH, f"order is in {currency.code}")
-    if p.valid_from is not None and as_of < p.valid_from:
-        return Refusal(p.code, RefusalReason.NOT_YET_VALID, f"valid from {p.valid_from}")
-    if p.valid_until is not None and as_of > p.valid_until:
-        return Refusal(p.code, RefusalReason.EXPIRED, f"valid until {p.valid_until}")
-    if purchase not in p.purchase_kinds:
-        return Refusal(p.code, RefusalReason.WRONG_PURCHASE_KIND, f"not for {purchase.value} purchases")
-    return redemptions.refusal(p)
-
-
-def _choose(promotions: list[Promotion], amount: Decimal, currency: Currency) -> tuple[list[Promotion], str]:
-    """The best non-stackable promotion plus every stackable one, in the order they apply (P5, P6).
-
-    Also returns the code of the non-stackable winner ("" when there is none), for refusals.
-    """
-    single = [p for p in promotions if not p.stackable]
-    chosen = [p for p in promotions if p.stackable]
-    winner = ""
-    if single:
-        best = min(single, key=lambda p: (-p.discount_on(amount, currency), p.code))
-        chosen.append(best)
-        winner = best.code
-    return sorted(chosen, key=lambda p: (not p.is_fixed, p.code)), winner
-
-
-def _discount(
-    line_or_none: _Line | None,
-    chosen: list[Promotion],
-    amount: Decimal,
-    currency: Currency,
-    applied: dict[str, tuple[Scope, Decimal]],
-) -> Decimal:
-    """Apply ``chosen`` in order on ``amount``; return what remains (P6, P8)."""
-    remaining = amount
-    for p in chosen:
-        off = p.discount_on(remaining, currency)
-        remaining -= off
-        if line_or_none is not None:
-            line_or_none.discounts.append((p.code, off))
-        scope, total = applied.get(p.code, (p.scope, Decimal(0)))
-        applied[p.code] = (scope, total + off)
-    return remaining
-
-
-def _apply_line_promotions(
-    lines: list[_Line],
-    candidates: list[Promotion],
-    gross: Decimal,
-    currency: Currency,
-    refused: list[Refusal],
-    applied: dict[str, tuple[Scope, Decimal]],
-) -> None:
-    eligible = []
-    for p in candidates:
-        if p.scope is Scope.INVOICE:
-            continue
-        if p.min_amount is not None and gross < p.min_amount.amount:
-            refused.append(Refusal(p.code, RefusalReason.BELOW_MINIMUM, f"minimum {p.min_amount}"))
-        else:
-            eligible.append(p)
-    matched: set[str] = set()
-    beaten_by: dict[str, str] = {}
+def _apply_vat(lines: list[PricedLine]) -> list[tuple[VatRate, int, int]]:
+    groups: dict[VatRate, list[PricedLine]] = {}
     for line in lines:
-        scope = Scope.PACKAGE if line.kind is LineKind.PLAN else Scope.ADDON
-        here = [p for p in eligible if p.scope is scope and p.targets_item(line.code)]
-        chosen, winner = _choose(here, line.base, currency)
-        matched.update(p.code for p in here)
-        beaten_by.update((p.code, winner) for p in here if p not in chosen)
-        line.net = _discount(line, chosen, line.base, currency, applied)
-    for p in eligible:
-        if p.code not in matched:
-            refused.append(Refusal(p.code, RefusalReason.NOT_APPLICABLE))
-        elif p.code not in applied:
-            refused.append(Refusal(p.code, RefusalReason.OUTRANKED, f"{beaten_by[p.code]} applies instead"))
-
-
-def _apply_invoice_promotions(
-    lines: list[_Line],
-    candidates: list[Promotion],
-    currency: Currency,
-    refused: list[Refusal],
-    applied: dict[str, tuple[Scope, Decimal]],
-) -> Decimal:
-    subtotal = sum((line.net for line in lines), Decimal(0))
-    products = {line.product for line in lines}
-    eligible = []
-    for p in candidates:
-        if p.scope is not Scope.INVOICE:
-            continue
-        if p.targets and not p.targets & products:
-            refused.append(Refusal(p.code, RefusalReason.NOT_APPLICABLE))
-        elif p.min_amount is not None and subtotal < p.min_amount.amount:
-            refused.append(Refusal(p.code, RefusalReason.BELOW_MINIMUM, f"minimum {p.min_amount}"))
+        group = groups.get(line.vat_rate)
+        if group is None:
+            groups[line.vat_rate] = [line]
         else:
-            eligible.append(p)
-    chosen, winner = _choose(eligible, subtotal, currency)
-    refused.extend(
-        Refusal(p.code, RefusalReason.OUTRANKED, f"{winner} applies instead") for p in eligible if p not in chosen
-    )
-    discount = subtotal - _discount(None, chosen, subtotal, currency, applied)
-    shares = allocate(discount, [line.net for line in lines], currency)
-    for line, share in zip(lines, shares, strict=True):
-        line.invoice_share = share
-    return discount
-
-
-def _apply_vat(lines: list[_Line], currency: Currency) -> list[tuple[VatRate, Decimal, Decimal]]:
-    groups: dict[VatRate, list[_Line]] = {}
-    for line in lines:
-        groups.setdefault(line.vat_rate, []).append(line)
+            group.append(line)
     totals = []
-    for rate in sorted(groups, key=lambda r: r.sort_key):
+    for rate in sorted(groups, key=_rate_key) if len(groups) > 1 else groups:
         group = groups[rate]
         taxables = [line.net - line.invoice_share for line in group]
-        taxable = sum(taxables, Decimal(0))
-        vat = (taxable * rate.fraction).quantize(currency.quantum, rounding=ROUND_HALF_UP)
-        for line, share in zip(group, allocate(vat, taxables, currency), strict=True):
-            line.vat = share
+        taxable = sum(taxables)
+        numerator, denominator = rate.percent.as_integer_ratio()
+        denominator *= 100
+        vat = (2 * taxable * numerator + denominator) // (2 * denominator)  # half-up, once per rate (P7)
+        if vat:
+            for line, share in zip(group, allocate_units(vat, taxables), strict=True):
+                line.vat = share
         totals.append((rate, taxable, vat))
     return totals
+
+
+def _rate_key(rate: VatRate) -> tuple[int, Decimal]:
+    return rate.sort_key
 
 
 def _build(
     catalog: Catalog,
     as_of: dt.date,
     purchase: PurchaseKind,
-    lines: list[_Line],
-    vat_totals: list[tuple[VatRate, Decimal, Decimal]],
-    applied: dict[str, tuple[Scope, Decimal]],
+    lines: list[PricedLine],
+    vat_totals: list[tuple[VatRate, int, int]],
+    applied: dict[str, tuple[Scope, int]],
     refused: list[Refusal],
-    invoice_discount: Decimal,
+    invoice_discount: int,
 ) -> Quote:
     cur = catalog.currency
+    # Every amount here was computed exactly by this module from validated catalog prices.
+    make = money_factory(cur)
+    if cur.minor_units:
 
-    def money(amount: Decimal) -> Money:
-        # Every amount here was computed from validated catalog prices and quantized by this module.
-        return Money._trusted(amount, cur)  # noqa: SLF001
+        def money(units: int) -> Money:
+            return make(from_units(units, cur))
 
-    quote_lines = tuple(
-        QuoteLine(
-            kind=line.kind,
-            code=line.code,
-            ref=line.ref,
-            option=line.option,
-            product=line.product,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=money(line.unit_price),
-            base=money(line.base),
-            discounts=tuple(LineDiscount(code, money(off)) for code, off in line.discounts),
-            invoice_discount=money(line.invoice_share),
-            taxable=money(line.net - line.invoice_share),
-            vat_rate=line.vat_rate,
-            vat=money(line.vat),
+    else:
+
+        def money(units: int) -> Money:
+            return make(Decimal(units))
+
+    quote_lines = []
+    subtotal = line_discounts = 0
+    for line in lines:
+        subtotal += line.base
+        line_discounts += line.base - line.net
+        quote_lines.append(
+            QuoteLine(
+                kind=line.kind,
+                code=line.code,
+                ref=line.ref,
+                option=line.option,
+                product=line.product,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=money(line.unit_price),
+                base=money(line.base),
+                discounts=tuple([LineDiscount(code, money(off)) for code, off in line.discounts]),
+                invoice_discount=money(line.invoice_share),
+                taxable=money(line.net - line.invoice_share),
+                vat_rate=line.vat_rate,
+                vat=money(line.vat),
+            )
         )
-        for line in lines
-    )
-    subtotal = sum((line.base for line in lines), Decimal(0))
-    line_discounts = sum((line.base - line.net for line in lines), Decimal(0))
-    pretax = sum((t for _, t, _ in vat_totals), Decimal(0))
-    vat = sum((v for _, _, v in vat_totals), Decimal(0))
+    pretax = vat = 0
+    totals = []
+    for rate, taxable, rate_vat in vat_totals:
+        pretax += taxable
+        vat += rate_vat
+        totals.append(VatTotal(rate, money(taxable), money(rate_vat)))
     return Quote(
         currency=cur,
         as_of=as_of,
         purchase=purchase,
-        lines=quote_lines,
-        vat_totals=tuple(VatTotal(rate, money(t), money(v)) for rate, t, v in vat_totals),
+        lines=tuple(quote_lines),
+        vat_totals=tuple(totals),
         applied=tuple(
-            AppliedPromotion(code, scope, money(amount))
-            for code, (scope, amount) in sorted(applied.items(), key=lambda kv: (_SCOPE_ORDER[kv[1][0]], kv[0]))
+            [
+                AppliedPromotion(code, scope, money(units))
+                for code, (scope, units) in sorted(applied.items(), key=_applied_key)
+            ]
         ),
-        refused=tuple(sorted(refused, key=lambda r: (r.code, r.reason.value))),
+        refused=tuple(sorted(refused, key=_refusal_key)) if refused else (),
         subtotal=money(subtotal),
         line_discount_total=money(line_discounts),
         invoice_discount_total=money(invoice_discount),
@@ -467,3 +330,11 @@ def _build(
         vat_total=money(vat),
         grand_total=money(pretax + vat),
     )
+
+
+def _applied_key(item: tuple[str, tuple[Scope, int]]) -> tuple[int, str]:
+    return (_SCOPE_ORDER[item[1][0]], item[0])
+
+
+def _refusal_key(refusal: Refusal) -> tuple[str, str]:
+    return (refusal.code, refusal.reason.value)
