@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import CatalogError, NotFoundError, ValidationError
+from subscription_core.errors import CatalogError, NotFoundError, ValidationError, of_type
 from subscription_core.money import Currency, Money
 from subscription_core.tax import VatSchedule
 
@@ -108,7 +108,7 @@ class CycleUnit(enum.Enum):
 class Cycle:
     """A billing cycle: ``length`` units (``Cycle(CycleUnit.MONTH, 6)`` is half a year)."""
 
-    unit: CycleUnit = attrs.field(validator=attrs.validators.instance_of(CycleUnit))
+    unit: CycleUnit = attrs.field(validator=of_type(CycleUnit))
     length: int = attrs.field(default=1, validator=_positive_int)
 
     def __str__(self) -> str:
@@ -121,7 +121,7 @@ class PricingOption:
     """One way to buy a plan (C1): ``cycles`` cycles of ``cycle`` for ``price`` in all."""
 
     code: str = attrs.field(validator=_code)
-    cycle: Cycle = attrs.field(validator=attrs.validators.instance_of(Cycle))
+    cycle: Cycle = attrs.field(validator=of_type(Cycle))
     cycles: int = attrs.field(default=1, validator=_positive_int)
     price: Money = attrs.field(validator=_price)
     label: str = attrs.field(init=False, eq=False, repr=False)
@@ -142,7 +142,7 @@ class Quota:
 
     code: str = attrs.field(validator=_code)
     amount: int = attrs.field(validator=_non_negative_int)
-    unit: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    unit: str = attrs.field(default="", validator=of_type(str))
 
 
 @attrs.frozen(kw_only=True)
@@ -156,7 +156,7 @@ class Plan:
     code: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_name)
     options: tuple[PricingOption, ...] = attrs.field(converter=_options)
-    vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
+    vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
     quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
     trial_days: int = attrs.field(default=0, validator=_non_negative_int)
     enterprise: bool = False
@@ -209,14 +209,14 @@ class Addon:
 
     code: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_name)
-    kind: AddonKind = attrs.field(validator=attrs.validators.instance_of(AddonKind))
+    kind: AddonKind = attrs.field(validator=of_type(AddonKind))
     price: Money = attrs.field(validator=_price)
     plans: frozenset[str] = attrs.field(converter=_frozenset)
-    vat: VatSchedule = attrs.field(validator=attrs.validators.instance_of(VatSchedule))
+    vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
     storage_per_unit: int = attrs.field(default=0, validator=_non_negative_int)
     full_price: bool = False
-    retention_unit: Cycle | None = None
-    max_quantity: int | None = None
+    retention_unit: Cycle | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Cycle)))
+    max_quantity: int | None = attrs.field(default=None, validator=attrs.validators.optional(_positive_int))
 
     def __attrs_post_init__(self) -> None:
         """Check the fields that only some kinds carry."""
@@ -230,8 +230,6 @@ class Addon:
             raise ValidationError(
                 "a retention package must say how long one unit lasts", rule="S5", field="retention_unit", value=None
             )
-        if self.max_quantity is not None and self.max_quantity < 1:
-            raise ValidationError("must be >= 1 when given", field="max_quantity", value=self.max_quantity)
 
     def goes_with(self, plan_code: str) -> bool:
         """Whether this add-on may be sold with plan ``plan_code`` (C3)."""
@@ -279,7 +277,7 @@ class Catalog:
             plans that do not exist.
     """
 
-    currency: Currency = attrs.field(validator=attrs.validators.instance_of(Currency))
+    currency: Currency = attrs.field(validator=of_type(Currency))
     products: tuple[Product, ...] = attrs.field(converter=_products)
     _plans: dict[str, tuple[Product, Plan]] = attrs.field(init=False, repr=False, eq=False)
     _addons: dict[str, tuple[Product, Addon]] = attrs.field(init=False, repr=False, eq=False)

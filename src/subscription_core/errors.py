@@ -11,7 +11,10 @@ error is meant to be logged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
 
 __all__ = [
     "CatalogError",
@@ -24,6 +27,7 @@ __all__ = [
     "ReadOnlyError",
     "SubscriptionError",
     "ValidationError",
+    "of_type",
 ]
 
 _NO_VALUE = object()
@@ -99,3 +103,17 @@ class ConflictError(SubscriptionError):
 
     For example an idempotency key reused with different input, or a lost optimistic-lock race.
     """
+
+
+def of_type(*types: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """An attrs validator: the value must be an instance of ``types``, else :class:`ValidationError`.
+
+    Use it instead of ``attrs.validators.instance_of``, whose ``TypeError`` is not one of ours.
+    """
+    names = " or ".join(t.__name__ for t in types)
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types and int in types):
+            raise ValidationError(f"must be a {names}", field=attribute.name, value=value)
+
+    return check

@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import CurrencyMismatchError, ValidationError
+from subscription_core.errors import CurrencyMismatchError, ValidationError, of_type
 
 __all__ = [
     "CURRENCIES",
@@ -126,7 +126,7 @@ class Money:
     """
 
     amount: Decimal = attrs.field(validator=_check_amount)
-    currency: Currency = attrs.field(validator=attrs.validators.instance_of(Currency))
+    currency: Currency = attrs.field(validator=of_type(Currency))
 
     @classmethod
     def of(cls, amount: object, currency: str | Currency) -> Money:
@@ -183,21 +183,29 @@ class Money:
 
     def __lt__(self, other: Money) -> bool:
         """Compare with an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
         self._same(other)
         return self.amount < other.amount
 
     def __le__(self, other: Money) -> bool:
         """Compare with an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
         self._same(other)
         return self.amount <= other.amount
 
     def __gt__(self, other: Money) -> bool:
         """Compare with an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
         self._same(other)
         return self.amount > other.amount
 
     def __ge__(self, other: Money) -> bool:
         """Compare with an amount of the same currency."""
+        if not isinstance(other, Money):
+            return NotImplemented
         self._same(other)
         return self.amount >= other.amount
 

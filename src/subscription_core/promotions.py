@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from subscription_core.catalog import CODE_PATTERN
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, of_type
 from subscription_core.money import Currency, Money, to_decimal
 
 __all__ = [
@@ -124,10 +124,10 @@ class Promotion:
     """
 
     code: str = attrs.field(validator=_promo_code)
-    scope: Scope = attrs.field(validator=attrs.validators.instance_of(Scope))
-    benefit: Benefit = attrs.field(validator=attrs.validators.instance_of((PercentOff, AmountOff)))
+    scope: Scope = attrs.field(validator=of_type(Scope))
+    benefit: Benefit = attrs.field(validator=of_type(PercentOff, AmountOff))
     name: str = ""
-    entry: Entry = attrs.field(default=Entry.SELECTABLE, validator=attrs.validators.instance_of(Entry))
+    entry: Entry = attrs.field(default=Entry.SELECTABLE, validator=of_type(Entry))
     targets: frozenset[str] = attrs.field(default=frozenset(), converter=_codes)
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None

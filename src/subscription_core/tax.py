@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, of_type
 
 __all__ = ["ALLOWED_PERCENTS", "VatKind", "VatPeriod", "VatRate", "VatSchedule"]
 
@@ -34,8 +34,8 @@ class VatKind(enum.Enum):
 class VatRate:
     """One VAT rate: a percentage (0, 5, 8 or 10) or one of the no-VAT kinds KCT and KKKNT."""
 
-    kind: VatKind
-    percent: Decimal = Decimal(0)
+    kind: VatKind = attrs.field(validator=of_type(VatKind))
+    percent: Decimal = attrs.field(default=Decimal(0), validator=of_type(Decimal))
 
     def __attrs_post_init__(self) -> None:
         """Check that a percentage rate is one the law knows and that a no-VAT kind carries 0."""
@@ -86,9 +86,9 @@ class VatRate:
 class VatPeriod:
     """A rate in force from ``start`` (inclusive) until ``end`` (inclusive), or open-ended."""
 
-    rate: VatRate
-    start: dt.date
-    end: dt.date | None = None
+    rate: VatRate = attrs.field(validator=of_type(VatRate))
+    start: dt.date = attrs.field(validator=of_type(dt.date))
+    end: dt.date | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(dt.date)))
 
     def __attrs_post_init__(self) -> None:
         """Check the period is not reversed."""

@@ -346,9 +346,15 @@ def test_c3_a_retention_package_says_how_long_one_unit_lasts() -> None:
 @pytest.mark.parametrize("quantity", [0, -2])
 def test_c3_a_quantity_cap_is_at_least_one(quantity: int) -> None:
     assert addon(max_quantity=5).max_quantity == 5
-    with pytest.raises(ValidationError, match=">= 1 when given") as info:
+    with pytest.raises(ValidationError, match="whole number >= 1") as info:
         addon(max_quantity=quantity)
     assert (info.value.field, info.value.value) == ("max_quantity", quantity)
+
+
+@pytest.mark.parametrize("bad", ["5", 2.0, True])
+def test_c3_a_quantity_cap_of_the_wrong_type_is_a_validation_error(bad: object) -> None:
+    with pytest.raises(ValidationError, match="max_quantity"):
+        addon(max_quantity=bad)
 
 
 def test_c3_an_add_on_price_is_not_negative() -> None:

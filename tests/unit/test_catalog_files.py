@@ -449,7 +449,10 @@ vat = "KCT"
         ('kind = "retention"\nplans = ["standard"]', "retention_unit: a retention package must say how long"),
         ('kind = "storage"\nplans = ["standard"]', "storage_per_unit: a storage add-on must say how much one unit"),
         ('kind = "service"\nplans = []', "plans: an add-on must name the plans it goes with, got []"),
-        ('kind = "service"\nplans = ["standard"]\nmax_quantity = 0', "max_quantity: must be >= 1 when given, got 0"),
+        (
+            'kind = "service"\nplans = ["standard"]\nmax_quantity = 0',
+            "max_quantity: must be a whole number >= 1, got 0",
+        ),
         ('kind = "service"\nplans = ["standard"]\nretention_unit = "fortnight"', "retention_unit: must be a cycle"),
         ('kind = "service"\nplans = [1]', "plans[0]: must be a text in quotes, got 1"),
     ],
