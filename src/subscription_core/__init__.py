@@ -1,10 +1,36 @@
 """subscription_core: an exact, typed subscription engine for Vietnamese SaaS vendors.
 
 The public API is re-exported here; the modules behind it are named after the domain concepts
-(``money``, ``catalog``, ``promotions``, ``pricing``, ...).
+(``money``, ``catalog``, ``promotions``, ``pricing``, ``calendar``, ...). Hypothesis strategies for hosts'
+own property tests live in :mod:`subscription_core.testing` (an optional extra, not imported here).
 """
 
-from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
+from subscription_core.calendar import (
+    VIETNAM_TZ,
+    BusinessCalendar,
+    end_of_local_day,
+    ensure_aware,
+    local_date,
+    start_of_local_day,
+)
+from subscription_core.catalog import (
+    Addon,
+    AddonKind,
+    Catalog,
+    Cycle,
+    CycleUnit,
+    Plan,
+    PricingOption,
+    Product,
+    Quota,
+)
+from subscription_core.catalog_files import (
+    catalog_from_dict,
+    catalog_from_json,
+    catalog_from_toml,
+    catalog_to_dict,
+    load_catalog,
+)
 from subscription_core.errors import (
     CatalogError,
     ConflictError,
@@ -18,11 +44,50 @@ from subscription_core.errors import (
     ValidationError,
 )
 from subscription_core.money import Currency, Money, allocate
+from subscription_core.pricing import eligible_promotions, quote
+from subscription_core.promotions import (
+    AmountOff,
+    Entry,
+    PercentOff,
+    Promotion,
+    PurchaseKind,
+    RedemptionCounts,
+    Refusal,
+    RefusalReason,
+    Scope,
+)
+from subscription_core.quotes import (
+    AddonSelection,
+    AppliedPromotion,
+    LineDiscount,
+    LineKind,
+    PlanSelection,
+    Proration,
+    Quote,
+    QuoteLine,
+    Selection,
+    VatTotal,
+)
 from subscription_core.tax import VatKind, VatPeriod, VatRate, VatSchedule
+from subscription_core.terms import (
+    Term,
+    TermUnit,
+    add_units,
+    days_in,
+    expiry_instant,
+    term_after,
+    term_containing,
+    terms_between,
+)
 
 __all__ = [
+    "VIETNAM_TZ",
     "Addon",
     "AddonKind",
+    "AddonSelection",
+    "AmountOff",
+    "AppliedPromotion",
+    "BusinessCalendar",
     "Catalog",
     "CatalogError",
     "ConflictError",
@@ -30,21 +95,56 @@ __all__ = [
     "CurrencyMismatchError",
     "Cycle",
     "CycleUnit",
+    "Entry",
     "InvalidTransitionError",
+    "LineDiscount",
+    "LineKind",
     "Money",
     "NotEligibleError",
     "NotFoundError",
+    "PercentOff",
     "PermissionDeniedError",
     "Plan",
+    "PlanSelection",
     "PricingOption",
     "Product",
+    "Promotion",
+    "Proration",
+    "PurchaseKind",
     "Quota",
+    "Quote",
+    "QuoteLine",
     "ReadOnlyError",
+    "RedemptionCounts",
+    "Refusal",
+    "RefusalReason",
+    "Scope",
+    "Selection",
     "SubscriptionError",
+    "Term",
+    "TermUnit",
     "ValidationError",
     "VatKind",
     "VatPeriod",
     "VatRate",
     "VatSchedule",
+    "VatTotal",
+    "add_units",
     "allocate",
+    "catalog_from_dict",
+    "catalog_from_json",
+    "catalog_from_toml",
+    "catalog_to_dict",
+    "days_in",
+    "eligible_promotions",
+    "end_of_local_day",
+    "ensure_aware",
+    "expiry_instant",
+    "load_catalog",
+    "local_date",
+    "quote",
+    "start_of_local_day",
+    "term_after",
+    "term_containing",
+    "terms_between",
 ]

@@ -112,8 +112,8 @@ class Cycle:
     length: int = attrs.field(default=1, validator=_positive_int)
 
     def __str__(self) -> str:
-        """Render as ``6 month(s)``."""
-        return f"{self.length} {self.unit.value}(s)"
+        """Render as ``1 year`` or ``6 months``."""
+        return f"{self.length} {self.unit.value}{'' if self.length == 1 else 's'}"
 
 
 @attrs.frozen(kw_only=True)
@@ -128,6 +128,8 @@ class PricingOption:
 
     @label.default
     def _label(self) -> str:
+        if isinstance(self.cycle, Cycle) and self.cycle.length == 1:
+            return f"{self.cycles} {self.cycle.unit.value}{'' if self.cycles == 1 else 's'}"
         return f"{self.cycles} × {self.cycle}"
 
     @property

@@ -89,7 +89,8 @@ def test_c1_a_one_cycle_package_has_a_single_option() -> None:
 def test_c1_term_counts_cycles_of_several_units() -> None:
     half_year = option("2x6m", cycle=Cycle(CycleUnit.MONTH, 6), cycles=2)
     assert half_year.term_units == (CycleUnit.MONTH, 12)
-    assert str(half_year.cycle) == "6 month(s)"
+    assert str(half_year.cycle) == "6 months"
+    assert half_year.label == "2 × 6 months"
 
 
 def test_c1_a_plan_needs_a_pricing_option() -> None:
