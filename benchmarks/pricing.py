@@ -70,7 +70,7 @@ def build() -> tuple[Catalog, list[Selection], list[Promotion]]:
 
 
 def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    whole = sum(weights)
+    whole = sum(weights, Decimal(0))
     exact = [total * w / whole for w in weights]
     parts = [e.quantize(ONE, rounding=ROUND_FLOOR) for e in exact]
     for i in sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))[: int(total - sum(parts))]:
@@ -84,13 +84,13 @@ def hand_written() -> tuple[Decimal, Decimal, Decimal]:
     pro -= (pro * 10 / 100).quantize(ONE, rounding=ROUND_HALF_UP)
     train -= min(Decimal(200_000), train)
     nets = [pro, sto, train]
-    subtotal = sum(nets)
+    subtotal = sum(nets, Decimal(0))
     invoice = min((subtotal * 5 / 100).quantize(ONE, rounding=ROUND_HALF_UP), Decimal(500_000))
     taxable = [n - s for n, s in zip(nets, _split(invoice, nets), strict=True)]
     group = taxable[1] + taxable[2]
     vat = (group * 10 / 100).quantize(ONE, rounding=ROUND_HALF_UP)
     _split(vat, taxable[1:])
-    pretax = sum(taxable)
+    pretax = sum(taxable, Decimal(0))
     return pretax, vat, pretax + vat
 
 
