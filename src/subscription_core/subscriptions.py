@@ -1,0 +1,559 @@
+"""The subscription entity: its states, what it grants, its deadlines and its history (rules S1-S9, K1, C4, Y3).
+
+A :class:`Subscription` is an immutable entity with an ``id`` and a ``version``. It never changes in place:
+the verbs of :mod:`subscription_core.lifecycle`, :mod:`subscription_core.commitments` and
+:mod:`subscription_core.retention` return a new one, one version higher, with one more
+:class:`HistoryEntry` (S9). This module only describes the entity; the rules that move it live there.
+
+Dates are local dates in Asia/Ho_Chi_Minh and terms are half-open (see :mod:`subscription_core.terms`): a
+term ``[start, end)`` may be used through the whole day before ``end`` and expires at 00:00 on ``end``.
+Every deadline the entity knows (expiry, end of retention, cut-off, purge, activation) is an instant, and
+the earliest of them, with the expiry warnings before it, is kept in :attr:`Subscription.next_due_at` so a
+scheduler can skip a subscription with one comparison.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+import attrs
+
+from subscription_core.calendar import local_date, start_of_local_day
+from subscription_core.catalog import DEFAULT_PURGE_DAYS, DEFAULT_WARNING_DAYS, Product, Quota
+from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError
+from subscription_core.terms import Term, TermUnit, add_units, expiry_instant
+
+__all__ = [
+    "COMMITMENT_LIMIT_DAYS",
+    "DEFAULT_DUE_WARNING_DAYS",
+    "MAX_COMMITMENTS",
+    "STORAGE_QUOTA",
+    "Actor",
+    "ActorKind",
+    "Agenda",
+    "Anchor",
+    "Commitment",
+    "Details",
+    "Entitlement",
+    "Event",
+    "HistoryEntry",
+    "LifecyclePolicy",
+    "Opening",
+    "PaymentProof",
+    "PendingPayment",
+    "PurgeRecord",
+    "QuotaLine",
+    "ResourceView",
+    "State",
+    "Subscription",
+    "resource_view",
+    "warning_instant",
+]
+
+STORAGE_QUOTA: Final = "storage"
+"""The quota code that extra storage adds to (S6)."""
+COMMITMENT_LIMIT_DAYS: Final = 180
+"""A commitment's due dates lie at most this many days after its registration date (K3)."""
+MAX_COMMITMENTS: Final = 2
+"""A first commitment and one second commitment; no third (K3)."""
+DEFAULT_DUE_WARNING_DAYS: Final = (7, 3, 1)
+"""Lead times, in days, of the warnings before a commitment's due date (K2) [decision]."""
+
+Details = tuple[tuple[str, str], ...]
+"""What a history entry or a notice says besides its kind: ordered ``(name, text)`` pairs."""
+
+
+class State(enum.Enum):
+    """The states of a subscription (S1), plus one for a new purchase paid offline and not yet activated (Y3)."""
+
+    TRIAL = "trial"
+    AWAITING_ACTIVATION = "awaiting_activation"
+    ACTIVE = "active"
+    ACTIVE_ON_COMMITMENT = "active_on_commitment"
+    EXPIRED = "expired"
+    READ_ONLY = "read_only"
+    PURGED = "purged"
+    CUT_OFF = "cut_off"
+    CANCELLED = "cancelled"
+
+
+class Event(enum.Enum):
+    """What can happen to a subscription; the transition table of :mod:`~subscription_core.lifecycle` maps each."""
+
+    START_TRIAL = "start_trial"
+    SUBSCRIBE = "subscribe"
+    RECEIVE_PAYMENT = "receive_payment"
+    ACTIVATE = "activate"
+    RENEW = "renew"
+    TOP_UP_STORAGE = "top_up_storage"
+    WARN = "warn"
+    EXPIRE = "expire"
+    BUY_RETENTION = "buy_retention"
+    END_RETENTION = "end_retention"
+    PURGE = "purge"
+    COMMIT_TO_PAY = "commit_to_pay"
+    EXTEND_COMMITMENT = "extend_commitment"
+    SUBMIT_PROOF = "submit_proof"
+    REJECT_PROOF = "reject_proof"
+    VERIFY_PAYMENT = "verify_payment"
+    CUT_OFF = "cut_off"
+    CANCEL = "cancel"
+
+
+class ActorKind(enum.Enum):
+    """Who acts: the domain's actors, and the system for a payment provider's confirmed callback (Y2)."""
+
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    ACCOUNTANT = "accountant"
+    SCHEDULER = "scheduler"
+    SYSTEM = "system"
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValidationError("must be a time-zone-aware datetime", rule="D2", field=attribute.name, value=value)
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError("must be a whole number >= 1", field=attribute.name, value=value)
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
+
+
+@attrs.frozen(kw_only=True)
+class Actor:
+    """Who made a change (S9): a kind and an id (a user id, a staff id, ``"scheduler"``)."""
+
+    kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
+    id: str = attrs.field(validator=_text)
+
+    @classmethod
+    def scheduler(cls) -> Actor:
+        """Return the host's periodic job, which applies the time-driven transitions."""
+        return _SCHEDULER
+
+
+_SCHEDULER: Final = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
+
+
+@attrs.frozen(kw_only=True)
+class Opening:
+    """Who a new subscription is for (S8): its id, the customer (company) and the product."""
+
+    subscription_id: str = attrs.field(validator=_text)
+    customer_id: str = attrs.field(validator=_text)
+    product: Product = attrs.field(validator=attrs.validators.instance_of(Product))
+
+
+@attrs.frozen(kw_only=True)
+class HistoryEntry:
+    """One change of a subscription (S9): what (``event``, states, details), when, who and why.
+
+    ``at`` is the instant the change took effect; for a time-driven change applied late it is the instant
+    it was due, so a history is always in time order.
+    """
+
+    at: datetime
+    event: Event
+    source: State | None
+    target: State
+    actor: Actor
+    reason: str
+    details: Details = ()
+
+
+@attrs.frozen(kw_only=True)
+class LifecyclePolicy:
+    """A product's lifecycle settings, frozen onto each of its subscriptions when it starts (S3, S4, K2).
+
+    Frozen like the prices of C5, so a later catalog change does not move the deadlines of running
+    subscriptions. ``warning_days`` are the lead times of expiry warnings (S3), ``purge_after_days`` the
+    purge window (S4), ``due_warning_days`` the lead times of the warnings before a commitment's due date.
+
+    Raises:
+        ValidationError: a window or a lead time is not a whole number of days >= 1.
+    """
+
+    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=_positive)
+    warning_days: tuple[int, ...] = DEFAULT_WARNING_DAYS
+    due_warning_days: tuple[int, ...] = DEFAULT_DUE_WARNING_DAYS
+
+    def __attrs_post_init__(self) -> None:
+        """Check every lead time is a whole number of days >= 1."""
+        for name in ("warning_days", "due_warning_days"):
+            days = getattr(self, name)
+            if not isinstance(days, tuple) or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in days):
+                raise ValidationError("lead times must be whole days >= 1", rule="S3", field=name, value=days)
+
+    @classmethod
+    def of(cls, product: Product) -> LifecyclePolicy:
+        """Return the policy of ``product``: its purge window and warning lead times."""
+        return cls(purge_after_days=product.purge_after_days, warning_days=tuple(product.warning_days))
+
+
+def _normal(unit: TermUnit, length: int) -> tuple[TermUnit, int]:
+    # A year is twelve months, so a yearly renewal after monthly ones keeps the same anchor day (D3).
+    return (TermUnit.MONTH, length * 12) if unit is TermUnit.YEAR else (unit, length)
+
+
+@attrs.frozen(kw_only=True)
+class Anchor:
+    """Paid time counted from one anchor day (D3): ``count`` days or months from ``day``.
+
+    Every end is computed from the anchor, so consecutive renewals keep the anchor day across short months:
+    monthly renewals from Jan 31 end on Feb 28 (29), then Mar 31.
+    """
+
+    day: date
+    unit: TermUnit
+    count: int = attrs.field(validator=_positive)
+
+    @classmethod
+    def starting(cls, day: date, unit: TermUnit, length: int) -> Anchor:
+        """Return ``length`` units of paid time starting on ``day``."""
+        unit, count = _normal(unit, length)
+        return cls(day=day, unit=unit, count=count)
+
+    @property
+    def end(self) -> date:
+        """The first day after the paid time."""
+        return add_units(self.day, self.unit, self.count)
+
+    def extended(self, unit: TermUnit, length: int) -> Anchor:
+        """Return this paid time followed by ``length`` more units; a change of unit re-anchors at the end."""
+        unit, count = _normal(unit, length)
+        if unit is self.unit:
+            return Anchor(day=self.day, unit=unit, count=self.count + count)
+        return Anchor(day=self.end, unit=unit, count=count)
+
+
+@attrs.frozen(kw_only=True)
+class PendingPayment:
+    """Money for ``entitlement`` recorded as received offline, to be activated by ``activate_by`` (Y3)."""
+
+    entitlement: Entitlement
+    received_at: datetime = attrs.field(validator=_aware)
+    activate_by: datetime = attrs.field(validator=_aware)
+
+
+@attrs.frozen(kw_only=True)
+class Entitlement:
+    """What a paid order grants: a plan with its quotas, a term length and extra storage (C1, C2, S6).
+
+    Build it with :meth:`of`, which checks the choice against the catalog.
+    """
+
+    plan_code: str = attrs.field(validator=_text)
+    quotas: tuple[Quota, ...]
+    unit: TermUnit = attrs.field(validator=attrs.validators.instance_of(TermUnit))
+    length: int = attrs.field(validator=_positive)
+    extra_storage: int = attrs.field(default=0, validator=_non_negative)
+
+    @classmethod
+    def of(cls, product: Product, plan_code: str, option_code: str, *, extra_storage: int = 0) -> Entitlement:
+        """Return the entitlement of ``option_code`` of plan ``plan_code`` of ``product``.
+
+        Raises:
+            NotFoundError: the product has no such plan, or the plan no such option (C1).
+            NotEligibleError: extra storage on a plan that is not Enterprise-class (S6).
+        """
+        plan = next((p for p in product.plans if p.code == plan_code), None)
+        if plan is None:
+            raise NotFoundError(f"product {product.code} has no such plan", rule="C1", field="plan", value=plan_code)
+        option = plan.option(option_code)
+        if extra_storage and not plan.enterprise:
+            raise NotEligibleError(
+                "storage beyond the quota may be added only on an Enterprise-class plan",
+                rule="S6",
+                field="extra_storage",
+                value=extra_storage,
+            )
+        unit, length = option.term_units
+        return cls(
+            plan_code=plan.code,
+            quotas=plan.quotas,
+            unit=TermUnit(unit.value),
+            length=length,
+            extra_storage=extra_storage,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PaymentProof:
+    """Proof of payment submitted by the customer (Y4): the transfer content and a reference to the image."""
+
+    submitted_at: datetime = attrs.field(validator=_aware)
+    transfer_content: str = attrs.field(validator=_text)
+    attachment: str = attrs.field(validator=_text)
+
+
+def _due_dates(instance: Commitment, attribute: attrs.Attribute[tuple[date, ...]], value: tuple[date, ...]) -> None:
+    registered = local_date(instance.registered_at)
+    limit = registered + timedelta(days=COMMITMENT_LIMIT_DAYS)
+    if not 1 <= len(value) <= MAX_COMMITMENTS:
+        raise NotEligibleError("a renewal has one or two commitments, no third", rule="K3", field=attribute.name)
+    previous = registered
+    for due in value:
+        if not previous < due <= limit:
+            raise NotEligibleError(
+                f"a due date must lie after {previous.isoformat()} and on or before {limit.isoformat()}"
+                f" (registration + {COMMITMENT_LIMIT_DAYS} days)",
+                rule="K3",
+                field=attribute.name,
+                value=due,
+            )
+        previous = due
+
+
+@attrs.frozen(kw_only=True)
+class Commitment:
+    """A renewal registered on a commitment to pay (K1-K5).
+
+    ``term`` and ``anchor`` are the renewal's term, fixed at registration by S2; it becomes official when
+    payment is verified (K5). ``due_dates`` holds the first due date and, after a second commitment, the
+    second; each lies after the one before (the first after the registration date) and at most
+    ``COMMITMENT_LIMIT_DAYS`` after registration (K3).
+
+    Raises:
+        NotEligibleError: (K3) a due date breaks those limits, or there is no due date or more than two.
+    """
+
+    registered_at: datetime = attrs.field(validator=_aware)
+    entitlement: Entitlement
+    term: Term
+    anchor: Anchor
+    due_dates: tuple[date, ...] = attrs.field(validator=_due_dates)
+    proof: PaymentProof | None = None
+
+    @property
+    def limit(self) -> date:
+        """The last date a due date may take: registration date + 180 days (K3)."""
+        return local_date(self.registered_at) + timedelta(days=COMMITMENT_LIMIT_DAYS)
+
+    @property
+    def due_on(self) -> date:
+        """The current (last) due date."""
+        return self.due_dates[-1]
+
+
+@attrs.frozen(kw_only=True)
+class PurgeRecord:
+    """Evidence of a purge (S4): when, which purge window led to it, and which kinds of data were erased."""
+
+    purged_at: datetime
+    window_started_on: date
+    erased: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Agenda:
+    """What a subscription is heading to: its next deadline and the warnings still to send before it.
+
+    ``deadline`` is in UTC; ``warnings`` are ``(lead days, instant)`` pairs in time order.
+    """
+
+    deadline: datetime
+    event: Event
+    warnings: tuple[tuple[int, datetime], ...]
+
+    @property
+    def next_at(self) -> datetime:
+        """The first instant something is due: the first warning, else the deadline."""
+        return self.warnings[0][1] if self.warnings else self.deadline
+
+
+@attrs.frozen(kw_only=True)
+class Subscription:
+    """A company's subscription to a product (S1, S8): entity with ``id`` and ``version``.
+
+    Built and changed only by the lifecycle verbs. ``terms`` are the paid terms granted so far, in order;
+    ``anchor`` is the paid time they are counted in (D3); ``trial`` is the free trial's term (C4);
+    ``lapsed_on`` is the first day of the current purge window (S4); ``retention`` the read-only archive
+    period (S5); ``pending`` a payment awaiting activation (Y3); ``commitment`` a renewal on commitment
+    (K1); ``warned`` the warning lead times already dealt with for the current deadline (S3);
+    ``history`` every change, append-only (S9).
+    """
+
+    id: str
+    customer_id: str
+    product_code: str
+    plan_code: str
+    state: State
+    policy: LifecyclePolicy
+    quotas: tuple[Quota, ...] = ()
+    extra_storage: int = 0
+    trial: Term | None = None
+    anchor: Anchor | None = None
+    terms: tuple[Term, ...] = ()
+    lapsed_on: date | None = None
+    retention: Anchor | None = None
+    pending: PendingPayment | None = None
+    commitment: Commitment | None = None
+    warned: frozenset[int] = frozenset()
+    purge_record: PurgeRecord | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    version: int = 0
+    agenda: Agenda | None = attrs.field(init=False, eq=False, repr=False)
+    next_due_at: datetime | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Work out the agenda once, so a scheduler pays one comparison per subscription."""
+        agenda = _agenda(self)
+        object.__setattr__(self, "agenda", agenda)
+        object.__setattr__(self, "next_due_at", None if agenda is None else agenda.next_at)
+
+    @property
+    def paid_expires_at(self) -> datetime | None:
+        """The instant the paid time ends, or ``None`` before the first paid term."""
+        return expiry_instant(self.terms[-1]) if self.terms else None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The instant the subscription expires: the end of its paid time, else of its trial (S2, C4)."""
+        if self.terms:
+            return expiry_instant(self.terms[-1])
+        return expiry_instant(self.trial) if self.trial is not None else None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last local day the subscription may be used: the "expiry date" shown to a customer (S7)."""
+        expires = self.expires_at
+        return None if expires is None else local_date(expires) - timedelta(days=1)
+
+    @property
+    def purge_at(self) -> datetime | None:
+        """When the data is purged if nothing happens: the end of the purge window (S4)."""
+        if self.lapsed_on is None:
+            return None
+        return start_of_local_day(self.lapsed_on + timedelta(days=self.policy.purge_after_days))
+
+    @property
+    def retention_ends_at(self) -> datetime | None:
+        """When the read-only archive ends (S5), or ``None`` without one."""
+        return None if self.retention is None else start_of_local_day(self.retention.end)
+
+    @property
+    def cut_off_at(self) -> datetime | None:
+        """When an unpaid commitment cuts the subscription off (K4).
+
+        The end of the last due date, or the end of the paid time if that is later [decision]: a renewal
+        registered early never shortens time already paid for.
+        """
+        if self.commitment is None:
+            return None
+        end_of_due = start_of_local_day(self.commitment.due_on + timedelta(days=1))
+        paid = self.paid_expires_at
+        return end_of_due if paid is None else max(end_of_due, paid)
+
+    def deadline(self) -> tuple[datetime, Event, tuple[int, ...]] | None:
+        """Return the next deadline ``(instant, event, warning lead days)``, or ``None`` if nothing is due.
+
+        A payment awaiting activation comes first and holds every other deadline (Y3); a commitment whose
+        proof of payment awaits verification is not cut off (K5) [decisions].
+        """
+        if self.pending is not None:
+            return (self.pending.activate_by, Event.ACTIVATE, ())
+        state = self.state
+        found: tuple[datetime | None, Event, tuple[int, ...]]
+        if state in (State.TRIAL, State.ACTIVE):
+            found = (self.expires_at, Event.EXPIRE, self.policy.warning_days)
+        elif state is State.ACTIVE_ON_COMMITMENT:
+            proof = self.commitment.proof if self.commitment is not None else None
+            found = (None if proof else self.cut_off_at, Event.CUT_OFF, self.policy.due_warning_days)
+        elif state is State.READ_ONLY:
+            found = (self.retention_ends_at, Event.END_RETENTION, self.policy.warning_days)
+        elif state in (State.EXPIRED, State.CUT_OFF, State.CANCELLED):
+            found = (self.purge_at, Event.PURGE, ())
+        else:
+            return None
+        instant, event, leads = found
+        return None if instant is None else (instant, event, leads)
+
+
+def warning_instant(deadline: datetime, lead: int) -> datetime:
+    """Return 00:00 local, ``lead`` days before the local date of ``deadline`` (S3)."""
+    return start_of_local_day(local_date(deadline) - timedelta(days=lead))
+
+
+def _agenda(subscription: Subscription) -> Agenda | None:
+    found = subscription.deadline()
+    if found is None:
+        return None
+    instant, event, leads = found
+    warned = subscription.warned
+    warnings = tuple(
+        (lead, warning_instant(instant, lead).astimezone(UTC))
+        for lead in sorted(set(leads), reverse=True)
+        if lead not in warned
+    )
+    return Agenda(deadline=instant.astimezone(UTC), event=event, warnings=warnings)
+
+
+@attrs.frozen(kw_only=True)
+class QuotaLine:
+    """One resource in the resource view (S7): granted and used, in ``unit``."""
+
+    code: str
+    unit: str
+    granted: int
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        """What is left, never below zero."""
+        return max(self.granted - self.used, 0)
+
+
+@attrs.frozen(kw_only=True)
+class ResourceView:
+    """What a customer sees of a subscription's resources (S7): each quota and the expiry."""
+
+    plan_code: str
+    state: State
+    quotas: tuple[QuotaLine, ...]
+    expires_at: datetime | None
+    last_day: date | None
+
+
+def resource_view(subscription: Subscription, used: Mapping[str, int]) -> ResourceView:
+    """Return each quota granted (extra storage included, S6) with its use as the host measured it (S7).
+
+    Raises:
+        ValidationError: a measured use is negative or not a whole number.
+    """
+    for code, amount in used.items():
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise ValidationError("a use must be a whole number >= 0", rule="S7", field=f"used[{code}]", value=amount)
+    lines = [
+        QuotaLine(
+            code=q.code,
+            unit=q.unit,
+            granted=q.amount + (subscription.extra_storage if q.code == STORAGE_QUOTA else 0),
+            used=used.get(q.code, 0),
+        )
+        for q in subscription.quotas
+    ]
+    if subscription.extra_storage and all(q.code != STORAGE_QUOTA for q in subscription.quotas):
+        lines.append(
+            QuotaLine(code=STORAGE_QUOTA, unit="", granted=subscription.extra_storage, used=used.get(STORAGE_QUOTA, 0))
+        )
+    return ResourceView(
+        plan_code=subscription.plan_code,
+        state=subscription.state,
+        quotas=tuple(lines),
+        expires_at=subscription.expires_at,
+        last_day=subscription.last_day,
+    )
