@@ -1,0 +1,529 @@
+"""Customers: tax codes, contact details, the customer entity, who acts, and finding customers (U1, U2, O2, A1-A3).
+
+A :class:`TaxCode` is a Vietnamese tax code checked on construction (U1). A :class:`Party` holds the
+details an order asks for twice, once for the licence and once for the invoice (O2); an
+:class:`InvoiceInfo` is either its own party or a copy of the subscriber's ("same as subscriber").
+A :class:`Customer` is a subscribing company, with the users who may buy for it (A1) and the service
+accountant it is linked to (A3). An :class:`Actor` says who acts; :func:`require_ordering_right` applies
+A1-A3 to it. :func:`find_customers` is the staff search of U2.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from subscription_core import subscriptions
+from subscription_core.errors import PermissionDeniedError, ValidationError, of_type
+from subscription_core.subscriptions import ActorKind
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "Contact",
+    "Customer",
+    "InvoiceInfo",
+    "Party",
+    "ServiceAccountant",
+    "TaxCode",
+    "TaxCodeKind",
+    "check_digit",
+    "find_customers",
+    "fold",
+    "require_ordering_right",
+]
+
+TAX_CODE_WEIGHTS: Final = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+"""The weights of the first nine digits of an enterprise tax code (U1)."""
+_ENTERPRISE_DIGITS: Final = 10
+_PERSONAL_DIGITS: Final = 12
+_BRANCH_DIGITS: Final = 3
+_NO_CHECK_DIGIT: Final = 10
+_PHONE_DIGITS: Final = range(8, 16)
+_EMAIL_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_EMAIL_DOMAIN: Final = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+class TaxCodeKind(enum.Enum):
+    """The three forms of a tax code (U1)."""
+
+    ENTERPRISE = "enterprise"  # 10 digits, the 10th a check digit
+    BRANCH = "branch"  # the enterprise's 10 digits, '-', a 3-digit branch number other than 000
+    PERSONAL = "personal"  # a 12-digit personal identification number (individuals, households)
+
+
+def check_digit(prefix: str) -> int | None:
+    """Return the check digit of nine digits: 10 − (Σ wᵢdᵢ mod 11) (U1).
+
+    The result lies in 0..10 (11 cannot occur, as Σ mod 11 is never negative). It is 10 when the sum is a
+    multiple of 11: no single digit can carry it, so no tax code starts with those nine digits and ``None``
+    is returned [decision: such prefixes are refused rather than mapped to 0].
+
+    Raises:
+        ValidationError: ``prefix`` is not nine ASCII digits.
+    """
+    if not isinstance(prefix, str) or len(prefix) != len(TAX_CODE_WEIGHTS) or not _ascii_digits(prefix):
+        raise ValidationError("must be nine digits", rule="U1", field="tax_code", value=prefix)
+    digit = 10 - sum(w * int(d) for w, d in zip(TAX_CODE_WEIGHTS, prefix, strict=True)) % 11
+    return None if digit == _NO_CHECK_DIGIT else digit
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _enterprise_problem(digits: str) -> str | None:
+    expected = check_digit(digits[:9])
+    if expected is None:
+        return f"bad check digit: no tax code starts with {digits[:9]} (its check value is 10)"
+    if int(digits[9]) != expected:
+        return f"bad check digit: the 10th digit of {digits[:9]}… must be {expected}"
+    return None
+
+
+def _form_problem(code: str) -> str | None:
+    if not code:
+        return "is empty"
+    if any(c.isalpha() for c in code):
+        return "contains letters; a tax code has only digits (and '-' before a branch number)"
+    if stray := sorted({c for c in code if c != "-" and not _ascii_digits(c)}):
+        return f"contains {''.join(stray)!r}; only digits and one '-' are allowed"
+    return None
+
+
+def _branch_problem(head: str, branch: str) -> str | None:
+    if "-" in branch:
+        return "has more than one '-'"
+    if len(head) != _ENTERPRISE_DIGITS:
+        return f"wrong length: a branch code starts with the 10-digit enterprise code, got {len(head)} digits"
+    if len(branch) != _BRANCH_DIGITS:
+        return f"wrong length: a branch number has 3 digits, got {len(branch)}"
+    if branch == "000":
+        return "branch 000 is not a branch; write the 10-digit enterprise code"
+    return _enterprise_problem(head)
+
+
+def _tax_code_problem(code: str) -> str | None:
+    if problem := _form_problem(code):
+        return problem
+    head, dash, branch = code.partition("-")
+    if dash:
+        return _branch_problem(head, branch)
+    if len(code) == _ENTERPRISE_DIGITS:
+        return _enterprise_problem(code)
+    if len(code) == _PERSONAL_DIGITS:
+        return None
+    if len(code) == _ENTERPRISE_DIGITS + _BRANCH_DIGITS:
+        return "wrong length: 13 digits; write a branch code as 10 digits, '-', 3 digits"
+    return f"wrong length: {len(code)} digits; a tax code has 10 digits, 10 + '-' + 3 for a branch, or 12"
+
+
+def _canonical_tax_code(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule="U1", field="tax_code", value=value)
+    code = "".join(value.split())
+    if problem := _tax_code_problem(code):
+        raise ValidationError(problem, rule="U1", field="tax_code", value=value)
+    return code
+
+
+@attrs.frozen(kw_only=True)
+class TaxCode:
+    """A valid Vietnamese tax code (U1), kept in its canonical form: whitespace removed.
+
+    Accepted: 10 digits whose 10th is the check digit (see :func:`check_digit`); a branch, the 10 digits,
+    '-', and 3 digits other than 000; a 12-digit personal identification number (no check digit is
+    defined for it, so any 12 digits are accepted). Build one with :meth:`parse`.
+
+    Raises:
+        ValidationError: (U1, field ``tax_code``) anything else, with the reason: not text, empty, letters,
+            other characters, wrong length, bad check digit, branch 000.
+    """
+
+    value: str = attrs.field(converter=_canonical_tax_code)
+
+    @classmethod
+    def parse(cls, text: str) -> TaxCode:
+        """Return the tax code written in ``text`` (spaces anywhere are ignored); raises as the class does."""
+        return cls(value=text)
+
+    @property
+    def kind(self) -> TaxCodeKind:
+        """Which form this code has."""
+        if "-" in self.value:
+            return TaxCodeKind.BRANCH
+        return TaxCodeKind.PERSONAL if len(self.value) == _PERSONAL_DIGITS else TaxCodeKind.ENTERPRISE
+
+    @property
+    def enterprise(self) -> TaxCode | None:
+        """The enterprise's own code: itself, its head for a branch, ``None`` for a personal number."""
+        if self.kind is TaxCodeKind.PERSONAL:
+            return None
+        return TaxCode(value=self.value[:_ENTERPRISE_DIGITS])
+
+    def __str__(self) -> str:
+        """The canonical text: ``0101243150`` or ``0101243150-001``."""
+        return self.value
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", rule="O2", field=field, value=value)
+    return " ".join(value.split())
+
+
+def _name_text(value: object) -> str:
+    return _text(value, "name")
+
+
+def _unit_name_text(value: object) -> str:
+    return _text(value, "unit_name")
+
+
+def _address_text(value: object) -> str:
+    return _text(value, "address")
+
+
+def _id_text(value: object) -> str:
+    return _text(value, "id")
+
+
+def _email(value: object) -> str:
+    """Check an e-mail address's shape and return it with its domain in lower case (O2, I2)."""
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule="I2", field="email", value=value)
+    text = value.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or "@" in local:
+        problem = "must have one '@' between a name and a domain"
+    elif any(c.isspace() for c in text):
+        problem = "must not contain spaces"
+    elif len(local) > 64 or not _EMAIL_LOCAL.match(local):  # noqa: PLR2004 - RFC 5321 limit
+        problem = "the part before '@' has a character or dot that e-mail does not allow"
+    elif len(domain) > 253 or not _EMAIL_DOMAIN.match(domain):  # noqa: PLR2004 - RFC 1035 limit
+        problem = "the domain must be dot-separated names ending in a top-level domain of letters"
+    else:
+        return f"{local}@{domain.lower()}"
+    raise ValidationError(problem, rule="I2", field="email", value=value)
+
+
+def _phone(value: object) -> str | None:
+    """Check a phone number minimally: an optional '+' and 8-15 digits once separators are removed."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule="O2", field="phone", value=value)
+    text = re.sub(r"[\s.()\-]", "", value)
+    digits = text.removeprefix("+")
+    if not text:
+        return None
+    if not _ascii_digits(digits):
+        raise ValidationError(
+            "may hold only digits, a leading '+' and spaces . - ( )", rule="O2", field="phone", value=value
+        )
+    if len(digits) not in _PHONE_DIGITS:
+        raise ValidationError(
+            f"has {len(digits)} digits; a phone number has 8 to 15", rule="O2", field="phone", value=value
+        )
+    return text
+
+
+def _optional_tax_code(value: object) -> TaxCode | None:
+    if value is None or isinstance(value, TaxCode):
+        return value
+    return TaxCode(value=value)
+
+
+def _tax_code(value: object) -> TaxCode:
+    return value if isinstance(value, TaxCode) else TaxCode(value=value)
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """Someone to notify (B3, N1): a name, a valid e-mail address and an optional phone number.
+
+    Raises:
+        ValidationError: an empty name, a malformed e-mail address or phone number.
+    """
+
+    name: str = attrs.field(converter=_name_text)
+    email: str = attrs.field(converter=_email)
+    phone: str | None = attrs.field(default=None, converter=_phone)
+
+
+@attrs.frozen(kw_only=True)
+class Party:
+    """The details of a unit on an order (O2): unit name, address, tax code, phone and e-mail.
+
+    Text is trimmed and its inner whitespace collapsed; the tax code may be given as text and is parsed
+    (U1); it is optional, since an individual buyer may have none [decision]. The e-mail must be valid
+    because licences, orders and invoices are sent to it (I2); the phone number is optional.
+
+    Raises:
+        ValidationError: an empty name or address, a bad tax code, e-mail address or phone number.
+    """
+
+    unit_name: str = attrs.field(converter=_unit_name_text)
+    address: str = attrs.field(converter=_address_text)
+    email: str = attrs.field(converter=_email)
+    tax_code: TaxCode | None = attrs.field(default=None, converter=_optional_tax_code)
+    phone: str | None = attrs.field(default=None, converter=_phone)
+
+    @property
+    def contact(self) -> Contact:
+        """The unit as someone to notify."""
+        return Contact(name=self.unit_name, email=self.email, phone=self.phone)
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceInfo:
+    """Who the e-invoice is made out to (O2, I1): a party, and whether it was copied from the subscriber.
+
+    Build it with :meth:`same_as` (the "same as subscriber" box) or :meth:`of`.
+    """
+
+    buyer: Party = attrs.field(validator=of_type(Party))
+    same_as_subscriber: bool = attrs.field(default=False, validator=of_type(bool))
+
+    @classmethod
+    def same_as(cls, subscriber: Party) -> InvoiceInfo:
+        """Return invoice details that copy every field of ``subscriber`` (O2)."""
+        return cls(buyer=subscriber, same_as_subscriber=True)
+
+    @classmethod
+    def of(cls, buyer: Party) -> InvoiceInfo:
+        """Return invoice details typed in for ``buyer``."""
+        return cls(buyer=buyer)
+
+
+def _optional_id(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        _text(value, attribute.name)
+
+
+def _version(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
+
+
+@attrs.frozen(kw_only=True)
+class Actor(subscriptions.Actor):
+    """Who acts (A1-A3, S9): the lifecycle's history actor, plus the company a customer user belongs to.
+
+    ``id`` is the user id of a customer user, the staff id, the accountant's id, or a name for the
+    scheduler and the system. ``customer_id`` is set for a customer user and only then. Being a
+    :class:`subscriptions.Actor`, an ``Actor`` can be written into a subscription's history as it is.
+
+    Raises:
+        ValidationError: a kind that is not an :class:`ActorKind`, an empty id, or ``customer_id`` given
+            for anyone but a customer user or missing for one.
+    """
+
+    kind: ActorKind = attrs.field(validator=of_type(ActorKind))
+    customer_id: str | None = attrs.field(default=None, validator=_optional_id)
+
+    def __attrs_post_init__(self) -> None:
+        """Check that ``customer_id`` is given exactly for a customer user."""
+        if (self.kind is ActorKind.CUSTOMER) != (self.customer_id is not None):
+            raise ValidationError(
+                "is required for a customer user and only for one", field="customer_id", value=self.customer_id
+            )
+
+    @classmethod
+    def customer_user(cls, user_id: str, customer_id: str) -> Actor:
+        """Return a user of the customer ``customer_id``."""
+        return cls(kind=ActorKind.CUSTOMER, id=user_id, customer_id=customer_id)
+
+    @classmethod
+    def staff(cls, staff_id: str) -> Actor:
+        """Return a member of the vendor's staff."""
+        return cls(kind=ActorKind.STAFF, id=staff_id)
+
+    @classmethod
+    def accountant(cls, accountant_id: str) -> Actor:
+        """Return the service accountant (accounting firm) ``accountant_id``."""
+        return cls(kind=ActorKind.ACCOUNTANT, id=accountant_id)
+
+    @classmethod
+    def scheduler(cls) -> Actor:
+        """Return the host's periodic job."""
+        return cls(kind=ActorKind.SCHEDULER, id="scheduler")
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        """Return the system acting on a payment provider's confirmed callback (Y2), named ``name``."""
+        return cls(kind=ActorKind.SYSTEM, id=name)
+
+    @property
+    def is_customer_user(self) -> bool:
+        """Whether a customer's user acts."""
+        return self.kind is ActorKind.CUSTOMER
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the vendor's staff acts (A2)."""
+        return self.kind is ActorKind.STAFF
+
+    @property
+    def is_accountant(self) -> bool:
+        """Whether a service accountant acts (A3)."""
+        return self.kind is ActorKind.ACCOUNTANT
+
+    @property
+    def is_scheduler(self) -> bool:
+        """Whether the host's periodic job acts."""
+        return self.kind is ActorKind.SCHEDULER
+
+    @property
+    def is_system(self) -> bool:
+        """Whether the system acts on a provider's callback."""
+        return self.kind is ActorKind.SYSTEM
+
+    def belongs_to(self, customer_id: str) -> bool:
+        """Whether this is a user of the customer ``customer_id``."""
+        return self.is_customer_user and self.customer_id == customer_id
+
+
+def _ids(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError("must be a set of user ids", rule="A1", field="buyers", value=value)
+    ids = frozenset(value)
+    for user_id in ids:
+        _text(user_id, "buyers")
+    return ids
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """A subscribing company (S8, O2): entity with ``id`` and ``version``.
+
+    ``subscriber`` and ``invoice`` are the details its orders start from (O2); ``business_code`` is an
+    optional second code an accountant may pick it by (B1: a household business or a budget unit's
+    code); ``accountant_id`` the service accountant it is linked to (A3); ``buyers`` the user ids with the
+    buying right (A1). The verbs return a new customer one version higher.
+
+    Raises:
+        ValidationError: an empty id or name, a bad tax code, a wrong type for any field.
+    """
+
+    id: str = attrs.field(converter=_id_text)
+    name: str = attrs.field(converter=_name_text)
+    tax_code: TaxCode = attrs.field(converter=_tax_code)
+    subscriber: Party = attrs.field(validator=of_type(Party))
+    invoice: InvoiceInfo = attrs.field(validator=of_type(InvoiceInfo))
+    business_code: str | None = attrs.field(default=None, validator=_optional_id)
+    accountant_id: str | None = attrs.field(default=None, validator=_optional_id)
+    buyers: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
+    version: int = attrs.field(default=0, validator=_version)
+
+    def grant_buying_right(self, user_id: str) -> Customer:
+        """Return the customer with ``user_id`` allowed to place and pay orders (A1)."""
+        return attrs.evolve(self, buyers=self.buyers | {_text(user_id, "user_id")}, version=self.version + 1)
+
+    def revoke_buying_right(self, user_id: str) -> Customer:
+        """Return the customer without ``user_id``'s buying right (A1)."""
+        return attrs.evolve(self, buyers=self.buyers - {user_id}, version=self.version + 1)
+
+    def link_accountant(self, accountant_id: str) -> Customer:
+        """Return the customer as a client of the service accountant ``accountant_id`` (A3)."""
+        return attrs.evolve(self, accountant_id=_text(accountant_id, "accountant_id"), version=self.version + 1)
+
+    def unlink_accountant(self) -> Customer:
+        """Return the customer with no service accountant (A3)."""
+        return attrs.evolve(self, accountant_id=None, version=self.version + 1)
+
+    def may_buy(self, actor: Actor) -> bool:
+        """Whether ``actor`` is one of this customer's users with the buying right (A1)."""
+        return actor.belongs_to(self.id) and actor.id in self.buyers
+
+    def is_client_of(self, accountant_id: str) -> bool:
+        """Whether this customer is linked to the service accountant ``accountant_id`` (A3)."""
+        return self.accountant_id is not None and self.accountant_id == accountant_id
+
+
+@attrs.frozen(kw_only=True)
+class ServiceAccountant:
+    """An accounting firm that renews for its client companies (A3, B3): entity with ``id`` and ``version``.
+
+    ``contact`` receives the notices of its bulk orders unless another recipient is typed in (B3).
+    """
+
+    id: str = attrs.field(converter=_id_text)
+    name: str = attrs.field(converter=_name_text)
+    contact: Contact = attrs.field(validator=of_type(Contact))
+    tax_code: TaxCode | None = attrs.field(default=None, converter=_optional_tax_code)
+    version: int = attrs.field(default=0, validator=_version)
+
+
+def require_ordering_right(actor: Actor, customer: Customer) -> None:
+    """Check that ``actor`` may place and pay orders for ``customer`` (A1-A3).
+
+    Allowed: a user of the customer with the buying right (A1), the vendor's staff acting for it (A2), and
+    the service accountant it is linked to (A3). The scheduler and the system never order.
+
+    Raises:
+        PermissionDeniedError: with the rule that refuses.
+    """
+    if actor.is_staff or customer.may_buy(actor):
+        return
+    if actor.is_accountant:
+        if customer.is_client_of(actor.id):
+            return
+        raise PermissionDeniedError(
+            f"customer {customer.id} is not a client of this service accountant",
+            rule="A3",
+            field="actor",
+            value=actor.id,
+        )
+    raise PermissionDeniedError(
+        f"only a user of customer {customer.id} with the buying right, or staff, may order for it",
+        rule="A1",
+        field="actor",
+        value=actor.id,
+    )
+
+
+def fold(text: str) -> str:
+    """Return ``text`` without case or diacritics, whitespace collapsed: "Công ty Đầu tư" → "cong ty dau tu" (U2).
+
+    'đ' has no decomposition in Unicode, so it is mapped to 'd' by hand.
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def _compact(code: str) -> str:
+    return "".join(code.split()).casefold()
+
+
+def find_customers(customers: Iterable[Customer], query: str) -> tuple[Customer, ...]:
+    """Return the customers a staff search finds (U2), tax-code matches first, each group in input order.
+
+    A query that is a valid tax code finds the customer with exactly that code (after normalization:
+    spaces ignored; a branch code finds the branch only). Any query also finds the customers whose
+    business code equals it, and those whose name contains it regardless of case and diacritics.
+
+    Raises:
+        ValidationError: (U2) the query is not text or is empty.
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+    try:
+        code: TaxCode | None = TaxCode.parse(query)
+    except ValidationError:
+        code = None
+    compact, folded = _compact(query), fold(query)
+    by_code: list[Customer] = []
+    by_name: list[Customer] = []
+    for customer in customers:
+        if customer.tax_code == code or _compact(customer.business_code or "") == compact:
+            by_code.append(customer)
+        elif folded in fold(customer.name):
+            by_name.append(customer)
+    return (*by_code, *by_name)
