@@ -327,9 +327,14 @@ def act(
     after the table and guards allowed the event, so it may rely on the state.
 
     Raises:
-        ValidationError: (D2) ``at`` is naive; InvalidTransitionError, NotEligibleError: as :func:`allowed`.
+        ValidationError: (D2) ``at`` is naive; (S9) ``at`` is before the subscription's last change, whose
+            history would then be out of order.
+        InvalidTransitionError, NotEligibleError: as :func:`allowed`.
     """
     at = _utc(at)
+    if subscription.history and at < subscription.history[-1].at:
+        last = subscription.history[-1].at.isoformat()
+        raise ValidationError(f"is before the subscription's last change, at {last}", rule="S9", field="at", value=at)
     caught = advance(subscription, at)
     sub = caught.subscription
     allowed(sub, event, at)
@@ -457,11 +462,13 @@ def receive_payment(
         NotEligibleError: (Y3) a payment already awaits activation.
     """
     pending = _pending_payment(entitlement, received_at, calendar)
-    details = (("activate_by", pending.activate_by.isoformat()),)
+    details = (("received_at", pending.received_at.isoformat()), ("activate_by", pending.activate_by.isoformat()))
+    # Money may be recorded after it was received: the entry is dated no earlier than the last change.
+    recorded = max(pending.received_at, subscription.history[-1].at) if subscription.history else pending.received_at
     return act(
         subscription,
         Event.RECEIVE_PAYMENT,
-        pending.received_at,
+        recorded,
         actor=actor,
         reason=reason or "money received offline",
         change=lambda _s, _at: ({"pending": pending}, details),

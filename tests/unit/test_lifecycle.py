@@ -669,3 +669,20 @@ def test_s9_a_refused_change_leaves_no_trace() -> None:
         buy_retention(sub, KEEP, 1, vn(2026, 6, 1), actor=STAFF)
     assert sub.version == 1
     assert len(sub.history) == 1
+
+
+def test_s9_a_change_dated_before_the_last_one_is_refused() -> None:
+    sub = active(vn(2026, 6, 1))
+    with pytest.raises(ValidationError) as caught:
+        top_up_storage(sub, STORAGE, 1, vn(2026, 5, 31), actor=CUSTOMER)
+    assert caught.value.rule == "S9"
+
+
+def test_s9_y3_money_recorded_late_keeps_the_history_in_order() -> None:
+    sub = top_up_storage(active(vn(2026, 1, 5)), STORAGE, 1, vn(2026, 6, 2), actor=CUSTOMER).subscription
+    sub = receive_payment(sub, YEAR, vn(2026, 6, 1, 15), calendar=CALENDAR, actor=STAFF).subscription
+    entry = sub.history[-1]
+    assert entry.at == vn(2026, 6, 2).astimezone(UTC)
+    assert ("received_at", vn(2026, 6, 1, 15).astimezone(UTC).isoformat()) in entry.details
+    assert sub.pending is not None
+    assert sub.pending.activate_by == end_of_local_day(date(2026, 6, 2))
