@@ -37,7 +37,6 @@ from subscription_core.subscriptions import (
     PurgeRecord,
     State,
     Subscription,
-    warning_instant,
 )
 from subscription_core.terms import Term
 
@@ -294,7 +293,8 @@ def fire(
     """Apply ``event`` at ``at`` through the table; return the new subscription and the notice it sends.
 
     ``changes`` are the fields set besides the state. A history entry is appended and the version raised
-    (S9). When the next deadline moves, the warnings whose time has already passed are dropped (S3).
+    (S9). A low-level step: call :func:`advance` first (as :func:`act` does), for warnings due before ``at``
+    count as dealt with once a change is recorded at ``at`` (S3).
 
     Raises:
         InvalidTransitionError, NotEligibleError: as :func:`allowed`.
@@ -307,8 +307,6 @@ def fire(
     new = attrs.evolve(
         subscription, state=row.target, version=subscription.version + 1, history=history, **changes or {}
     )
-    if _deadline_key(new) != _deadline_key(subscription) and not (changes and "warned" in changes):
-        new = attrs.evolve(new, warned=_past_leads(new, at))
     return new, Notice(kind=row.notice, subscription_id=new.id, at=at, details=details)
 
 
@@ -342,20 +340,6 @@ def act(
     return caught.then(*fire(sub, event, at, actor=actor, reason=reason, changes=fields, details=details))
 
 
-def _deadline_key(subscription: Subscription) -> tuple[datetime, Event] | None:
-    agenda = subscription.agenda
-    return None if agenda is None else (agenda.deadline, agenda.event)
-
-
-def _past_leads(subscription: Subscription, at: datetime) -> frozenset[int]:
-    # A warning whose time had passed when its deadline was set would be stale: it is never sent (S3).
-    found = subscription.deadline()
-    if found is None:
-        return frozenset()
-    instant, _, leads = found
-    return frozenset(lead for lead in leads if warning_instant(instant, lead) <= at)
-
-
 def _create(opening: Opening, event: Event, at: datetime, *, by: tuple[Actor, str], **fields: object) -> Outcome:
     row = TRANSITIONS[(None, event)]
     actor, reason = by
@@ -370,7 +354,6 @@ def _create(opening: Opening, event: Event, at: datetime, *, by: tuple[Actor, st
         history=(entry,),
         **fields,  # type: ignore[arg-type]
     )
-    created = attrs.evolve(created, warned=_past_leads(created, at))
     return Outcome(subscription=created, notices=(Notice(kind=row.notice, subscription_id=created.id, at=at),))
 
 
@@ -679,8 +662,7 @@ def _apply_due(sub: Subscription, at: datetime) -> tuple[Subscription, Notice]:
     when = max(next(w for d, w in agenda.warnings if d == lead), last)
     details = (("days_left", str(lead)), ("deadline", agenda.deadline.isoformat()))
     reason = f"{lead} day(s) before {agenda.event.value}"
-    changes = {"warned": sub.warned | frozenset(due)}
-    return fire(sub, Event.WARN, when, actor=scheduler, reason=reason, changes=changes, details=details)
+    return fire(sub, Event.WARN, when, actor=scheduler, reason=reason, details=details)
 
 
 def _lapsed(sub: Subscription, when: datetime) -> tuple[Mapping[str, Any], Details]:

@@ -15,6 +15,7 @@ scheduler can skip a subscription with one comparison.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
@@ -383,8 +384,7 @@ class Subscription:
     ``anchor`` is the paid time they are counted in (D3); ``trial`` is the free trial's term (C4);
     ``lapsed_on`` is the first day of the current purge window (S4); ``retention`` the read-only archive
     period (S5); ``pending`` a payment awaiting activation (Y3); ``commitment`` a renewal on commitment
-    (K1); ``warned`` the warning lead times already dealt with for the current deadline (S3);
-    ``history`` every change, append-only (S9).
+    (K1); ``history`` every change, append-only (S9).
     """
 
     id: str
@@ -402,18 +402,38 @@ class Subscription:
     retention: Anchor | None = None
     pending: PendingPayment | None = None
     commitment: Commitment | None = None
-    warned: frozenset[int] = frozenset()
     purge_record: PurgeRecord | None = None
     history: tuple[HistoryEntry, ...] = ()
     version: int = 0
-    agenda: Agenda | None = attrs.field(init=False, eq=False, repr=False)
-    next_due_at: datetime | None = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        """Work out the agenda once, so a scheduler pays one comparison per subscription."""
-        agenda = _agenda(self)
-        object.__setattr__(self, "agenda", agenda)
-        object.__setattr__(self, "next_due_at", None if agenda is None else agenda.next_at)
+    @property
+    def warned(self) -> frozenset[int]:
+        """The lead times of the current deadline whose warning was sent, or was already past (S3).
+
+        A warning is dealt with once its instant is at or before the last change: every change first
+        applies what is due (the warning sent is itself a change), so nothing due before it is left. Hence
+        no warning is sent twice, and one whose time had passed when its deadline was set is never sent.
+        """
+        found = self.deadline()
+        if found is None:
+            return frozenset()
+        instant, _, leads = found
+        last = self.history[-1].at if self.history else None
+        return frozenset(d for d in leads if last is not None and warning_instant(instant, d) <= last)
+
+    @functools.cached_property
+    def agenda(self) -> Agenda | None:
+        """The next deadline and the warnings still to send before it; worked out once, on first use."""
+        return _agenda(self)
+
+    @functools.cached_property
+    def next_due_at(self) -> datetime | None:
+        """The first instant anything is due (UTC), or ``None``: a scheduler's one comparison (S3, S4, K4, Y3).
+
+        A host may store it in an indexed column and load only the subscriptions due.
+        """
+        agenda = self.agenda
+        return None if agenda is None else agenda.next_at
 
     @property
     def paid_expires_at(self) -> datetime | None:
@@ -493,12 +513,9 @@ def _agenda(subscription: Subscription) -> Agenda | None:
     if found is None:
         return None
     instant, event, leads = found
-    warned = subscription.warned
-    warnings = tuple(
-        (lead, warning_instant(instant, lead).astimezone(UTC))
-        for lead in sorted(set(leads), reverse=True)
-        if lead not in warned
-    )
+    last = subscription.history[-1].at if subscription.history else None
+    pending = ((lead, warning_instant(instant, lead).astimezone(UTC)) for lead in sorted(set(leads), reverse=True))
+    warnings = tuple((lead, when) for lead, when in pending if last is None or when > last)
     return Agenda(deadline=instant.astimezone(UTC), event=event, warnings=warnings)
 
 
