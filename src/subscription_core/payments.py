@@ -1,0 +1,537 @@
+"""Payments: methods, payment records, provider notifications, proofs of payment and payment links (Y1-Y5, O5).
+
+Everything here is a value or an entity; talking to a provider, checking its signature and storing files
+are adapters' jobs behind ports. :func:`check_notification` decides what a provider's notification may do
+to an order (Y5) and takes the signature check as a hook. :class:`PaymentLinkSigner` issues and verifies
+the tokens of payment links that staff and accountants hand to customers (O5) with HMAC-SHA256.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import math
+import re
+from collections.abc import Callable, Container, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from subscription_core import subscriptions
+from subscription_core.calendar import ensure_aware
+from subscription_core.customers import Actor
+from subscription_core.errors import (
+    CurrencyMismatchError,
+    InvalidTransitionError,
+    NotEligibleError,
+    PermissionDeniedError,
+    ValidationError,
+    of_type,
+)
+from subscription_core.money import Money, to_decimal
+from subscription_core.orders import Order
+
+__all__ = [
+    "MethodKind",
+    "Payment",
+    "PaymentLinkSigner",
+    "PaymentMethod",
+    "PaymentProof",
+    "PaymentState",
+    "ProofState",
+    "ProviderNotification",
+    "SignatureCheck",
+    "Verdict",
+    "check_notification",
+]
+
+_CODE: Final = re.compile(r"^[A-Z0-9_]{2,32}$")
+
+
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
+
+
+def _utc(at: dt.datetime, field: str = "at") -> dt.datetime:
+    return ensure_aware(at, field=field).astimezone(dt.UTC)
+
+
+def _version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
+
+
+def _reason(value: object, field: str = "reason") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("a reason is required", field=field, value=value)
+    return value.strip()
+
+
+def _require_staff(by: object, action: str) -> Actor:
+    if not isinstance(by, Actor):
+        raise ValidationError("must be an Actor", field="by", value=by)
+    if not by.is_staff:
+        raise PermissionDeniedError(f"only vendor staff may {action}", rule="A2", field="by", value=by.id)
+    return by
+
+
+class MethodKind(enum.Enum):
+    """The ways to pay (Y1)."""
+
+    DOMESTIC_CARD = "domestic_card"  # a domestic card through internet banking, at a chosen bank
+    E_WALLET = "e_wallet"  # NganLuong, VNPT Pay, MoMo, ...
+    INTERNATIONAL_CARD = "international_card"
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+
+
+_ONLINE: Final = frozenset({MethodKind.DOMESTIC_CARD, MethodKind.E_WALLET, MethodKind.INTERNATIONAL_CARD})
+
+
+def _code(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if not _CODE.match(code):
+        raise ValidationError("must be 2-32 letters, digits or '_'", rule="Y1", field=field, value=value)
+    return code
+
+
+def _bank(value: object) -> str | None:
+    return _code(value, "bank")
+
+
+def _wallet(value: object) -> str | None:
+    return _code(value, "wallet")
+
+
+@attrs.frozen(kw_only=True)
+class PaymentMethod:
+    """A payment method (Y1): its kind, with the bank for a domestic card and the wallet for an e-wallet.
+
+    Bank and wallet codes are upper-cased (``VCB``, ``BIDV``; ``NGANLUONG``, ``VNPTPAY``, ``MOMO``).
+
+    Raises:
+        ValidationError: (Y1) a bank without a domestic card or missing for one, a wallet without an
+            e-wallet or missing for one, or a code that is not 2-32 letters, digits or '_'.
+    """
+
+    kind: MethodKind = attrs.field(validator=of_type(MethodKind))
+    bank: str | None = attrs.field(default=None, converter=_bank)
+    wallet: str | None = attrs.field(default=None, converter=_wallet)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the bank and wallet codes go with the kind."""
+        for field, value, needed in (
+            ("bank", self.bank, MethodKind.DOMESTIC_CARD),
+            ("wallet", self.wallet, MethodKind.E_WALLET),
+        ):
+            if (self.kind is needed) != (value is not None):
+                raise ValidationError(
+                    f"is required for {needed.value} and only for it", rule="Y1", field=field, value=value
+                )
+
+    @classmethod
+    def domestic_card(cls, bank: str) -> PaymentMethod:
+        """A domestic card through internet banking at ``bank``."""
+        return cls(kind=MethodKind.DOMESTIC_CARD, bank=bank)
+
+    @classmethod
+    def e_wallet(cls, wallet: str) -> PaymentMethod:
+        """An e-wallet such as ``NGANLUONG``, ``VNPTPAY`` or ``MOMO``."""
+        return cls(kind=MethodKind.E_WALLET, wallet=wallet)
+
+    @classmethod
+    def international_card(cls) -> PaymentMethod:
+        """An international card (Visa, Mastercard, ...)."""
+        return cls(kind=MethodKind.INTERNATIONAL_CARD)
+
+    @classmethod
+    def bank_transfer(cls) -> PaymentMethod:
+        """A bank transfer, paid offline (Y3)."""
+        return cls(kind=MethodKind.BANK_TRANSFER)
+
+    @classmethod
+    def cash(cls) -> PaymentMethod:
+        """Cash, paid offline (Y3)."""
+        return cls(kind=MethodKind.CASH)
+
+    @property
+    def is_online(self) -> bool:
+        """Whether the buyer is redirected to a provider that confirms the payment (Y2); else offline (Y3)."""
+        return self.kind in _ONLINE
+
+
+def _check_amount(order: Order, amount: Decimal, currency: str) -> None:
+    """Check an amount paid equals the order's grand total in its currency (Y3, Y5) [decision: no part payments]."""
+    expected = order.grand_total
+    if currency.strip().upper() != expected.currency.code:
+        raise CurrencyMismatchError(
+            f"the order is in {expected.currency.code}", rule="Y5", field="currency", value=currency
+        )
+    if amount != expected.amount:
+        raise ValidationError(f"the order's total is {expected}", rule="Y5", field="amount", value=amount)
+
+
+def _awaiting(order: Order) -> None:
+    if not isinstance(order, Order):
+        raise ValidationError("must be an Order", field="order", value=order)
+    if not order.awaiting_payment:
+        raise InvalidTransitionError(
+            f"order {order.id} is {order.state.value}, not awaiting payment",
+            rule="Y5",
+            field="state",
+            value=order.state.value,
+        )
+
+
+class PaymentState(enum.Enum):
+    """Where a payment stands."""
+
+    STARTED = "started"  # redirected to the provider, or the order sent for offline payment
+    SUCCEEDED = "succeeded"  # confirmed by the provider (Y2) or recorded as received by staff (Y3)
+    FAILED = "failed"
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """One attempt to pay an order (Y1-Y3): entity with ``id`` and ``version``.
+
+    ``amount`` is the order's grand total. An online payment succeeds on the provider's confirmation,
+    named by ``provider_ref`` (Y2); an offline one when staff record the money as received at
+    ``received_at``, from which the services compute the activation deadline (Y3). A failed attempt
+    stays failed; the buyer starts another.
+    """
+
+    id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=_text)
+    method: PaymentMethod = attrs.field(validator=of_type(PaymentMethod))
+    amount: Money = attrs.field(validator=of_type(Money))
+    started_at: dt.datetime = attrs.field(validator=_aware)
+    state: PaymentState = attrs.field(default=PaymentState.STARTED, validator=of_type(PaymentState))
+    settled_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    provider_ref: str | None = None
+    received_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    received_by: Actor | None = None
+    failure: str | None = None
+    version: int = attrs.field(default=0, validator=_version)
+
+    @classmethod
+    def start(cls, *, id: str, order: Order, method: PaymentMethod, at: dt.datetime) -> Payment:  # noqa: A002
+        """Start paying ``order`` by ``method``: its grand total, while it awaits payment (O4).
+
+        Raises:
+            InvalidTransitionError: (Y5) the order is not awaiting payment.
+            ValidationError: a bad field or a naive instant.
+        """
+        _awaiting(order)
+        return cls(id=id, order_id=order.id, method=method, amount=order.grand_total, started_at=_utc(at))
+
+    @classmethod
+    def received_offline(
+        cls,
+        *,
+        id: str,  # noqa: A002
+        order: Order,
+        method: PaymentMethod,
+        amount: Money,
+        at: dt.datetime,
+        by: Actor,
+    ) -> Payment:
+        """Record money received offline for ``order`` at ``at`` by staff, with no payment started before (Y3).
+
+        Raises:
+            PermissionDeniedError: (A2) ``by`` is not staff.
+            InvalidTransitionError: (Y5) the order is not awaiting payment.
+            ValidationError: (Y3, Y5) an online method, or an amount other than the order's total.
+        """
+        return cls.start(id=id, order=order, method=method, at=at).receive(amount=amount, at=at, by=by)
+
+    def succeed(self, *, at: dt.datetime, provider_ref: str) -> Payment:
+        """Return the online payment confirmed by its provider's event ``provider_ref`` (Y2).
+
+        Raises:
+            InvalidTransitionError: the payment is not started.
+            ValidationError: (Y2) an offline method, or an empty reference.
+        """
+        self._check_online(online=True)
+        reference = _reason(provider_ref, "provider_ref")
+        return attrs.evolve(self._settle(PaymentState.SUCCEEDED, at), provider_ref=reference)
+
+    def receive(self, *, amount: Money, at: dt.datetime, by: Actor) -> Payment:
+        """Return the offline payment recorded by staff as received at ``at`` (Y3, A2).
+
+        Raises:
+            PermissionDeniedError: (A2) ``by`` is not staff.
+            InvalidTransitionError: the payment is not started.
+            ValidationError: (Y3) an online method, or an amount other than the payment's.
+        """
+        staff = _require_staff(by, "record money as received")
+        self._check_online(online=False)
+        if not isinstance(amount, Money) or amount != self.amount:
+            raise ValidationError(f"the order's total is {self.amount}", rule="Y3", field="amount", value=amount)
+        when = _utc(at)
+        return attrs.evolve(self._settle(PaymentState.SUCCEEDED, when), received_at=when, received_by=staff)
+
+    def fail(self, *, at: dt.datetime, reason: str) -> Payment:
+        """Return the payment failed for ``reason`` (declined, abandoned, provider error).
+
+        Raises:
+            InvalidTransitionError: the payment is not started.
+        """
+        failure = _reason(reason)
+        return attrs.evolve(self._settle(PaymentState.FAILED, at), failure=failure)
+
+    def _check_online(self, *, online: bool) -> None:
+        if self.method.is_online != online:
+            expected = "a provider confirms online payments" if online else "staff record offline payments"
+            raise ValidationError(
+                f"{self.method.kind.value}: {expected}", rule="Y2" if online else "Y3", field="method"
+            )
+
+    def _settle(self, target: PaymentState, at: dt.datetime) -> Payment:
+        if self.state is not PaymentState.STARTED:
+            raise InvalidTransitionError(
+                f"a {self.state.value} payment cannot become {target.value}", field="state", value=self.state.value
+            )
+        return attrs.evolve(self, state=target, settled_at=_utc(at), version=self.version + 1)
+
+
+def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((str(k), str(v)) for k, v in items)
+    except (TypeError, ValueError):
+        raise ValidationError("must be name/value pairs", rule="Y5", field="fields", value=value) from None
+    return pairs
+
+
+@attrs.frozen(kw_only=True)
+class ProviderNotification:
+    """What a payment provider tells about an order (Y2, Y5), as its adapter parsed it.
+
+    ``amount`` and ``currency`` are as the provider sent them (converted to the order's unit by the
+    adapter); ``fields`` are the raw name/value pairs and ``signature`` the provider's signature over
+    them, which an adapter verifies.
+    """
+
+    provider: str = attrs.field(validator=_text)
+    event_id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=_text)
+    amount: Decimal = attrs.field(converter=to_decimal)
+    currency: str = attrs.field(validator=_text)
+    succeeded: bool = attrs.field(validator=of_type(bool))
+    signature: str = attrs.field(validator=of_type(str))
+    received_at: dt.datetime = attrs.field(validator=_aware)
+    fields: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the notification for de-duplication: ``(provider, event_id)`` (Y5)."""
+        return (self.provider, self.event_id)
+
+
+class Verdict(enum.Enum):
+    """What an accepted notification does (Y5)."""
+
+    PAY = "pay"  # a new success: the order is paid
+    FAIL = "fail"  # a new failure: the attempt failed, the order still awaits payment
+    ALREADY_DONE = "already_done"  # processed before: answer as done, apply nothing
+
+
+SignatureCheck = Callable[[ProviderNotification], bool]
+"""The hook that verifies a notification's signature; an adapter implements it behind a port (Y5)."""
+
+
+def check_notification(
+    notification: ProviderNotification,
+    order: Order,
+    *,
+    signature_valid: SignatureCheck,
+    processed: Container[tuple[str, str]] = frozenset(),
+) -> Verdict:
+    """Decide what ``notification`` may do to ``order`` (Y5), checking in this order.
+
+    1. the signature, by the ``signature_valid`` hook;
+    2. the notification names this order;
+    3. a notification whose :attr:`~ProviderNotification.key` is in ``processed`` is ALREADY_DONE;
+    4. the currency and amount equal the order's grand total;
+    5. the order awaits payment.
+
+    Raises:
+        ValidationError: (Y5) a bad signature (field ``signature``), another order (``order_id``), or
+            another amount (``amount``); CurrencyMismatchError for another currency (``currency``).
+        InvalidTransitionError: (Y5) the order is not awaiting payment (``state``: paid, lapsed, ...).
+    """
+    if not isinstance(notification, ProviderNotification):
+        raise ValidationError("must be a ProviderNotification", field="notification", value=notification)
+    if signature_valid(notification) is not True:
+        raise ValidationError(f"invalid {notification.provider} signature", rule="Y5", field="signature")
+    if not isinstance(order, Order):
+        raise ValidationError("must be an Order", field="order", value=order)
+    if notification.order_id != order.id:
+        raise ValidationError("does not name this order", rule="Y5", field="order_id", value=notification.order_id)
+    if notification.key in processed:
+        return Verdict.ALREADY_DONE
+    _check_amount(order, notification.amount, notification.currency)
+    _awaiting(order)
+    return Verdict.PAY if notification.succeeded else Verdict.FAIL
+
+
+class ProofState(enum.Enum):
+    """Where a proof of payment stands (Y4)."""
+
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+@attrs.frozen(kw_only=True)
+class PaymentProof:
+    """A customer's proof of payment (Y4, K2): transfer content and an attached image, checked by staff.
+
+    ``attachment`` is a reference to the stored file (a file id), never its bytes. Entity with ``id`` and
+    ``version``; staff verify it or reject it with a reason.
+    """
+
+    id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=_text)
+    transfer_content: str = attrs.field(validator=_text)
+    attachment: str = attrs.field(validator=_text)
+    submitted_at: dt.datetime = attrs.field(validator=_aware)
+    submitted_by: Actor = attrs.field(validator=of_type(Actor))
+    state: ProofState = attrs.field(default=ProofState.SUBMITTED, validator=of_type(ProofState))
+    reviewed_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    reviewed_by: Actor | None = None
+    rejection: str | None = None
+    version: int = attrs.field(default=0, validator=_version)
+
+    def verify(self, *, at: dt.datetime, by: Actor) -> PaymentProof:
+        """Return the proof verified by staff (Y4, A2): the payment is confirmed.
+
+        Raises:
+            PermissionDeniedError: (A2) ``by`` is not staff.
+            InvalidTransitionError: (Y4) the proof was already reviewed.
+        """
+        return self._review(ProofState.VERIFIED, at, _require_staff(by, "verify a proof of payment"))
+
+    def reject(self, *, at: dt.datetime, by: Actor, reason: str) -> PaymentProof:
+        """Return the proof rejected by staff with ``reason`` (Y4, A2).
+
+        Raises:
+            PermissionDeniedError: (A2) ``by`` is not staff.
+            InvalidTransitionError: (Y4) the proof was already reviewed.
+            ValidationError: an empty reason.
+        """
+        staff = _require_staff(by, "reject a proof of payment")
+        return attrs.evolve(self._review(ProofState.REJECTED, at, staff), rejection=_reason(reason))
+
+    def _review(self, target: ProofState, at: dt.datetime, by: Actor) -> PaymentProof:
+        if self.state is not ProofState.SUBMITTED:
+            raise InvalidTransitionError(
+                f"a {self.state.value} proof cannot be {target.value}", rule="Y4", field="state", value=self.state.value
+            )
+        return attrs.evolve(self, state=target, reviewed_at=_utc(at), reviewed_by=by, version=self.version + 1)
+
+    def as_commitment_proof(self) -> subscriptions.PaymentProof:
+        """The proof as the lifecycle attaches it to a renewal on commitment (K2)."""
+        return subscriptions.PaymentProof(
+            submitted_at=self.submitted_at, transfer_content=self.transfer_content, attachment=self.attachment
+        )
+
+
+_LINK_CONTEXT: Final = b"subscription_core/payment-link/v1\x00"
+_MIN_KEY_BYTES: Final = 32
+_B64: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    # The key never appears in an error: only its type and length are told.
+    if not isinstance(value, bytes):
+        raise ValidationError("the signing key must be bytes", rule="O5", field="key")
+    if len(value) < _MIN_KEY_BYTES:
+        raise ValidationError(f"the signing key must be at least {_MIN_KEY_BYTES} bytes", rule="O5", field="key")
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(text: str) -> bytes | None:
+    if not _B64.match(text):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    # Only the canonical spelling is accepted, so no two tokens decode to the same bytes.
+    return raw if _encode(raw) == text else None
+
+
+def _tampered() -> ValidationError:
+    return ValidationError("the payment link is malformed or was altered", rule="O5", field="token")
+
+
+@attrs.frozen(eq=False, repr=False)
+class PaymentLinkSigner:
+    """Issues and verifies payment-link tokens (O5) with HMAC-SHA256 over the order id and the expiry.
+
+    A token is ``base64url(payload) "." base64url(mac)`` with payload ``"<expiry unix seconds>:<order id>"``:
+    it reveals the order id and the expiry and nothing else. The key (at least 32 random bytes from the
+    host's secret store) is never shown by ``repr``, ``str`` or any error.
+    """
+
+    _key: bytes = attrs.field(alias="key", validator=_key)
+
+    def __repr__(self) -> str:
+        """Show the class only, never the key."""
+        return "PaymentLinkSigner(key=<hidden>)"
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, _LINK_CONTEXT + payload, hashlib.sha256).digest()
+
+    def issue(self, order_id: str, expires_at: dt.datetime) -> str:
+        """Return a token that links to ``order_id`` until ``expires_at`` (to the second, rounded down).
+
+        Raises:
+            ValidationError: an empty or multi-line order id, or a naive instant.
+        """
+        if not isinstance(order_id, str) or not order_id.strip() or not order_id.isprintable():
+            raise ValidationError("must be a non-empty printable text", rule="O5", field="order_id", value=order_id)
+        expiry = math.floor(ensure_aware(expires_at, field="expires_at").timestamp())
+        payload = f"{expiry}:{order_id}".encode()
+        return f"{_encode(payload)}.{_encode(self._mac(payload))}"
+
+    def verify(self, token: str, at: dt.datetime) -> str:
+        """Return the order id of ``token`` if it was issued with this key and has not expired at ``at``.
+
+        Raises:
+            ValidationError: (O5) the token is malformed or was altered in any way (the MAC is compared in
+                constant time); (D2) a naive instant.
+            NotEligibleError: (O5) the link has expired.
+        """
+        when = ensure_aware(at)
+        if not isinstance(token, str) or token.count(".") != 1:
+            raise _tampered()
+        encoded_payload, encoded_mac = token.split(".")
+        payload, mac = _decode(encoded_payload), _decode(encoded_mac)
+        if payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
+            raise _tampered()
+        expiry, _, order_id = payload.decode().partition(":")
+        expires_at = dt.datetime.fromtimestamp(int(expiry), dt.UTC)
+        if when >= expires_at:
+            raise NotEligibleError(
+                f"the payment link expired at {expires_at.isoformat()}", rule="O5", field="token", value=order_id
+            )
+        return order_id
