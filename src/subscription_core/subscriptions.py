@@ -514,7 +514,11 @@ def _agenda(subscription: Subscription) -> Agenda | None:
         return None
     instant, event, leads = found
     last = subscription.history[-1].at if subscription.history else None
-    pending = ((lead, warning_instant(instant, lead).astimezone(UTC)) for lead in sorted(set(leads), reverse=True))
+    day = local_date(instant)
+    pending = (
+        (lead, start_of_local_day(day - timedelta(days=lead)).astimezone(UTC))
+        for lead in sorted(set(leads), reverse=True)
+    )
     warnings = tuple((lead, when) for lead, when in pending if last is None or when > last)
     return Agenda(deadline=instant.astimezone(UTC), event=event, warnings=warnings)
 
