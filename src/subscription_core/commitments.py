@@ -48,7 +48,13 @@ _Change = tuple[Mapping[str, Any], Details]
 
 def default_renewal(subscription: Subscription) -> Entitlement:
     """Return the renewal a commitment registers unless told otherwise: one year of the current plan (K1)."""
-    return Entitlement(plan_code=subscription.plan_code, quotas=subscription.quotas, unit=TermUnit.YEAR, length=1)
+    return Entitlement(
+        product_code=subscription.product_code,
+        plan_code=subscription.plan_code,
+        quotas=subscription.quotas,
+        unit=TermUnit.YEAR,
+        length=1,
+    )
 
 
 def _check_pledge(pledged: bool) -> None:  # noqa: FBT001 - the tick box of K1 is a yes/no

@@ -380,6 +380,7 @@ def subscribe(opening: Opening, entitlement: Entitlement, at: datetime, *, actor
         ValidationError: (D2) ``at`` is naive.
     """
     at = _utc(at)
+    _check_product(entitlement, opening.product.code)
     anchor = Anchor.starting(local_date(at), entitlement.unit, entitlement.length)
     fields = granted_fields(None, entitlement, anchor, Term(start=anchor.day, end=anchor.end))
     return _create(opening, Event.SUBSCRIBE, at, by=(actor, reason or "paid online"), **fields)
@@ -402,6 +403,7 @@ def subscribe_offline(
     Raises:
         ValidationError: (D2) ``received_at`` is naive.
     """
+    _check_product(entitlement, opening.product.code)
     pending = _pending_payment(entitlement, received_at, calendar)
     by = (actor, reason or "money received offline")
     plan = {"plan_code": entitlement.plan_code, "quotas": entitlement.quotas}
@@ -444,6 +446,7 @@ def receive_payment(
         InvalidTransitionError: (S1) in a state that takes no payment (on commitment, purged, cancelled).
         NotEligibleError: (Y3) a payment already awaits activation.
     """
+    _check_product(entitlement, subscription.product_code)
     pending = _pending_payment(entitlement, received_at, calendar)
     details = (("received_at", pending.received_at.isoformat()), ("activate_by", pending.activate_by.isoformat()))
     # Money may be recorded after it was received: the entry is dated no earlier than the last change.
@@ -512,13 +515,23 @@ def renewal_term(
 
     With paid time still running at ``judged_at`` the new term starts where it ends, keeping the anchor
     day; otherwise (expired, a trial, never paid) it starts on the local date of ``at``.
+
+    Raises:
+        NotEligibleError: (C1) the entitlement is a plan of another product.
     """
+    _check_product(entitlement, subscription.product_code)
     paid = subscription.paid_expires_at
     if subscription.anchor is not None and paid is not None and judged_at < paid:
         anchor = subscription.anchor.extended(entitlement.unit, entitlement.length)
         return anchor, Term(start=subscription.terms[-1].end, end=anchor.end)
     anchor = Anchor.starting(local_date(at), entitlement.unit, entitlement.length)
     return anchor, Term(start=anchor.day, end=anchor.end)
+
+
+def _check_product(entitlement: Entitlement, product_code: str) -> None:
+    if entitlement.product_code != product_code:
+        message = f"plan {entitlement.plan_code} belongs to product {entitlement.product_code}, not {product_code}"
+        raise NotEligibleError(message, rule="C1", field="entitlement", value=entitlement.plan_code)
 
 
 def granted_fields(sub: Subscription | None, entitlement: Entitlement, anchor: Anchor, term: Term) -> dict[str, Any]:

@@ -252,11 +252,12 @@ class PendingPayment:
 
 @attrs.frozen(kw_only=True)
 class Entitlement:
-    """What a paid order grants: a plan with its quotas, a term length and extra storage (C1, C2, S6).
+    """What a paid order grants: a plan of a product with its quotas, a term length and extra storage (C1, C2, S6).
 
     Build it with :meth:`of`, which checks the choice against the catalog.
     """
 
+    product_code: str = attrs.field(validator=_text)
     plan_code: str = attrs.field(validator=_text)
     quotas: tuple[Quota, ...]
     unit: TermUnit = attrs.field(validator=attrs.validators.instance_of(TermUnit))
@@ -284,6 +285,7 @@ class Entitlement:
             )
         unit, length = option.term_units
         return cls(
+            product_code=product.code,
             plan_code=plan.code,
             quotas=plan.quotas,
             unit=TermUnit(unit.value),

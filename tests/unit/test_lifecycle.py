@@ -378,6 +378,15 @@ def test_s2_plan_switch_on_renewal() -> None:
     assert {q.code: q.amount for q in sub.quotas} == {"storage": 100, "seats": 50}
 
 
+def test_s2_renewal_to_a_plan_of_another_product_refused() -> None:
+    other = Product(code="QLTS", name="QLTS", plans=[attrs.evolve(STANDARD, code="QLTS-STD")])
+    with pytest.raises(NotEligibleError) as caught:
+        renew(active(vn(2026, 1, 5)), Entitlement.of(other, "QLTS-STD", "1Y"), vn(2026, 12, 1), actor=CUSTOMER)
+    assert caught.value.rule == "C1"
+    with pytest.raises(NotEligibleError):
+        subscribe(opening(other), YEAR, vn(2026, 1, 5), actor=CUSTOMER)
+
+
 def test_s2_renewal_from_read_only_archive_starts_a_new_term() -> None:
     sub = expired(date(2026, 3, 31))
     sub = buy_retention(sub, KEEP, 2, vn(2026, 4, 5), actor=STAFF).subscription
