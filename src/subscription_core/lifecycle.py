@@ -535,11 +535,17 @@ def _check_product(entitlement: Entitlement, product_code: str) -> None:
 
 
 def granted_fields(sub: Subscription | None, entitlement: Entitlement, anchor: Anchor, term: Term) -> dict[str, Any]:
-    """Return the fields a granted term sets: plan switch, quotas, extra storage, paid time (S2, S6)."""
+    """Return the fields a granted term sets: plan switch, quotas, extra storage, paid time (S2, S6).
+
+    Extra storage already bought is kept when the term is extended on the same plan, and the renewal's own
+    extra storage is added; a new term after expiry, or another plan, has only the renewal's [decision].
+    """
+    extends = sub is not None and sub.terms and sub.terms[-1].end == term.start
+    kept = sub.extra_storage if sub is not None and extends and sub.plan_code == entitlement.plan_code else 0
     return {
         "plan_code": entitlement.plan_code,
         "quotas": entitlement.quotas,
-        "extra_storage": entitlement.extra_storage,
+        "extra_storage": kept + entitlement.extra_storage,
         "anchor": anchor,
         "terms": (*(sub.terms if sub else ()), term),
         "lapsed_on": None,

@@ -642,6 +642,14 @@ def test_s6_extra_storage_beyond_quota_only_on_enterprise_plans() -> None:
     assert out.subscription.extra_storage == 50
 
 
+def test_s6_extra_storage_kept_while_renewals_extend_the_term() -> None:
+    sub = top_up_storage(active(vn(2026, 1, 5)), STORAGE, 2, vn(2026, 6, 1), actor=CUSTOMER).subscription
+    assert renew(sub, YEAR, vn(2026, 12, 1), actor=CUSTOMER).subscription.extra_storage == 10
+    enterprise = Entitlement.of(PRODUCT, "ENT", "1Y", extra_storage=50)
+    assert renew(sub, enterprise, vn(2026, 12, 1), actor=CUSTOMER).subscription.extra_storage == 50
+    assert renew(sub, YEAR, vn(2027, 1, 10), actor=CUSTOMER).subscription.extra_storage == 0  # after expiry
+
+
 def test_s6_top_up_refused_for_an_add_on_not_sold_with_the_plan() -> None:
     other = attrs.evolve(STORAGE, plans=frozenset({"ENT"}))
     with pytest.raises(NotEligibleError):
