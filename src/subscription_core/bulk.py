@@ -1,0 +1,334 @@
+"""Bulk renewal by a service accountant: rows, their checks, and the one order for them all (B1-B4, A3).
+
+A :class:`BulkRenewal` is what the accountant fills in: one :class:`BulkRow` per client (picked by tax
+code or business code, with the renewal period), the invoice target (B2) and the notification recipient
+(B3). :func:`validate_rows` checks every row against the customers, their subscriptions and the catalog,
+and either returns a :class:`CheckedRenewal` or raises one :class:`InvalidRowsError` that lists every
+problem of every row (B4). A checked renewal gives the selections to price and builds the one order from
+their quote (B5: paying it extends every client, which is the services' job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from subscription_core.catalog import Catalog
+from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, TaxCode
+from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.lifecycle import TRANSITIONS as LIFECYCLE
+from subscription_core.orders import Billing, Order
+from subscription_core.quotes import LineKind, PlanSelection, Quote
+from subscription_core.subscriptions import Event, Subscription
+
+__all__ = [
+    "BulkRenewal",
+    "BulkRow",
+    "CheckedRenewal",
+    "InvalidRowsError",
+    "InvoiceTarget",
+    "NoticeTarget",
+    "RenewalLine",
+    "RowProblem",
+    "validate_rows",
+]
+
+
+class InvoiceTarget(enum.Enum):
+    """Who the invoices are made out to (B2)."""
+
+    CUSTOMER = "customer"  # each client, with its own invoice details
+    OTHER = "other"  # one buyer typed in by the accountant
+
+
+class NoticeTarget(enum.Enum):
+    """Who receives the order's notices (B3)."""
+
+    ACCOUNTANT = "accountant"  # the service accountant (default)
+    OTHER = "other"  # someone typed in
+
+
+def _text_or_none(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("must be text", rule="B1", field=attribute.name, value=value)
+
+
+@attrs.frozen(kw_only=True)
+class BulkRow:
+    """One client to renew (B1): its tax code or business code as typed, and the renewal option.
+
+    ``plan`` defaults to the subscription's current plan; ``subscription_id`` names the subscription when
+    the client holds several of the product. What the texts say is checked by :func:`validate_rows`, so
+    every row's problems are reported together (B4); only their types are checked here.
+    """
+
+    client: str = attrs.field(validator=of_type(str))
+    option: str = attrs.field(validator=of_type(str))
+    plan: str | None = attrs.field(default=None, validator=_text_or_none)
+    subscription_id: str | None = attrs.field(default=None, validator=_text_or_none)
+
+
+def _rows(value: object) -> tuple[BulkRow, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ValidationError("must be a sequence of rows", rule="B1", field="rows", value=value)
+    rows = tuple(value)
+    if not rows:
+        raise ValidationError("a bulk renewal needs at least one row", rule="B1", field="rows", value=())
+    if not all(isinstance(row, BulkRow) for row in rows):
+        raise ValidationError("every row must be a BulkRow", rule="B1", field="rows", value=rows)
+    return rows
+
+
+@attrs.frozen(kw_only=True)
+class BulkRenewal:
+    """An accountant's bulk renewal request (B1-B3) for subscriptions to ``product``.
+
+    ``other_buyer`` is required exactly when the invoice target is OTHER (B2), ``other_recipient``
+    exactly when the notice target is OTHER (B3).
+
+    Raises:
+        ValidationError: no rows, a row that is not a :class:`BulkRow`, or a typed-in party missing or
+            given for the wrong target.
+    """
+
+    product: str = attrs.field(validator=of_type(str))
+    rows: tuple[BulkRow, ...] = attrs.field(converter=_rows)
+    invoice_target: InvoiceTarget = attrs.field(default=InvoiceTarget.CUSTOMER, validator=of_type(InvoiceTarget))
+    other_buyer: Party | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Party)))
+    notice_target: NoticeTarget = attrs.field(default=NoticeTarget.ACCOUNTANT, validator=of_type(NoticeTarget))
+    other_recipient: Contact | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Contact)))
+
+    def __attrs_post_init__(self) -> None:
+        """Check the typed-in buyer and recipient go with the targets."""
+        if (self.invoice_target is InvoiceTarget.OTHER) != (self.other_buyer is not None):
+            raise ValidationError(
+                "a buyer is typed in exactly when invoices go to Other", rule="B2", field="other_buyer"
+            )
+        if (self.notice_target is NoticeTarget.OTHER) != (self.other_recipient is not None):
+            raise ValidationError(
+                "a recipient is typed in exactly when notices go to Other", rule="B3", field="other_recipient"
+            )
+
+
+@attrs.frozen
+class RowProblem:
+    """One problem of one row (B4): the 1-based row number, the field, what is wrong, and the rule."""
+
+    row: int
+    field: str
+    message: str
+    rule: str = "B4"
+    value: object = None
+
+    def __str__(self) -> str:
+        """Render as ``row 3: client: no customer has this tax code (0101243150) [B1]``."""
+        shown = f" ({self.value})" if self.value not in (None, "") else ""
+        return f"row {self.row}: {self.field}: {self.message}{shown} [{self.rule}]"
+
+
+class InvalidRowsError(ValidationError):
+    """Rows of a bulk renewal are invalid (B4); ``problems`` lists every problem of every row, in row order."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        """Build the error from every problem found (at least one)."""
+        self.problems = tuple(problems)
+        rows = sorted({p.row for p in self.problems})
+        header = f"{len(rows)} row{'s' if len(rows) != 1 else ''} of the bulk renewal are invalid; nothing is placed"
+        super().__init__("\n  ".join([header, *map(str, self.problems)]), rule="B4", field="rows", value=rows)
+
+
+@attrs.frozen(kw_only=True)
+class RenewalLine:
+    """A checked row (B1): the client, the subscription renewed, the plan and option, and its details (B2)."""
+
+    row: int
+    customer: Customer
+    subscription_id: str
+    plan: str
+    option: str
+    billing: Billing
+
+
+@attrs.frozen(kw_only=True)
+class CheckedRenewal:
+    """A bulk renewal whose every row passed :func:`validate_rows`: ready to price and to order (B4, B5)."""
+
+    accountant: ServiceAccountant
+    lines: tuple[RenewalLine, ...]
+    notify: Contact
+
+    def selections(self) -> tuple[PlanSelection, ...]:
+        """What to price: each row's plan and option, its ``ref`` the subscription it renews."""
+        return tuple(PlanSelection(plan=line.plan, option=line.option, ref=line.subscription_id) for line in self.lines)
+
+    def order(self, quote: Quote, *, id: str, idempotency_key: str, at: dt.datetime) -> Order:  # noqa: A002
+        """Return the one draft order for every row (B5), priced by ``quote`` of :meth:`selections`.
+
+        Raises:
+            ValidationError: (B1) the quote does not price exactly one plan line per row, or a bad field.
+        """
+        if not isinstance(quote, Quote):
+            raise ValidationError("must be a Quote", rule="C5", field="quote", value=quote)
+        priced = sorted((line.ref, line.code, line.option) for line in quote.lines if line.kind is LineKind.PLAN)
+        wanted = sorted((line.subscription_id, line.plan, line.option) for line in self.lines)
+        if priced != wanted:
+            raise ValidationError("the quote must price exactly the rows' selections", rule="B1", field="quote")
+        billing = {line.customer.id: line.billing for line in self.lines}
+        return Order.for_clients(
+            quote,
+            id=id,
+            billing=tuple(billing.values()),
+            clients={line.subscription_id: line.customer.id for line in self.lines},
+            notify=self.notify,
+            placed_by=Actor.accountant(self.accountant.id),
+            idempotency_key=idempotency_key,
+            at=at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class _Book:
+    """What a row is checked against."""
+
+    request: BulkRenewal
+    customers: tuple[Customer, ...]
+    subscriptions: tuple[Subscription, ...]
+    catalog: Catalog
+    accountant: ServiceAccountant
+
+
+def validate_rows(
+    request: BulkRenewal,
+    customers: Iterable[Customer],
+    accountant: ServiceAccountant,
+    *,
+    subscriptions: Iterable[Subscription],
+    catalog: Catalog,
+) -> CheckedRenewal:
+    """Check every row of ``request`` at once (B1-B4, A3) and return the renewal ready to order.
+
+    Each row must name a known client (by tax code, or business code) linked to ``accountant`` (A3) with
+    one renewable subscription to the product (or name it), a plan of the product and one of its options,
+    and must not repeat an earlier row's subscription. Invoice details come from each client or from the
+    typed-in buyer (B2); notices go to the accountant or the typed-in recipient (B3).
+
+    Raises:
+        InvalidRowsError: (B4) any row has a problem; it lists every problem of every row.
+        ValidationError: ``request`` or ``accountant`` is not what it should be.
+    """
+    if not isinstance(request, BulkRenewal):
+        raise ValidationError("must be a BulkRenewal", rule="B1", field="request", value=request)
+    if not isinstance(accountant, ServiceAccountant):
+        raise ValidationError("must be a ServiceAccountant", rule="A3", field="accountant", value=accountant)
+    book = _Book(
+        request=request,
+        customers=tuple(customers),
+        subscriptions=tuple(subscriptions),
+        catalog=catalog,
+        accountant=accountant,
+    )
+    problems: list[RowProblem] = []
+    lines: list[RenewalLine] = []
+    first_row: dict[str, int] = {}
+    for number, row in enumerate(request.rows, start=1):
+        found, line = _check_row(book, number, row)
+        if line is not None and line.subscription_id in first_row:
+            earlier = first_row[line.subscription_id]
+            found.append(RowProblem(number, "client", f"repeats row {earlier}", "B4", line.subscription_id))
+        elif line is not None:
+            first_row[line.subscription_id] = number
+        problems += found
+        if line is not None and not found:
+            lines.append(line)
+    if problems:
+        raise InvalidRowsError(problems)
+    notify = accountant.contact if request.other_recipient is None else request.other_recipient
+    return CheckedRenewal(accountant=accountant, lines=tuple(lines), notify=notify)
+
+
+def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem], RenewalLine | None]:
+    problems: list[RowProblem] = []
+    customer = _find_client(book, number, row, problems)
+    if customer is None:
+        return problems, None
+    if not customer.is_client_of(book.accountant.id):
+        problems.append(RowProblem(number, "client", "is not a client of this service accountant", "A3", row.client))
+    subscription = _find_subscription(book, number, row, customer, problems)
+    if subscription is None:
+        return problems, None
+    plan = row.plan if row.plan is not None else subscription.plan_code
+    problems += _plan_problems(book, number, plan, row.option)
+    invoice = customer.invoice if book.request.other_buyer is None else InvoiceInfo.of(book.request.other_buyer)
+    billing = Billing(customer_id=customer.id, subscriber=customer.subscriber, invoice=invoice)
+    line = RenewalLine(
+        row=number, customer=customer, subscription_id=subscription.id, plan=plan, option=row.option, billing=billing
+    )
+    return problems, line
+
+
+def _find_client(book: _Book, number: int, row: BulkRow, problems: list[RowProblem]) -> Customer | None:
+    typed = row.client.strip()
+    if not typed:
+        problems.append(RowProblem(number, "client", "pick a client by tax code or business code", "B1", row.client))
+        return None
+    code: TaxCode | None = None
+    reason = ""
+    try:
+        code = TaxCode.parse(typed)
+    except ValidationError as error:
+        reason = error.message
+    compact = "".join(typed.split()).casefold()
+    for customer in book.customers:
+        if customer.tax_code == code or "".join((customer.business_code or "").split()).casefold() == compact:
+            return customer
+    message = (
+        "no customer has this tax code" if code is not None else f"not a known business code, nor a tax code: {reason}"
+    )
+    problems.append(RowProblem(number, "client", message, "B1", row.client))
+    return None
+
+
+def _find_subscription(
+    book: _Book, number: int, row: BulkRow, customer: Customer, problems: list[RowProblem]
+) -> Subscription | None:
+    product = book.request.product
+    held = [s for s in book.subscriptions if s.customer_id == customer.id and s.product_code == product]
+    if row.subscription_id is not None:
+        held = [s for s in held if s.id == row.subscription_id]
+    if not held:
+        named = (
+            f"subscription {row.subscription_id} to {product}"
+            if row.subscription_id
+            else f"a subscription to {product}"
+        )
+        problems.append(RowProblem(number, "subscription_id", f"the client has no {named}", "B1", row.subscription_id))
+        return None
+    if len(held) > 1:
+        ids = ", ".join(sorted(s.id for s in held))
+        problems.append(RowProblem(number, "subscription_id", f"the client holds several; name one of {ids}", "B1"))
+        return None
+    subscription = held[0]
+    if (subscription.state, Event.RENEW) not in LIFECYCLE:
+        message = f"a {subscription.state.value} subscription cannot be renewed"
+        problems.append(RowProblem(number, "subscription_id", message, "S1", subscription.id))
+    return subscription
+
+
+def _plan_problems(book: _Book, number: int, plan_code: str, option: str) -> list[RowProblem]:
+    try:
+        product, plan = book.catalog.plan_entry(plan_code)
+    except NotFoundError:
+        return [RowProblem(number, "plan", "no such plan in the catalog", "C1", plan_code)]
+    if product.code != book.request.product:
+        return [RowProblem(number, "plan", f"is not a plan of {book.request.product}", "C1", plan_code)]
+    if not option.strip():
+        return [RowProblem(number, "option", "choose the renewal period", "B4", option)]
+    try:
+        plan.option(option)
+    except NotFoundError:
+        return [RowProblem(number, "option", f"plan {plan_code} has no such renewal option", "C1", option)]
+    return []
