@@ -34,6 +34,7 @@ __all__ = [
     "NoticeTarget",
     "RenewalLine",
     "RowProblem",
+    "row_problems",
     "validate_rows",
 ]
 
@@ -201,6 +202,24 @@ class _Book:
     accountant: ServiceAccountant
 
 
+def row_problems(
+    request: BulkRenewal,
+    customers: Iterable[Customer],
+    accountant: ServiceAccountant,
+    *,
+    subscriptions: Iterable[Subscription],
+    catalog: Catalog,
+) -> tuple[RowProblem, ...]:
+    """Return every problem of every row (B4, A3), in row order; empty when all rows are valid.
+
+    For a review screen that shows the problems beside the rows; :func:`validate_rows` checks the same.
+
+    Raises:
+        ValidationError: ``request`` or ``accountant`` is not what it should be.
+    """
+    return _review(_book(request, customers, accountant, subscriptions, catalog))[0]
+
+
 def validate_rows(
     request: BulkRenewal,
     customers: Iterable[Customer],
@@ -220,21 +239,40 @@ def validate_rows(
         InvalidRowsError: (B4) any row has a problem; it lists every problem of every row.
         ValidationError: ``request`` or ``accountant`` is not what it should be.
     """
+    problems, lines = _review(_book(request, customers, accountant, subscriptions, catalog))
+    if problems:
+        raise InvalidRowsError(problems)
+    notify = accountant.contact if request.other_recipient is None else request.other_recipient
+    return CheckedRenewal(accountant=accountant, lines=lines, notify=notify)
+
+
+def _book(
+    request: BulkRenewal,
+    customers: Iterable[Customer],
+    accountant: ServiceAccountant,
+    subscriptions: Iterable[Subscription],
+    catalog: Catalog,
+) -> _Book:
     if not isinstance(request, BulkRenewal):
         raise ValidationError("must be a BulkRenewal", rule="B1", field="request", value=request)
     if not isinstance(accountant, ServiceAccountant):
         raise ValidationError("must be a ServiceAccountant", rule="A3", field="accountant", value=accountant)
-    book = _Book(
+    if not isinstance(catalog, Catalog):
+        raise ValidationError("must be a Catalog", rule="C1", field="catalog", value=catalog)
+    return _Book(
         request=request,
         customers=tuple(customers),
         subscriptions=tuple(subscriptions),
         catalog=catalog,
         accountant=accountant,
     )
+
+
+def _review(book: _Book) -> tuple[tuple[RowProblem, ...], tuple[RenewalLine, ...]]:
     problems: list[RowProblem] = []
     lines: list[RenewalLine] = []
     first_row: dict[str, int] = {}
-    for number, row in enumerate(request.rows, start=1):
+    for number, row in enumerate(book.request.rows, start=1):
         found, line = _check_row(book, number, row)
         if line is not None and line.subscription_id in first_row:
             earlier = first_row[line.subscription_id]
@@ -244,10 +282,7 @@ def validate_rows(
         problems += found
         if line is not None and not found:
             lines.append(line)
-    if problems:
-        raise InvalidRowsError(problems)
-    notify = accountant.contact if request.other_recipient is None else request.other_recipient
-    return CheckedRenewal(accountant=accountant, lines=tuple(lines), notify=notify)
+    return tuple(problems), tuple(lines)
 
 
 def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem], RenewalLine | None]:

@@ -427,7 +427,7 @@ class Customer:
 
     def revoke_buying_right(self, user_id: str) -> Customer:
         """Return the customer without ``user_id``'s buying right (A1)."""
-        return attrs.evolve(self, buyers=self.buyers - {user_id}, version=self.version + 1)
+        return attrs.evolve(self, buyers=self.buyers - {_text(user_id, "user_id")}, version=self.version + 1)
 
     def link_accountant(self, accountant_id: str) -> Customer:
         """Return the customer as a client of the service accountant ``accountant_id`` (A3)."""
@@ -468,7 +468,12 @@ def require_ordering_right(actor: Actor, customer: Customer) -> None:
 
     Raises:
         PermissionDeniedError: with the rule that refuses.
+        ValidationError: ``actor`` is not an :class:`Actor` or ``customer`` not a :class:`Customer`.
     """
+    if not isinstance(actor, Actor):
+        raise ValidationError("must be an Actor", field="actor", value=actor)
+    if not isinstance(customer, Customer):
+        raise ValidationError("must be a Customer", field="customer", value=customer)
     if actor.is_staff or customer.may_buy(actor):
         return
     if actor.is_accountant:
@@ -492,7 +497,12 @@ def fold(text: str) -> str:
     """Return ``text`` without case or diacritics, whitespace collapsed: "Công ty Đầu tư" → "cong ty dau tu" (U2).
 
     'đ' has no decomposition in Unicode, so it is mapped to 'd' by hand.
+
+    Raises:
+        ValidationError: ``text`` is not text.
     """
+    if not isinstance(text, str):
+        raise ValidationError("must be text", rule="U2", field="query", value=text)
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())

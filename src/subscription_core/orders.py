@@ -240,12 +240,12 @@ class Billing:
 class OrderChange:
     """One transition of an order: the event, the states, when, who, and a note (a cancel reason, a payment id)."""
 
-    event: OrderEvent
-    source: OrderState
-    target: OrderState
-    at: dt.datetime
-    by: Actor
-    note: str = ""
+    event: OrderEvent = attrs.field(validator=of_type(OrderEvent))
+    source: OrderState = attrs.field(validator=of_type(OrderState))
+    target: OrderState = attrs.field(validator=of_type(OrderState))
+    at: dt.datetime = attrs.field(validator=_aware)
+    by: Actor = attrs.field(validator=of_type(Actor))
+    note: str = attrs.field(default="", validator=of_type(str))
 
 
 _TOTALS: Final = ("subtotal", "line_discount_total", "invoice_discount_total", "pretax_total", "vat_total")

@@ -58,6 +58,9 @@ def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
 
 
+_optional = attrs.validators.optional
+
+
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
@@ -221,10 +224,10 @@ class Payment:
     started_at: dt.datetime = attrs.field(validator=_aware)
     state: PaymentState = attrs.field(default=PaymentState.STARTED, validator=of_type(PaymentState))
     settled_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    provider_ref: str | None = None
+    provider_ref: str | None = attrs.field(default=None, validator=_optional(_text))
     received_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    received_by: Actor | None = None
-    failure: str | None = None
+    received_by: Actor | None = attrs.field(default=None, validator=_optional(of_type(Actor)))
+    failure: str | None = attrs.field(default=None, validator=_optional(_text))
     version: int = attrs.field(default=0, validator=_version)
 
     @classmethod
@@ -413,8 +416,8 @@ class PaymentProof:
     submitted_by: Actor = attrs.field(validator=of_type(Actor))
     state: ProofState = attrs.field(default=ProofState.SUBMITTED, validator=of_type(ProofState))
     reviewed_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    reviewed_by: Actor | None = None
-    rejection: str | None = None
+    reviewed_by: Actor | None = attrs.field(default=None, validator=_optional(of_type(Actor)))
+    rejection: str | None = attrs.field(default=None, validator=_optional(_text))
     version: int = attrs.field(default=0, validator=_version)
 
     def verify(self, *, at: dt.datetime, by: Actor) -> PaymentProof:

@@ -15,6 +15,7 @@ from subscription_core.bulk import (
     InvalidRowsError,
     InvoiceTarget,
     NoticeTarget,
+    row_problems,
     validate_rows,
 )
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
@@ -243,6 +244,15 @@ def test_b4_every_problem_of_every_row_is_reported_at_once() -> None:
     assert "row 12: client: not a known business code, nor a tax code: bad check digit" in text
     assert "row 13: subscription_id: the client has no subscription s4c to ASP" in text
     assert error.value == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+    listed = row_problems(
+        BulkRenewal(product="ASP", rows=rows), CUSTOMERS, ACCOUNTANT, subscriptions=SUBSCRIPTIONS, catalog=CATALOG
+    )
+    assert listed == error.problems
+
+
+def test_b4_valid_rows_have_no_problems() -> None:
+    request = BulkRenewal(product="ASP", rows=GOOD_ROWS)
+    assert row_problems(request, CUSTOMERS, ACCOUNTANT, subscriptions=SUBSCRIPTIONS, catalog=CATALOG) == ()
 
 
 def test_b4_an_empty_option_is_reported() -> None:
@@ -312,3 +322,5 @@ def test_b4_validate_rows_wants_a_request_and_an_accountant() -> None:
     with pytest.raises(ValidationError, match="ServiceAccountant") as caught:
         validate_rows(request, CUSTOMERS, Actor.accountant("ktdv-1"), subscriptions=SUBSCRIPTIONS, catalog=CATALOG)  # type: ignore[arg-type]
     assert caught.value.rule == "A3"
+    with pytest.raises(ValidationError, match="must be a Catalog"):
+        validate_rows(request, CUSTOMERS, ACCOUNTANT, subscriptions=SUBSCRIPTIONS, catalog=None)  # type: ignore[arg-type]

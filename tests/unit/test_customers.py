@@ -256,6 +256,13 @@ def test_o2_bad_party_fields_raise_validation_errors_naming_the_field(field: str
     assert caught.value.field == field
 
 
+def test_i2_the_invoice_email_must_be_valid() -> None:
+    with pytest.raises(ValidationError, match="one '@'") as caught:
+        InvoiceInfo.of(party(email="hoadon.misa.com.vn"))
+    assert (caught.value.rule, caught.value.field) == ("I2", "email")
+    assert InvoiceInfo.of(party(email="HoaDon@MISA.vn")).buyer.email == "HoaDon@misa.vn"
+
+
 def test_o2_bad_tax_code_on_a_party_names_the_field() -> None:
     with pytest.raises(ValidationError, match="check digit") as caught:
         party(tax_code="0101243151")
@@ -451,6 +458,17 @@ def test_u2_empty_query_is_refused(query: object) -> None:
     assert caught.value.rule == "U2"
 
 
+def test_a1_ordering_rights_want_an_actor_and_a_customer() -> None:
+    with pytest.raises(ValidationError, match="must be an Actor"):
+        require_ordering_right("st-1", customer())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="must be a Customer"):
+        require_ordering_right(Actor.staff("st-1"), "cus-1")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        customer().revoke_buying_right([])  # type: ignore[arg-type]
+
+
 def test_u2_fold() -> None:
     assert fold("  Công ty  TNHH Đầu Tư ") == "cong ty tnhh dau tu"
     assert fold("ĐƯỜNG") == "duong"
+    with pytest.raises(ValidationError):
+        fold(None)  # type: ignore[arg-type]

@@ -476,6 +476,17 @@ def test_o4_random_event_sequences_never_leave_the_table(events: list[OrderEvent
     assert order.version == len(order.changes)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("event", "pay"), ("source", None), ("target", "paid"), ("at", "now"), ("by", "st-1"), ("note", None)],
+)
+def test_o4_bad_change_fields_raise_validation_errors(field: str, value: object) -> None:
+    change = placed().changes[0]
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(change, **{field: value})  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
 def test_o4_next_state() -> None:
     assert next_state(OrderState.PLACED, OrderEvent.PAY) is OrderState.PAID
     with pytest.raises(InvalidTransitionError, match="cannot fulfil an order that is cancelled"):

@@ -211,6 +211,9 @@ def test_y5_a_payment_starts_only_while_the_order_awaits_payment() -> None:
         ("started_at", dt.datetime(2027, 4, 30)),  # noqa: DTZ001
         ("state", "started"),
         ("version", -1),
+        ("provider_ref", ""),
+        ("received_by", "st-1"),
+        ("failure", 3),
     ],
 )
 def test_y2_bad_payment_fields_raise_validation_errors(field: str, value: object) -> None:
@@ -374,6 +377,8 @@ def test_y4_a_proof_becomes_the_lifecycles_commitment_proof() -> None:
         ("submitted_at", "today"),
         ("submitted_by", "u-1"),
         ("state", "verified"),
+        ("reviewed_by", "st-1"),
+        ("rejection", ""),
     ],
 )
 def test_y4_bad_proof_fields_raise_validation_errors(field: str, value: object) -> None:
