@@ -146,21 +146,23 @@ class InvalidRowsError(ValidationError):
 class RenewalLine:
     """A checked row (B1): the client, the subscription renewed, the plan and option, and its details (B2)."""
 
-    row: int
-    customer: Customer
-    subscription_id: str
-    plan: str
-    option: str
-    billing: Billing
+    row: int = attrs.field(validator=of_type(int))
+    customer: Customer = attrs.field(validator=of_type(Customer))
+    subscription_id: str = attrs.field(validator=of_type(str))
+    plan: str = attrs.field(validator=of_type(str))
+    option: str = attrs.field(validator=of_type(str))
+    billing: Billing = attrs.field(validator=of_type(Billing))
 
 
 @attrs.frozen(kw_only=True)
 class CheckedRenewal:
     """A bulk renewal whose every row passed :func:`validate_rows`: ready to price and to order (B4, B5)."""
 
-    accountant: ServiceAccountant
-    lines: tuple[RenewalLine, ...]
-    notify: Contact
+    accountant: ServiceAccountant = attrs.field(validator=of_type(ServiceAccountant))
+    lines: tuple[RenewalLine, ...] = attrs.field(
+        validator=attrs.validators.deep_iterable(of_type(RenewalLine), of_type(tuple))
+    )
+    notify: Contact = attrs.field(validator=of_type(Contact))
 
     def selections(self) -> tuple[PlanSelection, ...]:
         """What to price: each row's plan and option, its ``ref`` the subscription it renews."""

@@ -412,6 +412,29 @@ class Order:
         """Whether the order is placed and not yet paid, cancelled or lapsed (O4, Y5)."""
         return self.state is OrderState.PLACED
 
+    @property
+    def subscriber(self) -> Party:
+        """The licence details of an ordinary order's customer (O2).
+
+        Raises:
+            ValidationError: a bulk renewal, whose clients each have their own (see :meth:`billing_for`).
+        """
+        return self._own_billing().subscriber
+
+    @property
+    def invoice(self) -> InvoiceInfo:
+        """The invoice details of an ordinary order's customer (O2).
+
+        Raises:
+            ValidationError: a bulk renewal, whose clients each have their own (see :meth:`billing_for`).
+        """
+        return self._own_billing().invoice
+
+    def _own_billing(self) -> Billing:
+        if self.customer_id is None:
+            raise ValidationError("a bulk renewal has details per client", rule="O2", field="customer_id", value=None)
+        return self.billing_for(self.customer_id)
+
     def billing_for(self, customer_id: str) -> Billing:
         """Return the details of ``customer_id`` on this order.
 

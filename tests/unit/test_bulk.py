@@ -164,6 +164,9 @@ def test_b5_one_order_for_every_row() -> None:
         ("Hộ kinh doanh Lan Anh", ["s4b"]),
     ]
     assert order.notify == ACCOUNTANT.contact
+    assert order.billing_for("c2").invoice == CUSTOMERS[1].invoice
+    with pytest.raises(ValidationError, match="details per client"):
+        _ = order.invoice
 
 
 def test_b4_the_order_is_placed_only_once_confirmed() -> None:
@@ -313,6 +316,19 @@ def test_b1_bad_row_types_are_refused(fields: dict[str, Any], field: str) -> Non
     with pytest.raises(ValidationError) as caught:
         BulkRow(**fields)
     assert caught.value.field == field
+
+
+def test_b4_checked_renewals_refuse_bad_parts() -> None:
+    checked = check(BulkRenewal(product="ASP", rows=GOOD_ROWS))
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(checked, notify="lan@anphat.vn")  # type: ignore[arg-type]
+    assert caught.value.field == "notify"
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(checked.lines[0], billing=None)  # type: ignore[arg-type]
+    assert caught.value.field == "billing"
+    for lines in (("s1",), None, list(checked.lines)):
+        with pytest.raises(ValidationError):
+            attrs.evolve(checked, lines=lines)  # type: ignore[arg-type]
 
 
 def test_b4_validate_rows_wants_a_request_and_an_accountant() -> None:

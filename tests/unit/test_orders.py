@@ -266,6 +266,7 @@ def test_o2_the_order_keeps_subscriber_and_invoice_details() -> None:
     ((invoice, lines),) = order.invoices()
     assert invoice.buyer == other
     assert lines == order.lines
+    assert (order.subscriber, order.invoice) == (SUBSCRIBER, InvoiceInfo.of(other))
     with pytest.raises(ValidationError, match="not a customer of this order"):
         order.billing_for("cus-2")
 
