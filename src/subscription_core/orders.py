@@ -366,6 +366,8 @@ class Order:
             ValidationError: (B1) a quote line whose ref is not in ``clients``, or any bad field.
         """
         _check_quote(quote, OrderKind.BULK_RENEWAL)
+        if not isinstance(billing, list | tuple):
+            raise ValidationError("must be a sequence of Billing", rule="O2", field="billing", value=billing)
         lines = []
         for line in quote.lines:
             if line.ref not in clients:
