@@ -1,0 +1,113 @@
+"""Notices on their way out: the outbox message every notice of N1 becomes (N1, N2).
+
+A use case writes :class:`OutboxMessage` values into the unit of work's outbox, in the same transaction as
+the change they tell of (N2). A relay later hands each to a :class:`~subscription_core.ports.Notifier`;
+delivery is at least once, and the message ``id`` is stable so that a receiver can drop repeats.
+
+Logs and reprs carry ids only: the recipient (an e-mail address) is kept out of ``repr``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from subscription_core.calendar import ensure_aware
+from subscription_core.errors import ValidationError, of_type
+from subscription_core.lifecycle import Notice, NoticeKind
+
+__all__ = ["Channel", "DeliveryState", "OrderNoticeKind", "OutboxMessage", "notice_kinds"]
+
+
+class OrderNoticeKind(enum.Enum):
+    """Notices about orders and invoices (N1, I2); subscription notices are lifecycle ``NoticeKind``s."""
+
+    ORDER_PLACED = "order_placed"  # with the payment instructions or the payment link (Y3, O5)
+    ORDER_PAID = "order_paid"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_LAPSED = "order_lapsed"
+    INVOICE_ISSUED = "invoice_issued"
+    BULK_RENEWED = "bulk_renewed"  # every client of a bulk renewal extended (B5)
+
+
+def notice_kinds() -> frozenset[str]:
+    """Every kind an outbox message may carry: the lifecycle's and the orders'."""
+    return frozenset(k.value for k in NoticeKind) | frozenset(k.value for k in OrderNoticeKind)
+
+
+_KINDS = notice_kinds()
+
+
+class Channel(enum.Enum):
+    """How a notice reaches the customer (N1)."""
+
+    EMAIL = "email"
+    IN_APP = "in_app"  # the bell and the banner
+
+
+class DeliveryState(enum.Enum):
+    """Where a message of the outbox stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+
+
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", rule="N2", field=attribute.name, value=value)
+
+
+def _kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in _KINDS:
+        raise ValidationError("is not a notice kind", rule="N1", field=attribute.name, value=value)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
+
+
+def _data(value: object) -> tuple[tuple[str, str], ...]:
+    items = list(value.items()) if isinstance(value, Mapping) else value
+    if not isinstance(items, tuple | list) or not all(isinstance(i, tuple | list) and len(i) == 2 for i in items):  # noqa: PLR2004
+        raise ValidationError("must be pairs of texts", rule="N1", field="data", value=value)
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """One notice to deliver (N1), written to the outbox with the change it tells of (N2).
+
+    ``id`` is stable and unique: the same event never yields two ids, so receivers deduplicate on it.
+    ``recipient`` is an e-mail address for EMAIL and a customer id for IN_APP; it is never shown in
+    ``repr``. ``subject_id`` is the subscription or order the notice is about; ``data`` the facts a
+    template shows, as sorted text pairs (amounts as text, never floats).
+    """
+
+    id: str = attrs.field(validator=_text)
+    kind: str = attrs.field(validator=_kind)
+    channel: Channel = attrs.field(validator=of_type(Channel))
+    recipient: str = attrs.field(validator=_text, repr=False)
+    subject_id: str = attrs.field(validator=_text)
+    created_at: dt.datetime = attrs.field(validator=_aware)
+    data: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_data)
+
+    @classmethod
+    def of_notice(cls, notice: Notice, *, channel: Channel, recipient: str, sequence: int) -> OutboxMessage:
+        """The message for a lifecycle notice; ``sequence`` is the subscription's version after the change.
+
+        The id ``<subscription>:<version>:<kind>:<channel>`` is the same however often a use case is
+        retried, so a repeat is dropped by the outbox's unique id rather than sent twice (N2).
+        """
+        return cls(
+            id=f"{notice.subscription_id}:{sequence}:{notice.kind.value}:{channel.value}",
+            kind=notice.kind.value,
+            channel=channel,
+            recipient=recipient,
+            subject_id=notice.subscription_id,
+            created_at=notice.at,
+            data=tuple((str(k), str(v)) for k, v in notice.details),
+        )

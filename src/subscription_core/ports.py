@@ -1,0 +1,388 @@
+"""The ports: what the core asks of the world, as ``typing.Protocol`` classes.
+
+Adapters (``src/adapters/``) satisfy these without inheriting from them. Each docstring says what an
+adapter must guarantee; one contract test suite per port (``tests/contract/``) checks every adapter
+against the same promises. Every adapter raises the library's own errors (``NotFoundError``,
+``ConflictError``, ...), never a driver's.
+
+Versions: entities carry a ``version``; a use case reads an entity, derives a new one through domain verbs
+(each raises the version) and saves it with ``expected_version`` = the version it read. A repository
+refuses the save with ``ConflictError`` when the stored version is no longer the one read: two writers
+never both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from subscription_core.customers import Customer
+from subscription_core.invoices import InvoiceRequest, IssuedInvoice
+from subscription_core.notices import OutboxMessage
+from subscription_core.orders import Order, Redemption
+from subscription_core.payments import Payment, PaymentMethod, PaymentProof, ProviderNotification
+from subscription_core.promotions import Promotion, RedemptionCounts
+from subscription_core.subscriptions import Subscription
+
+__all__ = [
+    "Clock",
+    "CustomerRepository",
+    "IdGenerator",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "InvoiceIssuer",
+    "InvoiceRepository",
+    "Notifier",
+    "OrderRepository",
+    "Outbox",
+    "PaymentProvider",
+    "PaymentRepository",
+    "PaymentRequest",
+    "PaymentStart",
+    "PromotionRepository",
+    "SubscriptionRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class Clock(Protocol):
+    """The time. The core never reads the system clock itself."""
+
+    def now(self) -> dt.datetime:
+        """Return the current instant, time-zone-aware (UTC preferred); never goes backwards within a process."""
+        ...
+
+
+class IdGenerator(Protocol):
+    """New identifiers for entities."""
+
+    def new_id(self, prefix: str) -> str:
+        """Return an id never returned before, starting with ``prefix`` (``"ord"``, ``"sub"``...)."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    """Customers (U2, S8, A1, A3)."""
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer. Raises ``ConflictError`` if the id or the tax code is already stored."""
+        ...
+
+    def get(self, customer_id: str) -> Customer:
+        """Return the customer. Raises ``NotFoundError`` if there is none with that id."""
+        ...
+
+    def save(self, customer: Customer, *, expected_version: int) -> None:
+        """Replace the stored customer. Raises ``ConflictError`` if its stored version is not ``expected_version``."""
+        ...
+
+    def by_tax_code(self, tax_code: str) -> Customer | None:
+        """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""
+        ...
+
+    def by_business_code(self, business_code: str) -> Customer | None:
+        """The customer with this business code, or ``None`` (B1)."""
+        ...
+
+    def search(self, query: str, *, limit: int = 50) -> list[Customer]:
+        """Customers whose tax code starts with, or whose name contains, ``query`` (U2).
+
+        Name matching ignores case and Vietnamese diacritics (``"cong ty"`` finds ``"Công ty"``), as
+        ``customers.find_customers`` does. Ordered by name, then id; at most ``limit``.
+        """
+        ...
+
+    def clients_of(self, accountant_id: str) -> list[Customer]:
+        """The customers linked to a service accountant (A3), ordered by id."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    """Subscriptions (S1-S9). ``due`` must scale with the number due, not the number stored."""
+
+    def add(self, subscription: Subscription) -> None:
+        """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
+        ...
+
+    def get(self, subscription_id: str) -> Subscription:
+        """Return the subscription. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def save(self, subscription: Subscription, *, expected_version: int) -> None:
+        """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
+        ...
+
+    def of_customer(self, customer_id: str) -> list[Subscription]:
+        """A company's subscriptions (S8), ordered by id."""
+        ...
+
+    def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first."""
+        ...
+
+
+class OrderRepository(Protocol):
+    """Orders (O1-O5)."""
+
+    def add(self, order: Order) -> None:
+        """Store a new order. Raises ``ConflictError`` if the id is already stored."""
+        ...
+
+    def get(self, order_id: str) -> Order:
+        """Return the order. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
+        ...
+
+    def of_customer(self, customer_id: str) -> list[Order]:
+        """Orders with lines for a customer, newest first."""
+        ...
+
+    def unpaid_past_deadline(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4)."""
+        ...
+
+
+class PaymentRepository(Protocol):
+    """Payments, proofs of payment and the provider notifications already processed (Y1-Y5)."""
+
+    def add(self, payment: Payment) -> None:
+        """Store a new payment. Raises ``ConflictError`` if the id is already stored."""
+        ...
+
+    def get(self, payment_id: str) -> Payment:
+        """Return the payment. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def save(self, payment: Payment, *, expected_version: int) -> None:
+        """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
+        ...
+
+    def of_order(self, order_id: str) -> list[Payment]:
+        """The payments of an order, oldest first."""
+        ...
+
+    def add_proof(self, proof: PaymentProof) -> None:
+        """Store a new proof of payment (Y4). Raises ``ConflictError`` if the id is already stored."""
+        ...
+
+    def get_proof(self, proof_id: str) -> PaymentProof:
+        """Return the proof. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def save_proof(self, proof: PaymentProof, *, expected_version: int) -> None:
+        """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
+        ...
+
+    def record_notification(self, provider: str, event_id: str, *, order_id: str, at: dt.datetime) -> bool:
+        """Remember that a provider's event was processed (Y5).
+
+        Returns ``True`` the first time and ``False`` for a repeat, however the calls race: this is the
+        backstop that keeps a payment from being applied twice (a unique key on provider and event id).
+        """
+        ...
+
+
+class PromotionRepository(Protocol):
+    """Promotions and their redemptions (P3, P4, P9). Limits hold under concurrent orders."""
+
+    def add(self, promotion: Promotion) -> None:
+        """Store a promotion. Raises ``ConflictError`` if its code (ignoring case) is already stored."""
+        ...
+
+    def get(self, code: str) -> Promotion:
+        """The promotion with this code, ignoring case. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def all(self) -> list[Promotion]:
+        """Every promotion, ordered by code."""
+        ...
+
+    def counts(self, codes: Sequence[str], customer_id: str) -> RedemptionCounts:
+        """How many redemptions of ``codes`` count (reserved or consumed), in all and by the customer."""
+        ...
+
+    def reserve(self, redemption: Redemption, *, limit: int | None, per_customer_limit: int | None) -> bool:
+        """Reserve a redemption unless a limit is reached (P9): atomically, whatever the concurrency.
+
+        Returns ``False`` (storing nothing) when the total or the customer's count already reaches its
+        limit. A second reservation for the same order and code is a no-op returning ``True``.
+        """
+        ...
+
+    def save_redemption(self, redemption: Redemption) -> None:
+        """Store a redemption's new state (consumed or released). Raises ``NotFoundError`` if unknown."""
+        ...
+
+    def redemptions_of(self, order_id: str) -> list[Redemption]:
+        """The redemptions an order reserved, by code."""
+        ...
+
+
+class InvoiceRepository(Protocol):
+    """E-invoices issued (I1): at most one per order and part."""
+
+    def add(self, invoice: IssuedInvoice) -> None:
+        """Store an issued invoice. Raises ``ConflictError`` if one is already stored for its key."""
+        ...
+
+    def of_order(self, order_id: str) -> list[IssuedInvoice]:
+        """The invoices of an order, by part."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notices waiting to leave (N2): written in the change's transaction, delivered at least once."""
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Queue a message; ``False`` (and nothing queued) if a message with its id is already there."""
+        ...
+
+    def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
+        """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first."""
+        ...
+
+    def mark_sent(self, message_id: str, at: dt.datetime) -> None:
+        """Record the message as delivered; it is never handed out again."""
+        ...
+
+    def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
+        """Record a failed attempt (the error text must hold no secret) and when to try again."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class IdempotencyRecord:
+    """The first outcome of a request made with an idempotency key: what a repeat returns."""
+
+    key: str
+    fingerprint: str  # a digest of the request's input; the same key with another input is a conflict
+    outcome: str  # the id of what the request made (an order id, a payment id...)
+    created_at: dt.datetime
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys of mutating requests (Stripe's semantics)."""
+
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The record of ``key`` within ``scope`` (the use case's name), or ``None``."""
+        ...
+
+    def put(self, scope: str, record: IdempotencyRecord) -> None:
+        """Store the record. Raises ``ConflictError`` if the key is already stored in the scope."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository and the outbox.
+
+    Used as a context manager: leaving the block without :meth:`commit` (or by an exception) rolls back
+    everything done in it, outbox included, so a failed use case leaves no trace. Adapters give each unit
+    of work its own view: what it writes is invisible to others until committed.
+    """
+
+    customers: CustomerRepository
+    subscriptions: SubscriptionRepository
+    orders: OrderRepository
+    payments: PaymentRepository
+    promotions: PromotionRepository
+    invoices: InvoiceRepository
+    outbox: Outbox
+    idempotency: IdempotencyStore
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Roll back unless committed."""
+        ...
+
+    def commit(self) -> None:
+        """Make every change of the block durable and visible, atomically. Raises ``ConflictError`` on a lost race."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every change of the block."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a new unit of work for each use case call."""
+
+    def __call__(self) -> UnitOfWork:
+        """Return a fresh unit of work, not yet begun."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class PaymentRequest:
+    """What a payment provider needs to start a payment (Y1, Y2, Y3)."""
+
+    payment_id: str
+    order_id: str
+    amount: str  # the order's grand total as a decimal text in its currency (never a float)
+    currency: str
+    method: PaymentMethod
+    description: str
+    return_url: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class PaymentStart:
+    """How the buyer goes on: a provider page to redirect to (online), or instructions (offline).
+
+    ``instructions`` are for a bank transfer or cash: the account, the amount, the transfer content and a
+    QR payload where the adapter makes one (Y3).
+    """
+
+    redirect_url: str | None = None
+    instructions: Mapping[str, str] = attrs.field(factory=dict)
+    provider_ref: str | None = None
+
+
+class PaymentProvider(Protocol):
+    """A payment gateway, bank or cash desk (Y1-Y5)."""
+
+    name: str
+
+    def start(self, request: PaymentRequest) -> PaymentStart:
+        """Start a payment; never moves money by itself. Raises ``ValidationError`` for a method it does not take."""
+        ...
+
+    def parse_notification(self, payload: Mapping[str, str], *, received_at: dt.datetime) -> ProviderNotification:
+        """Verify a notification's signature (in constant time) and read it.
+
+        Raises ``ValidationError`` (rule Y5) for a bad or missing signature or a malformed payload; the
+        error never contains the signing key.
+        """
+        ...
+
+
+class Notifier(Protocol):
+    """Delivers one outbox message by e-mail or in-app (N1)."""
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver it, or raise. A repeat of the same message id may be delivered again (at least once)."""
+        ...
+
+
+class InvoiceIssuer(Protocol):
+    """Issues e-invoices (I1, I2)."""
+
+    def issue(self, request: InvoiceRequest) -> IssuedInvoice:
+        """Issue the invoice and send it to the buyer's e-mail.
+
+        Idempotent per ``request.key``: asking again for the same order and part returns the invoice
+        already issued, never a second number.
+        """
+        ...
