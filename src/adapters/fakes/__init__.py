@@ -1,0 +1,11 @@
+"""Fakes of the external systems behind ports: a payment gateway, a notifier and an e-invoice issuer.
+
+They behave as the real systems do where it matters to the core (signatures, idempotency, numbering) and
+run in process with no network, for tests, demos and local runs.
+"""
+
+from adapters.fakes.invoices import MemoryInvoiceIssuer
+from adapters.fakes.notifier import RecordingNotifier
+from adapters.fakes.payments import FakePaymentProvider
+
+__all__ = ["FakePaymentProvider", "MemoryInvoiceIssuer", "RecordingNotifier"]

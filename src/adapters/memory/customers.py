@@ -1,0 +1,79 @@
+"""Customers in memory: the ``CustomerRepository`` port (U1, U2, S8, A1, A3)."""
+
+from __future__ import annotations
+
+from adapters.memory.tables import TableView, check_limit
+from subscription_core.customers import Customer, fold
+from subscription_core.errors import ConflictError, ValidationError
+
+__all__ = ["MemoryCustomerRepository"]
+
+
+def _customer(value: object) -> Customer:
+    if not isinstance(value, Customer):
+        raise ValidationError("must be a Customer", field="customer", value=value)
+    return value
+
+
+class MemoryCustomerRepository:
+    """Customers of one unit of work, unique by id and by tax code."""
+
+    def __init__(self, view: TableView[str, Customer]) -> None:
+        """Work on ``view``, the unit of work's window on the customers table."""
+        self._view = view
+
+    def _check_tax_code(self, customer: Customer) -> None:
+        holders = {c.id for c in self._view.lookup("tax_code", customer.tax_code.value)} - {customer.id}
+        if holders:
+            raise ConflictError(
+                "another customer already has this tax code", rule="U1", field="tax_code", value=customer.tax_code.value
+            )
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer. Raises ``ConflictError`` if the id or the tax code is already stored."""
+        self._check_tax_code(_customer(customer))
+        self._view.insert(customer.id, customer)
+
+    def get(self, customer_id: str) -> Customer:
+        """Return the customer. Raises ``NotFoundError`` if there is none with that id."""
+        return self._view.require(customer_id, field="customer_id", shown=customer_id)
+
+    def save(self, customer: Customer, *, expected_version: int) -> None:
+        """Replace the stored customer.
+
+        Raises:
+            NotFoundError: there is no customer with its id.
+            ConflictError: its stored version is not ``expected_version``, or another has its tax code.
+        """
+        self._check_tax_code(_customer(customer))
+        self._view.replace(customer.id, customer, expected_version=expected_version)
+
+    def by_tax_code(self, tax_code: str) -> Customer | None:
+        """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""
+        found = self._view.lookup("tax_code", tax_code)
+        return found[0] if found else None
+
+    def by_business_code(self, business_code: str) -> Customer | None:
+        """The customer with this business code (the smallest id if several have it), or ``None`` (B1)."""
+        found = self._view.lookup("business_code", business_code)
+        return min(found, key=lambda c: c.id) if found else None
+
+    def search(self, query: str, *, limit: int = 50) -> list[Customer]:
+        """Customers whose tax code starts with, or whose name contains, ``query`` (U2).
+
+        Name matching ignores case and Vietnamese diacritics (``customers.fold``); spaces in a tax code
+        query are ignored. Ordered by name, then id; at most ``limit``.
+
+        Raises:
+            ValidationError: (U2) an empty query, or a negative limit.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+        check_limit(limit)
+        code, folded = "".join(query.split()), fold(query)
+        found = self._view.scan(lambda c: c.tax_code.value.startswith(code) or folded in fold(c.name))
+        return sorted(found, key=lambda c: (c.name, c.id))[:limit]
+
+    def clients_of(self, accountant_id: str) -> list[Customer]:
+        """The customers linked to a service accountant (A3), ordered by id."""
+        return sorted(self._view.lookup("accountant", accountant_id), key=lambda c: c.id)

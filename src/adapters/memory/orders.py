@@ -1,0 +1,56 @@
+"""Orders in memory: the ``OrderRepository`` port (O1-O5), unpaid ones found through a sorted deadline index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from adapters.memory.tables import TableView, check_instant, check_limit
+from subscription_core.errors import ValidationError
+from subscription_core.orders import Order
+
+__all__ = ["MemoryOrderRepository"]
+
+
+def _order(value: object) -> Order:
+    if not isinstance(value, Order):
+        raise ValidationError("must be an Order", field="order", value=value)
+    return value
+
+
+class MemoryOrderRepository:
+    """Orders of one unit of work; placed orders are indexed by ``(pay_by, id)``."""
+
+    def __init__(self, view: TableView[str, Order]) -> None:
+        """Work on ``view``, the unit of work's window on the orders table."""
+        self._view = view
+
+    def add(self, order: Order) -> None:
+        """Store a new order. Raises ``ConflictError`` if the id is already stored."""
+        self._view.insert(_order(order).id, order)
+
+    def get(self, order_id: str) -> Order:
+        """Return the order. Raises ``NotFoundError`` if there is none."""
+        return self._view.require(order_id, field="order_id", shown=order_id)
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """Replace it.
+
+        Raises:
+            NotFoundError: there is no order with its id.
+            ConflictError: the stored version is not ``expected_version``.
+        """
+        self._view.replace(_order(order).id, order, expected_version=expected_version)
+
+    def of_customer(self, customer_id: str) -> list[Order]:
+        """Orders with lines for a customer (bulk renewals included), newest first (by creation, then id)."""
+        found = self._view.lookup("customer", customer_id)
+        return sorted(found, key=lambda o: (o.created_at, o.id), reverse=True)
+
+    def unpaid_past_deadline(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4), earliest first.
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        return self._view.ordered_while(lambda place: place[0] < when, limit=check_limit(limit))

@@ -1,0 +1,92 @@
+"""The in-memory "database": every committed row, and the one lock that commits take."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from adapters.memory.outbox import Delivery
+from adapters.memory.payments import ProcessedNotification
+from adapters.memory.promotions import code_key
+from adapters.memory.tables import Table
+from subscription_core.customers import Customer
+from subscription_core.invoices import IssuedInvoice
+from subscription_core.orders import Order, OrderState, Redemption
+from subscription_core.payments import Payment, PaymentProof
+from subscription_core.ports import IdempotencyRecord
+from subscription_core.promotions import Promotion
+from subscription_core.subscriptions import Subscription
+
+__all__ = ["MemoryStore"]
+
+
+def _one(value: Hashable | None) -> Iterable[Hashable]:
+    return () if value is None else (value,)
+
+
+def _version(entity: Any) -> int:  # noqa: ANN401 - every entity type of the domain has an int version
+    version: int = entity.version
+    return version
+
+
+def _due(subscription: Subscription) -> tuple[Any, ...] | None:
+    due = subscription.next_due_at
+    return None if due is None else (due, subscription.id)
+
+
+def _deadline(order: Order) -> tuple[Any, ...] | None:
+    if order.state is not OrderState.PLACED or order.pay_by is None:
+        return None
+    return (order.pay_by, order.id)
+
+
+def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
+    return None if delivery.sent_at is not None else (delivery.due_at, delivery.message.id)
+
+
+class MemoryStore:
+    """Committed state shared by every :class:`~adapters.memory.MemoryUnitOfWork` made on it. Thread-safe.
+
+    Nothing is read or written here directly: units of work read it under :attr:`lock` and commit into it
+    atomically. It lives as long as the process holds it; nothing is persisted.
+    """
+
+    def __init__(self) -> None:
+        """Make an empty store."""
+        self.lock = threading.Lock()
+        self.customers: Table[str, Customer] = Table(
+            "customer",
+            indexes={
+                "tax_code": lambda c: (c.tax_code.value,),
+                "business_code": lambda c: _one(c.business_code),
+                "accountant": lambda c: _one(c.accountant_id),
+            },
+            unique=("tax_code",),
+            version=_version,
+        )
+        self.subscriptions: Table[str, Subscription] = Table(
+            "subscription", indexes={"customer": lambda s: (s.customer_id,)}, order=_due, version=_version
+        )
+        self.orders: Table[str, Order] = Table(
+            "order",
+            indexes={"customer": lambda o: {line.customer_id for line in o.lines}},
+            order=_deadline,
+            version=_version,
+        )
+        self.payments: Table[str, Payment] = Table(
+            "payment", indexes={"order": lambda p: (p.order_id,)}, version=_version
+        )
+        self.proofs: Table[str, PaymentProof] = Table("payment proof", version=_version)
+        self.notifications: Table[tuple[str, str], ProcessedNotification] = Table("provider notification", rule="Y5")
+        self.promotions: Table[str, Promotion] = Table("promotion", rule="P3")
+        self.redemptions: Table[tuple[str, str], Redemption] = Table(
+            "redemption",
+            indexes={"order": lambda r: (r.order_id,), "code": lambda r: (code_key(r.code),)},
+            rule="P9",
+        )
+        self.invoices: Table[tuple[str, int], IssuedInvoice] = Table(
+            "invoice", indexes={"order": lambda i: (i.order_id,)}, rule="I1"
+        )
+        self.outbox: Table[str, Delivery] = Table("outbox message", order=_unsent, rule="N2")
+        self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table("idempotency key")

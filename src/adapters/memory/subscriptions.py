@@ -1,0 +1,57 @@
+"""Subscriptions in memory: the ``SubscriptionRepository`` port (S1-S9), due ones found through a sorted index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from adapters.memory.tables import TableView, check_instant, check_limit
+from subscription_core.errors import ValidationError
+from subscription_core.subscriptions import Subscription
+
+__all__ = ["MemorySubscriptionRepository"]
+
+
+def _subscription(value: object) -> Subscription:
+    if not isinstance(value, Subscription):
+        raise ValidationError("must be a Subscription", field="subscription", value=value)
+    return value
+
+
+class MemorySubscriptionRepository:
+    """Subscriptions of one unit of work; ``due`` reads the sorted ``(next_due_at, id)`` index."""
+
+    def __init__(self, view: TableView[str, Subscription]) -> None:
+        """Work on ``view``, the unit of work's window on the subscriptions table."""
+        self._view = view
+
+    def add(self, subscription: Subscription) -> None:
+        """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
+        self._view.insert(_subscription(subscription).id, subscription)
+
+    def get(self, subscription_id: str) -> Subscription:
+        """Return the subscription. Raises ``NotFoundError`` if there is none."""
+        return self._view.require(subscription_id, field="subscription_id", shown=subscription_id)
+
+    def save(self, subscription: Subscription, *, expected_version: int) -> None:
+        """Replace it.
+
+        Raises:
+            NotFoundError: there is no subscription with its id.
+            ConflictError: the stored version is not ``expected_version``.
+        """
+        self._view.replace(_subscription(subscription).id, subscription, expected_version=expected_version)
+
+    def of_customer(self, customer_id: str) -> list[Subscription]:
+        """A company's subscriptions (S8), ordered by id."""
+        return sorted(self._view.lookup("customer", customer_id), key=lambda s: s.id)
+
+    def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first (then by id).
+
+        Costs the number returned, not the number stored.
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        return self._view.ordered_while(lambda place: place[0] <= when, limit=check_limit(limit))
