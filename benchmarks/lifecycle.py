@@ -4,7 +4,7 @@ The subscriptions are copies (new ids) of 100 prototypes built with the library'
 due at the as-of instant, 4 have something due - an expiry warning, an expiry, a purge and an offline
 payment reaching its activation deadline - so 1% of the subscriptions are due, a quarter of each kind.
 
-The library runs ``lifecycle.run_due(subscriptions, at)``: it examines every subscription and applies the
+The library runs ``scheduling.run_due(subscriptions, at)``: it examines every subscription and applies the
 transitions due. The baseline is a bare loop that only compares each subscription's ``next_due_at`` with
 ``at`` and collects the due ones, which is the least any scheduler must do over in-memory subscriptions.
 
@@ -26,9 +26,12 @@ import attrs
 
 from subscription_core.calendar import VIETNAM_TZ, BusinessCalendar
 from subscription_core.catalog import Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.lifecycle import advance, receive_payment, run_due, subscribe
+from subscription_core.entitlements import Entitlement
+from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Money
-from subscription_core.subscriptions import Actor, ActorKind, Entitlement, Opening, Subscription
+from subscription_core.renewals import receive_payment
+from subscription_core.scheduling import run_due
+from subscription_core.subscriptions import Actor, ActorKind, Opening, Subscription
 from subscription_core.tax import VatSchedule
 
 AT = datetime(2027, 6, 1, 2, 0, tzinfo=VIETNAM_TZ)

@@ -8,8 +8,8 @@ fixed at registration by S2 and becomes official when staff verify the payment (
 Before the due date the customer is warned (K2, ``LifecyclePolicy.due_warning_days``), and may submit a
 proof of payment for staff to verify, or ask once for a second commitment (K3). Every due date lies after
 the registration date (a second one after the first) and at most 180 days after it (K3). Unpaid at the
-last due date the subscription is cut off (K4): that is a time-driven transition of
-:func:`subscription_core.lifecycle.advance`. A proof awaiting verification holds the cut-off until staff
+last due date the subscription is cut off (K4): that is a time-driven transition
+(:mod:`subscription_core.deadlines`). A proof awaiting verification holds the cut-off until staff
 verify or reject it [decision]: a customer who paid on time is not cut off because staff are slow.
 """
 
@@ -21,17 +21,11 @@ from typing import Any
 
 import attrs
 
+from subscription_core.activation import granted_fields, renewal_term
+from subscription_core.entitlements import Commitment, Entitlement, PaymentProof
 from subscription_core.errors import NotEligibleError, ValidationError
-from subscription_core.lifecycle import Outcome, act, granted_fields, renewal_term
-from subscription_core.subscriptions import (
-    Actor,
-    Commitment,
-    Details,
-    Entitlement,
-    Event,
-    PaymentProof,
-    Subscription,
-)
+from subscription_core.lifecycle import Outcome, act
+from subscription_core.subscriptions import Actor, Details, Event, Subscription
 from subscription_core.terms import TermUnit
 
 __all__ = [
@@ -92,20 +86,25 @@ def commit_to_pay(
     _check_date(due_on)
 
     def change(sub: Subscription, at: datetime) -> _Change:
-        if not sub.terms:
-            raise NotEligibleError("only a paid subscription can be renewed on commitment", rule="K1", field="state")
-        renewal = entitlement or default_renewal(sub)
-        anchor, term = renewal_term(sub, renewal, at, judged_at=at)
-        commitment = Commitment(registered_at=at, entitlement=renewal, term=term, anchor=anchor, due_dates=(due_on,))
-        details = (
-            ("due_on", due_on.isoformat()),
-            ("term_start", term.start.isoformat()),
-            ("term_end", term.end.isoformat()),
-        )
-        return {"commitment": commitment, "lapsed_on": None}, details
+        return _registration(sub, at, entitlement, due_on)
 
     reason = reason or "renewal registered on a commitment to pay"
     return act(subscription, Event.COMMIT_TO_PAY, at, actor=actor, reason=reason, change=change)
+
+
+def _registration(sub: Subscription, at: datetime, entitlement: Entitlement | None, due_on: date) -> _Change:
+    # The renewal's term is fixed now by S2; only a subscription paid for before may pay its renewal later (K1).
+    if not sub.terms:
+        raise NotEligibleError("only a paid subscription can be renewed on commitment", rule="K1", field="state")
+    renewal = entitlement or default_renewal(sub)
+    anchor, term = renewal_term(sub, renewal, at, judged_at=at)
+    commitment = Commitment(registered_at=at, entitlement=renewal, term=term, anchor=anchor, due_dates=(due_on,))
+    details = (
+        ("due_on", due_on.isoformat()),
+        ("term_start", term.start.isoformat()),
+        ("term_end", term.end.isoformat()),
+    )
+    return {"commitment": commitment, "lapsed_on": None}, details
 
 
 def extend_commitment(

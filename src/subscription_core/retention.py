@@ -20,9 +20,11 @@ from typing import Any, Final
 
 from subscription_core.calendar import local_date
 from subscription_core.catalog import Addon, AddonKind
+from subscription_core.entitlements import Anchor
 from subscription_core.errors import NotEligibleError, ReadOnlyError
-from subscription_core.lifecycle import Outcome, act, advance, check_addon
-from subscription_core.subscriptions import Actor, Anchor, Details, Event, State, Subscription
+from subscription_core.lifecycle import Outcome, act, advance
+from subscription_core.renewals import check_addon
+from subscription_core.subscriptions import Actor, Details, Event, State, Subscription
 from subscription_core.terms import TermUnit
 
 __all__ = ["Access", "access", "buy_retention", "ensure_writable"]

@@ -16,11 +16,14 @@ from subscription_core.commitments import (
     submit_proof,
     verify_payment,
 )
+from subscription_core.entitlements import Entitlement
 from subscription_core.errors import InvalidTransitionError, NotEligibleError, ValidationError
-from subscription_core.lifecycle import NoticeKind, advance, renew, run_due, start_trial, subscribe
+from subscription_core.lifecycle import NoticeKind, advance, start_trial, subscribe
 from subscription_core.money import Money
+from subscription_core.renewals import renew
 from subscription_core.retention import Access, access, ensure_writable
-from subscription_core.subscriptions import Actor, ActorKind, Entitlement, Event, Opening, State, Subscription
+from subscription_core.scheduling import run_due
+from subscription_core.subscriptions import Actor, ActorKind, Event, Opening, State, Subscription
 from subscription_core.tax import VatSchedule
 
 PLAN = Plan(

@@ -10,8 +10,10 @@ from pathlib import Path
 import attrs
 import pytest
 
+from subscription_core.activation import activation_deadline
 from subscription_core.calendar import VIETNAM_TZ, BusinessCalendar, end_of_local_day, start_of_local_day
 from subscription_core.catalog import Addon, AddonKind, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
+from subscription_core.entitlements import Entitlement
 from subscription_core.errors import (
     InvalidTransitionError,
     NotEligibleError,
@@ -23,22 +25,18 @@ from subscription_core.lifecycle import (
     TRANSITIONS,
     NoticeKind,
     Outcome,
-    activate,
-    activation_deadline,
     advance,
     cancel,
     mermaid_diagram,
-    receive_payment,
-    renew,
-    run_due,
     start_trial,
     subscribe,
     subscribe_offline,
-    top_up_storage,
 )
 from subscription_core.money import Currency, Money
+from subscription_core.renewals import activate, receive_payment, renew, top_up_storage
 from subscription_core.retention import Access, access, buy_retention, ensure_writable
-from subscription_core.subscriptions import Actor, ActorKind, Entitlement, Event, Opening, State, Subscription
+from subscription_core.scheduling import run_due
+from subscription_core.subscriptions import Actor, ActorKind, Event, Opening, State, Subscription
 from subscription_core.tax import VatSchedule
 
 VND = Currency.of("VND")

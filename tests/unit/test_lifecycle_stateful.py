@@ -28,31 +28,13 @@ from subscription_core.commitments import (
     submit_proof,
     verify_payment,
 )
+from subscription_core.entitlements import COMMITMENT_LIMIT_DAYS, Entitlement
 from subscription_core.errors import ReadOnlyError, SubscriptionError
-from subscription_core.lifecycle import (
-    TRANSITIONS,
-    Outcome,
-    activate,
-    advance,
-    cancel,
-    receive_payment,
-    renew,
-    start_trial,
-    subscribe,
-    subscribe_offline,
-    top_up_storage,
-)
+from subscription_core.lifecycle import TRANSITIONS, Outcome, advance, cancel, start_trial, subscribe, subscribe_offline
 from subscription_core.money import Money
+from subscription_core.renewals import activate, receive_payment, renew, top_up_storage
 from subscription_core.retention import Access, access, buy_retention, ensure_writable
-from subscription_core.subscriptions import (
-    COMMITMENT_LIMIT_DAYS,
-    Actor,
-    ActorKind,
-    Entitlement,
-    Opening,
-    State,
-    Subscription,
-)
+from subscription_core.subscriptions import Actor, ActorKind, Opening, State, Subscription
 from subscription_core.tax import VatSchedule
 from subscription_core.terms import TermUnit, add_units
 

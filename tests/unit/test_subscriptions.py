@@ -8,24 +8,12 @@ import pytest
 
 from subscription_core.calendar import VIETNAM_TZ, start_of_local_day
 from subscription_core.catalog import Cycle, CycleUnit, Plan, PricingOption, Product, Quota
+from subscription_core.entitlements import COMMITMENT_LIMIT_DAYS, Anchor, Commitment, Entitlement, PaymentProof
 from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Money
-from subscription_core.subscriptions import (
-    COMMITMENT_LIMIT_DAYS,
-    Actor,
-    ActorKind,
-    Anchor,
-    Commitment,
-    Entitlement,
-    LifecyclePolicy,
-    Opening,
-    PaymentProof,
-    QuotaLine,
-    State,
-    Subscription,
-    resource_view,
-)
+from subscription_core.resources import QuotaLine, resource_view
+from subscription_core.subscriptions import Actor, ActorKind, LifecyclePolicy, Opening, State, Subscription
 from subscription_core.tax import VatSchedule
 from subscription_core.terms import Term, TermUnit
 
