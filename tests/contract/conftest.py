@@ -1,0 +1,57 @@
+"""Fixtures that hand each contract suite its adapter, once per adapter registered in :mod:`contract.registry`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, UnitOfWorkFactory
+
+from .registry import (
+    CLOCKS,
+    ID_GENERATORS,
+    INVOICE_ISSUERS,
+    NOTIFIERS,
+    PAYMENT_PROVIDERS,
+    UNITS_OF_WORK,
+    NotifierHarness,
+    ProviderHarness,
+)
+
+
+@pytest.fixture(params=sorted(UNITS_OF_WORK))
+def units(request: pytest.FixtureRequest) -> Iterator[UnitOfWorkFactory]:
+    """A unit-of-work factory over a fresh, empty store of each repository adapter."""
+    with UNITS_OF_WORK[request.param]() as factory:
+        yield factory
+
+
+@pytest.fixture(params=sorted(PAYMENT_PROVIDERS))
+def payment_provider(request: pytest.FixtureRequest) -> ProviderHarness:
+    """Each payment provider adapter, with a way to sign the notifications it receives."""
+    return PAYMENT_PROVIDERS[request.param]()
+
+
+@pytest.fixture(params=sorted(NOTIFIERS))
+def notifier(request: pytest.FixtureRequest) -> NotifierHarness:
+    """Each notifier adapter, with what it delivered."""
+    return NOTIFIERS[request.param]()
+
+
+@pytest.fixture(params=sorted(INVOICE_ISSUERS))
+def invoice_issuer(request: pytest.FixtureRequest) -> InvoiceIssuer:
+    """Each invoice issuer adapter, with nothing issued yet."""
+    return INVOICE_ISSUERS[request.param]()
+
+
+@pytest.fixture(params=sorted(CLOCKS))
+def clock(request: pytest.FixtureRequest) -> Clock:
+    """Each clock adapter."""
+    return CLOCKS[request.param]()
+
+
+@pytest.fixture(params=sorted(ID_GENERATORS))
+def ids(request: pytest.FixtureRequest) -> IdGenerator:
+    """Each id generator adapter, fresh."""
+    return ID_GENERATORS[request.param]()

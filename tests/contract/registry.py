@@ -1,0 +1,127 @@
+"""Which adapters the contract suites run on: one registry per port, one entry per adapter.
+
+Every suite takes its adapter from a fixture of ``conftest.py`` parametrized over these registries, so a
+new adapter runs every contract test by adding one entry here, and no test. An entry of
+:data:`UNITS_OF_WORK` is a context-manager function that yields a ``UnitOfWorkFactory`` over a fresh,
+empty store and cleans up when the test ends; it may call ``pytest.skip`` when its server is not
+reachable. The SQL adapter registers as::
+
+    @contextlib.contextmanager
+    def sqlite_units() -> Iterator[UnitOfWorkFactory]:
+        engine = make_engine("sqlite+pysqlite:///" + str(tmp_file))   # a file, so threads share it
+        create_schema(engine)
+        yield SqlUnitOfWorkFactory(engine)
+        engine.dispose()
+
+    @contextlib.contextmanager
+    def postgresql_units() -> Iterator[UnitOfWorkFactory]:
+        url = os.environ.get("SUBSCRIPTION_CORE_POSTGRES_URL") or pytest.skip("no PostgreSQL configured")
+        ...  # a fresh schema per test, dropped after
+
+    UNITS_OF_WORK["sqlite"] = sqlite_units
+    UNITS_OF_WORK["postgresql"] = postgresql_units
+
+The tests never open two units of work in one thread that write the same row or unique key while both
+are open (a database would block the second on the first's lock); such interleavings run on threads. They
+do keep a unit open that has only read while another commits in the same thread (isolation, lost races),
+so an adapter must not take a write lock when a unit begins or reads (SQLite: WAL and deferred
+transactions, not ``BEGIN IMMEDIATE``); a write after the other's commit must fail with ``ConflictError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+
+from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
+from adapters.memory import MemoryUnitOfWorkFactory
+from subscription_core.orders import Order
+from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
+
+__all__ = [
+    "CLOCKS",
+    "ID_GENERATORS",
+    "INVOICE_ISSUERS",
+    "NOTIFIERS",
+    "PAYMENT_PROVIDERS",
+    "UNITS_OF_WORK",
+    "NotifierHarness",
+    "ProviderHarness",
+]
+
+
+@contextlib.contextmanager
+def memory_units() -> Iterator[UnitOfWorkFactory]:
+    """Units of work over a new in-memory store."""
+    yield MemoryUnitOfWorkFactory()
+
+
+UNITS_OF_WORK: dict[str, Callable[[], AbstractContextManager[UnitOfWorkFactory]]] = {"memory": memory_units}
+"""The repository adapters: a unit-of-work factory over a fresh store, per test."""
+
+
+class Notify(Protocol):
+    """Signs a notification about ``order`` as the provider would POST it."""
+
+    def __call__(
+        self, order: Order, *, event_id: str, succeeded: bool = True, amount: Decimal | None = None
+    ) -> dict[str, str]:
+        """Return the payload."""
+        ...
+
+
+@attrs.frozen
+class ProviderHarness:
+    """A payment provider under test, a way to make the notifications it would receive, and its secret."""
+
+    provider: PaymentProvider
+    notify: Notify
+    secret: bytes  # must never show in a repr or an error
+
+
+FAKE_KEY = bytes(range(100, 132))
+
+
+def fake_provider() -> ProviderHarness:
+    """The fake gateway, which signs its own notifications."""
+    fake = FakePaymentProvider("vnpay", FAKE_KEY)
+    return ProviderHarness(provider=fake, notify=fake.notify, secret=FAKE_KEY)
+
+
+PAYMENT_PROVIDERS: dict[str, Callable[[], ProviderHarness]] = {"fake": fake_provider}
+
+
+@attrs.frozen
+class NotifierHarness:
+    """A notifier under test, what it delivered (message ids, in order) and how to make its next sends fail."""
+
+    notifier: Notifier
+    delivered: Callable[[], list[str]]
+    fail_next: Callable[[int], None]
+
+
+def recording_notifier() -> NotifierHarness:
+    """The recording notifier."""
+    notifier = RecordingNotifier()
+    return NotifierHarness(
+        notifier=notifier, delivered=lambda: [m.id for m in notifier.sent], fail_next=notifier.fail_next
+    )
+
+
+NOTIFIERS: dict[str, Callable[[], NotifierHarness]] = {"recording": recording_notifier}
+
+INVOICE_ISSUERS: dict[str, Callable[[], InvoiceIssuer]] = {"memory": MemoryInvoiceIssuer}
+
+CLOCKS: dict[str, Callable[[], Clock]] = {
+    "manual": lambda: ManualClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))),
+    "system": SystemClock,
+}
+
+ID_GENERATORS: dict[str, Callable[[], IdGenerator]] = {"sequential": SequentialIds, "random": RandomIds}

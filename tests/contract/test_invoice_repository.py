@@ -1,0 +1,40 @@
+"""The InvoiceRepository contract (I1), run on every repository adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from subscription_core.errors import ConflictError
+from subscription_core.ports import UnitOfWorkFactory
+
+from .builders import issued_invoice
+
+
+def test_i1_one_invoice_per_order_part(units: UnitOfWorkFactory) -> None:
+    first = issued_invoice("ord-1", 0, number="00000001")
+    with units() as uow:
+        uow.invoices.add(first)
+        uow.commit()
+    with units() as uow, pytest.raises(ConflictError):
+        uow.invoices.add(issued_invoice("ord-1", 0, number="00000002"))
+    with units() as uow:
+        assert uow.invoices.of_order("ord-1") == [first]
+
+
+def test_i1_one_invoice_per_order_part_within_one_unit(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        uow.invoices.add(issued_invoice("ord-1", 0, number="00000001"))
+        with pytest.raises(ConflictError):
+            uow.invoices.add(issued_invoice("ord-1", 0, number="00000002"))
+
+
+def test_i1_invoices_of_an_order_by_part(units: UnitOfWorkFactory) -> None:
+    parts = [issued_invoice("ord-1", part, number=f"0000000{part + 1}") for part in (2, 0, 1)]
+    with units() as uow:
+        for invoice in parts:
+            uow.invoices.add(invoice)
+        uow.invoices.add(issued_invoice("ord-2", 0, number="00000009"))
+        uow.commit()
+    with units() as uow:
+        assert uow.invoices.of_order("ord-1") == sorted(parts, key=lambda i: i.part)
+        assert uow.invoices.of_order("ord-9") == []

@@ -1,0 +1,136 @@
+"""The SubscriptionRepository contract (S1-S9), run on every repository adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.lifecycle import advance
+from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.subscriptions import Subscription
+
+from .builders import at, subscription
+from .transactions import commit
+
+
+def store(units: UnitOfWorkFactory, *subscriptions: Subscription) -> None:
+    with units() as uow:
+        for s in subscriptions:
+            uow.subscriptions.add(s)
+        uow.commit()
+
+
+def due_at(sub: Subscription) -> dt.datetime:
+    due = sub.next_due_at
+    assert due is not None
+    return due
+
+
+def test_s9_added_subscription_reads_back_equal(units: UnitOfWorkFactory) -> None:
+    stored = subscription("sub-1")
+    store(units, stored)
+    with units() as uow:
+        read = uow.subscriptions.get("sub-1")
+    assert read == stored
+    assert read.history == stored.history
+    assert read.next_due_at == stored.next_due_at
+
+
+def test_unknown_subscription_is_not_found(units: UnitOfWorkFactory) -> None:
+    with units() as uow, pytest.raises(NotFoundError):
+        uow.subscriptions.get("sub-404")
+
+
+def test_subscription_id_is_unique(units: UnitOfWorkFactory) -> None:
+    store(units, subscription("sub-1"))
+    with units() as uow, pytest.raises(ConflictError):
+        uow.subscriptions.add(subscription("sub-1", customer_id="cus-2"))
+
+
+def test_saved_subscription_replaces_the_stored_one(units: UnitOfWorkFactory) -> None:
+    stored = subscription("sub-1")
+    store(units, stored)
+    warned = advance(stored, due_at(stored)).subscription
+    with units() as uow:
+        uow.subscriptions.save(warned, expected_version=stored.version)
+        uow.commit()
+    with units() as uow:
+        assert uow.subscriptions.get("sub-1") == warned
+
+
+def test_save_with_a_stale_version_conflicts(units: UnitOfWorkFactory) -> None:
+    stored = subscription("sub-1")
+    store(units, stored)
+    warned = advance(stored, due_at(stored)).subscription
+    with units() as uow:
+        uow.subscriptions.save(warned, expected_version=stored.version)
+        uow.commit()
+    purged = advance(stored, at(400)).subscription
+    with pytest.raises(ConflictError):
+        commit(units, lambda uow: uow.subscriptions.save(purged, expected_version=stored.version))
+    with units() as uow:
+        assert uow.subscriptions.get("sub-1") == warned
+
+
+def test_saving_an_unknown_subscription_is_not_found(units: UnitOfWorkFactory) -> None:
+    with units() as uow, pytest.raises(NotFoundError):
+        uow.subscriptions.save(subscription("sub-404"), expected_version=0)
+
+
+def test_s8_subscriptions_of_a_customer_ordered_by_id(units: UnitOfWorkFactory) -> None:
+    store(
+        units,
+        subscription("sub-3", customer_id="cus-1"),
+        subscription("sub-1", customer_id="cus-1"),
+        subscription("sub-2", customer_id="cus-2"),
+    )
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.of_customer("cus-1")] == ["sub-1", "sub-3"]
+        assert uow.subscriptions.of_customer("cus-9") == []
+
+
+def test_s3_due_picks_exactly_the_due_ones_earliest_first(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{i}", start=at(i)) for i in (3, 0, 2, 1, 4)]
+    store(units, *subs)
+    by_due = sorted(subs, key=lambda s: (due_at(s), s.id))
+    cutoff = due_at(by_due[2])  # "at or before": the third is due exactly then
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.due(cutoff, limit=10)] == [s.id for s in by_due[:3]]
+        assert uow.subscriptions.due(due_at(by_due[0]) - dt.timedelta(seconds=1), limit=10) == []
+
+
+def test_s3_due_honours_the_limit(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{i}", start=at(i)) for i in range(5)]
+    store(units, *subs)
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.due(at(400), limit=2)] == ["sub-0", "sub-1"]
+        assert uow.subscriptions.due(at(400), limit=0) == []
+
+
+def test_s3_due_follows_saved_deadlines(units: UnitOfWorkFactory) -> None:
+    early, late = subscription("sub-1", start=at(0)), subscription("sub-2", start=at(1))
+    store(units, early, late)
+    warned = advance(early, due_at(early)).subscription  # its next warning comes later now
+    with units() as uow:
+        uow.subscriptions.save(warned, expected_version=early.version)
+        uow.commit()
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.due(due_at(late), limit=10)] == ["sub-2"]
+        assert [s.id for s in uow.subscriptions.due(due_at(warned), limit=10)] == ["sub-2", "sub-1"]
+
+
+def test_s4_a_purged_subscription_is_never_due(units: UnitOfWorkFactory) -> None:
+    purged = advance(subscription("sub-1"), at(400)).subscription
+    assert purged.next_due_at is None
+    store(units, purged, subscription("sub-2"))
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.due(at(10_000), limit=10)] == ["sub-2"]
+
+
+def test_s3_due_sees_the_units_own_writes(units: UnitOfWorkFactory) -> None:
+    store(units, subscription("sub-1", start=at(1)))
+    with units() as uow:
+        uow.subscriptions.add(subscription("sub-0", start=at(0)))
+        assert [s.id for s in uow.subscriptions.due(at(400), limit=10)] == ["sub-0", "sub-1"]
