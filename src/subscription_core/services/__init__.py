@@ -1,0 +1,92 @@
+"""The application services: the library's public use cases, one plain function each.
+
+Every use case takes the dependencies (:class:`Services`, built once by a bootstrap function such as
+``adapters.bootstrap.bootstrap_memory``), the acting party (:class:`~subscription_core.customers.Actor`)
+and plain inputs; each mutating one takes an ``idempotency_key``. They orchestrate: the rules live in the
+domain modules, whose errors they let through unchanged (one hierarchy, ``subscription_core.errors``).
+A use case that raises changes nothing: its unit of work is rolled back, outbox included.
+"""
+
+from subscription_core.services.commands import (
+    AddonChoice,
+    Checkout,
+    NewPurchase,
+    OrderRequest,
+    Renewal,
+    RetentionPackage,
+    StorageTopUp,
+)
+from subscription_core.services.context import Services
+from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
+from subscription_core.services.links import (
+    LinkedLine,
+    LinkedOrder,
+    PaymentLink,
+    issue_payment_link,
+    open_payment_link,
+    pay_by_link,
+)
+from subscription_core.services.ordering import cancel_order, place_order, quote_order
+from subscription_core.services.paying import (
+    NotificationResult,
+    NotificationStatus,
+    PaymentStarted,
+    handle_notification,
+    record_offline_payment,
+    start_payment,
+)
+from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
+from subscription_core.services.queries import SubscriptionDetail, subscription_details
+from subscription_core.services.renewing import (
+    extend_commitment,
+    place_bulk_renewal,
+    quote_bulk_renewal,
+    register_commitment,
+    review_bulk_renewal,
+)
+from subscription_core.services.scheduler import Delivery, SchedulerRun, relay_outbox, run_scheduler
+from subscription_core.services.trials import start_trial
+
+__all__ = [
+    "AddonChoice",
+    "Checkout",
+    "Delivery",
+    "LinkedLine",
+    "LinkedOrder",
+    "NewPurchase",
+    "NotificationResult",
+    "NotificationStatus",
+    "OrderRequest",
+    "PaymentLink",
+    "PaymentStarted",
+    "Renewal",
+    "RetentionPackage",
+    "SchedulerRun",
+    "Services",
+    "StorageTopUp",
+    "SubscriptionDetail",
+    "TaxCodeCheck",
+    "cancel_order",
+    "check_tax_code",
+    "extend_commitment",
+    "handle_notification",
+    "issue_payment_link",
+    "open_payment_link",
+    "pay_by_link",
+    "place_bulk_renewal",
+    "place_order",
+    "quote_bulk_renewal",
+    "quote_order",
+    "record_offline_payment",
+    "register_commitment",
+    "reject_payment_proof",
+    "relay_outbox",
+    "review_bulk_renewal",
+    "run_scheduler",
+    "search_customers",
+    "start_payment",
+    "start_trial",
+    "submit_payment_proof",
+    "subscription_details",
+    "verify_payment_proof",
+]

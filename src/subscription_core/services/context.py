@@ -1,0 +1,132 @@
+"""What the application services need from the world: one frozen :class:`Services` value.
+
+A host builds it once (``adapters.bootstrap`` does, for the in-memory adapters) and passes it as the
+first argument of every use case. It holds ports and settings only; it opens nothing and holds no state
+of its own, so two hosts (or two tests) never share anything through it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from subscription_core.calendar import BusinessCalendar, ensure_aware
+from subscription_core.catalog import Catalog
+from subscription_core.customers import ServiceAccountant
+from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.payments import MethodKind, PaymentLinkSigner, PaymentMethod
+from subscription_core.ports import (
+    Clock,
+    IdGenerator,
+    InvoiceIssuer,
+    Notifier,
+    PaymentProvider,
+    UnitOfWorkFactory,
+)
+
+__all__ = ["Services"]
+
+
+def _days(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError("must be a whole number of days >= 1", field=attribute.name, value=value)
+
+
+def _mapping(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationError("must be a mapping", field=attribute.name, value=type(value).__name__)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Services:
+    """The ports and settings every use case takes as its first argument (``deps``).
+
+    ``providers`` are the payment providers by name; ``routes`` says which provider takes each method kind
+    (Y1), including the offline ones whose provider gives the transfer instructions (Y3). ``accountants``
+    are the service accountants known to the host (A3, B3), by id. ``links`` signs payment links (O5).
+    ``pay_within_days`` is how long a placed order awaits payment (O4); ``link_valid_days`` how long a
+    payment link works at most. ``notifier`` is used only by :func:`relay_outbox`.
+
+    ``repr`` names the providers and never shows a provider's or the link signer's keys.
+
+    Raises:
+        ValidationError: a route to a provider that is not registered, or a setting out of range.
+    """
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    catalog: Catalog = attrs.field(validator=of_type(Catalog))
+    calendar: BusinessCalendar = attrs.field(validator=of_type(BusinessCalendar))
+    providers: Mapping[str, PaymentProvider] = attrs.field(validator=_mapping)
+    routes: Mapping[MethodKind, str] = attrs.field(validator=_mapping)
+    invoices: InvoiceIssuer
+    links: PaymentLinkSigner = attrs.field(validator=of_type(PaymentLinkSigner))
+    notifier: Notifier | None = None
+    accountants: Mapping[str, ServiceAccountant] = attrs.field(factory=dict, validator=_mapping)
+    pay_within_days: int = attrs.field(default=7, validator=_days)
+    link_valid_days: int = attrs.field(default=7, validator=_days)
+
+    def __attrs_post_init__(self) -> None:
+        """Check every route names a registered provider."""
+        for kind, name in self.routes.items():
+            if not isinstance(kind, MethodKind):
+                raise ValidationError("routes are keyed by MethodKind", rule="Y1", field="routes", value=kind)
+            if name not in self.providers:
+                raise ValidationError(
+                    "routes to a provider that is not registered", rule="Y1", field="routes", value=name
+                )
+
+    def __repr__(self) -> str:
+        """Name the providers and routes only; keys and credentials stay hidden."""
+        routes = ", ".join(f"{k.value}->{v}" for k, v in sorted(self.routes.items(), key=lambda kv: kv[0].value))
+        return f"Services(providers={sorted(self.providers)}, routes=[{routes}])"
+
+    def now(self) -> dt.datetime:
+        """The clock's instant in UTC.
+
+        Raises:
+            ValidationError: (D2) the clock gave a naive datetime.
+        """
+        return ensure_aware(self.clock.now(), field="clock").astimezone(dt.UTC)
+
+    def provider_for(self, method: PaymentMethod) -> tuple[str, PaymentProvider]:
+        """The name and port of the provider registered for ``method``'s kind (Y1).
+
+        Raises:
+            ValidationError: ``method`` is not a :class:`PaymentMethod`.
+            NotFoundError: (Y1) no provider takes that kind of method.
+        """
+        if not isinstance(method, PaymentMethod):
+            raise ValidationError("must be a PaymentMethod", rule="Y1", field="method", value=method)
+        name = self.routes.get(method.kind)
+        if name is None:
+            raise NotFoundError(
+                "no payment provider takes this method", rule="Y1", field="method", value=method.kind.value
+            )
+        return name, self.providers[name]
+
+    def provider(self, name: str) -> PaymentProvider:
+        """The provider registered as ``name``.
+
+        Raises:
+            NotFoundError: (Y5) no provider has that name.
+        """
+        provider = self.providers.get(name) if isinstance(name, str) else None
+        if provider is None:
+            raise NotFoundError("no such payment provider", rule="Y5", field="provider", value=name)
+        return provider
+
+    def accountant(self, accountant_id: str) -> ServiceAccountant:
+        """The service accountant ``accountant_id`` (A3, B3).
+
+        Raises:
+            NotFoundError: (A3) the host knows no such accountant.
+        """
+        found = self.accountants.get(accountant_id)
+        if found is None:
+            raise NotFoundError("no such service accountant", rule="A3", field="actor", value=accountant_id)
+        return found

@@ -1,0 +1,191 @@
+"""What happens when an order is paid: one step, in the payment's unit of work (O4, Y2, Y3, I1, N2, P9, B5, K5).
+
+:func:`fulfil` marks the order paid, grants what it bought to each subscription it names, issues its
+e-invoices, queues every notice and consumes its promotion redemptions, then marks it fulfilled. It runs
+inside the unit of work that recorded the payment, so either all of it is kept or none: a bulk renewal
+extends every client or none (B5), and a failed step leaves no notice in the outbox (N2).
+
+What a paid order grants, by kind (O1):
+
+* a new purchase opens a subscription, or converts the free trial it names (C4);
+* a renewal (with or without a plan switch, and each line of a bulk renewal) extends the term (S2);
+* paid online (or by a verified proof) these take effect at once (Y2); money recorded offline by staff
+  awaits activation, at the latest at the end of the next business day (Y3, D4), which the scheduler
+  applies;
+* a storage top-up adds storage (S6) and a retention package opens the read-only archive (S5), at once
+  however paid [decision: neither is an activation];
+* a renewal on commitment becomes official (K5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+import attrs
+
+from subscription_core import commitments, lifecycle, renewals, retention
+from subscription_core.catalog import AddonKind
+from subscription_core.customers import Actor
+from subscription_core.errors import NotFoundError, ValidationError
+from subscription_core.invoices import IssuedInvoice, invoice_requests
+from subscription_core.lifecycle import Outcome
+from subscription_core.notices import OrderNoticeKind
+from subscription_core.orders import Order, OrderKind, OrderLine
+from subscription_core.payments import Payment
+from subscription_core.ports import UnitOfWork
+from subscription_core.quotes import LineKind
+from subscription_core.services.baskets import entitlement_of
+from subscription_core.services.context import Services
+from subscription_core.services.notifying import order_notice, save_outcome
+from subscription_core.services.ordering import settle
+from subscription_core.subscriptions import Entitlement, Opening, Subscription
+
+__all__ = ["Settlement", "fulfil"]
+
+_log = logging.getLogger(__name__)
+
+
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """How an order came to be paid: the payment, when, by whom, and whether the grant is immediate (Y2, Y3).
+
+    ``immediate`` is true for a provider's confirmed success (Y2) and a proof verified by staff (Y4);
+    false for money recorded as received offline, whose activation awaits the deadline of Y3.
+    """
+
+    payment: Payment
+    at: dt.datetime
+    by: Actor
+    immediate: bool
+    reason: str
+
+
+def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement) -> Order:
+    """Mark ``order`` paid and grant, invoice, notify and settle everything it bought; return it fulfilled.
+
+    Nothing is committed here: the caller's unit of work keeps all of it or none.
+
+    Raises:
+        InvalidTransitionError: (O4) the order is not awaiting payment; (S1) a subscription cannot take what
+            was bought any more (then nothing is kept, the payment included).
+        NotEligibleError: a rule of the kind refuses now (S5, S6, Y3).
+        ConflictError: a subscription or the order changed since it was read.
+    """
+    at, by = settlement.at, settlement.by
+    paid = order.mark_paid(at=at, payment_id=settlement.payment.id, by=by)
+    uow.orders.save(paid, expected_version=order.version)
+    for target, lines in _targets(paid).items():
+        _grant(deps, uow, paid, target, lines, settlement)
+    invoices = _issue_invoices(deps, uow, paid, at)
+    settle(uow, paid, at)
+    order_notice(uow, paid, OrderNoticeKind.ORDER_PAID, at, data={"payment_id": settlement.payment.id})
+    if paid.kind is OrderKind.BULK_RENEWAL:
+        clients = str(len({line.customer_id for line in paid.lines}))
+        order_notice(uow, paid, OrderNoticeKind.BULK_RENEWED, at, data={"clients": clients})
+    done = paid.fulfil(at=at, by=by)
+    uow.orders.save(done, expected_version=paid.version)
+    _log.info("order %s paid by %s and fulfilled; %d invoice(s) issued", order.id, settlement.payment.id, len(invoices))
+    return done
+
+
+def _targets(order: Order) -> dict[str, list[OrderLine]]:
+    """The order's lines by the subscription they go to; a new purchase's go to its plan line's ``ref``."""
+    opened = next((line.ref for line in order.lines if line.kind is LineKind.PLAN and line.subscription_id is None), "")
+    groups: dict[str, list[OrderLine]] = {}
+    for line in order.lines:
+        groups.setdefault(line.subscription_id or opened, []).append(line)
+    return groups
+
+
+def _grant(
+    deps: Services, uow: UnitOfWork, order: Order, target: str, lines: Sequence[OrderLine], how: Settlement
+) -> Subscription:
+    existing = _find(uow, target) if order.kind is OrderKind.NEW_PURCHASE else uow.subscriptions.get(target)
+    reason = f"{how.reason}: order {order.id}, payment {how.payment.id}"
+    if existing is None:
+        outcome = _open(deps, order, target, lines, how, reason)
+    else:
+        outcome = _apply(deps, existing, order.kind, lines, how, reason)
+    return save_outcome(uow, existing, outcome)
+
+
+def _find(uow: UnitOfWork, subscription_id: str) -> Subscription | None:
+    try:
+        return uow.subscriptions.get(subscription_id)
+    except NotFoundError:
+        return None
+
+
+def _open(
+    deps: Services, order: Order, target: str, lines: Sequence[OrderLine], how: Settlement, reason: str
+) -> Outcome:
+    entitlement = _entitlement(deps, lines)
+    customer_id = lines[0].customer_id
+    product = deps.catalog.product(entitlement.product_code)
+    opening = Opening(subscription_id=target, customer_id=customer_id, product=product)
+    _log.info("order %s opens subscription %s", order.id, target)
+    if how.immediate:
+        return lifecycle.subscribe(opening, entitlement, how.at, actor=how.by, reason=reason)
+    received = how.payment.received_at or how.at
+    return lifecycle.subscribe_offline(
+        opening, entitlement, received, calendar=deps.calendar, actor=how.by, reason=reason
+    )
+
+
+def _apply(
+    deps: Services, sub: Subscription, kind: OrderKind, lines: Sequence[OrderLine], how: Settlement, reason: str
+) -> Outcome:
+    at, by = how.at, how.by
+    if kind is OrderKind.STORAGE_TOP_UP:
+        line = _addon_line(lines)
+        return renewals.top_up_storage(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+    if kind is OrderKind.DATA_RETENTION:
+        line = _addon_line(lines)
+        return retention.buy_retention(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+    if kind is OrderKind.RENEWAL_ON_COMMITMENT:
+        return commitments.verify_payment(sub, at, actor=by, reason=reason)
+    entitlement = _entitlement(deps, lines)
+    if how.immediate:
+        return renewals.renew(sub, entitlement, at, actor=by, reason=reason)
+    received = how.payment.received_at or at
+    return renewals.receive_payment(sub, entitlement, received, calendar=deps.calendar, actor=by, reason=reason)
+
+
+def _addon_line(lines: Sequence[OrderLine]) -> OrderLine:
+    return next(line for line in lines if line.kind is LineKind.ADDON)
+
+
+def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
+    """The plan line's entitlement with the storage add-on lines beside it as extra storage (S6)."""
+    plan = next((line for line in lines if line.kind is LineKind.PLAN), None)
+    if plan is None:
+        raise ValidationError("the order has no plan line to grant", rule="O1", field="lines")
+    storage = 0
+    for line in lines:
+        if line.kind is LineKind.ADDON:
+            addon = deps.catalog.addon(line.code)
+            storage += addon.storage_per_unit * line.quantity if addon.kind is AddonKind.STORAGE else 0
+    return entitlement_of(deps, plan.code, plan.option, extra_storage=storage)
+
+
+def _issue_invoices(deps: Services, uow: UnitOfWork, order: Order, at: dt.datetime) -> list[IssuedInvoice]:
+    """Issue each invoice of the paid order not issued yet, to its buyer's invoice e-mail (I1, I2).
+
+    The issuer answers a repeated request with the invoice already issued, and the repository keeps one
+    per order and part, so a retried payment never makes a second invoice.
+    """
+    done = {invoice.part for invoice in uow.invoices.of_order(order.id)}
+    issued = []
+    for request in invoice_requests(order, at):
+        if request.part in done:
+            continue
+        invoice = deps.invoices.issue(request)
+        uow.invoices.add(invoice)
+        issued.append(invoice)
+        data = {"series": invoice.series, "number": invoice.number, "part": str(invoice.part)}
+        order_notice(
+            uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=str(request.part), email=request.buyer.email, data=data
+        )
+    return issued

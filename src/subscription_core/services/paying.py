@@ -1,0 +1,339 @@
+"""Paying orders: starting a payment, provider notifications, offline money (Y1-Y3, Y5, A2).
+
+A payment is started by method through the provider registered for it (Y1): online methods answer with a
+page to redirect to (Y2), offline ones with the transfer or cash instructions, which are queued as a
+notice (Y3). A provider's notification is verified by its port, checked against the order (Y5), recorded
+once (the payments repository's unique key is the backstop) and applied once: a repeat is answered
+"already processed" and changes nothing. Staff record offline money as received (A2; activation within
+one business day, Y3). Proofs of payment (Y4) are in :mod:`~subscription_core.services.proofs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import logging
+
+import attrs
+
+from subscription_core.calendar import ensure_aware
+from subscription_core.customers import Actor
+from subscription_core.errors import (
+    CurrencyMismatchError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
+from subscription_core.money import Money
+from subscription_core.notices import OrderNoticeKind
+from subscription_core.orders import Order
+from subscription_core.payments import (
+    Payment,
+    PaymentMethod,
+    PaymentState,
+    ProviderNotification,
+    Verdict,
+    check_notification,
+)
+from subscription_core.ports import PaymentRequest, UnitOfWork
+from subscription_core.services.context import Services
+from subscription_core.services.fulfilment import Settlement, fulfil
+from subscription_core.services.idempotency import fingerprint, run_once, with_retries
+from subscription_core.services.notifying import order_notice
+from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
+
+__all__ = [
+    "NotificationResult",
+    "NotificationStatus",
+    "PaymentStarted",
+    "handle_notification",
+    "record_offline_payment",
+    "start_payment",
+    "start_payment_for",
+]
+
+_log = logging.getLogger(__name__)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentStarted:
+    """How the buyer goes on after starting a payment: a provider page (Y2) or instructions (Y3)."""
+
+    payment_id: str
+    order_id: str
+    redirect_url: str | None = None
+    instructions: tuple[tuple[str, str], ...] = ()
+    provider_ref: str | None = None
+
+    def dumps(self) -> str:
+        """The text an idempotency record keeps, to answer a repeat with this same outcome."""
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> PaymentStarted:
+        """Read back :meth:`dumps`."""
+        data = json.loads(text)
+        data["instructions"] = tuple((str(k), str(v)) for k, v in data["instructions"])
+        return cls(**data)
+
+
+def start_payment_for(
+    deps: Services, uow: UnitOfWork, order: Order, method: PaymentMethod, at: dt.datetime, return_url: str = ""
+) -> PaymentStarted:
+    """Start paying ``order`` by ``method`` through its provider (Y1-Y3); offline instructions are queued (N1).
+
+    Raises:
+        NotFoundError: (Y1) no provider takes the method. InvalidTransitionError: (Y5) the order is not
+            awaiting payment. ValidationError: the provider does not take the method.
+    """
+    name, provider = deps.provider_for(method)
+    payment = Payment.start(id=deps.ids.new_id("pay"), order=order, method=method, at=at)
+    uow.payments.add(payment)
+    request = PaymentRequest(
+        payment_id=payment.id,
+        order_id=order.id,
+        amount=str(order.grand_total.amount),
+        currency=order.currency.code,
+        method=method,
+        description=f"Order {order.id}",
+        return_url=return_url,
+    )
+    start = provider.start(request)
+    instructions = tuple(sorted((str(k), str(v)) for k, v in start.instructions.items()))
+    if not method.is_online:
+        data = {"payment_id": payment.id, "method": method.kind.value, **dict(instructions)}
+        order_notice(uow, order, OrderNoticeKind.ORDER_PLACED, at, part=f"instructions:{payment.id}", data=data)
+    _log.info("payment %s of order %s started with %s", payment.id, order.id, name)
+    return PaymentStarted(
+        payment_id=payment.id,
+        order_id=order.id,
+        redirect_url=start.redirect_url,
+        instructions=instructions,
+        provider_ref=start.provider_ref,
+    )
+
+
+def start_payment(
+    deps: Services,
+    actor: Actor,
+    *,
+    order_id: str,
+    method: PaymentMethod,
+    idempotency_key: str,
+    return_url: str = "",
+) -> PaymentStarted:
+    """Start paying an order by ``method`` (Y1): a redirect for online methods (Y2), instructions offline (Y3).
+
+    Raises:
+        PermissionDeniedError: (A1, A3) ``actor`` may not pay this order. NotFoundError: unknown order, or
+            (Y1) no provider for the method. InvalidTransitionError: (Y5) not awaiting payment.
+        ConflictError: the key was used for another request.
+    """
+    require_actor(actor)
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, PaymentStarted]:
+        order = uow.orders.get(order_id)
+        require_order_access(actor, order, uow)
+        started = start_payment_for(deps, uow, order, method, now, return_url)
+        return started.dumps(), started
+
+    digest = fingerprint(order_id=order_id, method=method, return_url=return_url)
+    return run_once(
+        deps,
+        actor,
+        name="start_payment",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda _uow, text: PaymentStarted.loads(text),
+    )
+
+
+class NotificationStatus(enum.Enum):
+    """What a provider's notification did (Y5)."""
+
+    APPLIED = "applied"  # the order was paid and fulfilled
+    FAILED = "failed"  # the attempt failed; the order still awaits payment
+    ALREADY_PROCESSED = "already_processed"  # a repeat: nothing changed
+    STALE = "stale"  # a failure for an order no longer awaiting payment: recorded, nothing changed
+
+
+@attrs.frozen(kw_only=True)
+class NotificationResult:
+    """The answer to a provider's notification: what it did, to which order and payment."""
+
+    status: NotificationStatus
+    order_id: str
+    payment_id: str | None = None
+
+
+def _verified_by_port(_notification: ProviderNotification) -> bool:
+    # The provider's port verified the signature (in constant time) when it parsed the payload.
+    return True
+
+
+def handle_notification(deps: Services, provider: str, payload: dict[str, str]) -> NotificationResult:
+    """Handle a payment provider's notification (Y2, Y5): verify, check, record once, apply once.
+
+    The system acts, named after the provider. A success pays the order and fulfils it at once (Y2); a
+    failure fails the attempt. A repeat (the same provider event) is answered ALREADY_PROCESSED and changes
+    nothing; a failure arriving after the order was paid is STALE [decision].
+
+    Raises:
+        NotFoundError: (Y5) unknown provider or order. ValidationError: (Y5) bad signature or payload,
+            another amount. CurrencyMismatchError: (Y5) another currency. InvalidTransitionError: (Y5) a
+            success for an order not awaiting payment. Nothing is recorded when it raises.
+    """
+    port = deps.provider(provider)
+    notification = port.parse_notification(payload, received_at=deps.now())
+    if notification.provider != provider:
+        raise ValidationError("names another provider", rule="Y5", field="provider", value=notification.provider)
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> NotificationResult:
+        return _apply_notification(deps, uow, notification, now)
+
+    return with_retries(deps, work, name="handle_notification")
+
+
+def _apply_notification(
+    deps: Services, uow: UnitOfWork, notification: ProviderNotification, now: dt.datetime
+) -> NotificationResult:
+    order = uow.orders.get(notification.order_id)
+    provider, event = notification.key
+    if not uow.payments.record_notification(provider, event, order_id=order.id, at=now):
+        _log.info("notification %s/%s for order %s already processed", provider, event, order.id)
+        return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=order.id)
+    try:
+        verdict = check_notification(notification, order, signature_valid=_verified_by_port)
+    except InvalidTransitionError:
+        if notification.succeeded:
+            raise
+        uow.commit()
+        return NotificationResult(status=NotificationStatus.STALE, order_id=order.id)
+    payment = _latest_payment(deps, uow, order, provider)
+    if verdict is Verdict.FAIL:
+        if payment is not None and payment.state is PaymentState.STARTED:
+            uow.payments.save(
+                payment.fail(at=now, reason=f"{provider} event {event}"), expected_version=payment.version
+            )
+        uow.commit()
+        return NotificationResult(status=NotificationStatus.FAILED, order_id=order.id)
+    paid = _succeed(deps, uow, order, payment, notification, now)
+    settlement = Settlement(payment=paid, at=now, by=Actor.system(provider), immediate=True, reason="paid online")
+    fulfil(deps, uow, order, settlement)
+    uow.commit()
+    return NotificationResult(status=NotificationStatus.APPLIED, order_id=order.id, payment_id=paid.id)
+
+
+def _latest_payment(deps: Services, uow: UnitOfWork, order: Order, provider: str) -> Payment | None:
+    """The order's latest payment through ``provider``, started ones first."""
+    mine = [p for p in uow.payments.of_order(order.id) if deps.routes.get(p.method.kind) == provider]
+    started = [p for p in mine if p.state is PaymentState.STARTED]
+    return (started or mine)[-1] if mine else None
+
+
+def _succeed(
+    deps: Services,
+    uow: UnitOfWork,
+    order: Order,
+    payment: Payment | None,
+    notification: ProviderNotification,
+    at: dt.datetime,
+) -> Payment:
+    """The payment the provider confirmed (Y2); if its attempt was marked failed by a reordered notice, a new one."""
+    if payment is None:
+        raise NotFoundError(
+            f"no payment of this order was started with {notification.provider}",
+            rule="Y5",
+            field="order_id",
+            value=order.id,
+        )
+    if payment.state is PaymentState.STARTED:
+        paid = payment.succeed(at=at, provider_ref=notification.event_id)
+        uow.payments.save(paid, expected_version=payment.version)
+        return paid
+    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=at)
+    paid = fresh.succeed(at=at, provider_ref=notification.event_id)
+    uow.payments.add(paid)
+    return paid
+
+
+def _received_at(received_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if received_at is None:
+        return now
+    when = ensure_aware(received_at, field="received_at").astimezone(dt.UTC)
+    if when > now:
+        raise ValidationError(
+            "money cannot be received in the future", rule="Y3", field="received_at", value=received_at
+        )
+    return when
+
+
+def record_offline_payment(
+    deps: Services,
+    actor: Actor,
+    *,
+    order_id: str,
+    method: PaymentMethod,
+    amount: Money,
+    reason: str,
+    idempotency_key: str,
+    received_at: dt.datetime | None = None,
+) -> Order:
+    """Staff record money received by transfer or cash for an order (A2, Y3); the order is paid.
+
+    What it bought awaits activation until the end of the next business day after ``received_at`` (default:
+    now), when the scheduler activates it (Y3, D4). The reason lands in the subscription's history (S9).
+
+    Raises:
+        PermissionDeniedError: (A2) not staff. ValidationError: (Y3) an online method, an amount other than
+            the order's total, a future or naive ``received_at``, no reason. CurrencyMismatchError: (Y3)
+            another currency. InvalidTransitionError: (O4) the order is not awaiting payment.
+        NotFoundError: unknown order. ConflictError: the key was used for another request.
+    """
+    require_staff(actor, "record money as received")
+    note = require_reason(actor, reason, "")
+    if not isinstance(method, PaymentMethod) or method.is_online:
+        raise ValidationError("must be an offline method (transfer or cash)", rule="Y3", field="method", value=method)
+    if not isinstance(amount, Money):
+        raise ValidationError("must be Money", rule="Y3", field="amount", value=amount)
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
+        order = uow.orders.get(order_id)
+        if amount.currency != order.currency:
+            raise CurrencyMismatchError(
+                f"the order is in {order.currency.code}", rule="Y3", field="amount", value=str(amount)
+            )
+        when = _received_at(received_at, now)
+        payment = _receive(deps, uow, order, method, amount, when, actor)
+        settlement = Settlement(payment=payment, at=now, by=actor, immediate=False, reason=note)
+        return order.id, fulfil(deps, uow, order, settlement)
+
+    digest = fingerprint(order_id=order_id, method=method, amount=amount, reason=note, received_at=received_at)
+    return run_once(
+        deps,
+        actor,
+        name="record_offline_payment",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda uow, oid: uow.orders.get(oid),
+    )
+
+
+def _receive(
+    deps: Services, uow: UnitOfWork, order: Order, method: PaymentMethod, amount: Money, at: dt.datetime, by: Actor
+) -> Payment:
+    started = [
+        p for p in uow.payments.of_order(order.id) if p.state is PaymentState.STARTED and p.method.kind is method.kind
+    ]
+    if started:
+        received = started[-1].receive(amount=amount, at=at, by=by)
+        uow.payments.save(received, expected_version=started[-1].version)
+        return received
+    payment = Payment.received_offline(
+        id=deps.ids.new_id("pay"), order=order, method=method, amount=amount, at=at, by=by
+    )
+    uow.payments.add(payment)
+    return payment

@@ -1,0 +1,129 @@
+"""What a company sees of its subscriptions (S7, S8): resources, seats, notes, payment method, invoices, history.
+
+Read-only: the subscriptions are shown as they are at the clock's instant (time-driven changes the
+scheduler has not applied yet are taken into account, nothing is saved). Quota use is measured by the
+host and passed in; the core never guesses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import attrs
+
+from subscription_core.customers import Actor
+from subscription_core.errors import ValidationError
+from subscription_core.invoices import IssuedInvoice
+from subscription_core.lifecycle import advance
+from subscription_core.orders import Order, OrderLine, OrderState
+from subscription_core.payments import PaymentMethod
+from subscription_core.ports import UnitOfWork
+from subscription_core.resources import QuotaLine, ResourceView, resource_view
+from subscription_core.services.context import Services
+from subscription_core.services.permissions import require_viewer
+from subscription_core.subscriptions import ActorKind, HistoryEntry, State
+
+__all__ = ["SEAT_QUOTAS", "SubscriptionDetail", "subscription_details"]
+
+SEAT_QUOTAS: Final = frozenset({"seats", "users", "employees"})
+"""The quota codes shown as seats (S8) [decision: the catalogs name them so]."""
+_PAID: Final = (OrderState.PAID, OrderState.FULFILLED)
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionDetail:
+    """One subscription as its company sees it (S7, S8), at ``as_of``.
+
+    ``resources`` has each quota granted and used and the expiry (S7); ``seats`` the quotas that count
+    people; ``notes`` the changes staff made, with their reasons; ``payment_method`` the method of the
+    latest paid order for it; ``invoices`` every e-invoice of its orders; ``history`` every change (S9).
+    """
+
+    id: str
+    customer_id: str
+    product_code: str
+    plan_code: str
+    state: State
+    as_of: dt.datetime
+    resources: ResourceView
+    seats: tuple[QuotaLine, ...]
+    notes: tuple[HistoryEntry, ...]
+    payment_method: PaymentMethod | None
+    invoices: tuple[IssuedInvoice, ...]
+    history: tuple[HistoryEntry, ...]
+
+
+def _usage(usage: object) -> Mapping[str, Mapping[str, int]]:
+    if usage is None:
+        return {}
+    if not isinstance(usage, Mapping) or not all(isinstance(v, Mapping) for v in usage.values()):
+        raise ValidationError("must map subscription ids to quota uses", rule="S7", field="usage", value=usage)
+    return usage
+
+
+def subscription_details(
+    deps: Services, actor: Actor, customer_id: str, *, usage: Mapping[str, Mapping[str, int]] | None = None
+) -> tuple[SubscriptionDetail, ...]:
+    """Every subscription of a company with its detail (S7, S8), ordered by id.
+
+    ``usage`` maps a subscription id to the use of each quota the host measured (S7).
+
+    Raises:
+        PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
+        NotFoundError: unknown customer. ValidationError: (S7) a malformed or negative use.
+    """
+    used = _usage(usage)
+    with deps.uow() as uow:
+        now = deps.now()
+        customer = uow.customers.get(customer_id)
+        require_viewer(actor, customer)
+        orders = uow.orders.of_customer(customer.id)
+        details = []
+        for stored in uow.subscriptions.of_customer(customer.id):
+            sub = advance(stored, now).subscription
+            mine = [o for o in orders if any(_targets(line, sub.id) for line in o.lines)]
+            view = resource_view(sub, used.get(sub.id, {}))
+            details.append(
+                SubscriptionDetail(
+                    id=sub.id,
+                    customer_id=sub.customer_id,
+                    product_code=sub.product_code,
+                    plan_code=sub.plan_code,
+                    state=sub.state,
+                    as_of=now,
+                    resources=view,
+                    seats=tuple(q for q in view.quotas if q.code in SEAT_QUOTAS),
+                    notes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
+                    payment_method=_payment_method(uow, mine),
+                    invoices=_invoices(uow, mine, sub.id),
+                    history=sub.history,
+                )
+            )
+    return tuple(details)
+
+
+def _targets(line: OrderLine, subscription_id: str) -> bool:
+    # A new purchase's lines name no subscription; its plan line's ref is the one it opened (see baskets).
+    return (line.subscription_id or line.ref) == subscription_id
+
+
+def _payment_method(uow: UnitOfWork, orders: Sequence[Order]) -> PaymentMethod | None:
+    paid = [o for o in orders if o.state in _PAID and o.payment_id is not None]
+    if not paid:
+        return None
+    latest = max(paid, key=lambda o: o.paid_at or o.created_at)
+    return uow.payments.get(str(latest.payment_id)).method
+
+
+def _invoices(uow: UnitOfWork, orders: Sequence[Order], subscription_id: str) -> tuple[IssuedInvoice, ...]:
+    found: list[IssuedInvoice] = []
+    for order in orders:
+        parts = {
+            part
+            for part, (_info, lines) in enumerate(order.invoices())
+            if any(_targets(line, subscription_id) for line in lines)
+        }
+        found += [invoice for invoice in uow.invoices.of_order(order.id) if invoice.part in parts]
+    return tuple(sorted(found, key=lambda i: (i.issued_at, i.order_id, i.part)))

@@ -1,0 +1,282 @@
+"""Renewals beyond the ordinary: bulk renewal by a service accountant (B1-B5) and renewal on commitment (K1-K5).
+
+A bulk renewal is reviewed row by row (B4), placed as one order for every client once the accountant
+confirms it, and paid once; payment extends every client or none (B5, see
+:mod:`~subscription_core.services.fulfilment`). A renewal on commitment registers the commitment on the
+subscription (usable until the due date) and places its order, which awaits payment until the last date a
+commitment may reach (K1, K3); a second commitment may be asked for once (K3). Proofs of payment for a
+commitment go through :mod:`~subscription_core.services.paying` (K2, Y4); payment makes it official (K5);
+unpaid at the last due date the scheduler cuts it off (K4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from subscription_core import commitments, lifecycle
+from subscription_core.bulk import BulkRenewal, CheckedRenewal, RowProblem, row_problems, validate_rows
+from subscription_core.calendar import end_of_local_day
+from subscription_core.catalog import CycleUnit
+from subscription_core.customers import Actor, Customer, TaxCode
+from subscription_core.errors import PermissionDeniedError, ValidationError
+from subscription_core.money import Money
+from subscription_core.orders import Order, OrderKind
+from subscription_core.ports import UnitOfWork
+from subscription_core.promotions import PurchaseKind
+from subscription_core.quotes import PlanSelection, Quote
+from subscription_core.services.baskets import entitlement_of
+from subscription_core.services.commands import Checkout
+from subscription_core.services.context import Services
+from subscription_core.services.idempotency import fingerprint, run_once
+from subscription_core.services.notifying import save_outcome
+from subscription_core.services.ordering import Priced, billing_of, check_expected_total, place_draft, price
+from subscription_core.services.permissions import require_actor, require_orderer, require_reason
+from subscription_core.subscriptions import Subscription
+
+__all__ = [
+    "extend_commitment",
+    "place_bulk_renewal",
+    "quote_bulk_renewal",
+    "register_commitment",
+    "review_bulk_renewal",
+]
+
+_log = logging.getLogger(__name__)
+_ONE_YEAR = frozenset({(CycleUnit.YEAR, 1), (CycleUnit.MONTH, 12)})
+
+
+def _require_accountant(actor: Actor) -> None:
+    if not require_actor(actor).is_accountant:
+        raise PermissionDeniedError(
+            "only a service accountant renews clients in bulk", rule="A3", field="actor", value=actor.id
+        )
+
+
+def _clients(uow: UnitOfWork, request: BulkRenewal) -> list[Customer]:
+    """The customers the rows name by tax code or business code (B1), whoever they belong to (A3: checked per row)."""
+    found: dict[str, Customer] = {}
+    for row in request.rows:
+        typed = row.client.strip()
+        if not typed:
+            continue
+        try:
+            customer = uow.customers.by_tax_code(TaxCode.parse(typed).value)
+        except ValidationError:
+            customer = None
+        customer = customer or uow.customers.by_business_code(typed)
+        if customer is not None:
+            found[customer.id] = customer
+    return list(found.values())
+
+
+def _held(uow: UnitOfWork, customers: Sequence[Customer], at: dt.datetime) -> list[Subscription]:
+    return [lifecycle.advance(s, at).subscription for c in customers for s in uow.subscriptions.of_customer(c.id)]
+
+
+def review_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal) -> tuple[RowProblem, ...]:
+    """Every problem of every row of a bulk renewal (B4, A3), for the review screen; empty when all are valid.
+
+    Raises:
+        PermissionDeniedError: (A3) not a service accountant. NotFoundError: (A3) an unknown accountant.
+    """
+    _require_accountant(actor)
+    accountant = deps.accountant(actor.id)
+    with deps.uow() as uow:
+        now = deps.now()
+        clients = _clients(uow, request)
+        held = _held(uow, clients, now)
+    return row_problems(request, clients, accountant, subscriptions=held, catalog=deps.catalog)
+
+
+def _checked(deps: Services, uow: UnitOfWork, actor: Actor, request: BulkRenewal, at: dt.datetime) -> CheckedRenewal:
+    clients = _clients(uow, request)
+    held = _held(uow, clients, at)
+    return validate_rows(request, clients, deps.accountant(actor.id), subscriptions=held, catalog=deps.catalog)
+
+
+def _price_bulk(
+    deps: Services, uow: UnitOfWork, actor: Actor, checked: CheckedRenewal, codes: Sequence[str], at: dt.datetime
+) -> Priced:
+    # The accountant's own per-customer limits count for a bulk renewal (as Redemption says) [decision].
+    return price(deps, uow, checked.selections(), purchase=PurchaseKind.RENEWAL, codes=codes, holder=actor.id, at=at)
+
+
+def quote_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal, *, codes: Sequence[str] = ()) -> Quote:
+    """Price a bulk renewal whose rows are all valid (B1-B4): one quote for every client.
+
+    Raises:
+        PermissionDeniedError: (A3) not a service accountant. InvalidRowsError: (B4) every row's problems.
+    """
+    _require_accountant(actor)
+    with deps.uow() as uow:
+        now = deps.now()
+        return _price_bulk(deps, uow, actor, _checked(deps, uow, actor, request, now), codes, now).quote
+
+
+def place_bulk_renewal(
+    deps: Services,
+    actor: Actor,
+    request: BulkRenewal,
+    *,
+    confirmed: bool,
+    idempotency_key: str,
+    codes: Sequence[str] = (),
+    expected_total: Money | None = None,
+) -> Order:
+    """Place one order renewing every row's client (B1-B5), once the accountant confirmed the list (B4, O3).
+
+    Invoices go to each client or to the typed-in buyer (B2); notices to the accountant or the typed-in
+    recipient (B3). Paying it extends every client's expiry, all or nothing (B5).
+
+    Raises:
+        PermissionDeniedError: (A3) not a service accountant. InvalidRowsError: (B4) any row is invalid,
+            with every row's problems; nothing is placed. NotEligibleError: (O3) not confirmed; (P4, P9) a
+            promotion does not apply. ValidationError, CurrencyMismatchError: (C5) ``expected_total``
+            differs from the catalog's. ConflictError: the key was used for another request.
+    """
+    _require_accountant(actor)
+    digest = fingerprint(request=request, confirmed=confirmed, codes=tuple(codes), expected_total=expected_total)
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
+        checked = _checked(deps, uow, actor, request, now)
+        priced = _price_bulk(deps, uow, actor, checked, codes, now)
+        check_expected_total(priced.quote, expected_total)
+        draft = checked.order(priced.quote, id=deps.ids.new_id("ord"), idempotency_key=idempotency_key, at=now)
+        placed = place_draft(deps, uow, draft, priced, confirmed=confirmed, at=now)
+        _log.info("bulk renewal %s placed by %s for %d line(s)", placed.id, actor.id, len(placed.lines))
+        return placed.id, placed
+
+    return run_once(
+        deps,
+        actor,
+        name="place_bulk_renewal",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda uow, oid: uow.orders.get(oid),
+    )
+
+
+def _one_year_option(deps: Services, plan_code: str) -> str:
+    """The option of the plan that buys one year: what a commitment renews by default (K1)."""
+    for option in deps.catalog.plan(plan_code).options:
+        if option.term_units in _ONE_YEAR:
+            return option.code
+    raise ValidationError("the plan has no one-year option; choose one", rule="K1", field="option", value=plan_code)
+
+
+def register_commitment(
+    deps: Services,
+    actor: Actor,
+    *,
+    subscription_id: str,
+    due_on: dt.date,
+    pledged: bool,
+    checkout: Checkout,
+    idempotency_key: str,
+    option: str | None = None,
+    codes: Sequence[str] = (),
+    reason: str = "",
+) -> Order:
+    """Renew a subscription on a commitment to pay by ``due_on`` (K1, K3); it stays usable until then.
+
+    The renewal is one year of the current plan unless ``option`` says otherwise (K1). Its order awaits
+    payment until the last date a commitment may reach (registration + 180 days, K3); paying it, or staff
+    verifying its proof (Y4), makes the renewal official (K5).
+
+    Raises:
+        ValidationError: (K1) not pledged; (C5) ``expected_total`` differs. NotEligibleError: (K1) never
+            paid; (K3) a due date out of bounds; (Y3) a payment awaits activation; (O3) not confirmed.
+        InvalidTransitionError: (S1) not active nor expired. PermissionDeniedError: (A1-A3).
+        NotFoundError: unknown subscription or option. ConflictError: the key was used for another request.
+    """
+    require_actor(actor)
+    if not isinstance(checkout, Checkout):
+        raise ValidationError("must be a Checkout", rule="O2", field="checkout", value=type(checkout).__name__)
+    note = require_reason(actor, reason, "renewal registered on a commitment to pay")
+    digest = fingerprint(
+        subscription_id=subscription_id, due_on=due_on, pledged=pledged, checkout=checkout, option=option,
+        codes=tuple(codes), reason=note,
+    )  # fmt: skip
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
+        sub = uow.subscriptions.get(subscription_id)
+        customer = uow.customers.get(sub.customer_id)
+        require_orderer(actor, customer, OrderKind.RENEWAL_ON_COMMITMENT)
+        chosen = option or _one_year_option(deps, sub.plan_code)
+        entitlement = entitlement_of(deps, sub.plan_code, chosen)
+        outcome = commitments.commit_to_pay(
+            sub, now, due_on=due_on, pledged=pledged, actor=actor, entitlement=entitlement, reason=note
+        )
+        committed = save_outcome(uow, sub, outcome)
+        selection = PlanSelection(plan=sub.plan_code, option=chosen, ref=sub.id)
+        priced = price(deps, uow, (selection,), purchase=PurchaseKind.RENEWAL, codes=codes, holder=customer.id, at=now)
+        check_expected_total(priced.quote, checkout.expected_total)
+        subscriber, invoice = billing_of(customer, checkout)
+        draft = Order.from_quote(
+            priced.quote,
+            id=deps.ids.new_id("ord"),
+            kind=OrderKind.RENEWAL_ON_COMMITMENT,
+            customer_id=customer.id,
+            subscriber=subscriber,
+            invoice=invoice,
+            placed_by=actor,
+            idempotency_key=idempotency_key,
+            at=now,
+            subscription_id=sub.id,
+            notify=checkout.notify,
+        )
+        limit = committed.commitment.limit if committed.commitment is not None else due_on
+        deadline = end_of_local_day(limit).astimezone(dt.UTC)
+        placed = place_draft(deps, uow, draft, priced, confirmed=checkout.confirmed, at=now, deadline=deadline)
+        return placed.id, placed
+
+    return run_once(
+        deps,
+        actor,
+        name="register_commitment",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda uow, oid: uow.orders.get(oid),
+    )
+
+
+def extend_commitment(
+    deps: Services,
+    actor: Actor,
+    *,
+    subscription_id: str,
+    due_on: dt.date,
+    pledged: bool,
+    idempotency_key: str,
+    reason: str = "",
+) -> Subscription:
+    """Ask for the second and last commitment: pay by ``due_on`` instead (K2, K3).
+
+    Raises:
+        ValidationError: (K1) not pledged. NotEligibleError: (K3) a second one was granted already, or the
+            date is out of bounds; (Y4) a proof awaits review. InvalidTransitionError: (S1) not on
+            commitment. PermissionDeniedError: (A1-A3). ConflictError: the key was used for another request.
+    """
+    require_actor(actor)
+    note = require_reason(actor, reason, "second commitment to pay")
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Subscription]:
+        sub = uow.subscriptions.get(subscription_id)
+        require_orderer(actor, uow.customers.get(sub.customer_id), OrderKind.RENEWAL_ON_COMMITMENT)
+        outcome = commitments.extend_commitment(sub, now, due_on=due_on, pledged=pledged, actor=actor, reason=note)
+        return sub.id, save_outcome(uow, sub, outcome)
+
+    digest = fingerprint(subscription_id=subscription_id, due_on=due_on, pledged=pledged, reason=note)
+    return run_once(
+        deps,
+        actor,
+        name="extend_commitment",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda uow, sid: uow.subscriptions.get(sid),
+    )

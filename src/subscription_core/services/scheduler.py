@@ -1,0 +1,158 @@
+"""The host's periodic job: time-driven transitions, lapsed orders, and the outbox relay (S3-S5, Y3, K2, K4, O4, N2).
+
+:func:`run_scheduler` takes one instant from the clock and, in batches, advances every subscription with
+something due by then (expiry warnings and expiry, purge, end of retention, activation of money received
+offline at its deadline, commitment warnings and cut-off), saving each with its expected version and
+queueing its notices in the same unit of work; then it lapses the orders left unpaid past their deadline
+and releases their promotion redemptions (P9). Running it twice at the same instant changes nothing the
+second time. :func:`relay_outbox` hands queued notices to the notifier, at least once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Final
+
+import attrs
+
+from subscription_core.customers import Actor
+from subscription_core.errors import ValidationError
+from subscription_core.lifecycle import Outcome
+from subscription_core.notices import OrderNoticeKind
+from subscription_core.orders import Order, OrderKind, OrderState
+from subscription_core.ports import UnitOfWork
+from subscription_core.scheduling import run_due
+from subscription_core.services.context import Services
+from subscription_core.services.idempotency import with_retries
+from subscription_core.services.notifying import order_notice, save_outcome
+from subscription_core.services.ordering import settle
+from subscription_core.subscriptions import State, Subscription
+
+__all__ = ["Delivery", "SchedulerRun", "relay_outbox", "run_scheduler"]
+
+_log = logging.getLogger(__name__)
+_CUT_OFF_REASON: Final = "cut off: unpaid at the last due date"
+_RETRY_AFTER: Final = dt.timedelta(minutes=5)
+
+
+@attrs.frozen(kw_only=True)
+class SchedulerRun:
+    """What one run did at ``at``: subscriptions advanced, orders lapsed, commitment orders closed at cut-off."""
+
+    at: dt.datetime
+    advanced: tuple[str, ...]
+    lapsed: tuple[str, ...]
+    cancelled: tuple[str, ...]
+
+
+def _check_batch(batch: object) -> int:
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ValidationError("must be a whole number >= 1", field="batch", value=batch)
+    return batch
+
+
+def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
+    """Apply everything due by now, ``batch`` subscriptions or orders per unit of work (S3-S5, Y3, K4, O4, P9).
+
+    Raises:
+        ValidationError: a batch size below 1.
+        ConflictError: a batch kept losing races with other writers (what was committed before stays).
+    """
+    size = _check_batch(batch)
+    at = deps.now()
+    advanced: list[str] = []
+    cancelled: list[str] = []
+    while True:
+        # advance() leaves nothing due by ``at``, so each batch finds new subscriptions until none is left.
+        ids, closed = with_retries(deps, lambda uow, _now: _advance_batch(uow, at, size), name="run_scheduler")
+        advanced += ids
+        cancelled += closed
+        if len(ids) < size:
+            break
+    lapsed: list[str] = []
+    while True:
+        ids = with_retries(deps, lambda uow, _now: _lapse_batch(uow, at, size), name="run_scheduler")
+        lapsed += ids
+        if len(ids) < size:
+            break
+    _log.info("scheduler at %s: %d advanced, %d lapsed", at.isoformat(), len(advanced), len(lapsed))
+    return SchedulerRun(at=at, advanced=tuple(advanced), lapsed=tuple(lapsed), cancelled=tuple(cancelled))
+
+
+def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[str], list[str]]:
+    due = uow.subscriptions.due(at, limit=size)
+    run = run_due(due, at)
+    before = {sub.id: sub for sub in due}
+    closed: list[str] = []
+    for after in run.subscriptions:
+        notices = tuple(n for n in run.notices if n.subscription_id == after.id)
+        save_outcome(uow, before[after.id], Outcome(subscription=after, notices=notices))
+        if after.state is State.CUT_OFF and before[after.id].state is not State.CUT_OFF:
+            closed += _close_commitment_orders(uow, after, at)
+    uow.commit()
+    return [sub.id for sub in run.subscriptions], closed
+
+
+def _close_commitment_orders(uow: UnitOfWork, sub: Subscription, at: dt.datetime) -> list[str]:
+    """Cancel the unpaid commitment orders of a subscription just cut off (K4); their redemptions are released."""
+    closed = []
+    for order in uow.orders.of_customer(sub.customer_id):
+        mine = any(line.subscription_id == sub.id for line in order.lines)
+        if order.kind is OrderKind.RENEWAL_ON_COMMITMENT and order.awaiting_payment and mine:
+            _close(uow, order, order.cancel(at=at, by=Actor.scheduler(), reason=_CUT_OFF_REASON), at)
+            closed.append(order.id)
+    return closed
+
+
+def _close(uow: UnitOfWork, before: Order, after: Order, at: dt.datetime) -> None:
+    uow.orders.save(after, expected_version=before.version)
+    settle(uow, after, at)
+    kind = OrderNoticeKind.ORDER_LAPSED if after.state is OrderState.LAPSED else OrderNoticeKind.ORDER_CANCELLED
+    order_notice(uow, after, kind, at)
+
+
+def _lapse_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:
+    orders = uow.orders.unpaid_past_deadline(at, limit=size)
+    for order in orders:
+        _close(uow, order, order.lapse(at=at, by=Actor.scheduler()), at)
+    uow.commit()
+    return [order.id for order in orders]
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """What one relay did: messages delivered and messages that failed (to be retried)."""
+
+    sent: int
+    failed: int
+
+
+def relay_outbox(deps: Services, *, batch: int = 100) -> Delivery:
+    """Hand up to ``batch`` queued notices to the notifier (N1, N2): at least once, by stable id.
+
+    A failed delivery is recorded with the error's type only (never its text, which might carry an
+    address or a secret) and retried after five minutes.
+
+    Raises:
+        ValidationError: no notifier is configured, or a batch size below 1.
+    """
+    size = _check_batch(batch)
+    notifier = deps.notifier
+    if notifier is None:
+        raise ValidationError("no notifier is configured", rule="N2", field="notifier")
+    sent = failed = 0
+    with deps.uow() as uow:
+        at = deps.now()
+        for message in uow.outbox.pending(at, limit=size):
+            try:
+                notifier.send(message)
+            except Exception as error:  # noqa: BLE001 - any delivery failure is recorded and retried
+                uow.outbox.mark_failed(message.id, at, error=type(error).__name__, retry_at=at + _RETRY_AFTER)
+                _log.warning("notice %s not delivered (%s); retrying later", message.id, type(error).__name__)
+                failed += 1
+            else:
+                uow.outbox.mark_sent(message.id, at)
+                sent += 1
+        uow.commit()
+    return Delivery(sent=sent, failed=failed)

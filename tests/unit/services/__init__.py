@@ -1,0 +1,1 @@
+"""Tests of the application services, end to end on the in-memory adapters and the fakes."""
