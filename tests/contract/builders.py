@@ -192,9 +192,9 @@ def issued_invoice(order_id: str, part: int = 0, *, number: str = "00000001") ->
     )
 
 
-def invoice_request(order_id: str = "ord-1") -> InvoiceRequest:
-    """The one invoice request of a paid order for one customer (I1)."""
-    placed = order(order_id, pay_by=at(3))
+def invoice_request(order_id: str = "ord-1", *, promotions: tuple[Promotion, ...] = ()) -> InvoiceRequest:
+    """The one invoice request of an order for one customer (I1)."""
+    placed = order(order_id, pay_by=at(3), promotions=promotions)
     return invoice_requests(placed, T0)[0]
 
 

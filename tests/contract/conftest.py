@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +56,16 @@ def clock(request: pytest.FixtureRequest) -> Clock:
 def ids(request: pytest.FixtureRequest) -> IdGenerator:
     """Each id generator adapter, fresh."""
     return ID_GENERATORS[request.param]()
+
+
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    """Let threads take turns every microsecond, so that racing units of work interleave mid-way.
+
+    With CPython's default switch interval (5 ms) an in-process adapter would run each thread's unit of
+    work whole, and the races a test is about would never happen.
+    """
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)

@@ -84,6 +84,7 @@ class ProviderHarness:
     provider: PaymentProvider
     notify: Notify
     secret: bytes  # must never show in a repr or an error
+    signature_field: str  # the payload field that carries the signature
 
 
 FAKE_KEY = bytes(range(100, 132))
@@ -92,7 +93,7 @@ FAKE_KEY = bytes(range(100, 132))
 def fake_provider() -> ProviderHarness:
     """The fake gateway, which signs its own notifications."""
     fake = FakePaymentProvider("vnpay", FAKE_KEY)
-    return ProviderHarness(provider=fake, notify=fake.notify, secret=FAKE_KEY)
+    return ProviderHarness(provider=fake, notify=fake.notify, secret=FAKE_KEY, signature_field="signature")
 
 
 PAYMENT_PROVIDERS: dict[str, Callable[[], ProviderHarness]] = {"fake": fake_provider}

@@ -7,10 +7,7 @@ they race for real; nothing waits on a timer.
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
@@ -19,34 +16,13 @@ from subscription_core.errors import ConflictError
 from subscription_core.ports import UnitOfWork, UnitOfWorkFactory
 
 from .builders import T0, customer, idempotency_record, issued_invoice, message, redemption
+from .racing import race
+from .transactions import commit
 
 T = TypeVar("T")
 ATTEMPTS = 200  # a thread that loses this many races in a row shows a livelock
 
-
-@pytest.fixture(autouse=True)
-def eager_thread_switching() -> Iterator[None]:
-    """Let threads take turns every microsecond, so units of work interleave between their reads and commits.
-
-    With CPython's default interval (5 ms) an in-process adapter would run each thread's unit of work
-    whole, and the races these tests are about would never happen.
-    """
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(interval)
-
-
-def race(count: int, work: Callable[[int], T]) -> list[T]:
-    """Run ``work(0)`` … ``work(count - 1)`` on ``count`` threads released together; their results in order."""
-    barrier = threading.Barrier(count, timeout=60)
-
-    def run(i: int) -> T:
-        barrier.wait()
-        return work(i)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+pytestmark = pytest.mark.usefixtures("eager_thread_switching")
 
 
 def retrying(units: UnitOfWorkFactory, action: Callable[[UnitOfWork], T]) -> T:
@@ -65,9 +41,7 @@ def retrying(units: UnitOfWorkFactory, action: Callable[[UnitOfWork], T]) -> T:
 def once(units: UnitOfWorkFactory, action: Callable[[UnitOfWork], object]) -> bool:
     """Run ``action`` in a unit of work and commit once: whether it committed, or lost with ``ConflictError``."""
     try:
-        with units() as uow:
-            action(uow)
-            uow.commit()
+        commit(units, action)
     except ConflictError:
         return False
     return True
