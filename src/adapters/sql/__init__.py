@@ -1,0 +1,33 @@
+"""The SQL adapter: every storage port on SQLAlchemy Core, over SQLite (embedded default) or PostgreSQL.
+
+Wire it with::
+
+    engine = sqlite_engine("subscriptions.db")        # created and migrated on first use
+    # or: engine = postgres_engine("postgresql://app@db/prod"); upgrade(engine)
+    factory = SqlUnitOfWorkFactory(engine)
+    with factory() as uow:
+        uow.customers.add(customer)
+        uow.commit()
+
+Each entity is stored whole as a JSON document (:mod:`adapters.sql.serialization`) beside the typed,
+indexed columns its queries and constraints need (:mod:`adapters.sql.schema`); the Alembic migrations in
+``migrations/`` build that schema. The same contract tests (``tests/contract``) run on this adapter and on
+the in-memory one. Importing this package needs the ``sql`` extra (SQLAlchemy, psycopg, Alembic).
+"""
+
+from adapters.sql.driver_errors import TransientConflictError
+from adapters.sql.engine import postgres_engine, sqlite_engine, upgrade
+from adapters.sql.outbox_relay import OutboxRelay, RelayReport
+from adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
+
+__all__ = [
+    "OutboxRelay",
+    "RelayReport",
+    "SqlUnitOfWork",
+    "SqlUnitOfWorkFactory",
+    "TransientConflictError",
+    "postgres_engine",
+    "run_in_transaction",
+    "sqlite_engine",
+    "upgrade",
+]

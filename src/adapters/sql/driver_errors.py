@@ -1,0 +1,85 @@
+"""Driver errors turned into the library's own, so that no SQLAlchemy, psycopg or sqlite3 error leaks out.
+
+* a lost race the database reports (PostgreSQL serialization failure, deadlock, lock timeout; SQLite busy
+  or locked) becomes :class:`TransientConflictError`, a ``ConflictError`` that says retrying the whole
+  unit of work may succeed (see :func:`adapters.sql.unit_of_work.run_in_transaction`);
+* a broken constraint (a unique key, a foreign key) becomes ``ConflictError``;
+* anything else (the database unreachable, a statement refused) becomes ``SubscriptionError``.
+
+The messages carry the driver's error class, SQLSTATE or SQLite code and its first line only: never the
+statement's parameters, which may hold customers' data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from subscription_core.errors import ConflictError, SubscriptionError
+
+__all__ = ["TransientConflictError", "translate", "translated"]
+
+_TRANSIENT_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
+"""Serialization failure, deadlock detected, lock not available (lock_timeout)."""
+_SQLITE_BUSY: Final = 5
+_SQLITE_LOCKED: Final = 6
+_PRIMARY_CODE_MASK: Final = 0xFF
+
+
+class TransientConflictError(ConflictError):
+    """The database refused a transaction because of a concurrent one: running it again may succeed.
+
+    ``value`` is the SQLSTATE (PostgreSQL) or SQLite error name that said so.
+    """
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _code(original: BaseException) -> str | None:
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate
+    name = getattr(original, "sqlite_errorname", None)
+    return name if isinstance(name, str) else None
+
+
+def _sqlite_busy(original: BaseException) -> bool:
+    code = getattr(original, "sqlite_errorcode", None)
+    return (
+        isinstance(original, sqlite3.Error)
+        and isinstance(code, int)
+        and (code & _PRIMARY_CODE_MASK in (_SQLITE_BUSY, _SQLITE_LOCKED))
+    )
+
+
+def translate(error: SQLAlchemyError, action: str) -> SubscriptionError:
+    """The library's error for a driver ``error`` raised while doing ``action`` (``"save the order"``)."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    original = original if isinstance(original, BaseException) else error
+    code = _code(original)
+    detail = f"{type(original).__name__}: {_first_line(original)}"
+    if code in _TRANSIENT_SQLSTATES or _sqlite_busy(original):
+        return TransientConflictError(
+            f"could not {action}: a concurrent transaction got in the way ({detail}); retry the unit of work",
+            field="transaction",
+            value=code,
+        )
+    if isinstance(error, IntegrityError):
+        return ConflictError(f"could not {action}: a stored record conflicts ({detail})", field="database", value=code)
+    return SubscriptionError(f"could not {action}: the database failed ({detail})", field="database", value=code)
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Run the block, raising the library's error (chained to the driver's) for any driver error."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise translate(exc, action) from exc

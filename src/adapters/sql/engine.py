@@ -1,0 +1,144 @@
+"""Engines for the SQL adapter, and the migrations that build their schema.
+
+* :func:`sqlite_engine` opens (creating it if needed) an SQLite file in WAL mode with foreign keys on, and
+  migrates it to the latest schema: the embedded default, nothing to install or run.
+* :func:`postgres_engine` connects to PostgreSQL through psycopg 3; a host migrates it with :func:`upgrade`
+  (or the ``alembic`` command, see ``migrations/alembic.ini``) as part of its deployment.
+
+Nothing here runs at import time: a host calls these from its bootstrap.
+
+Transactions: on PostgreSQL each unit of work runs at READ COMMITTED, with row locks where the ports
+demand atomicity (a promotion's row while reserving, the entity's row from a versioned update on). SQLite
+allows one writer at a time and isolates snapshots. A transaction whose first statement writes starts with
+``BEGIN IMMEDIATE``: it takes the write lock up front (waiting up to ``busy_timeout`` seconds for the
+writer before it), so it runs alone and never fails midway. One that starts by reading begins deferred,
+so readers never wait; should it write later while another writer has committed since its snapshot,
+SQLite refuses the write and the unit of work fails with a retryable ``ConflictError`` rather than act on
+stale reads.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from subscription_core.errors import ValidationError
+
+__all__ = ["MIGRATIONS", "SQLITE_BEGIN", "alembic_config", "postgres_engine", "sqlite_engine", "upgrade"]
+
+MIGRATIONS: Final = Path(__file__).resolve().with_name("migrations")
+"""The Alembic script directory shipped inside the package."""
+
+SQLITE_BEGIN: Final = "subscription_core.sqlite_begin"
+"""The connection-info key under which a unit of work asks SQLite for ``BEGIN IMMEDIATE`` (see :mod:`.rows`)."""
+
+_SCHEMA_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for the shipped migrations, built in code (no ini file needed).
+
+    With ``connection``, the migrations run on it, inside its transaction (``env.py`` picks it up).
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database of ``engine`` to ``revision`` (the latest by default), in one transaction.
+
+    Safe to call on every start: an up-to-date database is left as it is. On PostgreSQL the schema the
+    engine works in (see :func:`postgres_engine`) is created first if it does not exist yet.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            _create_missing_schema(connection)
+        command.upgrade(alembic_config(connection), revision)
+
+
+def _create_missing_schema(connection: Connection) -> None:
+    path = connection.execute(text("SELECT current_setting('search_path')")).scalar_one()
+    first = str(path).split(",")[0].strip().strip('"')
+    if not _SCHEMA_NAME.match(first):
+        return  # "$user" or a quoted name: the database's own affair
+    exists = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": first})
+    if exists.first() is None:
+        # Checked first: CREATE SCHEMA IF NOT EXISTS would need the CREATE right even when it exists.
+        connection.execute(text(f'CREATE SCHEMA "{first}"'))
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:  # noqa: ANN401 - DB-API
+    # The driver's own transaction handling is switched off: the "begin" listener issues BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(connection.info.pop(SQLITE_BEGIN, "BEGIN"))
+
+
+def sqlite_engine(path: str | os.PathLike[str], *, busy_timeout: float = 30.0, migrate: bool = True) -> Engine:
+    """An engine on the SQLite file at ``path``, created if missing and migrated to the latest schema.
+
+    ``busy_timeout`` is how long, in seconds, a unit of work waits for another's write lock before
+    failing with a retryable ``ConflictError``. ``migrate=False`` skips the migration (for tests that
+    build the schema themselves).
+
+    Raises:
+        ValidationError: ``path`` is empty or names SQLite's in-memory database, which WAL cannot use.
+    """
+    text = os.fspath(path)
+    if not text or text == ":memory:":
+        raise ValidationError("must name a file", field="path", value=text)
+    engine = create_engine(
+        f"sqlite+pysqlite:///{Path(text).resolve()}", connect_args={"timeout": busy_timeout, "check_same_thread": False}
+    )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def postgres_engine(dsn: str, *, schema: str | None = None, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+    """An engine on the PostgreSQL database ``dsn`` (``postgresql://user@host:port/db``), through psycopg 3.
+
+    ``schema`` puts the adapter's tables in that schema (it becomes the connections' ``search_path``);
+    :func:`upgrade` creates it if missing. The engine does not migrate by itself: call :func:`upgrade`.
+
+    Raises:
+        ValidationError: the DSN is not a PostgreSQL one, or ``schema`` is not a plain identifier.
+    """
+    url = make_url(dsn)
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        raise ValidationError("must be a postgresql:// DSN", field="dsn", value=url.render_as_string())
+    url = url.set(drivername="postgresql+psycopg")
+    connect_args: dict[str, Any] = {}
+    if schema is not None:
+        if not _SCHEMA_NAME.match(schema):
+            raise ValidationError("must be a plain identifier (letters, digits, '_')", field="schema", value=schema)
+        connect_args["options"] = f"-c search_path={schema}"
+    return create_engine(
+        url,
+        connect_args=connect_args,
+        isolation_level="READ COMMITTED",
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+    )

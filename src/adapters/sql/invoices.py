@@ -1,0 +1,44 @@
+"""Issued e-invoices in SQL: the ``InvoiceRepository`` port (I1), one per order and part (the primary key)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from adapters.sql import schema
+from adapters.sql.rows import Rows, of_type
+from adapters.sql.serialization import from_document, to_document
+from subscription_core.errors import ConflictError
+from subscription_core.invoices import IssuedInvoice
+
+__all__ = ["SqlInvoiceRepository"]
+
+_T = schema.invoices
+
+
+class SqlInvoiceRepository:
+    """Invoices of one unit of work, unique by ``(order_id, part)``."""
+
+    def __init__(self, rows: Rows) -> None:
+        """Work on the unit of work's connection."""
+        self._rows = rows
+
+    def add(self, invoice: IssuedInvoice) -> None:
+        """Store an issued invoice. Raises ``ConflictError`` (I1) if one is already stored for its key."""
+        of_type(invoice, IssuedInvoice, "invoice")
+        row = {
+            "order_id": invoice.order_id,
+            "part": invoice.part,
+            "series": invoice.series,
+            "number": invoice.number,
+            "issued_at": invoice.issued_at,
+            "grand_total": invoice.grand_total.amount,
+            "currency": invoice.grand_total.currency.code,
+            "document": to_document(invoice),
+        }
+        if not self._rows.insert_new(_T, row, "add the invoice"):
+            raise ConflictError("this invoice is already stored", rule="I1", field="part", value=invoice.key)
+
+    def of_order(self, order_id: str) -> list[IssuedInvoice]:
+        """The invoices of an order, by part."""
+        query = select(_T.c.document).where(_T.c.order_id == order_id).order_by(_T.c.part)
+        return [from_document(doc, IssuedInvoice) for doc in self._rows.execute(query, "read invoices").scalars()]

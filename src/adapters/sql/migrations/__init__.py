@@ -1,0 +1,1 @@
+"""The Alembic migrations of the SQL adapter's schema (run them with ``adapters.sql.engine.upgrade``)."""

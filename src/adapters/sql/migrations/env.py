@@ -1,0 +1,60 @@
+"""The Alembic environment of the SQL adapter: run by Alembic, never imported by the library.
+
+From Python (``adapters.sql.engine.upgrade``) the connection comes in ``config.attributes["connection"]``
+and the migrations run inside its transaction. From the ``alembic`` command, the database is named by
+``-x url=...``, else the ``SUBSCRIPTION_CORE_DB_URL`` environment variable, else ``sqlalchemy.url`` in the
+ini file; ``postgresql://`` URLs go through psycopg 3, and ``--sql`` prints the SQL instead (offline).
+"""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import Connection, make_url
+
+from adapters.sql.engine import postgres_engine, sqlite_engine
+from adapters.sql.schema import metadata
+
+
+def _url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get("SUBSCRIPTION_CORE_DB_URL")
+    url = url or context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        message = "name the database: -x url=..., SUBSCRIPTION_CORE_DB_URL, or sqlalchemy.url"
+        raise SystemExit(message)
+    return url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_offline() -> None:
+    url = make_url(_url())
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_online() -> None:
+    shared = context.config.attributes.get("connection")
+    if isinstance(shared, Connection):
+        _run(shared)
+        return
+    url = make_url(_url())
+    database = url.database or ""
+    engine = sqlite_engine(database, migrate=False) if url.get_backend_name() == "sqlite" else postgres_engine(_url())
+    try:
+        with engine.begin() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    _run_offline()
+else:
+    _run_online()

@@ -1,0 +1,1 @@
+"""The revisions, oldest first; each names the one it follows."""

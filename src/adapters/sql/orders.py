@@ -1,0 +1,127 @@
+"""Orders in SQL: the ``OrderRepository`` port (O1-O5).
+
+An order's row holds the entity without its lines; each line is a row of ``order_lines`` with its amounts
+as NUMERIC + currency (C5), found by customer for ``of_customer`` (a bulk renewal's lines name many
+customers). Placed orders are found by ``(state, pay_by)`` for ``unpaid_past_deadline``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from adapters.sql import schema
+from adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from adapters.sql.serialization import Document, from_document, to_document
+from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.orders import Order, OrderState
+
+__all__ = ["SqlOrderRepository"]
+
+_T = schema.orders
+_L = schema.order_lines
+
+
+def _split(order: Order) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The order's row (its document without lines) and its lines' rows."""
+    document = to_document(order)
+    line_documents: list[Document] = document.pop("lines")
+    row = {
+        "id": order.id,
+        "version": order.version,
+        "kind": order.kind.value,
+        "customer_id": order.customer_id,
+        "state": order.state.value,
+        "created_at": order.created_at,
+        "pay_by": order.pay_by,
+        "grand_total": order.grand_total.amount,
+        "currency": order.currency.code,
+        "document": document,
+    }
+    lines = [
+        {
+            "order_id": order.id,
+            "position": position,
+            "customer_id": line.customer_id,
+            "subscription_id": line.subscription_id,
+            "kind": line.kind.value,
+            "code": line.code,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price.amount,
+            "base": line.base.amount,
+            "taxable": line.taxable.amount,
+            "vat": line.vat.amount,
+            "currency": line.base.currency.code,
+            "document": line_document,
+        }
+        for position, (line, line_document) in enumerate(zip(order.lines, line_documents, strict=True))
+    ]
+    return row, lines
+
+
+class SqlOrderRepository:
+    """Orders of one unit of work."""
+
+    def __init__(self, rows: Rows) -> None:
+        """Work on the unit of work's connection."""
+        self._rows = rows
+
+    def _load(self, query: Any) -> list[Order]:  # noqa: ANN401 - a SELECT of ids and documents
+        found = self._rows.execute(query, "read orders").all()
+        if not found:
+            return []
+        lines: dict[str, list[Document]] = {row.id: [] for row in found}
+        query = select(_L.c.order_id, _L.c.document).where(_L.c.order_id.in_(list(lines)))
+        for row in self._rows.execute(query.order_by(_L.c.order_id, _L.c.position), "read order lines"):
+            lines[row.order_id].append(row.document)
+        return [from_document({**row.document, "lines": lines[row.id]}, Order) for row in found]
+
+    def _write_lines(self, lines: list[dict[str, Any]]) -> None:
+        self._rows.execute(insert(_L).values(lines), "store the order's lines")
+
+    def add(self, order: Order) -> None:
+        """Store a new order. Raises ``ConflictError`` if the id is already stored."""
+        of_type(order, Order, "order")
+        row, lines = _split(order)
+        if not self._rows.insert_new(_T, row, "add the order"):
+            raise ConflictError("this order is already stored", field="id", value=order.id)
+        self._write_lines(lines)
+
+    def get(self, order_id: str) -> Order:
+        """Return the order. Raises ``NotFoundError`` if there is none."""
+        found = self._load(select(_T.c.id, _T.c.document).where(_T.c.id == order_id))
+        if not found:
+            raise NotFoundError("no such order", field="order_id", value=order_id)
+        return found[0]
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """Replace it, its lines included.
+
+        Raises:
+            NotFoundError: there is no order with its id.
+            ConflictError: the stored version is not ``expected_version``.
+        """
+        of_type(order, Order, "order")
+        row, lines = _split(order)
+        self._rows.replace(_T, _T.c.id == order.id, row, expected_version=expected_version, noun="order")
+        # Lines are frozen from the quote (C5), but the repository stores what it is given.
+        self._rows.execute(delete(_L).where(_L.c.order_id == order.id), "replace the order's lines")
+        self._write_lines(lines)
+
+    def of_customer(self, customer_id: str) -> list[Order]:
+        """Orders with lines for a customer (bulk renewals included), newest first (by creation, then id)."""
+        theirs = select(_L.c.order_id).where(_L.c.customer_id == customer_id)
+        query = select(_T.c.id, _T.c.document).where(_T.c.id.in_(theirs))
+        return self._load(query.order_by(_T.c.created_at.desc(), _T.c.id.desc()))
+
+    def unpaid_past_deadline(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4), earliest first.
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        query = select(_T.c.id, _T.c.document).where(_T.c.state == OrderState.PLACED.value, _T.c.pay_by < when)
+        return self._load(query.order_by(_T.c.pay_by, _T.c.id).limit(check_limit(limit)))

@@ -1,0 +1,117 @@
+"""The outbox in SQL: the ``Outbox`` port (N2), written in the change's transaction.
+
+A message's row records how its delivery stands: ``pending`` or ``sent``, the attempts made, the last
+error and ``next_attempt_at`` (its creation at first, then the retry time after a failure), indexed with
+the state so that ``pending`` reads only the messages due. The primary key on the message id drops a
+repeat (N2).
+
+:meth:`SqlOutbox.claim` is the relay's way in (:mod:`adapters.sql.outbox_relay`): it picks due messages
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that relays running side by side never pick the same
+message, and pushes their next attempt past a lease so that a crashed relay's messages come back later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from adapters.sql import schema
+from adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from adapters.sql.serialization import from_document, to_document
+from subscription_core.errors import NotFoundError
+from subscription_core.notices import DeliveryState, OutboxMessage
+
+__all__ = ["SqlOutbox"]
+
+_T = schema.outbox
+_PENDING = DeliveryState.PENDING.value
+_SENT = DeliveryState.SENT.value
+
+
+class SqlOutbox:
+    """The outbox of one unit of work: what it queues leaves only if the unit commits (N2)."""
+
+    def __init__(self, rows: Rows) -> None:
+        """Work on the unit of work's connection."""
+        self._rows = rows
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Queue a message; ``False`` (and nothing queued) if a message with its id is already there."""
+        of_type(message, OutboxMessage, "message")
+        row = {
+            "id": message.id,
+            "kind": message.kind,
+            "channel": message.channel.value,
+            "subject_id": message.subject_id,
+            "created_at": message.created_at,
+            "state": _PENDING,
+            "attempts": 0,
+            "next_attempt_at": message.created_at,
+            "document": to_document(message),
+        }
+        return self._rows.insert_new(_T, row, "queue the message")
+
+    def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
+        """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first.
+
+        Oldest means by creation, then id. Raises ``ValidationError`` for a naive ``at`` or a negative limit.
+        """
+        when = check_instant(at)
+        query = select(_T.c.document).where(_T.c.state == _PENDING, _T.c.next_attempt_at <= when)
+        query = query.order_by(_T.c.created_at, _T.c.id).limit(check_limit(limit))
+        return [from_document(doc, OutboxMessage) for doc in self._rows.execute(query, "read the outbox").scalars()]
+
+    def claim(self, at: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[OutboxMessage]:
+        """Take up to ``limit`` due messages for delivery, oldest first; none is handed out again before ``at + lease``.
+
+        On PostgreSQL the rows are read with ``FOR UPDATE SKIP LOCKED``: a concurrent claim skips them.
+        """
+        when = check_instant(at)
+        self._rows.writing()
+        query = select(_T.c.id, _T.c.document).where(_T.c.state == _PENDING, _T.c.next_attempt_at <= when)
+        query = query.order_by(_T.c.created_at, _T.c.id).limit(check_limit(limit))
+        if self._rows.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self._rows.execute(query, "claim outbox messages").all()
+        if rows:
+            claimed = update(_T).where(_T.c.id.in_([r.id for r in rows])).values(next_attempt_at=when + lease)
+            self._rows.execute(claimed, "claim outbox messages")
+        return [from_document(r.document, OutboxMessage) for r in rows]
+
+    def _require(self, message_id: str) -> None:
+        query = select(_T.c.id).where(_T.c.id == message_id)
+        if self._rows.execute(query, "read the outbox").first() is None:
+            raise NotFoundError("no such outbox message", field="message_id", value=message_id)
+
+    def mark_sent(self, message_id: str, at: dt.datetime) -> None:
+        """Record the message as delivered; it is never handed out again. Marking it again changes nothing.
+
+        Raises:
+            NotFoundError: no message has this id.
+            ValidationError: (D2) a naive instant.
+        """
+        when = check_instant(at)
+        self._rows.writing()
+        values = {"state": _SENT, "sent_at": when, "last_attempt_at": when, "attempts": _T.c.attempts + 1}
+        statement = update(_T).where(_T.c.id == message_id, _T.c.state == _PENDING).values(values)
+        if self._rows.execute(statement, "mark the message sent").rowcount == 0:
+            self._require(message_id)
+
+    def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
+        """Record a failed attempt and when to try again; a message already sent stays sent.
+
+        Raises:
+            NotFoundError: no message has this id.
+            ValidationError: (D2) a naive instant.
+        """
+        self._rows.writing()
+        values = {
+            "attempts": _T.c.attempts + 1,
+            "last_attempt_at": check_instant(at),
+            "next_attempt_at": check_instant(retry_at, field="retry_at"),
+            "last_error": str(error),
+        }
+        statement = update(_T).where(_T.c.id == message_id, _T.c.state == _PENDING).values(values)
+        if self._rows.execute(statement, "record the failed delivery").rowcount == 0:
+            self._require(message_id)

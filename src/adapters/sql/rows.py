@@ -1,0 +1,119 @@
+"""The statements every SQL repository shares, run on one unit of work's connection with driver errors translated.
+
+:class:`Rows` is a unit of work's access to its connection. It inserts a new row or reports that its key
+is taken (``INSERT ... ON CONFLICT DO NOTHING``: no error aborts the transaction, so the unit of work can
+go on after a refused insert, as with the in-memory adapter), replaces an entity only at the version it
+was read (``UPDATE ... WHERE id = ? AND version = ?``), and takes row locks where the database has them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, CursorResult, Executable, Select, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.sql.driver_errors import translated
+from adapters.sql.engine import SQLITE_BEGIN
+from subscription_core.calendar import ensure_aware
+from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError
+
+__all__ = ["Rows", "check_instant", "check_limit", "of_type"]
+
+
+def check_limit(limit: object, *, field: str = "limit") -> int:
+    """Return ``limit`` if it is a whole number >= 0. Raises ``ValidationError`` otherwise."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ValidationError("must be a whole number >= 0", field=field, value=limit)
+    return limit
+
+
+def check_instant(at: dt.datetime, *, field: str = "at") -> dt.datetime:
+    """Return ``at`` if it is time-zone-aware (D2). Raises ``ValidationError`` for a naive one."""
+    return ensure_aware(at, field=field)
+
+
+def of_type(value: object, kind: type, field: str) -> None:
+    """Check ``value`` is a ``kind``. Raises ``ValidationError`` naming ``field`` otherwise."""
+    if not isinstance(value, kind):
+        raise ValidationError(f"must be a {kind.__name__}", field=field, value=value)
+
+
+class Rows:
+    """One unit of work's connection, as the repositories use it. Not shared between threads."""
+
+    def __init__(self) -> None:
+        """Start unbound: the unit of work binds a connection when it begins."""
+        self._connection: Connection | None = None
+
+    def bind(self, connection: Connection | None) -> None:
+        """Work on ``connection`` (``None``: the unit of work is over)."""
+        self._connection = connection
+
+    @property
+    def connection(self) -> Connection:
+        """The bound connection. Raises ``SubscriptionError`` outside the unit of work's ``with`` block."""
+        if self._connection is None:
+            raise SubscriptionError("the unit of work is not begun: use it in a 'with' block", field="uow")
+        return self._connection
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name: ``"postgresql"`` or ``"sqlite"``."""
+        return self.connection.dialect.name
+
+    def writing(self) -> None:
+        """Say the unit of work is about to write: on SQLite, a transaction not yet begun takes the write lock first.
+
+        Call it before the first statement of every writing operation, reads included (a reservation counts
+        before it inserts), so that such an operation runs alone from its first read on.
+        """
+        connection = self.connection
+        if connection.dialect.name == "sqlite" and not connection.in_transaction():
+            connection.info[SQLITE_BEGIN] = "BEGIN IMMEDIATE"
+
+    def execute(self, statement: Executable, action: str) -> CursorResult[*tuple[Any, ...]]:
+        """Run ``statement``; a driver error becomes the library's (``action`` says what was being done)."""
+        with translated(action):
+            return self.connection.execute(statement)
+
+    def for_update(self, query: Select[Any]) -> Select[Any]:
+        """``query`` locking the rows it reads until the transaction ends, where the database can.
+
+        SQLite has no row locks and needs none: its write transactions run one at a time.
+        """
+        return query.with_for_update() if self.dialect == "postgresql" else query
+
+    def insert_new(self, table: Table, values: Mapping[str, Any], action: str) -> bool:
+        """Insert a row; ``False`` (and nothing written) when a unique key of ``table`` is already taken."""
+        self.writing()
+        base = postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        statement = base.values(dict(values)).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+        return self.execute(statement, action).rowcount == 1
+
+    def replace(
+        self, table: Table, key: ColumnElement[bool], values: Mapping[str, Any], *, expected_version: int, noun: str
+    ) -> None:
+        """Update the entity row matched by ``key`` if its stored version is ``expected_version``.
+
+        Raises:
+            NotFoundError: no row matches ``key``.
+            ConflictError: the stored version is another (the entity was saved since it was read).
+        """
+        if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+            raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
+        self.writing()
+        statement = update(table).where(key, table.c.version == expected_version).values(dict(values))
+        if self.execute(statement, f"save the {noun}").rowcount == 1:
+            return
+        stored = self.execute(select(table.c.version).where(key), f"read the {noun}").scalar_one_or_none()
+        shown = values.get("id")
+        if stored is None:
+            raise NotFoundError(f"no such {noun}", field="id", value=shown)
+        raise ConflictError(
+            f"the {noun} {shown} was saved by someone else since it was read (stored version {stored})",
+            field="expected_version",
+            value=expected_version,
+        )

@@ -1,0 +1,145 @@
+"""Subscriptions in SQL: the ``SubscriptionRepository`` port (S1-S9).
+
+A subscription's row holds the entity without its history; each history entry is a row of the
+append-only ``subscription_history`` table (S9): a save inserts the entries added since the stored
+version and never rewrites one. ``due`` reads the ``(next_due_at, id)`` index, so it costs the number of
+subscriptions due, not the number stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from adapters.sql import schema
+from adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from adapters.sql.serialization import Document, from_document, to_document
+from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.subscriptions import Subscription
+
+__all__ = ["SqlSubscriptionRepository"]
+
+_T = schema.subscriptions
+_H = schema.subscription_history
+
+
+def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
+    """The subscription's row (its document without history) and its history entries' documents."""
+    document = to_document(subscription)
+    history: list[Document] = document.pop("history")
+    row = {
+        "id": subscription.id,
+        "version": subscription.version,
+        "customer_id": subscription.customer_id,
+        "product_code": subscription.product_code,
+        "state": subscription.state.value,
+        "next_due_at": subscription.next_due_at,
+        "history_length": len(history),
+        "document": document,
+    }
+    return row, history
+
+
+class SqlSubscriptionRepository:
+    """Subscriptions of one unit of work."""
+
+    def __init__(self, rows: Rows) -> None:
+        """Work on the unit of work's connection."""
+        self._rows = rows
+
+    def _append_history(self, subscription: Subscription, entries: Sequence[Document], start: int) -> None:
+        if start >= len(entries):
+            return
+        history = subscription.history
+        values = [
+            {
+                "subscription_id": subscription.id,
+                "position": position,
+                "at": history[position].at,
+                "event": history[position].event.value,
+                "document": entries[position],
+            }
+            for position in range(start, len(entries))
+        ]
+        self._rows.execute(insert(_H).values(values), "record the subscription's history")
+
+    def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
+        query = select(_T.c.version).where(_T.c.id == subscription.id)
+        stored = self._rows.execute(query, "read the subscription").scalar_one_or_none()
+        if stored != expected_version:
+            raise ConflictError(
+                f"the subscription {subscription.id} was saved by someone else since it was read"
+                f" (stored version {stored})",
+                field="expected_version",
+                value=expected_version,
+            )
+        raise ConflictError(
+            "a subscription's history is append-only; this one has fewer entries than stored",
+            rule="S9",
+            field="history",
+            value=subscription.id,
+        )
+
+    def _load(self, query: Any) -> list[Subscription]:  # noqa: ANN401 - a SELECT of ids and documents
+        found = self._rows.execute(query, "read subscriptions").all()
+        if not found:
+            return []
+        ids = [row.id for row in found]
+        entries: dict[str, list[Document]] = {i: [] for i in ids}
+        history = select(_H.c.subscription_id, _H.c.document).where(_H.c.subscription_id.in_(ids))
+        for row in self._rows.execute(history.order_by(_H.c.subscription_id, _H.c.position), "read history"):
+            entries[row.subscription_id].append(row.document)
+        return [from_document({**row.document, "history": entries[row.id]}, Subscription) for row in found]
+
+    def add(self, subscription: Subscription) -> None:
+        """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
+        of_type(subscription, Subscription, "subscription")
+        row, history = _split(subscription)
+        if not self._rows.insert_new(_T, row, "add the subscription"):
+            raise ConflictError("this subscription is already stored", field="id", value=subscription.id)
+        self._append_history(subscription, history, 0)
+
+    def get(self, subscription_id: str) -> Subscription:
+        """Return the subscription. Raises ``NotFoundError`` if there is none."""
+        found = self._load(select(_T.c.id, _T.c.document).where(_T.c.id == subscription_id))
+        if not found:
+            raise NotFoundError("no such subscription", field="subscription_id", value=subscription_id)
+        return found[0]
+
+    def save(self, subscription: Subscription, *, expected_version: int) -> None:
+        """Replace it, appending the history entries added since the stored version (S9).
+
+        Raises:
+            NotFoundError: there is no subscription with its id.
+            ConflictError: the stored version is not ``expected_version``, or the new history does not
+                extend the stored one (history is append-only, S9).
+        """
+        of_type(subscription, Subscription, "subscription")
+        self._rows.writing()
+        row, history = _split(subscription)
+        # The stored history belongs to the stored version: if the versioned UPDATE below matches, nobody
+        # changed either since this count, and the row then stays locked (SQLite: the write lock) until commit.
+        stored_length = select(func.count()).select_from(_H).where(_H.c.subscription_id == subscription.id)
+        stored: int = self._rows.execute(stored_length, "read the subscription's history").scalar_one()
+        if stored > len(history):
+            self._refuse_shorter_history(subscription, expected_version)
+        key = _T.c.id == subscription.id
+        self._rows.replace(_T, key, row, expected_version=expected_version, noun="subscription")
+        self._append_history(subscription, history, stored)
+
+    def of_customer(self, customer_id: str) -> list[Subscription]:
+        """A company's subscriptions (S8), ordered by id."""
+        return self._load(select(_T.c.id, _T.c.document).where(_T.c.customer_id == customer_id).order_by(_T.c.id))
+
+    def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first (then by id).
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        query = select(_T.c.id, _T.c.document).where(_T.c.next_due_at <= when)
+        return self._load(query.order_by(_T.c.next_due_at, _T.c.id).limit(check_limit(limit)))
