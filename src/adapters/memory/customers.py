@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.memory.tables import TableView, check_limit
+from adapters.memory.tables import TableView, check_limit, checked
 from subscription_core.customers import Customer, fold
 from subscription_core.errors import ConflictError, ValidationError
 
 __all__ = ["MemoryCustomerRepository"]
-
-
-def _customer(value: object) -> Customer:
-    if not isinstance(value, Customer):
-        raise ValidationError("must be a Customer", field="customer", value=value)
-    return value
 
 
 class MemoryCustomerRepository:
@@ -31,7 +25,7 @@ class MemoryCustomerRepository:
 
     def add(self, customer: Customer) -> None:
         """Store a new customer. Raises ``ConflictError`` if the id or the tax code is already stored."""
-        self._check_tax_code(_customer(customer))
+        self._check_tax_code(checked(customer, Customer, field="customer"))
         self._view.insert(customer.id, customer)
 
     def get(self, customer_id: str) -> Customer:
@@ -45,7 +39,7 @@ class MemoryCustomerRepository:
             NotFoundError: there is no customer with its id.
             ConflictError: its stored version is not ``expected_version``, or another has its tax code.
         """
-        self._check_tax_code(_customer(customer))
+        self._check_tax_code(checked(customer, Customer, field="customer"))
         self._view.replace(customer.id, customer, expected_version=expected_version)
 
     def by_tax_code(self, tax_code: str) -> Customer | None:

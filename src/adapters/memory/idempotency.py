@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.memory.tables import TableView
+from adapters.memory.tables import TableView, checked
 from subscription_core.errors import ValidationError
 from subscription_core.ports import IdempotencyRecord
 
@@ -22,8 +22,7 @@ class MemoryIdempotencyStore:
 
     def put(self, scope: str, record: IdempotencyRecord) -> None:
         """Store the record. Raises ``ConflictError`` if the key is already stored in the scope."""
-        if not isinstance(record, IdempotencyRecord):
-            raise ValidationError("must be an IdempotencyRecord", field="record", value=record)
+        checked(record, IdempotencyRecord, field="record")
         if not isinstance(scope, str) or not scope.strip():
             raise ValidationError("must be a non-empty text", field="scope", value=scope)
         self._view.insert((scope, record.key), record, field="key")

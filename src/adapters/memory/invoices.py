@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.memory.tables import TableView
-from subscription_core.errors import ValidationError
+from adapters.memory.tables import TableView, checked
 from subscription_core.invoices import IssuedInvoice
 
 __all__ = ["MemoryInvoiceRepository"]
@@ -18,9 +17,7 @@ class MemoryInvoiceRepository:
 
     def add(self, invoice: IssuedInvoice) -> None:
         """Store an issued invoice. Raises ``ConflictError`` (I1) if one is already stored for its key."""
-        if not isinstance(invoice, IssuedInvoice):
-            raise ValidationError("must be an IssuedInvoice", field="invoice", value=invoice)
-        self._view.insert(invoice.key, invoice, field="part")
+        self._view.insert(checked(invoice, IssuedInvoice, field="invoice").key, invoice, field="part")
 
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
         """The invoices of an order, by part."""

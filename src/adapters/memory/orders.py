@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from adapters.memory.tables import TableView, check_instant, check_limit
-from subscription_core.errors import ValidationError
+from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.orders import Order
 
 __all__ = ["MemoryOrderRepository"]
-
-
-def _order(value: object) -> Order:
-    if not isinstance(value, Order):
-        raise ValidationError("must be an Order", field="order", value=value)
-    return value
 
 
 class MemoryOrderRepository:
@@ -26,7 +19,7 @@ class MemoryOrderRepository:
 
     def add(self, order: Order) -> None:
         """Store a new order. Raises ``ConflictError`` if the id is already stored."""
-        self._view.insert(_order(order).id, order)
+        self._view.insert(checked(order, Order, field="order").id, order)
 
     def get(self, order_id: str) -> Order:
         """Return the order. Raises ``NotFoundError`` if there is none."""
@@ -39,7 +32,7 @@ class MemoryOrderRepository:
             NotFoundError: there is no order with its id.
             ConflictError: the stored version is not ``expected_version``.
         """
-        self._view.replace(_order(order).id, order, expected_version=expected_version)
+        self._view.replace(checked(order, Order, field="order").id, order, expected_version=expected_version)
 
     def of_customer(self, customer_id: str) -> list[Order]:
         """Orders with lines for a customer (bulk renewals included), newest first (by creation, then id)."""

@@ -11,8 +11,7 @@ import datetime as dt
 
 import attrs
 
-from adapters.memory.tables import TableView, check_instant, check_limit
-from subscription_core.errors import ValidationError
+from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.notices import OutboxMessage
 
 __all__ = ["Delivery", "MemoryOutbox"]
@@ -43,8 +42,7 @@ class MemoryOutbox:
 
     def add(self, message: OutboxMessage) -> bool:
         """Queue a message; ``False`` (and nothing queued) if a message with its id is already there."""
-        if not isinstance(message, OutboxMessage):
-            raise ValidationError("must be an OutboxMessage", rule="N2", field="message", value=message)
+        checked(message, OutboxMessage, field="message", rule="N2")
         if self._view.get(message.id) is not None:
             return False
         self._view.insert(message.id, Delivery(message=message), field="id", rule="N2")

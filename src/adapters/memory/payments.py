@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from adapters.memory.tables import TableView, check_instant
+from adapters.memory.tables import TableView, check_instant, checked
 from subscription_core.errors import ValidationError
 from subscription_core.payments import Payment, PaymentProof
 
@@ -34,11 +34,6 @@ class ProcessedNotification:
         return (self.provider, self.event_id)
 
 
-def _of_type(value: object, kind: type, field: str) -> None:
-    if not isinstance(value, kind):
-        raise ValidationError(f"must be a {kind.__name__}", field=field, value=value)
-
-
 class MemoryPaymentRepository:
     """Payments, proofs and processed notifications of one unit of work."""
 
@@ -55,8 +50,7 @@ class MemoryPaymentRepository:
 
     def add(self, payment: Payment) -> None:
         """Store a new payment. Raises ``ConflictError`` if the id is already stored."""
-        _of_type(payment, Payment, "payment")
-        self._payments.insert(payment.id, payment)
+        self._payments.insert(checked(payment, Payment, field="payment").id, payment)
 
     def get(self, payment_id: str) -> Payment:
         """Return the payment. Raises ``NotFoundError`` if there is none."""
@@ -69,8 +63,9 @@ class MemoryPaymentRepository:
             NotFoundError: there is no payment with its id.
             ConflictError: the stored version is not ``expected_version``.
         """
-        _of_type(payment, Payment, "payment")
-        self._payments.replace(payment.id, payment, expected_version=expected_version)
+        self._payments.replace(
+            checked(payment, Payment, field="payment").id, payment, expected_version=expected_version
+        )
 
     def of_order(self, order_id: str) -> list[Payment]:
         """The payments of an order, oldest first (by start, then id)."""
@@ -78,8 +73,7 @@ class MemoryPaymentRepository:
 
     def add_proof(self, proof: PaymentProof) -> None:
         """Store a new proof of payment (Y4). Raises ``ConflictError`` if the id is already stored."""
-        _of_type(proof, PaymentProof, "proof")
-        self._proofs.insert(proof.id, proof)
+        self._proofs.insert(checked(proof, PaymentProof, field="proof").id, proof)
 
     def get_proof(self, proof_id: str) -> PaymentProof:
         """Return the proof. Raises ``NotFoundError`` if there is none."""
@@ -92,8 +86,7 @@ class MemoryPaymentRepository:
             NotFoundError: there is no proof with its id.
             ConflictError: the stored version is not ``expected_version``.
         """
-        _of_type(proof, PaymentProof, "proof")
-        self._proofs.replace(proof.id, proof, expected_version=expected_version)
+        self._proofs.replace(checked(proof, PaymentProof, field="proof").id, proof, expected_version=expected_version)
 
     def record_notification(self, provider: str, event_id: str, *, order_id: str, at: dt.datetime) -> bool:
         """Remember that a provider's event was processed (Y5): ``True`` the first time, ``False`` for a repeat.

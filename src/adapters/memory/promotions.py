@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from adapters.memory.tables import TableView
+from adapters.memory.tables import TableView, checked
 from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.orders import Redemption, RedemptionState
 from subscription_core.promotions import Promotion, RedemptionCounts
@@ -66,9 +66,8 @@ class MemoryPromotionRepository:
 
     def add(self, promotion: Promotion) -> None:
         """Store a promotion. Raises ``ConflictError`` if its code (ignoring case) is already stored."""
-        if not isinstance(promotion, Promotion):
-            raise ValidationError("must be a Promotion", field="promotion", value=promotion)
-        self._promotions.insert(code_key(promotion.code), promotion, field="code", rule="P3")
+        code = code_key(checked(promotion, Promotion, field="promotion").code)
+        self._promotions.insert(code, promotion, field="code", rule="P3")
 
     def get(self, code: str) -> Promotion:
         """The promotion with this code, ignoring case. Raises ``NotFoundError`` if there is none."""
@@ -122,9 +121,7 @@ class MemoryPromotionRepository:
 
     def save_redemption(self, redemption: Redemption) -> None:
         """Store a redemption's new state (consumed or released). Raises ``NotFoundError`` if unknown."""
-        if not isinstance(redemption, Redemption):
-            raise ValidationError("must be a Redemption", field="redemption", value=redemption)
-        key = (redemption.order_id, code_key(redemption.code))
+        key = (checked(redemption, Redemption, field="redemption").order_id, code_key(redemption.code))
         current = self._redemptions.require(key, field="code", shown=redemption.code)
         self._redemptions.write(key, redemption, base=current)
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from adapters.memory.tables import TableView, check_instant, check_limit
-from subscription_core.errors import ValidationError
+from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.subscriptions import Subscription
 
 __all__ = ["MemorySubscriptionRepository"]
-
-
-def _subscription(value: object) -> Subscription:
-    if not isinstance(value, Subscription):
-        raise ValidationError("must be a Subscription", field="subscription", value=value)
-    return value
 
 
 class MemorySubscriptionRepository:
@@ -26,7 +19,7 @@ class MemorySubscriptionRepository:
 
     def add(self, subscription: Subscription) -> None:
         """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
-        self._view.insert(_subscription(subscription).id, subscription)
+        self._view.insert(checked(subscription, Subscription, field="subscription").id, subscription)
 
     def get(self, subscription_id: str) -> Subscription:
         """Return the subscription. Raises ``NotFoundError`` if there is none."""
@@ -39,7 +32,8 @@ class MemorySubscriptionRepository:
             NotFoundError: there is no subscription with its id.
             ConflictError: the stored version is not ``expected_version``.
         """
-        self._view.replace(_subscription(subscription).id, subscription, expected_version=expected_version)
+        stored = checked(subscription, Subscription, field="subscription")
+        self._view.replace(stored.id, stored, expected_version=expected_version)
 
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""

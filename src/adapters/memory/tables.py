@@ -24,10 +24,11 @@ from typing import Any, Final, Generic, TypeVar
 from subscription_core.calendar import ensure_aware
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 
-__all__ = ["ABSENT", "Absent", "Table", "TableView", "check_instant", "check_limit"]
+__all__ = ["ABSENT", "Absent", "Table", "TableView", "check_instant", "check_limit", "checked"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 IndexKeys = Callable[[Any], Iterable[Hashable]]
 """The values a row is indexed under in one hash index (none: the row is not in that index)."""
@@ -277,3 +278,10 @@ def check_limit(limit: object, *, field: str = "limit") -> int:
 def check_instant(at: datetime, *, field: str = "at") -> datetime:
     """Return ``at`` if it is time-zone-aware (D2). Raises ``ValidationError`` for a naive one."""
     return ensure_aware(at, field=field)
+
+
+def checked(value: object, kind: type[T], *, field: str, rule: str = "") -> T:
+    """Return ``value`` if it is a ``kind``: what a repository stores. Raises ``ValidationError`` otherwise."""
+    if not isinstance(value, kind):
+        raise ValidationError(f"must be a {kind.__name__}", rule=rule, field=field, value=value)
+    return value
