@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
+from subscription_core.errors import SubscriptionError
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, UnitOfWorkFactory
 
 from .registry import (
@@ -19,6 +27,40 @@ from .registry import (
     NotifierHarness,
     ProviderHarness,
 )
+
+
+# The SQL adapter (tests/integration/sql has its own tests): SQLite in a fresh file, PostgreSQL in a fresh schema
+# per test, from SUBSCRIPTION_CORE_PG_DSN (skipped when unset or unreachable, failed instead when CI=true).
+@contextlib.contextmanager
+def sqlite_units() -> Iterator[UnitOfWorkFactory]:
+    with tempfile.TemporaryDirectory() as folder:
+        engine = sqlite_engine(Path(folder) / "store.db")
+        try:
+            yield SqlUnitOfWorkFactory(engine)
+        finally:
+            engine.dispose()
+
+
+@contextlib.contextmanager
+def postgresql_units() -> Iterator[UnitOfWorkFactory]:
+    unavailable = pytest.fail if os.environ.get("CI") == "true" else pytest.skip
+    dsn = os.environ.get("SUBSCRIPTION_CORE_PG_DSN") or unavailable("SUBSCRIPTION_CORE_PG_DSN is not set")
+    schema = f"test_{secrets.token_hex(6)}"
+    engine = postgres_engine(dsn, schema=schema)
+    try:
+        upgrade(engine)  # creates the schema
+    except SubscriptionError as exc:
+        engine.dispose()
+        unavailable(f"PostgreSQL at SUBSCRIPTION_CORE_PG_DSN is unreachable: {exc}")
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+UNITS_OF_WORK.update(sqlite=sqlite_units, postgresql=postgresql_units)
 
 
 @pytest.fixture(params=sorted(UNITS_OF_WORK))
