@@ -1,25 +1,11 @@
 """Which adapters the contract suites run on: one registry per port, one entry per adapter.
 
 Every suite takes its adapter from a fixture of ``conftest.py`` parametrized over these registries, so a
-new adapter runs every contract test by adding one entry here, and no test. An entry of
+new adapter runs every contract test through one entry in a registry, and no new test. An entry of
 :data:`UNITS_OF_WORK` is a context-manager function that yields a ``UnitOfWorkFactory`` over a fresh,
 empty store and cleans up when the test ends; it may call ``pytest.skip`` when its server is not
-reachable. The SQL adapter registers as::
-
-    @contextlib.contextmanager
-    def sqlite_units() -> Iterator[UnitOfWorkFactory]:
-        engine = make_engine("sqlite+pysqlite:///" + str(tmp_file))   # a file, so threads share it
-        create_schema(engine)
-        yield SqlUnitOfWorkFactory(engine)
-        engine.dispose()
-
-    @contextlib.contextmanager
-    def postgresql_units() -> Iterator[UnitOfWorkFactory]:
-        url = os.environ.get("SUBSCRIPTION_CORE_POSTGRES_URL") or pytest.skip("no PostgreSQL configured")
-        ...  # a fresh schema per test, dropped after
-
-    UNITS_OF_WORK["sqlite"] = sqlite_units
-    UNITS_OF_WORK["postgresql"] = postgresql_units
+reachable. Register one with ``UNITS_OF_WORK.update(name=factory)``: the SQL adapter's entries
+(``sqlite``, ``postgresql``) are registered that way in ``conftest.py``, next to their set-up.
 
 The tests never open two units of work in one thread that write the same row or unique key while both
 are open (a database would block the second on the first's lock); such interleavings run on threads. They
