@@ -29,6 +29,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from adapters.sql.driver_errors import translated
 from subscription_core.errors import ValidationError
 
 __all__ = ["MIGRATIONS", "SQLITE_BEGIN", "alembic_config", "postgres_engine", "sqlite_engine", "upgrade"]
@@ -59,8 +60,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     Safe to call on every start: an up-to-date database is left as it is. On PostgreSQL the schema the
     engine works in (see :func:`postgres_engine`) is created first if it does not exist yet.
+
+    Raises:
+        SubscriptionError: the database cannot be reached or refused a statement (a ``ConflictError``
+            when another process migrates it at the same time).
     """
-    with engine.begin() as connection:
+    with translated("migrate the database"), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             _create_missing_schema(connection)
         command.upgrade(alembic_config(connection), revision)
