@@ -8,7 +8,7 @@ against the same promises. Every adapter raises the library's own errors (``NotF
 Versions: entities carry a ``version``; a use case reads an entity, derives a new one through domain verbs
 (each raises the version) and saves it with ``expected_version`` = the version it read. A repository
 refuses the save with ``ConflictError`` when the stored version is no longer the one read: two writers
-never both win.
+never both win. Saving an entity that was never added raises ``NotFoundError``.
 """
 
 from __future__ import annotations
@@ -246,15 +246,18 @@ class Outbox(Protocol):
         ...
 
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
-        """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first."""
+        """Up to ``limit`` unsent messages due by ``at``, oldest first.
+
+        Due: never tried and created at or before ``at``, or failed with their retry time at or before ``at``.
+        """
         ...
 
     def mark_sent(self, message_id: str, at: dt.datetime) -> None:
-        """Record the message as delivered; it is never handed out again."""
+        """Record the message as delivered; it is never handed out again. ``NotFoundError`` if unknown."""
         ...
 
     def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
-        """Record a failed attempt (the error text must hold no secret) and when to try again."""
+        """Record a failed attempt (the error text holds no secret) and when to retry. ``NotFoundError`` if unknown."""
         ...
 
 
@@ -341,8 +344,8 @@ class PaymentRequest:
 class PaymentStart:
     """How the buyer goes on: a provider page to redirect to (online), or instructions (offline).
 
-    ``instructions`` are for a bank transfer or cash: the account, the amount, the transfer content and a
-    QR payload where the adapter makes one (Y3).
+    ``instructions`` are for a bank transfer or cash, under the keys ``account``, ``amount`` and
+    ``transfer_content`` at least, plus a QR payload where the adapter makes one (Y3).
     """
 
     redirect_url: str | None = None
