@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from subscription_core.calendar import BusinessCalendar, ensure_aware, local_date
+from subscription_core.calendar import BusinessCalendar, local_date
 from subscription_core.entitlements import Anchor, Entitlement, PendingPayment
-from subscription_core.errors import NotEligibleError
+from subscription_core.errors import NotEligibleError, utc
 from subscription_core.subscriptions import Details, Subscription
 from subscription_core.terms import Term
 
@@ -44,7 +44,7 @@ def activation_deadline(received_at: datetime, *, calendar: BusinessCalendar) ->
     Raises:
         ValidationError: (D2) ``received_at`` is naive.
     """
-    received_at = ensure_aware(received_at, field="received_at").astimezone(UTC)
+    received_at = utc(received_at, "received_at")
     return calendar.deadline(received_at, OFFLINE_ACTIVATION_BUSINESS_DAYS).astimezone(UTC)
 
 
@@ -54,7 +54,7 @@ def pending_payment(entitlement: Entitlement, received_at: datetime, *, calendar
     Raises:
         ValidationError: (D2) ``received_at`` is naive.
     """
-    received_at = ensure_aware(received_at, field="received_at").astimezone(UTC)
+    received_at = utc(received_at, "received_at")
     activate_by = activation_deadline(received_at, calendar=calendar)
     return PendingPayment(entitlement=entitlement, received_at=received_at, activate_by=activate_by)
 

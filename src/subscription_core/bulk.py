@@ -13,17 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import attrs
 
 from subscription_core.catalog import Catalog
-from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, TaxCode
-from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant
+from subscription_core.errors import NotFoundError, ValidationError, any_text, of_type, optional
 from subscription_core.lifecycle import TRANSITIONS as LIFECYCLE
-from subscription_core.orders import Billing, Order
+from subscription_core.order_lines import Billing
+from subscription_core.orders import Order
 from subscription_core.quotes import LineKind, PlanSelection, Quote
 from subscription_core.subscriptions import Event, Subscription
+from subscription_core.tax_codes import TaxCode
 
 __all__ = [
     "BulkRenewal",
@@ -53,11 +54,6 @@ class NoticeTarget(enum.Enum):
     OTHER = "other"  # someone typed in
 
 
-def _text_or_none(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError("must be text", rule="B1", field=attribute.name, value=value)
-
-
 @attrs.frozen(kw_only=True)
 class BulkRow:
     """One client to renew (B1): its tax code or business code as typed, and the renewal option.
@@ -69,8 +65,8 @@ class BulkRow:
 
     client: str = attrs.field(validator=of_type(str))
     option: str = attrs.field(validator=of_type(str))
-    plan: str | None = attrs.field(default=None, validator=_text_or_none)
-    subscription_id: str | None = attrs.field(default=None, validator=_text_or_none)
+    plan: str | None = attrs.field(default=None, validator=optional(any_text(rule="B1")))
+    subscription_id: str | None = attrs.field(default=None, validator=optional(any_text(rule="B1")))
 
 
 def _rows(value: object) -> tuple[BulkRow, ...]:

@@ -15,7 +15,15 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import CatalogError, NotFoundError, ValidationError, of_type
+from subscription_core.errors import (
+    CatalogError,
+    NotFoundError,
+    ValidationError,
+    non_empty_text,
+    of_type,
+    optional,
+    whole_number,
+)
 from subscription_core.money import Currency, Money
 from subscription_core.tax import VatSchedule
 
@@ -74,21 +82,6 @@ def _code(_instance: object, attribute: attrs.Attribute[str], value: str) -> Non
         )
 
 
-def _name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
-
-
-def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("must be a whole number >= 1", field=attribute.name, value=value)
-
-
-def _non_negative_int(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
-
-
 def _price(_instance: object, attribute: attrs.Attribute[Money], value: Money) -> None:
     if not isinstance(value, Money):
         raise ValidationError("must be Money", field=attribute.name, value=value)
@@ -109,7 +102,7 @@ class Cycle:
     """A billing cycle: ``length`` units (``Cycle(CycleUnit.MONTH, 6)`` is half a year)."""
 
     unit: CycleUnit = attrs.field(validator=of_type(CycleUnit))
-    length: int = attrs.field(default=1, validator=_positive_int)
+    length: int = attrs.field(default=1, validator=whole_number(1))
 
     def __str__(self) -> str:
         """Render as ``1 year`` or ``6 months``."""
@@ -122,7 +115,7 @@ class PricingOption:
 
     code: str = attrs.field(validator=_code)
     cycle: Cycle = attrs.field(validator=of_type(Cycle))
-    cycles: int = attrs.field(default=1, validator=_positive_int)
+    cycles: int = attrs.field(default=1, validator=whole_number(1))
     price: Money = attrs.field(validator=_price)
     label: str = attrs.field(init=False, eq=False, repr=False)
 
@@ -143,7 +136,7 @@ class Quota:
     """A resource a plan grants (C2): storage, seats or another named quota, in ``unit``."""
 
     code: str = attrs.field(validator=_code)
-    amount: int = attrs.field(validator=_non_negative_int)
+    amount: int = attrs.field(validator=whole_number(0))
     unit: str = attrs.field(default="", validator=of_type(str))
 
 
@@ -156,11 +149,11 @@ class Plan:
     """
 
     code: str = attrs.field(validator=_code)
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=non_empty_text())
     options: tuple[PricingOption, ...] = attrs.field(converter=_options)
     vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
     quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
-    trial_days: int = attrs.field(default=0, validator=_non_negative_int)
+    trial_days: int = attrs.field(default=0, validator=whole_number(0))
     enterprise: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -210,15 +203,15 @@ class Addon:
     """
 
     code: str = attrs.field(validator=_code)
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=non_empty_text())
     kind: AddonKind = attrs.field(validator=of_type(AddonKind))
     price: Money = attrs.field(validator=_price)
     plans: frozenset[str] = attrs.field(converter=_frozenset)
     vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
-    storage_per_unit: int = attrs.field(default=0, validator=_non_negative_int)
+    storage_per_unit: int = attrs.field(default=0, validator=whole_number(0))
     full_price: bool = False
-    retention_unit: Cycle | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Cycle)))
-    max_quantity: int | None = attrs.field(default=None, validator=attrs.validators.optional(_positive_int))
+    retention_unit: Cycle | None = attrs.field(default=None, validator=optional(of_type(Cycle)))
+    max_quantity: int | None = attrs.field(default=None, validator=optional(whole_number(1)))
 
     def __attrs_post_init__(self) -> None:
         """Check the fields that only some kinds carry."""
@@ -243,10 +236,10 @@ class Product:
     """A product (C1) and its lifecycle settings: purge window (S4) and expiry warning lead times (S3)."""
 
     code: str = attrs.field(validator=_code)
-    name: str = attrs.field(validator=_name)
+    name: str = attrs.field(validator=non_empty_text())
     plans: tuple[Plan, ...] = attrs.field(converter=_plans)
     addons: tuple[Addon, ...] = attrs.field(default=(), converter=_addons)
-    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=_positive_int)
+    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=whole_number(1))
     warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints)
 
     def __attrs_post_init__(self) -> None:

@@ -1,6 +1,6 @@
-"""Customers: tax codes, contact details, the customer entity, who acts, and finding customers (U1, U2, O2, A1-A3).
+"""Customers: contact details, the customer entity, who acts, and finding customers (U2, O2, A1-A3).
 
-A :class:`TaxCode` is a Vietnamese tax code checked on construction (U1). A :class:`Party` holds the
+A customer's tax code is a :class:`~subscription_core.tax_codes.TaxCode` (U1). A :class:`Party` holds the
 details an order asks for twice, once for the licence and once for the invoice (O2); an
 :class:`InvoiceInfo` is either its own party or a copy of the subscriber's ("same as subscriber").
 A :class:`Customer` is a subscribing company, with the users who may buy for it (A1) and the service
@@ -10,7 +10,6 @@ A1-A3 to it. :func:`find_customers` is the staff search of U2.
 
 from __future__ import annotations
 
-import enum
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,8 +18,19 @@ from typing import Final
 import attrs
 
 from subscription_core import subscriptions
-from subscription_core.errors import PermissionDeniedError, ValidationError, of_type
+from subscription_core.errors import (
+    PermissionDeniedError,
+    ValidationError,
+    non_empty_text,
+    of_type,
+    optional,
+    required_text,
+    whole_number,
+)
 from subscription_core.subscriptions import ActorKind
+
+# TaxCode, TaxCodeKind and check_digit are re-exported: other modules import them from here.
+from subscription_core.tax_codes import TaxCode, TaxCodeKind, check_digit
 
 __all__ = [
     "Actor",
@@ -38,143 +48,13 @@ __all__ = [
     "require_ordering_right",
 ]
 
-TAX_CODE_WEIGHTS: Final = (31, 29, 23, 19, 17, 13, 7, 5, 3)
-"""The weights of the first nine digits of an enterprise tax code (U1)."""
-_ENTERPRISE_DIGITS: Final = 10
-_PERSONAL_DIGITS: Final = 12
-_BRANCH_DIGITS: Final = 3
-_NO_CHECK_DIGIT: Final = 10
 _PHONE_DIGITS: Final = range(8, 16)
 _EMAIL_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _EMAIL_DOMAIN: Final = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
-class TaxCodeKind(enum.Enum):
-    """The three forms of a tax code (U1)."""
-
-    ENTERPRISE = "enterprise"  # 10 digits, the 10th a check digit
-    BRANCH = "branch"  # the enterprise's 10 digits, '-', a 3-digit branch number other than 000
-    PERSONAL = "personal"  # a 12-digit personal identification number (individuals, households)
-
-
-def check_digit(prefix: str) -> int | None:
-    """Return the check digit of nine digits: 10 − (Σ wᵢdᵢ mod 11) (U1).
-
-    The result lies in 0..10 (11 cannot occur, as Σ mod 11 is never negative). It is 10 when the sum is a
-    multiple of 11: no single digit can carry it, so no tax code starts with those nine digits and ``None``
-    is returned [decision: such prefixes are refused rather than mapped to 0].
-
-    Raises:
-        ValidationError: ``prefix`` is not nine ASCII digits.
-    """
-    if not isinstance(prefix, str) or len(prefix) != len(TAX_CODE_WEIGHTS) or not _ascii_digits(prefix):
-        raise ValidationError("must be nine digits", rule="U1", field="tax_code", value=prefix)
-    digit = 10 - sum(w * int(d) for w, d in zip(TAX_CODE_WEIGHTS, prefix, strict=True)) % 11
-    return None if digit == _NO_CHECK_DIGIT else digit
-
-
-def _ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
-
-
-def _enterprise_problem(digits: str) -> str | None:
-    expected = check_digit(digits[:9])
-    if expected is None:
-        return f"bad check digit: no tax code starts with {digits[:9]} (its check value is 10)"
-    if int(digits[9]) != expected:
-        return f"bad check digit: the 10th digit of {digits[:9]}… must be {expected}"
-    return None
-
-
-def _form_problem(code: str) -> str | None:
-    if not code:
-        return "is empty"
-    if any(c.isalpha() for c in code):
-        return "contains letters; a tax code has only digits (and '-' before a branch number)"
-    if stray := sorted({c for c in code if c != "-" and not _ascii_digits(c)}):
-        return f"contains {''.join(stray)!r}; only digits and one '-' are allowed"
-    return None
-
-
-def _branch_problem(head: str, branch: str) -> str | None:
-    if "-" in branch:
-        return "has more than one '-'"
-    if len(head) != _ENTERPRISE_DIGITS:
-        return f"wrong length: a branch code starts with the 10-digit enterprise code, got {len(head)} digits"
-    if len(branch) != _BRANCH_DIGITS:
-        return f"wrong length: a branch number has 3 digits, got {len(branch)}"
-    if branch == "000":
-        return "branch 000 is not a branch; write the 10-digit enterprise code"
-    return _enterprise_problem(head)
-
-
-def _tax_code_problem(code: str) -> str | None:
-    if problem := _form_problem(code):
-        return problem
-    head, dash, branch = code.partition("-")
-    if dash:
-        return _branch_problem(head, branch)
-    if len(code) == _ENTERPRISE_DIGITS:
-        return _enterprise_problem(code)
-    if len(code) == _PERSONAL_DIGITS:
-        return None
-    if len(code) == _ENTERPRISE_DIGITS + _BRANCH_DIGITS:
-        return "wrong length: 13 digits; write a branch code as 10 digits, '-', 3 digits"
-    return f"wrong length: {len(code)} digits; a tax code has 10 digits, 10 + '-' + 3 for a branch, or 12"
-
-
-def _canonical_tax_code(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("must be text", rule="U1", field="tax_code", value=value)
-    code = "".join(value.split())
-    if problem := _tax_code_problem(code):
-        raise ValidationError(problem, rule="U1", field="tax_code", value=value)
-    return code
-
-
-@attrs.frozen(kw_only=True)
-class TaxCode:
-    """A valid Vietnamese tax code (U1), kept in its canonical form: whitespace removed.
-
-    Accepted: 10 digits whose 10th is the check digit (see :func:`check_digit`); a branch, the 10 digits,
-    '-', and 3 digits other than 000; a 12-digit personal identification number (no check digit is
-    defined for it, so any 12 digits are accepted). Build one with :meth:`parse`.
-
-    Raises:
-        ValidationError: (U1, field ``tax_code``) anything else, with the reason: not text, empty, letters,
-            other characters, wrong length, bad check digit, branch 000.
-    """
-
-    value: str = attrs.field(converter=_canonical_tax_code)
-
-    @classmethod
-    def parse(cls, text: str) -> TaxCode:
-        """Return the tax code written in ``text`` (spaces anywhere are ignored); raises as the class does."""
-        return cls(value=text)
-
-    @property
-    def kind(self) -> TaxCodeKind:
-        """Which form this code has."""
-        if "-" in self.value:
-            return TaxCodeKind.BRANCH
-        return TaxCodeKind.PERSONAL if len(self.value) == _PERSONAL_DIGITS else TaxCodeKind.ENTERPRISE
-
-    @property
-    def enterprise(self) -> TaxCode | None:
-        """The enterprise's own code: itself, its head for a branch, ``None`` for a personal number."""
-        if self.kind is TaxCodeKind.PERSONAL:
-            return None
-        return TaxCode(value=self.value[:_ENTERPRISE_DIGITS])
-
-    def __str__(self) -> str:
-        """The canonical text: ``0101243150`` or ``0101243150-001``."""
-        return self.value
-
-
 def _text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", rule="O2", field=field, value=value)
-    return " ".join(value.split())
+    return " ".join(required_text(value, field=field, rule="O2").split())
 
 
 def _name_text(value: object) -> str:
@@ -222,7 +102,7 @@ def _phone(value: object) -> str | None:
     digits = text.removeprefix("+")
     if not text:
         return None
-    if not _ascii_digits(digits):
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationError(
             "may hold only digits, a leading '+' and spaces . - ( )", rule="O2", field="phone", value=value
         )
@@ -301,16 +181,6 @@ class InvoiceInfo:
         return cls(buyer=buyer)
 
 
-def _optional_id(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None:
-        _text(value, attribute.name)
-
-
-def _version(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
-
-
 @attrs.frozen(kw_only=True)
 class Actor(subscriptions.Actor):
     """Who acts (A1-A3, S9): the lifecycle's history actor, plus the company a customer user belongs to.
@@ -325,7 +195,7 @@ class Actor(subscriptions.Actor):
     """
 
     kind: ActorKind = attrs.field(validator=of_type(ActorKind))
-    customer_id: str | None = attrs.field(default=None, validator=_optional_id)
+    customer_id: str | None = attrs.field(default=None, validator=optional(non_empty_text(rule="O2")))
 
     def __attrs_post_init__(self) -> None:
         """Check that ``customer_id`` is given exactly for a customer user."""
@@ -416,10 +286,10 @@ class Customer:
     tax_code: TaxCode = attrs.field(converter=_tax_code)
     subscriber: Party = attrs.field(validator=of_type(Party))
     invoice: InvoiceInfo = attrs.field(validator=of_type(InvoiceInfo))
-    business_code: str | None = attrs.field(default=None, validator=_optional_id)
-    accountant_id: str | None = attrs.field(default=None, validator=_optional_id)
+    business_code: str | None = attrs.field(default=None, validator=optional(non_empty_text(rule="O2")))
+    accountant_id: str | None = attrs.field(default=None, validator=optional(non_empty_text(rule="O2")))
     buyers: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
-    version: int = attrs.field(default=0, validator=_version)
+    version: int = attrs.field(default=0, validator=whole_number(0))
 
     def grant_buying_right(self, user_id: str) -> Customer:
         """Return the customer with ``user_id`` allowed to place and pay orders (A1)."""
@@ -457,7 +327,7 @@ class ServiceAccountant:
     name: str = attrs.field(converter=_name_text)
     contact: Contact = attrs.field(validator=of_type(Contact))
     tax_code: TaxCode | None = attrs.field(default=None, converter=_optional_tax_code)
-    version: int = attrs.field(default=0, validator=_version)
+    version: int = attrs.field(default=0, validator=whole_number(0))
 
 
 def require_ordering_right(actor: Actor, customer: Customer) -> None:

@@ -20,7 +20,7 @@ import attrs
 
 from subscription_core.calendar import local_date
 from subscription_core.catalog import Product, Quota
-from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError
+from subscription_core.errors import NotEligibleError, NotFoundError, aware, non_empty_text, whole_number
 from subscription_core.terms import Term, TermUnit, add_units
 
 __all__ = [
@@ -39,26 +39,6 @@ MAX_COMMITMENTS: Final = 2
 """A first commitment and one second commitment; no third (K3)."""
 
 
-def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise ValidationError("must be a time-zone-aware datetime", rule="D2", field=attribute.name, value=value)
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("must be a whole number >= 1", field=attribute.name, value=value)
-
-
-def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
-
-
 def _normal(unit: TermUnit, length: int) -> tuple[TermUnit, int]:
     # A year is twelve months, so a yearly renewal after monthly ones keeps the same anchor day (D3).
     return (TermUnit.MONTH, length * 12) if unit is TermUnit.YEAR else (unit, length)
@@ -74,7 +54,7 @@ class Anchor:
 
     day: date
     unit: TermUnit
-    count: int = attrs.field(validator=_positive)
+    count: int = attrs.field(validator=whole_number(1))
 
     @classmethod
     def starting(cls, day: date, unit: TermUnit, length: int) -> Anchor:
@@ -100,8 +80,8 @@ class PendingPayment:
     """Money for ``entitlement`` recorded as received offline, to be activated by ``activate_by`` (Y3)."""
 
     entitlement: Entitlement
-    received_at: datetime = attrs.field(validator=_aware)
-    activate_by: datetime = attrs.field(validator=_aware)
+    received_at: datetime = attrs.field(validator=aware())
+    activate_by: datetime = attrs.field(validator=aware())
 
 
 @attrs.frozen(kw_only=True)
@@ -111,12 +91,12 @@ class Entitlement:
     Build it with :meth:`of`, which checks the choice against the catalog.
     """
 
-    product_code: str = attrs.field(validator=_text)
-    plan_code: str = attrs.field(validator=_text)
+    product_code: str = attrs.field(validator=non_empty_text())
+    plan_code: str = attrs.field(validator=non_empty_text())
     quotas: tuple[Quota, ...]
     unit: TermUnit = attrs.field(validator=attrs.validators.instance_of(TermUnit))
-    length: int = attrs.field(validator=_positive)
-    extra_storage: int = attrs.field(default=0, validator=_non_negative)
+    length: int = attrs.field(validator=whole_number(1))
+    extra_storage: int = attrs.field(default=0, validator=whole_number(0))
 
     @classmethod
     def of(cls, product: Product, plan_code: str, option_code: str, *, extra_storage: int = 0) -> Entitlement:
@@ -152,9 +132,9 @@ class Entitlement:
 class PaymentProof:
     """Proof of payment submitted by the customer (Y4): the transfer content and a reference to the image."""
 
-    submitted_at: datetime = attrs.field(validator=_aware)
-    transfer_content: str = attrs.field(validator=_text)
-    attachment: str = attrs.field(validator=_text)
+    submitted_at: datetime = attrs.field(validator=aware())
+    transfer_content: str = attrs.field(validator=non_empty_text())
+    attachment: str = attrs.field(validator=non_empty_text())
 
 
 def _due_dates(instance: Commitment, attribute: attrs.Attribute[tuple[date, ...]], value: tuple[date, ...]) -> None:
@@ -188,7 +168,7 @@ class Commitment:
         NotEligibleError: (K3) a due date breaks those limits, or there is no due date or more than two.
     """
 
-    registered_at: datetime = attrs.field(validator=_aware)
+    registered_at: datetime = attrs.field(validator=aware())
     entitlement: Entitlement
     term: Term
     anchor: Anchor

@@ -7,10 +7,15 @@ so that a support engineer can read what went wrong without a traceback.
 
 Values that may be secret (signing keys, card data) must never be passed as ``value``: the message of an
 error is meant to be logged.
+
+The attrs field validators that every module shares live here too (:func:`of_type`, :func:`non_empty_text`,
+:func:`any_text`, :func:`whole_number`, :func:`aware`, :func:`tuple_of`, :func:`optional`), with the checks
+behind them (:func:`required_text`, :func:`utc`), so that one input is refused with one message everywhere.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,7 +32,16 @@ __all__ = [
     "ReadOnlyError",
     "SubscriptionError",
     "ValidationError",
+    "Validator",
+    "any_text",
+    "aware",
+    "non_empty_text",
     "of_type",
+    "optional",
+    "required_text",
+    "tuple_of",
+    "utc",
+    "whole_number",
 ]
 
 _NO_VALUE = object()
@@ -105,7 +119,11 @@ class ConflictError(SubscriptionError):
     """
 
 
-def of_type(*types: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
+"""An attrs field validator: called with the instance, the field and the value; raises on a bad value."""
+
+
+def of_type(*types: type) -> Validator:
     """An attrs validator: the value must be an instance of ``types``, else :class:`ValidationError`.
 
     Use it instead of ``attrs.validators.instance_of``, whose ``TypeError`` is not one of ours.
@@ -117,3 +135,92 @@ def of_type(*types: type) -> Callable[[object, attrs.Attribute[Any], object], No
             raise ValidationError(f"must be a {names}", field=attribute.name, value=value)
 
     return check
+
+
+def optional(validator: Validator) -> Validator:
+    """An attrs validator: ``None`` passes; any other value must pass ``validator``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            validator(instance, attribute, value)
+
+    return check
+
+
+def required_text(value: object, *, field: str, rule: str = "", message: str = "must be a non-empty text") -> str:
+    """Return ``value`` stripped of surrounding whitespace if it is a text with something besides whitespace.
+
+    Raises:
+        ValidationError: (``rule``, ``field``) with ``message`` if ``value`` is not a ``str`` or is blank.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(message, rule=rule, field=field, value=value)
+    return value.strip()
+
+
+def non_empty_text(rule: str = "") -> Validator:
+    """An attrs validator: the value must be a ``str`` with something besides whitespace (see :func:`required_text`)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        required_text(value, field=attribute.name, rule=rule)
+
+    return check
+
+
+def any_text(rule: str = "") -> Validator:
+    """An attrs validator: the value must be a ``str``, possibly empty ("must be text")."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise ValidationError("must be text", rule=rule, field=attribute.name, value=value)
+
+    return check
+
+
+def whole_number(minimum: int, rule: str = "") -> Validator:
+    """An attrs validator: the value must be an ``int`` (not a ``bool``) of at least ``minimum``."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValidationError(f"must be a whole number >= {minimum}", rule=rule, field=attribute.name, value=value)
+
+    return check
+
+
+def tuple_of(kind: type, rule: str = "") -> Validator:
+    """An attrs validator: the value must be a ``tuple`` whose every item is a ``kind``."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(item, kind) for item in value):
+            raise ValidationError(f"must be a tuple of {kind.__name__}", rule=rule, field=attribute.name, value=value)
+
+    return check
+
+
+def _check_aware(value: object, *, field: str, rule: str) -> dt.datetime:
+    # The same check as calendar.ensure_aware (D2), which this module cannot import: calendar imports errors.
+    if not isinstance(value, dt.datetime):
+        raise ValidationError("must be a time-zone-aware datetime", rule=rule, field=field, value=value)
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValidationError(
+            "must be time-zone-aware; a naive datetime is refused", rule=rule, field=field, value=value
+        )
+    return value
+
+
+def aware(rule: str = "D2") -> Validator:
+    """An attrs validator: the value must be a time-zone-aware ``datetime`` (D2); a naive one is refused."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        _check_aware(value, field=attribute.name, rule=rule)
+
+    return check
+
+
+def utc(at: dt.datetime, field: str = "at") -> dt.datetime:
+    """Return the instant ``at`` in UTC, the zone instants are recorded in.
+
+    Raises:
+        ValidationError: (D2, naming ``field``) ``at`` is not a ``datetime`` or is naive.
+    """
+    return _check_aware(at, field=field, rule="D2").astimezone(dt.UTC)

@@ -9,28 +9,18 @@ single invoice. Each request is numbered ``part`` within its order: (order id, p
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import attrs
 
-from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Party
-from subscription_core.errors import ValidationError, of_type
+from subscription_core.errors import ValidationError, aware, non_empty_text, of_type
 from subscription_core.money import Money
-from subscription_core.orders import Order, OrderLine
+from subscription_core.order_lines import OrderLine
+from subscription_core.orders import Order
 from subscription_core.quotes import VatTotal
 from subscription_core.tax import VatRate
 
 __all__ = ["InvoiceRequest", "IssuedInvoice", "invoice_requests"]
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", rule="I1", field=attribute.name, value=value)
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
 
 
 @attrs.frozen(kw_only=True)
@@ -45,7 +35,7 @@ class InvoiceRequest:
         ValidationError: an empty id, no lines, amounts that do not add up, or a buyer without an e-mail.
     """
 
-    order_id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=non_empty_text(rule="I1"))
     part: int = attrs.field(validator=of_type(int))
     customer_ids: tuple[str, ...] = attrs.field(validator=of_type(tuple))
     buyer: Party = attrs.field(validator=of_type(Party))
@@ -54,7 +44,7 @@ class InvoiceRequest:
     pretax_total: Money = attrs.field(validator=of_type(Money))
     vat_total: Money = attrs.field(validator=of_type(Money))
     grand_total: Money = attrs.field(validator=of_type(Money))
-    requested_at: dt.datetime = attrs.field(validator=_aware)
+    requested_at: dt.datetime = attrs.field(validator=aware())
 
     def __attrs_post_init__(self) -> None:
         """Check there are lines and that the totals add up."""
@@ -78,11 +68,11 @@ class InvoiceRequest:
 class IssuedInvoice:
     """An e-invoice as issued: its series and number, for one order and customer (I1)."""
 
-    order_id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=non_empty_text(rule="I1"))
     part: int = attrs.field(validator=of_type(int))
-    series: str = attrs.field(validator=_text)
-    number: str = attrs.field(validator=_text)
-    issued_at: dt.datetime = attrs.field(validator=_aware)
+    series: str = attrs.field(validator=non_empty_text(rule="I1"))
+    number: str = attrs.field(validator=non_empty_text(rule="I1"))
+    issued_at: dt.datetime = attrs.field(validator=aware())
     grand_total: Money = attrs.field(validator=of_type(Money))
 
     @property

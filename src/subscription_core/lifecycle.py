@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
 
 from subscription_core.activation import check_product, granted_fields, pending_payment
-from subscription_core.calendar import BusinessCalendar, ensure_aware, local_date
+from subscription_core.calendar import BusinessCalendar, local_date
 from subscription_core.catalog import Plan
 from subscription_core.deadlines import next_due
 from subscription_core.entitlements import Anchor, Entitlement
-from subscription_core.errors import InvalidTransitionError, NotEligibleError, ValidationError
+from subscription_core.errors import InvalidTransitionError, NotEligibleError, ValidationError, utc
 from subscription_core.subscriptions import (
     Actor,
     Details,
@@ -244,10 +244,6 @@ def mermaid_diagram() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _utc(at: datetime, field: str = "at") -> datetime:
-    return ensure_aware(at, field=field).astimezone(UTC)
-
-
 def allowed(subscription: Subscription, event: Event, at: datetime) -> Transition:
     """Return the table's row for ``event`` in the subscription's state, if its guards allow it at ``at``.
 
@@ -315,7 +311,7 @@ def act(
             history would then be out of order.
         InvalidTransitionError, NotEligibleError: as :func:`allowed`.
     """
-    at = _utc(at)
+    at = utc(at)
     if subscription.history and at < subscription.history[-1].at:
         last = subscription.history[-1].at.isoformat()
         raise ValidationError(f"is before the subscription's last change, at {last}", rule="S9", field="at", value=at)
@@ -336,7 +332,7 @@ def advance(subscription: Subscription, at: datetime) -> Outcome:
     Raises:
         ValidationError: (D2) ``at`` is naive.
     """
-    at = _utc(at)
+    at = utc(at)
     outcome = Outcome(subscription=subscription)
     while (due := next_due(sub := outcome.subscription, at)) is not None:
         scheduler, reason = Actor.scheduler(), due.reason
@@ -369,7 +365,7 @@ def start_trial(opening: Opening, plan: Plan, at: datetime, *, actor: Actor, rea
         NotEligibleError: (C4) the plan offers no trial or is not a plan of the product.
         ValidationError: (D2) ``at`` is naive.
     """
-    at = _utc(at)
+    at = utc(at)
     if not plan.has_trial or plan not in opening.product.plans:
         raise NotEligibleError("this plan offers no free trial", rule="C4", field="plan", value=plan.code)
     start = local_date(at)
@@ -384,7 +380,7 @@ def subscribe(opening: Opening, entitlement: Entitlement, at: datetime, *, actor
     Raises:
         ValidationError: (D2) ``at`` is naive.
     """
-    at = _utc(at)
+    at = utc(at)
     check_product(entitlement, opening.product.code)
     anchor = Anchor.starting(local_date(at), entitlement.unit, entitlement.length)
     fields = granted_fields(None, entitlement, anchor, Term(start=anchor.day, end=anchor.end))

@@ -16,8 +16,7 @@ from typing import Any
 
 import attrs
 
-from subscription_core.calendar import ensure_aware
-from subscription_core.errors import ValidationError, of_type
+from subscription_core.errors import ValidationError, aware, non_empty_text, of_type
 from subscription_core.lifecycle import Notice, NoticeKind
 
 __all__ = ["Channel", "DeliveryState", "OrderNoticeKind", "OutboxMessage", "notice_kinds"]
@@ -56,18 +55,9 @@ class DeliveryState(enum.Enum):
     SENT = "sent"
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", rule="N2", field=attribute.name, value=value)
-
-
 def _kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in _KINDS:
         raise ValidationError("is not a notice kind", rule="N1", field=attribute.name, value=value)
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
 
 
 def _data(value: object) -> tuple[tuple[str, str], ...]:
@@ -87,12 +77,12 @@ class OutboxMessage:
     template shows, as sorted text pairs (amounts as text, never floats).
     """
 
-    id: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=non_empty_text(rule="N2"))
     kind: str = attrs.field(validator=_kind)
     channel: Channel = attrs.field(validator=of_type(Channel))
-    recipient: str = attrs.field(validator=_text, repr=False)
-    subject_id: str = attrs.field(validator=_text)
-    created_at: dt.datetime = attrs.field(validator=_aware)
+    recipient: str = attrs.field(validator=non_empty_text(rule="N2"), repr=False)
+    subject_id: str = attrs.field(validator=non_empty_text(rule="N2"))
+    created_at: dt.datetime = attrs.field(validator=aware())
     data: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_data)
 
     @classmethod

@@ -1,44 +1,55 @@
-"""Orders: lines frozen from a quote, the order entity and its state machine, promotion redemptions (O1-O4, C5, P9).
+"""Orders: the order entity, built from a quote and moved by its verbs, and its redemptions (O1-O4, C5, P9).
 
 An :class:`Order` is built as a draft from a :class:`~subscription_core.quotes.Quote` (:meth:`Order.from_quote`,
 or :meth:`Order.for_clients` for a bulk renewal): every priced figure is copied into its
-:class:`OrderLine` values, so a later catalog change touches nothing (C5). It then moves through
-:data:`TRANSITIONS` (O4) by its verbs :meth:`~Order.place`, :meth:`~Order.mark_paid`, :meth:`~Order.fulfil`,
-:meth:`~Order.cancel` and :meth:`~Order.lapse`, each returning a new order one version higher with one more
-:class:`OrderChange`. A :class:`Redemption` follows each applied promotion code: reserved when the order
-is placed, consumed when it is paid, released when it is cancelled or lapses (P9).
+:class:`~subscription_core.order_lines.OrderLine` values, so a later catalog change touches nothing (C5). It
+then moves through the state machine of :mod:`subscription_core.order_states` (O4) by its verbs
+:meth:`~Order.place`, :meth:`~Order.mark_paid`, :meth:`~Order.fulfil`, :meth:`~Order.cancel` and
+:meth:`~Order.lapse`, each returning a new order one version higher with one more
+:class:`~subscription_core.order_states.OrderChange`. A :class:`~subscription_core.redemptions.Redemption`
+follows each applied promotion code: reserved when the order is placed (:func:`reserve_redemptions`),
+consumed when it is paid, released when it is cancelled or lapses (:func:`settle_redemptions`, P9).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Actor, Contact, InvoiceInfo, Party
-from subscription_core.errors import InvalidTransitionError, NotEligibleError, ValidationError, of_type
+from subscription_core.errors import (
+    InvalidTransitionError,
+    NotEligibleError,
+    ValidationError,
+    aware,
+    non_empty_text,
+    of_type,
+    optional,
+    tuple_of,
+    utc,
+    whole_number,
+)
 from subscription_core.money import Currency, Money
-from subscription_core.promotions import PurchaseKind, RedemptionCounts
-from subscription_core.quotes import AppliedPromotion, LineDiscount, LineKind, Quote, QuoteLine, VatTotal
-from subscription_core.tax import VatRate
+
+# Billing, OrderLine, OrderState, Redemption and RedemptionState are re-exported: other modules import them from here.
+from subscription_core.order_lines import Billing, OrderLine
+from subscription_core.order_states import OrderChange, OrderEvent, OrderState, next_state
+from subscription_core.promotions import PurchaseKind
+from subscription_core.quotes import AppliedPromotion, Quote, VatTotal
+from subscription_core.redemptions import Redemption, RedemptionState
 
 __all__ = [
-    "TRANSITIONS",
     "Billing",
     "Order",
-    "OrderChange",
-    "OrderEvent",
     "OrderKind",
     "OrderLine",
     "OrderState",
     "Redemption",
     "RedemptionState",
-    "count_redemptions",
-    "next_state",
     "reserve_redemptions",
     "settle_redemptions",
 ]
@@ -65,190 +76,14 @@ class OrderKind(enum.Enum):
         return PurchaseKind.RENEWAL
 
 
-class OrderState(enum.Enum):
-    """The states of an order (O4)."""
-
-    DRAFT = "draft"
-    PLACED = "placed"  # awaiting payment until its deadline
-    PAID = "paid"
-    FULFILLED = "fulfilled"
-    CANCELLED = "cancelled"
-    LAPSED = "lapsed"  # unpaid past its deadline
-
-
-class OrderEvent(enum.Enum):
-    """What can happen to an order; :data:`TRANSITIONS` says where each leads."""
-
-    PLACE = "place"
-    PAY = "pay"
-    FULFIL = "fulfil"
-    CANCEL = "cancel"
-    LAPSE = "lapse"
-
-
-_S, _E = OrderState, OrderEvent
-TRANSITIONS: Final[Mapping[tuple[OrderState, OrderEvent], OrderState]] = {
-    (_S.DRAFT, _E.PLACE): _S.PLACED,
-    (_S.PLACED, _E.PAY): _S.PAID,
-    (_S.PAID, _E.FULFIL): _S.FULFILLED,
-    (_S.PLACED, _E.CANCEL): _S.CANCELLED,
-    (_S.PLACED, _E.LAPSE): _S.LAPSED,
+_LINE_SUMS: Final = {
+    "subtotal": "base",
+    "line_discount_total": "line_discount",
+    "invoice_discount_total": "invoice_discount",
+    "pretax_total": "taxable",
+    "vat_total": "vat",
 }
-"""The order state machine (O4): ``(state, event)`` to the next state; nothing else is allowed."""
-
-
-def next_state(state: OrderState, event: OrderEvent) -> OrderState:
-    """Return where ``event`` leads from ``state`` (O4).
-
-    Raises:
-        InvalidTransitionError: (O4) the table has no such row; the message names the state and the event.
-    """
-    target = TRANSITIONS.get((state, event))
-    if target is None:
-        raise InvalidTransitionError(
-            f"cannot {event.value} an order that is {state.value}", rule="O4", field="state", value=state.value
-        )
-    return target
-
-
-_Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
-
-
-def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _text(instance, attribute, value)
-
-
-def _count(minimum: int) -> _Validator:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise ValidationError(f"must be a whole number >= {minimum}", field=attribute.name, value=value)
-
-    return check
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
-
-
-def _utc(at: dt.datetime, field: str = "at") -> dt.datetime:
-    return ensure_aware(at, field=field).astimezone(dt.UTC)
-
-
-def _tuple_of(kind: type, field: str) -> _Validator:
-    def check(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
-            raise ValidationError(f"must be a tuple of {kind.__name__}", field=field, value=value)
-
-    return check
-
-
-@attrs.frozen(kw_only=True)
-class OrderLine:
-    """One line of an order, every priced figure frozen from its quote line (C5).
-
-    ``customer_id`` is the customer the line is for; ``subscription_id`` the subscription it renews or adds
-    to (``None`` for a new purchase); ``ref`` the quote line's ref. ``taxable`` is ``base`` less the line's
-    discounts and its share of the invoice discount.
-
-    Raises:
-        ValidationError: a field of the wrong type, mixed currencies, a negative amount (P8) or figures that
-            do not add up.
-    """
-
-    kind: LineKind = attrs.field(validator=of_type(LineKind))
-    code: str = attrs.field(validator=_text)
-    option: str = attrs.field(validator=of_type(str))
-    product: str = attrs.field(validator=_text)
-    description: str = attrs.field(validator=of_type(str))
-    quantity: int = attrs.field(validator=_count(1))
-    unit_price: Money = attrs.field(validator=of_type(Money))
-    base: Money = attrs.field(validator=of_type(Money))
-    discounts: tuple[LineDiscount, ...] = attrs.field(validator=_tuple_of(LineDiscount, "discounts"))
-    invoice_discount: Money = attrs.field(validator=of_type(Money))
-    taxable: Money = attrs.field(validator=of_type(Money))
-    vat_rate: VatRate = attrs.field(validator=of_type(VatRate))
-    vat: Money = attrs.field(validator=of_type(Money))
-    customer_id: str = attrs.field(validator=_text)
-    subscription_id: str | None = attrs.field(default=None, validator=_optional_text)
-    ref: str = attrs.field(default="", validator=of_type(str))
-
-    def __attrs_post_init__(self) -> None:
-        """Check one currency, no negative amount (P8), and taxable = base - discounts (C5)."""
-        amounts = [self.unit_price, self.base, self.invoice_discount, self.taxable, self.vat]
-        amounts += [d.amount for d in self.discounts]
-        if any(not isinstance(a, Money) or a.currency != self.base.currency for a in amounts):
-            raise ValidationError(
-                "every amount must be Money in one currency", rule="C5", field="lines", value=self.code
-            )
-        if any(a.amount < 0 for a in amounts):
-            raise ValidationError("no amount may be negative", rule="P8", field="lines", value=self.code)
-        if self.taxable != self.base - self.line_discount - self.invoice_discount:
-            raise ValidationError("taxable must be base less discounts", rule="C5", field="lines", value=self.code)
-
-    @classmethod
-    def freeze(cls, line: QuoteLine, *, customer_id: str, subscription_id: str | None = None) -> OrderLine:
-        """Copy every priced figure of ``line`` for ``customer_id`` and ``subscription_id`` (C5)."""
-        if not isinstance(line, QuoteLine):
-            raise ValidationError("must be a QuoteLine", rule="C5", field="lines", value=line)
-        return cls(
-            kind=line.kind,
-            code=line.code,
-            option=line.option,
-            product=line.product,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            base=line.base,
-            discounts=tuple(line.discounts),
-            invoice_discount=line.invoice_discount,
-            taxable=line.taxable,
-            vat_rate=line.vat_rate,
-            vat=line.vat,
-            customer_id=customer_id,
-            subscription_id=subscription_id,
-            ref=line.ref,
-        )
-
-    @property
-    def line_discount(self) -> Money:
-        """The sum of the line's own promotions."""
-        return sum((d.amount for d in self.discounts), Money.zero(self.base.currency))
-
-    @property
-    def total(self) -> Money:
-        """The taxable amount plus VAT."""
-        return self.taxable + self.vat
-
-
-@attrs.frozen(kw_only=True)
-class Billing:
-    """The details one customer of an order carries (O2, B2): its licence details and its invoice details."""
-
-    customer_id: str = attrs.field(validator=_text)
-    subscriber: Party = attrs.field(validator=of_type(Party))
-    invoice: InvoiceInfo = attrs.field(validator=of_type(InvoiceInfo))
-
-
-@attrs.frozen(kw_only=True)
-class OrderChange:
-    """One transition of an order: the event, the states, when, who, and a note (a cancel reason, a payment id)."""
-
-    event: OrderEvent = attrs.field(validator=of_type(OrderEvent))
-    source: OrderState = attrs.field(validator=of_type(OrderState))
-    target: OrderState = attrs.field(validator=of_type(OrderState))
-    at: dt.datetime = attrs.field(validator=_aware)
-    by: Actor = attrs.field(validator=of_type(Actor))
-    note: str = attrs.field(default="", validator=of_type(str))
-
-
-_TOTALS: Final = ("subtotal", "line_discount_total", "invoice_discount_total", "pretax_total", "vat_total")
+"""Each total of an order, with the figure of its lines that it sums (C5)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -265,17 +100,17 @@ class Order:
         ValidationError: a field of the wrong type, or figures, customers and kinds that do not agree.
     """
 
-    id: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=non_empty_text())
     kind: OrderKind = attrs.field(validator=of_type(OrderKind))
-    customer_id: str | None = attrs.field(validator=_optional_text)
-    lines: tuple[OrderLine, ...] = attrs.field(validator=_tuple_of(OrderLine, "lines"))
-    billing: tuple[Billing, ...] = attrs.field(validator=_tuple_of(Billing, "billing"))
+    customer_id: str | None = attrs.field(validator=optional(non_empty_text()))
+    lines: tuple[OrderLine, ...] = attrs.field(validator=tuple_of(OrderLine))
+    billing: tuple[Billing, ...] = attrs.field(validator=tuple_of(Billing))
     notify: Contact = attrs.field(validator=of_type(Contact))
     currency: Currency = attrs.field(validator=of_type(Currency))
     priced_on: dt.date = attrs.field(validator=of_type(dt.date))
     purchase: PurchaseKind = attrs.field(validator=of_type(PurchaseKind))
-    vat_totals: tuple[VatTotal, ...] = attrs.field(validator=_tuple_of(VatTotal, "vat_totals"))
-    applied: tuple[AppliedPromotion, ...] = attrs.field(validator=_tuple_of(AppliedPromotion, "applied"))
+    vat_totals: tuple[VatTotal, ...] = attrs.field(validator=tuple_of(VatTotal))
+    applied: tuple[AppliedPromotion, ...] = attrs.field(validator=tuple_of(AppliedPromotion))
     subtotal: Money = attrs.field(validator=of_type(Money))
     line_discount_total: Money = attrs.field(validator=of_type(Money))
     invoice_discount_total: Money = attrs.field(validator=of_type(Money))
@@ -283,13 +118,13 @@ class Order:
     vat_total: Money = attrs.field(validator=of_type(Money))
     grand_total: Money = attrs.field(validator=of_type(Money))
     placed_by: Actor = attrs.field(validator=of_type(Actor))
-    idempotency_key: str = attrs.field(validator=_text)
-    created_at: dt.datetime = attrs.field(validator=_aware)
+    idempotency_key: str = attrs.field(validator=non_empty_text())
+    created_at: dt.datetime = attrs.field(validator=optional(aware()))
     state: OrderState = attrs.field(default=OrderState.DRAFT, validator=of_type(OrderState))
-    pay_by: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    payment_id: str | None = attrs.field(default=None, validator=_optional_text)
-    changes: tuple[OrderChange, ...] = attrs.field(default=(), validator=_tuple_of(OrderChange, "changes"))
-    version: int = attrs.field(default=0, validator=_count(0))
+    pay_by: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    payment_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    changes: tuple[OrderChange, ...] = attrs.field(default=(), validator=tuple_of(OrderChange))
+    version: int = attrs.field(default=0, validator=whole_number(0))
 
     def __attrs_post_init__(self) -> None:
         """Check the lines, the totals, the customers and the deadline agree."""
@@ -340,7 +175,7 @@ class Order:
             notify=notify if notify is not None else subscriber.contact,
             placed_by=placed_by,
             idempotency_key=idempotency_key,
-            created_at=_utc(at),
+            created_at=utc(at),
             **_priced(quote),
         )
 
@@ -382,7 +217,7 @@ class Order:
             notify=notify,
             placed_by=placed_by,
             idempotency_key=idempotency_key,
-            created_at=_utc(at),
+            created_at=utc(at),
             **_priced(quote),
         )
 
@@ -475,8 +310,8 @@ class Order:
                 field="confirmed",
                 value=confirmed,
             )
-        deadline = _utc(pay_by, "pay_by")
-        if deadline <= _utc(at):
+        deadline = utc(pay_by, "pay_by")
+        if deadline <= utc(at):
             raise ValidationError(
                 "the payment deadline must come after placing", rule="O4", field="pay_by", value=pay_by
             )
@@ -520,7 +355,7 @@ class Order:
             NotEligibleError: (O4) ``at`` is before the payment deadline.
         """
         next_state(self.state, OrderEvent.LAPSE)
-        if self.pay_by is not None and _utc(at) < self.pay_by:
+        if self.pay_by is not None and utc(at) < self.pay_by:
             raise NotEligibleError(
                 f"the order may be paid until {self.pay_by.isoformat()}", rule="O4", field="at", value=at
             )
@@ -537,7 +372,7 @@ class Order:
         payment_id: str | None = None,
     ) -> Order:
         target = next_state(self.state, event)
-        when = _utc(at)
+        when = utc(at)
         if when < self.updated_at:
             raise ValidationError("is before the order's last change", rule="O4", field="at", value=at)
         if not isinstance(by, Actor):
@@ -575,7 +410,7 @@ def _priced(quote: Quote) -> dict[str, Any]:
         "purchase": quote.purchase,
         "vat_totals": tuple(quote.vat_totals),
         "applied": tuple(quote.applied),
-        **{name: getattr(quote, name) for name in (*_TOTALS, "grand_total")},
+        **{name: getattr(quote, name) for name in (*_LINE_SUMS, "grand_total")},
     }
 
 
@@ -596,14 +431,8 @@ def _check_lines(order: Order) -> None:
 
 def _check_totals(order: Order) -> None:
     zero = Money.zero(order.currency)
-    sums = {
-        "subtotal": sum((line.base for line in order.lines), zero),
-        "line_discount_total": sum((line.line_discount for line in order.lines), zero),
-        "invoice_discount_total": sum((line.invoice_discount for line in order.lines), zero),
-        "pretax_total": sum((line.taxable for line in order.lines), zero),
-        "vat_total": sum((line.vat for line in order.lines), zero),
-    }
-    for name, expected in sums.items():
+    for name, figure in _LINE_SUMS.items():
+        expected = sum((getattr(line, figure) for line in order.lines), zero)
         if getattr(order, name) != expected:
             raise ValidationError(
                 f"must equal the lines' sum {expected}", rule="C5", field=name, value=getattr(order, name)
@@ -630,58 +459,6 @@ def _check_customers(order: Order) -> None:
             field="customer_id",
             value=order.customer_id,
         )
-
-
-class RedemptionState(enum.Enum):
-    """Where a promotion redemption stands (P9)."""
-
-    RESERVED = "reserved"
-    CONSUMED = "consumed"
-    RELEASED = "released"
-
-
-@attrs.frozen(kw_only=True)
-class Redemption:
-    """One use of a promotion code by one order (P9): reserved, then consumed on payment or released.
-
-    ``customer_id`` is whose per-customer limit it counts against: the ordering customer, or for a bulk
-    renewal the service accountant that placed it [decision].
-    """
-
-    code: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    customer_id: str = attrs.field(validator=_text)
-    reserved_at: dt.datetime = attrs.field(validator=_aware)
-    state: RedemptionState = attrs.field(default=RedemptionState.RESERVED, validator=of_type(RedemptionState))
-    settled_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-
-    @property
-    def counts(self) -> bool:
-        """Whether it counts against the promotion's limits: reserved or consumed (P4, P9)."""
-        return self.state is not RedemptionState.RELEASED
-
-    def consume(self, at: dt.datetime) -> Redemption:
-        """Return the redemption consumed by the order's payment (P9).
-
-        Raises:
-            InvalidTransitionError: (P9) it is not reserved.
-        """
-        return self._settle(RedemptionState.CONSUMED, at)
-
-    def release(self, at: dt.datetime) -> Redemption:
-        """Return the redemption released because the order was cancelled or lapsed (P9).
-
-        Raises:
-            InvalidTransitionError: (P9) it is not reserved.
-        """
-        return self._settle(RedemptionState.RELEASED, at)
-
-    def _settle(self, target: RedemptionState, at: dt.datetime) -> Redemption:
-        if self.state is not RedemptionState.RESERVED:
-            raise InvalidTransitionError(
-                f"a {self.state.value} redemption cannot be {target.value}", rule="P9", field="state", value=self.code
-            )
-        return attrs.evolve(self, state=target, settled_at=_utc(at))
 
 
 def reserve_redemptions(order: Order) -> tuple[Redemption, ...]:
@@ -723,18 +500,3 @@ def settle_redemptions(order: Order, redemptions: Iterable[Redemption], at: dt.d
         else r
         for r in redemptions
     )
-
-
-def count_redemptions(redemptions: Iterable[Redemption], customer_id: str) -> RedemptionCounts:
-    """Return the counts the pricing engine checks limits with (P4, P9): reserved and consumed ones.
-
-    ``total`` counts every customer's; ``by_customer`` those of ``customer_id``.
-    """
-    total: dict[str, int] = {}
-    mine: dict[str, int] = {}
-    for redemption in redemptions:
-        if redemption.counts:
-            total[redemption.code] = total.get(redemption.code, 0) + 1
-            if redemption.customer_id == customer_id:
-                mine[redemption.code] = mine.get(redemption.code, 0) + 1
-    return RedemptionCounts(total=total, by_customer=mine)

@@ -1,40 +1,42 @@
-"""Payments: methods, payment records, provider notifications, proofs of payment and payment links (Y1-Y5, O5).
+"""Payments: methods, payment records, provider notifications and proofs of payment (Y1-Y5).
 
 Everything here is a value or an entity; talking to a provider, checking its signature and storing files
 are adapters' jobs behind ports. :func:`check_notification` decides what a provider's notification may do
-to an order (Y5) and takes the signature check as a hook. :class:`PaymentLinkSigner` issues and verifies
-the tokens of payment links that staff and accountants hand to customers (O5) with HMAC-SHA256.
+to an order (Y5) and takes the signature check as a hook. The tokens of payment links (O5) are issued and
+verified by :class:`~subscription_core.payment_links.PaymentLinkSigner`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import enum
-import hashlib
-import hmac
-import math
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
 from subscription_core import subscriptions
-from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Actor
 from subscription_core.errors import (
     CurrencyMismatchError,
     InvalidTransitionError,
-    NotEligibleError,
     PermissionDeniedError,
     ValidationError,
+    aware,
+    non_empty_text,
     of_type,
+    optional,
+    required_text,
+    utc,
+    whole_number,
 )
 from subscription_core.money import Money, to_decimal
 from subscription_core.orders import Order
+
+# PaymentLinkSigner is re-exported: other modules import it from here.
+from subscription_core.payment_links import PaymentLinkSigner
 
 __all__ = [
     "MethodKind",
@@ -53,32 +55,8 @@ __all__ = [
 _CODE: Final = re.compile(r"^[A-Z0-9_]{2,32}$")
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
-
-
-_optional = attrs.validators.optional
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        ensure_aware(value, field=attribute.name)  # type: ignore[arg-type]
-
-
-def _utc(at: dt.datetime, field: str = "at") -> dt.datetime:
-    return ensure_aware(at, field=field).astimezone(dt.UTC)
-
-
-def _version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError("must be a whole number >= 0", field=attribute.name, value=value)
-
-
 def _reason(value: object, field: str = "reason") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("a reason is required", field=field, value=value)
-    return value.strip()
+    return required_text(value, field=field, message="a reason is required")
 
 
 def _require_staff(by: object, action: str) -> Actor:
@@ -217,18 +195,18 @@ class Payment:
     stays failed; the buyer starts another.
     """
 
-    id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=non_empty_text())
+    order_id: str = attrs.field(validator=non_empty_text())
     method: PaymentMethod = attrs.field(validator=of_type(PaymentMethod))
     amount: Money = attrs.field(validator=of_type(Money))
-    started_at: dt.datetime = attrs.field(validator=_aware)
+    started_at: dt.datetime = attrs.field(validator=optional(aware()))
     state: PaymentState = attrs.field(default=PaymentState.STARTED, validator=of_type(PaymentState))
-    settled_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    provider_ref: str | None = attrs.field(default=None, validator=_optional(_text))
-    received_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    received_by: Actor | None = attrs.field(default=None, validator=_optional(of_type(Actor)))
-    failure: str | None = attrs.field(default=None, validator=_optional(_text))
-    version: int = attrs.field(default=0, validator=_version)
+    settled_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    provider_ref: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    received_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    received_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
+    failure: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    version: int = attrs.field(default=0, validator=whole_number(0))
 
     @classmethod
     def start(cls, *, id: str, order: Order, method: PaymentMethod, at: dt.datetime) -> Payment:  # noqa: A002
@@ -239,7 +217,7 @@ class Payment:
             ValidationError: a bad field or a naive instant.
         """
         _awaiting(order)
-        return cls(id=id, order_id=order.id, method=method, amount=order.grand_total, started_at=_utc(at))
+        return cls(id=id, order_id=order.id, method=method, amount=order.grand_total, started_at=utc(at))
 
     @classmethod
     def received_offline(
@@ -284,7 +262,7 @@ class Payment:
         self._check_online(online=False)
         if not isinstance(amount, Money) or amount != self.amount:
             raise ValidationError(f"the order's total is {self.amount}", rule="Y3", field="amount", value=amount)
-        when = _utc(at)
+        when = utc(at)
         return attrs.evolve(self._settle(PaymentState.SUCCEEDED, when), received_at=when, received_by=staff)
 
     def fail(self, *, at: dt.datetime, reason: str) -> Payment:
@@ -308,7 +286,7 @@ class Payment:
             raise InvalidTransitionError(
                 f"a {self.state.value} payment cannot become {target.value}", field="state", value=self.state.value
             )
-        return attrs.evolve(self, state=target, settled_at=_utc(at), version=self.version + 1)
+        return attrs.evolve(self, state=target, settled_at=utc(at), version=self.version + 1)
 
 
 def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -329,14 +307,14 @@ class ProviderNotification:
     them, which an adapter verifies.
     """
 
-    provider: str = attrs.field(validator=_text)
-    event_id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
+    provider: str = attrs.field(validator=non_empty_text())
+    event_id: str = attrs.field(validator=non_empty_text())
+    order_id: str = attrs.field(validator=non_empty_text())
     amount: Decimal = attrs.field(converter=to_decimal)
-    currency: str = attrs.field(validator=_text)
+    currency: str = attrs.field(validator=non_empty_text())
     succeeded: bool = attrs.field(validator=of_type(bool))
     signature: str = attrs.field(validator=of_type(str))
-    received_at: dt.datetime = attrs.field(validator=_aware)
+    received_at: dt.datetime = attrs.field(validator=optional(aware()))
     fields: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
     @property
@@ -408,17 +386,17 @@ class PaymentProof:
     ``version``; staff verify it or reject it with a reason.
     """
 
-    id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    transfer_content: str = attrs.field(validator=_text)
-    attachment: str = attrs.field(validator=_text)
-    submitted_at: dt.datetime = attrs.field(validator=_aware)
+    id: str = attrs.field(validator=non_empty_text())
+    order_id: str = attrs.field(validator=non_empty_text())
+    transfer_content: str = attrs.field(validator=non_empty_text())
+    attachment: str = attrs.field(validator=non_empty_text())
+    submitted_at: dt.datetime = attrs.field(validator=optional(aware()))
     submitted_by: Actor = attrs.field(validator=of_type(Actor))
     state: ProofState = attrs.field(default=ProofState.SUBMITTED, validator=of_type(ProofState))
-    reviewed_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    reviewed_by: Actor | None = attrs.field(default=None, validator=_optional(of_type(Actor)))
-    rejection: str | None = attrs.field(default=None, validator=_optional(_text))
-    version: int = attrs.field(default=0, validator=_version)
+    reviewed_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    reviewed_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
+    rejection: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    version: int = attrs.field(default=0, validator=whole_number(0))
 
     def verify(self, *, at: dt.datetime, by: Actor) -> PaymentProof:
         """Return the proof verified by staff (Y4, A2): the payment is confirmed.
@@ -445,96 +423,10 @@ class PaymentProof:
             raise InvalidTransitionError(
                 f"a {self.state.value} proof cannot be {target.value}", rule="Y4", field="state", value=self.state.value
             )
-        return attrs.evolve(self, state=target, reviewed_at=_utc(at), reviewed_by=by, version=self.version + 1)
+        return attrs.evolve(self, state=target, reviewed_at=utc(at), reviewed_by=by, version=self.version + 1)
 
     def as_commitment_proof(self) -> subscriptions.PaymentProof:
         """The proof as the lifecycle attaches it to a renewal on commitment (K2)."""
         return subscriptions.PaymentProof(
             submitted_at=self.submitted_at, transfer_content=self.transfer_content, attachment=self.attachment
         )
-
-
-_LINK_CONTEXT: Final = b"subscription_core/payment-link/v1\x00"
-_MIN_KEY_BYTES: Final = 32
-_B64: Final = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    # The key never appears in an error: only its type and length are told.
-    if not isinstance(value, bytes):
-        raise ValidationError("the signing key must be bytes", rule="O5", field="key")
-    if len(value) < _MIN_KEY_BYTES:
-        raise ValidationError(f"the signing key must be at least {_MIN_KEY_BYTES} bytes", rule="O5", field="key")
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _decode(text: str) -> bytes | None:
-    if not _B64.match(text):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    # Only the canonical spelling is accepted, so no two tokens decode to the same bytes.
-    return raw if _encode(raw) == text else None
-
-
-def _tampered() -> ValidationError:
-    return ValidationError("the payment link is malformed or was altered", rule="O5", field="token")
-
-
-@attrs.frozen(eq=False, repr=False)
-class PaymentLinkSigner:
-    """Issues and verifies payment-link tokens (O5) with HMAC-SHA256 over the order id and the expiry.
-
-    A token is ``base64url(payload) "." base64url(mac)`` with payload ``"<expiry unix seconds>:<order id>"``:
-    it reveals the order id and the expiry and nothing else. The key (at least 32 random bytes from the
-    host's secret store) is never shown by ``repr``, ``str`` or any error.
-    """
-
-    _key: bytes = attrs.field(alias="key", validator=_key)
-
-    def __repr__(self) -> str:
-        """Show the class only, never the key."""
-        return "PaymentLinkSigner(key=<hidden>)"
-
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, _LINK_CONTEXT + payload, hashlib.sha256).digest()
-
-    def issue(self, order_id: str, expires_at: dt.datetime) -> str:
-        """Return a token that links to ``order_id`` until ``expires_at`` (to the second, rounded down).
-
-        Raises:
-            ValidationError: an empty or multi-line order id, or a naive instant.
-        """
-        if not isinstance(order_id, str) or not order_id.strip() or not order_id.isprintable():
-            raise ValidationError("must be a non-empty printable text", rule="O5", field="order_id", value=order_id)
-        expiry = math.floor(ensure_aware(expires_at, field="expires_at").timestamp())
-        payload = f"{expiry}:{order_id}".encode()
-        return f"{_encode(payload)}.{_encode(self._mac(payload))}"
-
-    def verify(self, token: str, at: dt.datetime) -> str:
-        """Return the order id of ``token`` if it was issued with this key and has not expired at ``at``.
-
-        Raises:
-            ValidationError: (O5) the token is malformed or was altered in any way (the MAC is compared in
-                constant time); (D2) a naive instant.
-            NotEligibleError: (O5) the link has expired.
-        """
-        when = ensure_aware(at)
-        if not isinstance(token, str) or token.count(".") != 1:
-            raise _tampered()
-        encoded_payload, encoded_mac = token.split(".")
-        payload, mac = _decode(encoded_payload), _decode(encoded_mac)
-        if payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
-            raise _tampered()
-        expiry, _, order_id = payload.decode().partition(":")
-        expires_at = dt.datetime.fromtimestamp(int(expiry), dt.UTC)
-        if when >= expires_at:
-            raise NotEligibleError(
-                f"the payment link expired at {expires_at.isoformat()}", rule="O5", field="token", value=order_id
-            )
-        return order_id

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from subscription_core.catalog import CODE_PATTERN
-from subscription_core.errors import ValidationError, of_type
+from subscription_core.errors import ValidationError, of_type, optional, whole_number
 from subscription_core.money import Currency, Money, to_decimal
 
 __all__ = [
@@ -100,11 +100,6 @@ def _kinds(value: Iterable[PurchaseKind]) -> frozenset[PurchaseKind]:
     return frozenset(value)
 
 
-def _optional_count(_instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise ValidationError("must be a whole number >= 1 when given", rule="P4", field=attribute.name, value=value)
-
-
 def _promo_code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not CODE_PATTERN.match(value):
         raise ValidationError(
@@ -134,8 +129,8 @@ class Promotion:
     min_amount: Money | None = None
     purchase_kinds: frozenset[PurchaseKind] = attrs.field(default=_ALL_KINDS, converter=_kinds)
     stackable: bool = False
-    redemption_limit: int | None = attrs.field(default=None, validator=_optional_count)
-    per_customer_limit: int | None = attrs.field(default=None, validator=_optional_count)
+    redemption_limit: int | None = attrs.field(default=None, validator=optional(whole_number(1, rule="P4")))
+    per_customer_limit: int | None = attrs.field(default=None, validator=optional(whole_number(1, rule="P4")))
 
     def __attrs_post_init__(self) -> None:
         """Check the window is not reversed and at least one purchase kind is allowed."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
 
 import attrs
 
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, any_text, whole_number
 from subscription_core.money import Currency, Money
 from subscription_core.promotions import PurchaseKind, Refusal, Scope
 from subscription_core.tax import VatRate
@@ -31,25 +30,12 @@ __all__ = [
 ]
 
 
-def _whole(minimum: int) -> Callable[[object, attrs.Attribute[int], int], None]:
-    def check(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise ValidationError(f"must be a whole number >= {minimum}", field=attribute.name, value=value)
-
-    return check
-
-
-def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str):
-        raise ValidationError("must be text", field=attribute.name, value=value)
-
-
 @attrs.frozen(kw_only=True)
 class Proration:
     """The part of a term that remains, for storage bought mid-term (S6): ``days_left`` of ``term_days``."""
 
-    days_left: int = attrs.field(validator=_whole(0))
-    term_days: int = attrs.field(validator=_whole(1))
+    days_left: int = attrs.field(validator=whole_number(0))
+    term_days: int = attrs.field(validator=whole_number(1))
 
     def __attrs_post_init__(self) -> None:
         """Check that no more days are left than the term has."""
@@ -65,9 +51,9 @@ class PlanSelection:
     subscription there).
     """
 
-    plan: str = attrs.field(validator=_text)
-    option: str = attrs.field(validator=_text)
-    ref: str = attrs.field(default="", validator=_text)
+    plan: str = attrs.field(validator=any_text())
+    option: str = attrs.field(validator=any_text())
+    ref: str = attrs.field(default="", validator=any_text())
 
 
 @attrs.frozen(kw_only=True)
@@ -79,9 +65,9 @@ class AddonSelection:
     left (S6), unless the catalog marks the add-on full-price.
     """
 
-    addon: str = attrs.field(validator=_text)
-    quantity: int = attrs.field(default=1, validator=_whole(1))
-    ref: str = attrs.field(default="", validator=_text)
+    addon: str = attrs.field(validator=any_text())
+    quantity: int = attrs.field(default=1, validator=whole_number(1))
+    ref: str = attrs.field(default="", validator=any_text())
     cycles: int | None = None
     prorate: Proration | None = None
 

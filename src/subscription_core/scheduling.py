@@ -11,11 +11,11 @@ column to load only the subscriptions due.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import attrs
 
-from subscription_core.calendar import ensure_aware
+from subscription_core.errors import utc
 from subscription_core.lifecycle import Notice, advance
 from subscription_core.subscriptions import HistoryEntry, Subscription
 
@@ -48,7 +48,7 @@ def run_due(subscriptions: Iterable[Subscription], at: datetime) -> DueRun:
     Raises:
         ValidationError: (D2) ``at`` is naive.
     """
-    at = ensure_aware(at).astimezone(UTC)
+    at = utc(at)
     changed: list[Subscription] = []
     changes: list[Change] = []
     notices: list[Notice] = []

@@ -29,7 +29,7 @@ from subscription_core.catalog import DEFAULT_PURGE_DAYS, DEFAULT_WARNING_DAYS, 
 
 # Entitlement and PaymentProof are re-exported: other modules (bulk's tests, payments) import them from here.
 from subscription_core.entitlements import Anchor, Commitment, Entitlement, PaymentProof, PendingPayment
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, non_empty_text, whole_number
 from subscription_core.terms import Term, expiry_instant
 
 __all__ = [
@@ -107,22 +107,12 @@ class ActorKind(enum.Enum):
     SYSTEM = "system"
 
 
-def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", field=attribute.name, value=value)
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("must be a whole number >= 1", field=attribute.name, value=value)
-
-
 @attrs.frozen(kw_only=True)
 class Actor:
     """Who made a change (S9): a kind and an id (a user id, a staff id, ``"scheduler"``)."""
 
     kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
-    id: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=non_empty_text())
 
     @classmethod
     def scheduler(cls) -> Actor:
@@ -137,8 +127,8 @@ _SCHEDULER: Final = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
 class Opening:
     """Who a new subscription is for (S8): its id, the customer (company) and the product."""
 
-    subscription_id: str = attrs.field(validator=_text)
-    customer_id: str = attrs.field(validator=_text)
+    subscription_id: str = attrs.field(validator=non_empty_text())
+    customer_id: str = attrs.field(validator=non_empty_text())
     product: Product = attrs.field(validator=attrs.validators.instance_of(Product))
 
 
@@ -171,7 +161,7 @@ class LifecyclePolicy:
         ValidationError: a window or a lead time is not a whole number of days >= 1.
     """
 
-    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=_positive)
+    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=whole_number(1))
     warning_days: tuple[int, ...] = DEFAULT_WARNING_DAYS
     due_warning_days: tuple[int, ...] = DEFAULT_DUE_WARNING_DAYS
 

@@ -23,7 +23,8 @@ from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, P
 from subscription_core.errors import NotEligibleError, ValidationError
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Currency, Money
-from subscription_core.orders import Order, OrderKind, OrderState, reserve_redemptions
+from subscription_core.order_states import OrderState
+from subscription_core.orders import Order, OrderKind, reserve_redemptions
 from subscription_core.pricing import quote
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.subscriptions import Entitlement, Opening, State, Subscription

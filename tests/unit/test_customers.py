@@ -17,14 +17,12 @@ from subscription_core.customers import (
     InvoiceInfo,
     Party,
     ServiceAccountant,
-    TaxCode,
-    TaxCodeKind,
-    check_digit,
     find_customers,
     fold,
     require_ordering_right,
 )
 from subscription_core.errors import PermissionDeniedError, ValidationError
+from subscription_core.tax_codes import TaxCode, TaxCodeKind, check_digit
 
 WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 

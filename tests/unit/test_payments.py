@@ -25,10 +25,10 @@ from subscription_core.errors import (
 )
 from subscription_core.money import Currency, Money
 from subscription_core.orders import Order, OrderKind
+from subscription_core.payment_links import PaymentLinkSigner
 from subscription_core.payments import (
     MethodKind,
     Payment,
-    PaymentLinkSigner,
     PaymentMethod,
     PaymentProof,
     PaymentState,
