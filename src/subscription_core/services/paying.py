@@ -17,6 +17,7 @@ import logging
 
 import attrs
 
+from subscription_core import renewals
 from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Actor
 from subscription_core.errors import (
@@ -40,13 +41,15 @@ from subscription_core.ports import PaymentRequest, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once, with_retries
-from subscription_core.services.notifying import order_notice
+from subscription_core.services.notifying import order_notice, save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
+from subscription_core.subscriptions import Subscription
 
 __all__ = [
     "NotificationResult",
     "NotificationStatus",
     "PaymentStarted",
+    "activate_now",
     "handle_notification",
     "record_offline_payment",
     "start_payment",
@@ -337,3 +340,33 @@ def _receive(
     )
     uow.payments.add(payment)
     return payment
+
+
+def activate_now(
+    deps: Services, actor: Actor, *, subscription_id: str, reason: str, idempotency_key: str
+) -> Subscription:
+    """Staff activate money received offline before its deadline (Y3, A2); the scheduler does it at the latest.
+
+    Raises:
+        PermissionDeniedError: (A2) not staff. ValidationError: no reason. NotFoundError: unknown subscription.
+        NotEligibleError: (Y3) no payment awaits activation. ConflictError: the key was used for another request.
+    """
+    require_staff(actor, "activate a payment")
+    note = require_reason(actor, reason, "")
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Subscription]:
+        sub = uow.subscriptions.get(subscription_id)
+        activated = save_outcome(uow, sub, renewals.activate(sub, now, actor=actor, reason=note))
+        _log.info("subscription %s activated by %s", sub.id, actor.id)
+        return sub.id, activated
+
+    digest = fingerprint(subscription_id=subscription_id, reason=note)
+    return run_once(
+        deps,
+        actor,
+        name="activate_now",
+        key=idempotency_key,
+        digest=digest,
+        work=work,
+        replay=lambda uow, sid: uow.subscriptions.get(sid),
+    )

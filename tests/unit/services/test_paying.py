@@ -23,6 +23,7 @@ from subscription_core.payments import MethodKind, PaymentMethod, PaymentState
 from subscription_core.services import (
     NewPurchase,
     NotificationStatus,
+    activate_now,
     handle_notification,
     issue_payment_link,
     open_payment_link,
@@ -421,3 +422,37 @@ def test_n1_offline_receipt_sends_the_payment_received_notice(world: World) -> N
     kinds = [m.kind for m in world.outbox() if m.subject_id == sub.id]
     assert "payment_received" in kinds
     assert OrderNoticeKind.ORDER_PAID.value in {m.kind for m in world.outbox() if m.subject_id == order.id}
+
+
+def test_y3_staff_may_activate_offline_money_before_its_deadline(world: World) -> None:
+    order = _new(world)
+    _offline(world, order)
+    sub_id = order.lines[0].ref
+    before = world.snapshot()
+    with pytest.raises(PermissionDeniedError):
+        activate_now(world.deps, BUYER, subscription_id=sub_id, reason="please", idempotency_key="a-0")
+    assert world.snapshot() == before
+    activated = activate_now(world.deps, STAFF, subscription_id=sub_id, reason="customer called", idempotency_key="a-1")
+    assert activated.state is State.ACTIVE
+    assert activated.history[-1].actor == STAFF
+    assert activated.history[-1].reason == "customer called"
+    with pytest.raises(NotEligibleError) as caught:
+        activate_now(world.deps, STAFF, subscription_id=sub_id, reason="again", idempotency_key="a-2")
+    assert caught.value.rule == "Y3"
+
+
+class _NaiveClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime(2026, 11, 23, 9, 0)  # noqa: DTZ001 - a broken clock, on purpose
+
+
+def test_d2_a_clock_giving_naive_instants_is_refused_and_nothing_changes(world: World) -> None:
+    order = _new(world)
+    broken = attrs.evolve(world.deps, clock=_NaiveClock())
+    before = world.snapshot()
+    with pytest.raises(ValidationError) as caught:
+        start_payment(broken, BUYER, order_id=order.id, method=WALLET, idempotency_key="p-1")
+    assert caught.value.rule == "D2"
+    with pytest.raises(ValidationError):
+        handle_notification(broken, "vnptpay", world.notification(order))
+    assert world.snapshot() == before
