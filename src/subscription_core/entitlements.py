@@ -20,7 +20,7 @@ import attrs
 
 from subscription_core.calendar import local_date
 from subscription_core.catalog import Product, Quota
-from subscription_core.errors import NotEligibleError, NotFoundError, aware, non_empty_text, whole_number
+from subscription_core.errors import NotEligibleError, NotFoundError, aware, non_empty_text, of_type, whole_number
 from subscription_core.terms import Term, TermUnit, add_units
 
 __all__ = [
@@ -94,7 +94,7 @@ class Entitlement:
     product_code: str = attrs.field(validator=non_empty_text())
     plan_code: str = attrs.field(validator=non_empty_text())
     quotas: tuple[Quota, ...]
-    unit: TermUnit = attrs.field(validator=attrs.validators.instance_of(TermUnit))
+    unit: TermUnit = attrs.field(validator=of_type(TermUnit))
     length: int = attrs.field(validator=whole_number(1))
     extra_storage: int = attrs.field(default=0, validator=whole_number(0))
 

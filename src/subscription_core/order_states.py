@@ -15,7 +15,7 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import InvalidTransitionError, aware, of_type, optional
+from subscription_core.errors import InvalidTransitionError, aware, of_type
 
 __all__ = ["TRANSITIONS", "OrderChange", "OrderEvent", "OrderState", "next_state"]
 
@@ -73,6 +73,6 @@ class OrderChange:
     event: OrderEvent = attrs.field(validator=of_type(OrderEvent))
     source: OrderState = attrs.field(validator=of_type(OrderState))
     target: OrderState = attrs.field(validator=of_type(OrderState))
-    at: dt.datetime = attrs.field(validator=optional(aware()))
+    at: dt.datetime = attrs.field(validator=aware())
     by: Actor = attrs.field(validator=of_type(Actor))
     note: str = attrs.field(default="", validator=of_type(str))

@@ -119,7 +119,7 @@ class Order:
     grand_total: Money = attrs.field(validator=of_type(Money))
     placed_by: Actor = attrs.field(validator=of_type(Actor))
     idempotency_key: str = attrs.field(validator=non_empty_text())
-    created_at: dt.datetime = attrs.field(validator=optional(aware()))
+    created_at: dt.datetime = attrs.field(validator=aware())
     state: OrderState = attrs.field(default=OrderState.DRAFT, validator=of_type(OrderState))
     pay_by: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     payment_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))

@@ -199,7 +199,7 @@ class Payment:
     order_id: str = attrs.field(validator=non_empty_text())
     method: PaymentMethod = attrs.field(validator=of_type(PaymentMethod))
     amount: Money = attrs.field(validator=of_type(Money))
-    started_at: dt.datetime = attrs.field(validator=optional(aware()))
+    started_at: dt.datetime = attrs.field(validator=aware())
     state: PaymentState = attrs.field(default=PaymentState.STARTED, validator=of_type(PaymentState))
     settled_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     provider_ref: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
@@ -314,7 +314,7 @@ class ProviderNotification:
     currency: str = attrs.field(validator=non_empty_text())
     succeeded: bool = attrs.field(validator=of_type(bool))
     signature: str = attrs.field(validator=of_type(str))
-    received_at: dt.datetime = attrs.field(validator=optional(aware()))
+    received_at: dt.datetime = attrs.field(validator=aware())
     fields: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
     @property
@@ -390,7 +390,7 @@ class PaymentProof:
     order_id: str = attrs.field(validator=non_empty_text())
     transfer_content: str = attrs.field(validator=non_empty_text())
     attachment: str = attrs.field(validator=non_empty_text())
-    submitted_at: dt.datetime = attrs.field(validator=optional(aware()))
+    submitted_at: dt.datetime = attrs.field(validator=aware())
     submitted_by: Actor = attrs.field(validator=of_type(Actor))
     state: ProofState = attrs.field(default=ProofState.SUBMITTED, validator=of_type(ProofState))
     reviewed_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))

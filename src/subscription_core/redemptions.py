@@ -39,7 +39,7 @@ class Redemption:
     code: str = attrs.field(validator=non_empty_text())
     order_id: str = attrs.field(validator=non_empty_text())
     customer_id: str = attrs.field(validator=non_empty_text())
-    reserved_at: dt.datetime = attrs.field(validator=optional(aware()))
+    reserved_at: dt.datetime = attrs.field(validator=aware())
     state: RedemptionState = attrs.field(default=RedemptionState.RESERVED, validator=of_type(RedemptionState))
     settled_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
 

@@ -29,7 +29,7 @@ from subscription_core.catalog import DEFAULT_PURGE_DAYS, DEFAULT_WARNING_DAYS, 
 
 # Entitlement and PaymentProof are re-exported: other modules (bulk's tests, payments) import them from here.
 from subscription_core.entitlements import Anchor, Commitment, Entitlement, PaymentProof, PendingPayment
-from subscription_core.errors import ValidationError, non_empty_text, whole_number
+from subscription_core.errors import ValidationError, non_empty_text, of_type, whole_number
 from subscription_core.terms import Term, expiry_instant
 
 __all__ = [
@@ -111,7 +111,7 @@ class ActorKind(enum.Enum):
 class Actor:
     """Who made a change (S9): a kind and an id (a user id, a staff id, ``"scheduler"``)."""
 
-    kind: ActorKind = attrs.field(validator=attrs.validators.instance_of(ActorKind))
+    kind: ActorKind = attrs.field(validator=of_type(ActorKind))
     id: str = attrs.field(validator=non_empty_text())
 
     @classmethod
@@ -129,7 +129,7 @@ class Opening:
 
     subscription_id: str = attrs.field(validator=non_empty_text())
     customer_id: str = attrs.field(validator=non_empty_text())
-    product: Product = attrs.field(validator=attrs.validators.instance_of(Product))
+    product: Product = attrs.field(validator=of_type(Product))
 
 
 @attrs.frozen(kw_only=True)
