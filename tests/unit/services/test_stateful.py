@@ -4,8 +4,8 @@ offline money, cancellations and clock jumps, with the invariants that must hold
 * a payment is applied at most once: an order has at most one succeeded payment, and it is paid exactly
   when it has one (Y5);
 * money received always ends in an activation or an extension: every paid order is fulfilled, each of its
-  subscriptions records the order in its history, and no payment awaits activation past its deadline
-  once the scheduler ran (Y2, Y3, B5);
+  subscriptions (every client of a bulk renewal) records the order in its history, and no payment awaits
+  activation past its deadline once the scheduler ran (Y2, Y3, B5);
 * redemptions never exceed their limits (P9);
 * the outbox holds exactly one message per event and channel: one per subscription change, one per order
   event, one per invoice (N1, N2).
@@ -20,10 +20,11 @@ import datetime as dt
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.customers import Actor
 from subscription_core.errors import SubscriptionError
 from subscription_core.notices import Channel
-from subscription_core.orders import Order, OrderState
+from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.payments import PaymentState
 from subscription_core.services import (
     Checkout,
@@ -32,13 +33,14 @@ from subscription_core.services import (
     Renewal,
     cancel_order,
     handle_notification,
+    place_bulk_renewal,
     place_order,
     record_offline_payment,
     run_scheduler,
     start_payment,
 )
 
-from .harness import STAFF, TRANSFER, WALLET, World, promotion
+from .harness import ACCOUNTANT, STAFF, TRANSFER, WALLET, World, promotion, tax_code
 
 BUYERS = {n: Actor.customer_user(f"u-{n}", f"cus-{n}") for n in (1, 2, 3)}
 LIMIT = 2
@@ -68,7 +70,9 @@ class ServicesMachine(RuleBasedStateMachine):
         return data.draw(st.sampled_from(pool)) if pool else None
 
     def _buyer(self, order: Order) -> Actor:
-        return BUYERS[int((order.customer_id or "cus-1").split("-")[1])]
+        if order.customer_id is None:
+            return ACCOUNTANT  # a bulk renewal is the accountant's to pay or cancel (A3)
+        return BUYERS[int(order.customer_id.split("-")[1])]
 
     @rule(n=st.sampled_from(sorted(BUYERS)), plan=st.sampled_from(["std", "pro"]), promo=st.booleans())
     def place_new_purchase(self, n: int, plan: str, promo: bool) -> None:
@@ -92,6 +96,25 @@ class ServicesMachine(RuleBasedStateMachine):
         # A purged, cut-off or pending subscription is not renewed: refused with a reason.
         with contextlib.suppress(SubscriptionError):
             place_order(self.world.deps, buyer, request, Checkout(confirmed=True), idempotency_key=self.world.key())
+
+    @rule(data=st.data())
+    def place_bulk_renewal(self, data: st.DataObject) -> None:
+        rows = []
+        for n in (1, 2):
+            held = sorted(s.id for s in self.world.subscriptions_of(f"cus-{n}"))
+            if held:
+                rows.append(BulkRow(client=tax_code(n), option="1y", subscription_id=data.draw(st.sampled_from(held))))
+        if not rows:
+            return
+        # A row whose subscription can no longer be renewed is reported (B4) and nothing is placed.
+        with contextlib.suppress(SubscriptionError):
+            place_bulk_renewal(
+                self.world.deps,
+                ACCOUNTANT,
+                BulkRenewal(product="amis", rows=rows),
+                confirmed=True,
+                idempotency_key=self.world.key(),
+            )
 
     @rule(data=st.data(), succeeded=st.booleans())
     def notify(self, data: st.DataObject, succeeded: bool) -> None:
@@ -199,11 +222,13 @@ class ServicesMachine(RuleBasedStateMachine):
             for channel in Channel:
                 assert kinds[(order.id, "order_placed", channel)] >= 1
                 assert kinds[(order.id, "order_paid", channel)] == (order.state in PAID)
+                bulk_paid = order.kind is OrderKind.BULK_RENEWAL and order.state in PAID
+                assert kinds[(order.id, "bulk_renewed", channel)] == bulk_paid
                 assert kinds[(order.id, "order_cancelled", channel)] == (order.state is OrderState.CANCELLED)
                 assert kinds[(order.id, "order_lapsed", channel)] == (order.state is OrderState.LAPSED)
                 issued = sum(1 for order_id, _ in invoices if order_id == order.id)
                 assert kinds[(order.id, "invoice_issued", channel)] == issued
 
 
-def test_y5_y2_y3_p9_n2_random_service_histories_keep_the_invariants() -> None:
+def test_y5_y2_y3_b5_p9_n2_random_service_histories_keep_the_invariants() -> None:
     run_state_machine_as_test(ServicesMachine)
