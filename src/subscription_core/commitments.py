@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from subscription_core.activation import granted_fields, renewal_term
-from subscription_core.entitlements import Commitment, Entitlement, PaymentProof
+from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement
 from subscription_core.errors import NotEligibleError, ValidationError
 from subscription_core.lifecycle import Outcome, act
 from subscription_core.subscriptions import Actor, Details, Event, Subscription
@@ -143,7 +143,7 @@ def submit_proof(
     """
 
     def change(sub: Subscription, at: datetime) -> _Change:
-        proof = PaymentProof(submitted_at=at, transfer_content=transfer_content, attachment=attachment)
+        proof = CommitmentProof(submitted_at=at, transfer_content=transfer_content, attachment=attachment)
         return {"commitment": attrs.evolve(_commitment(sub), proof=proof)}, ()
 
     reason = reason or "proof of payment submitted"

@@ -4,7 +4,7 @@ An :class:`Entitlement` is a plan of a product with its quotas, a term length an
 S6). Granted, it becomes paid time counted from an :class:`Anchor` day (D3). Before it is granted it may
 wait as a :class:`PendingPayment`, money received offline awaiting activation (Y3), or as a
 :class:`Commitment`, a renewal registered on a commitment to pay later (K1, K3) with the customer's
-:class:`PaymentProof` (Y4).
+:class:`CommitmentProof` (Y4).
 
 These are the values a :class:`~subscription_core.subscriptions.Subscription` holds; the rules that grant
 them live in :mod:`subscription_core.activation` and the verbs that apply them in
@@ -28,8 +28,8 @@ __all__ = [
     "MAX_COMMITMENTS",
     "Anchor",
     "Commitment",
+    "CommitmentProof",
     "Entitlement",
-    "PaymentProof",
     "PendingPayment",
 ]
 
@@ -129,7 +129,7 @@ class Entitlement:
 
 
 @attrs.frozen(kw_only=True)
-class PaymentProof:
+class CommitmentProof:
     """Proof of payment submitted by the customer (Y4): the transfer content and a reference to the image."""
 
     submitted_at: datetime = attrs.field(validator=aware())
@@ -173,7 +173,7 @@ class Commitment:
     term: Term
     anchor: Anchor
     due_dates: tuple[date, ...] = attrs.field(validator=_due_dates)
-    proof: PaymentProof | None = None
+    proof: CommitmentProof | None = None
 
     @property
     def limit(self) -> date:

@@ -17,8 +17,8 @@ from typing import Final
 
 import attrs
 
-from subscription_core import subscriptions
 from subscription_core.customers import Actor
+from subscription_core.entitlements import CommitmentProof
 from subscription_core.errors import (
     CurrencyMismatchError,
     InvalidTransitionError,
@@ -425,8 +425,8 @@ class PaymentProof:
             )
         return attrs.evolve(self, state=target, reviewed_at=utc(at), reviewed_by=by, version=self.version + 1)
 
-    def as_commitment_proof(self) -> subscriptions.PaymentProof:
+    def as_commitment_proof(self) -> CommitmentProof:
         """The proof as the lifecycle attaches it to a renewal on commitment (K2)."""
-        return subscriptions.PaymentProof(
+        return CommitmentProof(
             submitted_at=self.submitted_at, transfer_content=self.transfer_content, attachment=self.attachment
         )

@@ -27,8 +27,8 @@ import attrs
 from subscription_core.calendar import local_date, start_of_local_day
 from subscription_core.catalog import DEFAULT_PURGE_DAYS, DEFAULT_WARNING_DAYS, Product, Quota
 
-# Entitlement and PaymentProof are re-exported: other modules (bulk's tests, payments) import them from here.
-from subscription_core.entitlements import Anchor, Commitment, Entitlement, PaymentProof, PendingPayment
+# Entitlement and CommitmentProof are re-exported: other modules (bulk's tests, payments) import them from here.
+from subscription_core.entitlements import Anchor, Commitment, CommitmentProof, Entitlement, PendingPayment
 from subscription_core.errors import ValidationError, non_empty_text, of_type, whole_number
 from subscription_core.terms import Term, expiry_instant
 
@@ -38,13 +38,13 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Agenda",
+    "CommitmentProof",
     "Details",
     "Entitlement",
     "Event",
     "HistoryEntry",
     "LifecyclePolicy",
     "Opening",
-    "PaymentProof",
     "PurgeRecord",
     "State",
     "Subscription",

@@ -363,7 +363,7 @@ def test_a2_only_staff_review_proofs() -> None:
 
 def test_y4_a_proof_becomes_the_lifecycles_commitment_proof() -> None:
     commitment_proof = proof().as_commitment_proof()
-    assert commitment_proof == subscriptions.PaymentProof(
+    assert commitment_proof == subscriptions.CommitmentProof(
         submitted_at=T0, transfer_content="MISA ord-1 0101243150", attachment="file-7f3a"
     )
 

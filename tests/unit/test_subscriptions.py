@@ -8,7 +8,7 @@ import pytest
 
 from subscription_core.calendar import VIETNAM_TZ, start_of_local_day
 from subscription_core.catalog import Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.entitlements import COMMITMENT_LIMIT_DAYS, Anchor, Commitment, Entitlement, PaymentProof
+from subscription_core.entitlements import COMMITMENT_LIMIT_DAYS, Anchor, Commitment, CommitmentProof, Entitlement
 from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Money
@@ -170,9 +170,9 @@ def test_k3_registration_date_is_the_local_date() -> None:
 def test_k2_payment_proof_needs_content_and_attachment() -> None:
     at = datetime(2027, 1, 20, tzinfo=UTC)
     with pytest.raises(ValidationError):
-        PaymentProof(submitted_at=at, transfer_content="", attachment="a.png")
+        CommitmentProof(submitted_at=at, transfer_content="", attachment="a.png")
     with pytest.raises(ValidationError) as caught:
-        PaymentProof(submitted_at=datetime(2027, 1, 20), transfer_content="x", attachment="a.png")  # noqa: DTZ001
+        CommitmentProof(submitted_at=datetime(2027, 1, 20), transfer_content="x", attachment="a.png")  # noqa: DTZ001
     assert caught.value.rule == "D2"
 
 
