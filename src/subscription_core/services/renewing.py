@@ -15,9 +15,11 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+import attrs
+
 from subscription_core import commitments, lifecycle
 from subscription_core.bulk import BulkRenewal, CheckedRenewal, RowProblem, row_problems, validate_rows
-from subscription_core.calendar import end_of_local_day
+from subscription_core.calendar import end_of_local_day, local_date
 from subscription_core.catalog import CycleUnit
 from subscription_core.customers import Actor, Customer, TaxCode
 from subscription_core.errors import PermissionDeniedError, ValidationError
@@ -167,6 +169,46 @@ def _one_year_option(deps: Services, plan_code: str) -> str:
     raise ValidationError("the plan has no one-year option; choose one", rule="K1", field="option", value=plan_code)
 
 
+@attrs.frozen(kw_only=True)
+class _Commitment:
+    """What a renewal on commitment orders: the subscription just committed, its option, the checkout."""
+
+    customer: Customer
+    subscription: Subscription
+    option: str
+    checkout: Checkout
+    codes: Sequence[str]
+
+
+def _place_commitment(
+    deps: Services, uow: UnitOfWork, actor: Actor, what: _Commitment, *, key: str, at: dt.datetime
+) -> Order:
+    """Price and place the order of a renewal on commitment, payable until the last date a commitment may reach (K3)."""
+    sub, checkout = what.subscription, what.checkout
+    selection = PlanSelection(plan=sub.plan_code, option=what.option, ref=sub.id)
+    priced = price(
+        deps, uow, (selection,), purchase=PurchaseKind.RENEWAL, codes=what.codes, holder=what.customer.id, at=at
+    )
+    check_expected_total(priced.quote, checkout.expected_total)
+    subscriber, invoice = billing_of(what.customer, checkout)
+    draft = Order.from_quote(
+        priced.quote,
+        id=deps.ids.new_id("ord"),
+        kind=OrderKind.RENEWAL_ON_COMMITMENT,
+        customer_id=what.customer.id,
+        subscriber=subscriber,
+        invoice=invoice,
+        placed_by=actor,
+        idempotency_key=key,
+        at=at,
+        subscription_id=sub.id,
+        notify=checkout.notify,
+    )
+    limit = sub.commitment.limit if sub.commitment is not None else local_date(at)
+    deadline = end_of_local_day(limit).astimezone(dt.UTC)
+    return place_draft(deps, uow, draft, priced, confirmed=checkout.confirmed, at=at, deadline=deadline)
+
+
 def register_commitment(
     deps: Services,
     actor: Actor,
@@ -211,26 +253,8 @@ def register_commitment(
             sub, now, due_on=due_on, pledged=pledged, actor=actor, entitlement=entitlement, reason=note
         )
         committed = save_outcome(uow, sub, outcome)
-        selection = PlanSelection(plan=sub.plan_code, option=chosen, ref=sub.id)
-        priced = price(deps, uow, (selection,), purchase=PurchaseKind.RENEWAL, codes=codes, holder=customer.id, at=now)
-        check_expected_total(priced.quote, checkout.expected_total)
-        subscriber, invoice = billing_of(customer, checkout)
-        draft = Order.from_quote(
-            priced.quote,
-            id=deps.ids.new_id("ord"),
-            kind=OrderKind.RENEWAL_ON_COMMITMENT,
-            customer_id=customer.id,
-            subscriber=subscriber,
-            invoice=invoice,
-            placed_by=actor,
-            idempotency_key=idempotency_key,
-            at=now,
-            subscription_id=sub.id,
-            notify=checkout.notify,
-        )
-        limit = committed.commitment.limit if committed.commitment is not None else due_on
-        deadline = end_of_local_day(limit).astimezone(dt.UTC)
-        placed = place_draft(deps, uow, draft, priced, confirmed=checkout.confirmed, at=now, deadline=deadline)
+        draft = _Commitment(customer=customer, subscription=committed, option=chosen, checkout=checkout, codes=codes)
+        placed = _place_commitment(deps, uow, actor, draft, key=idempotency_key, at=now)
         return placed.id, placed
 
     return run_once(
