@@ -1,0 +1,164 @@
+"""The converter's documents: plain JSON that reads back equal, and the same through each database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from adapters.sql import SqlUnitOfWorkFactory
+from adapters.sql.schema import customers as customers_table
+from adapters.sql.schema import order_lines, subscription_history
+from adapters.sql.schema import subscriptions as subscriptions_table
+from adapters.sql.serialization import from_document, to_document
+from subscription_core import subscriptions as subscriptions_module
+from subscription_core.customers import Actor, Customer
+from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.lifecycle import advance
+from subscription_core.money import Money
+from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
+from subscription_core.subscriptions import Subscription
+
+from .builders import T0, at, customer, order, subscription
+from .strategies import ENTITIES, customers, orders, subscriptions
+
+KINDS = sorted(ENTITIES, key=lambda kind: kind.__name__)
+
+# The database fixtures are made once per test, not per example: each example rolls back what it wrote.
+ACROSS_EXAMPLES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
+@given(data=st.data())
+def test_every_entity_reads_back_equal_from_its_json_text(kind: type, data: st.DataObject) -> None:
+    entity = data.draw(ENTITIES[kind])
+    text = json.dumps(to_document(entity), ensure_ascii=False, allow_nan=False)
+    assert from_document(json.loads(text), kind) == entity
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
+@given(data=st.data())
+def test_documents_hold_no_float_and_only_utc_instants(kind: type, data: st.DataObject) -> None:
+    found: list[Any] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        else:
+            found.append(value)
+
+    walk(to_document(data.draw(ENTITIES[kind])))
+    assert not [v for v in found if isinstance(v, float)]
+    instants = [v for v in found if isinstance(v, str) and len(v) > 19 and v[10:11] == "T" and v[4:5] == "-"]
+    assert all(v.endswith("+00:00") for v in instants)
+
+
+def test_money_is_decimal_text_and_a_currency_code() -> None:
+    document = to_document(Money.of("12.50", "USD"))
+    assert document == {"amount": "12.50", "currency": "USD"}
+    assert from_document(document, Money).amount.as_tuple() == Decimal("12.50").as_tuple()
+
+
+def test_instants_are_stored_in_utc_and_read_back_equal() -> None:
+    local = dt.datetime(2026, 1, 1, 7, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    sub = advance(subscription("sub-1", start=local), local + dt.timedelta(days=40)).subscription
+    document = to_document(sub)
+    assert document["history"][0]["at"] == "2026-01-01T00:00:00+00:00"
+    assert from_document(document, Subscription) == sub
+
+
+def test_enums_by_value_sets_sorted_and_union_members_tagged() -> None:
+    promo = Promotion(
+        code="TET",
+        scope=Scope.INVOICE,
+        benefit=PercentOff(percent=Decimal("7.5")),
+        targets={"QLTS", "AMIS", "ASP"},
+        purchase_kinds={PurchaseKind.RENEWAL, PurchaseKind.NEW},
+    )
+    document = to_document(promo)
+    assert document["scope"] == "invoice"
+    assert document["targets"] == ["AMIS", "ASP", "QLTS"]
+    assert document["purchase_kinds"] == ["new", "renewal"]
+    assert document["benefit"] == {"percent": "7.5", "cap": None, "type": "percent"}
+
+
+def test_both_kinds_of_actor_in_a_subscription_history_keep_their_class() -> None:
+    sub = advance(subscription("sub-1"), at(400)).subscription  # staff subscribes, the scheduler moves it on
+    kinds = [type(entry.actor) for entry in sub.history]
+    assert {Actor, subscriptions_module.Actor} <= set(kinds)
+    read = from_document(to_document(sub), Subscription)
+    assert [type(entry.actor) for entry in read.history] == kinds
+    assert read == sub
+
+
+def test_a_corrupted_document_is_a_validation_error_naming_every_problem() -> None:
+    document = to_document(customer("cus-1"))
+    document["tax_code"] = "0101243151"
+    del document["name"]
+    with pytest.raises(ValidationError) as caught:
+        from_document(document, Customer)
+    assert "Customer.name" in caught.value.message
+    assert "tax_code" in caught.value.message
+
+
+@ACROSS_EXAMPLES
+@given(data=st.data())
+def test_entities_read_back_equal_through_the_database(units: SqlUnitOfWorkFactory, data: st.DataObject) -> None:
+    customer_, sub, placed = data.draw(customers()), data.draw(subscriptions()), data.draw(orders())
+    with units() as uow:  # never committed: each example leaves the database empty
+        uow.customers.add(customer_)
+        uow.subscriptions.add(sub)
+        uow.orders.add(placed)
+        assert uow.customers.get(customer_.id) == customer_
+        assert uow.subscriptions.get(sub.id) == sub
+        assert uow.orders.get(placed.id) == placed
+
+
+def test_typed_columns_hold_what_queries_need(units: SqlUnitOfWorkFactory) -> None:
+    local = dt.datetime(2026, 3, 1, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    sub = advance(subscription("sub-1", start=local), local + dt.timedelta(days=25)).subscription
+    with units() as uow:
+        uow.customers.add(customer("cus-1", name="Công ty Đầu tư ĐÔNG Á"))
+        uow.subscriptions.add(sub)
+        uow.orders.add(order("ord-1", pay_by=at(3)))
+        uow.commit()
+        connection = uow._rows.connection
+        folded = connection.execute(select(customers_table.c.folded_name)).scalar_one()
+        due, length = connection.execute(
+            select(subscriptions_table.c.next_due_at, subscriptions_table.c.history_length)
+        ).one()
+        history = connection.execute(select(subscription_history.c.position).order_by("position")).scalars().all()
+        line = connection.execute(select(order_lines.c.base, order_lines.c.vat, order_lines.c.currency)).one()
+    assert folded == "cong ty dau tu dong a"
+    assert (due, due.tzinfo) == (sub.next_due_at, dt.UTC)
+    assert (length, history) == (len(sub.history), list(range(len(sub.history))))
+    assert tuple(line) == (Decimal(500_000), Decimal(50_000), "VND")
+
+
+def test_a_saved_subscription_appends_only_its_new_history(units: SqlUnitOfWorkFactory) -> None:
+    stored = subscription("sub-1", start=T0)
+    with units() as uow:
+        uow.subscriptions.add(stored)
+        uow.commit()
+    later = advance(stored, at(400)).subscription
+    with units() as uow:
+        uow.subscriptions.save(later, expected_version=stored.version)
+        uow.commit()
+        rows = uow._rows.connection.execute(select(subscription_history.c.document)).scalars().all()
+    assert rows == [to_document(entry) for entry in later.history]
+    shortened = attrs.evolve(later, history=later.history[:1], version=later.version + 1)
+    with units() as uow, pytest.raises(ConflictError, match="append-only") as caught:
+        uow.subscriptions.save(shortened, expected_version=later.version)
+    assert caught.value.rule == "S9"
