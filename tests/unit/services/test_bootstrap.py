@@ -1,16 +1,31 @@
-"""The one place that wires adapters: bootstrap_memory."""
+"""The one place that wires adapters: bootstrap_memory, and bootstrap_sql on a SQLite file."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
-from adapters.bootstrap import DEMO_PROVIDER, bootstrap_memory
-from adapters.fakes import FakePaymentProvider
+from adapters.bootstrap import DEMO_PROVIDER, bootstrap_memory, bootstrap_sql
+from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from adapters.local import ManualClock, SequentialIds
 from subscription_core.errors import ValidationError
 from subscription_core.payments import MethodKind
-from subscription_core.services import NewPurchase, Services, place_order, start_payment
+from subscription_core.services import (
+    NewPurchase,
+    NotificationStatus,
+    Services,
+    handle_notification,
+    place_order,
+    relay_outbox,
+    run_scheduler,
+    start_payment,
+    subscription_details,
+)
+from subscription_core.subscriptions import State
 
-from .harness import BUYER, CATALOG, CONFIRMED, WALLET, WALLET_KEY, customer
+from .harness import BUYER, CATALOG, CONFIRMED, LINK_KEY, T0, WALLET, WALLET_KEY, customer
 
 
 def test_bootstrap_memory_with_defaults_runs_a_purchase() -> None:
@@ -45,3 +60,43 @@ def test_bootstrap_refuses_a_short_link_key() -> None:
 def test_services_settings_are_checked() -> None:
     with pytest.raises(ValidationError):
         bootstrap_memory(CATALOG, pay_within_days=0)
+
+
+def test_y2_y5_n2_bootstrap_sql_runs_the_flows_on_sqlite(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy")
+    clock = ManualClock(T0)
+    wallet = FakePaymentProvider("vnptpay", WALLET_KEY)
+    issuer = MemoryInvoiceIssuer()
+    deps = bootstrap_sql(
+        CATALOG,
+        database=tmp_path / "subscriptions.db",
+        providers={"vnptpay": wallet},
+        invoices=issuer,
+        notifier=RecordingNotifier(),
+        link_key=LINK_KEY,
+        clock=clock,
+        ids=SequentialIds(),
+    )
+    with deps.uow() as uow:
+        uow.customers.add(customer(1, buyers={"u-1"}))
+        uow.commit()
+    order = place_order(
+        deps, BUYER, NewPurchase(customer_id="cus-1", plan="std", option="1y"), CONFIRMED, idempotency_key="k"
+    )
+    assert (
+        place_order(
+            deps, BUYER, NewPurchase(customer_id="cus-1", plan="std", option="1y"), CONFIRMED, idempotency_key="k"
+        )
+        == order
+    )
+    start_payment(deps, BUYER, order_id=order.id, method=WALLET, idempotency_key="p")
+    payload = wallet.notify(order, event_id="evt-1")
+    assert handle_notification(deps, "vnptpay", payload).status is NotificationStatus.APPLIED
+    assert handle_notification(deps, "vnptpay", payload).status is NotificationStatus.ALREADY_PROCESSED
+    (detail,) = subscription_details(deps, BUYER, "cus-1")
+    assert detail.state is State.ACTIVE
+    assert [(i.order_id, i.part) for i in detail.invoices] == [(order.id, 0)]
+    clock.set(T0 + dt.timedelta(days=370))
+    assert run_scheduler(deps).advanced == (detail.id,)
+    assert run_scheduler(deps).advanced == ()
+    assert relay_outbox(deps).sent > 0
