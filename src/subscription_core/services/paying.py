@@ -14,6 +14,7 @@ import datetime as dt
 import enum
 import json
 import logging
+from collections.abc import Mapping
 
 import attrs
 
@@ -176,7 +177,7 @@ def _verified_by_port(_notification: ProviderNotification) -> bool:
     return True
 
 
-def handle_notification(deps: Services, provider: str, payload: dict[str, str]) -> NotificationResult:
+def handle_notification(deps: Services, provider: str, payload: Mapping[str, str]) -> NotificationResult:
     """Handle a payment provider's notification (Y2, Y5): verify, check, record once, apply once.
 
     The system acts, named after the provider. A success pays the order and fulfils it at once (Y2); a
