@@ -220,7 +220,7 @@ def test_y5_a_success_with_no_payment_started_is_refused(world: World) -> None:
     assert world.snapshot() == before
 
 
-def test_a2_staff_record_offline_money_activated_by_the_next_business_day(world: World) -> None:
+def test_a2_y3_d4_staff_record_offline_money_activated_by_the_next_business_day(world: World) -> None:
     world.clock.set(dt.datetime(2027, 4, 30, 10, 0, tzinfo=VIETNAM_TZ))  # a Friday
     order = _new(world)
     paid = _offline(world, order)

@@ -12,7 +12,7 @@ from subscription_core.subscriptions import State
 from .harness import STAFF, World
 
 
-def test_s3_warnings_then_expiry_then_s4_purge(world: World) -> None:
+def test_s3_s4_warnings_then_expiry_then_purge(world: World) -> None:
     sub = world.buy()
     for lead in (30, 15, 7, 1):
         world.at(days=365 - lead)
