@@ -267,7 +267,7 @@ class IdempotencyRecord:
 
     key: str
     fingerprint: str  # a digest of the request's input; the same key with another input is a conflict
-    outcome: str  # the id of what the request made (an order id, a payment id...)
+    outcome: str  # what a repeat returns: the id of what the request made, or a small JSON text
     created_at: dt.datetime
 
 

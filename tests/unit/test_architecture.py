@@ -34,3 +34,13 @@ def test_core_modules_do_not_import_the_test_strategies(module: Path) -> None:
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m.startswith(("subscription_core.testing", "hypothesis"))}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_domain_modules_do_not_import_the_services(module: Path) -> None:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert not {m for m in imported if m.startswith("subscription_core.services")}
+    assert "services" not in names
