@@ -121,24 +121,39 @@ def sqlite_engine(path: str | os.PathLike[str], *, busy_timeout: float = 30.0, m
     return engine
 
 
-def postgres_engine(dsn: str, *, schema: str | None = None, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+def postgres_engine(
+    dsn: str,
+    *,
+    schema: str | None = None,
+    lock_timeout: float | None = 30.0,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+) -> Engine:
     """An engine on the PostgreSQL database ``dsn`` (``postgresql://user@host:port/db``), through psycopg 3.
 
     ``schema`` puts the adapter's tables in that schema (it becomes the connections' ``search_path``);
-    :func:`upgrade` creates it if missing. The engine does not migrate by itself: call :func:`upgrade`.
+    :func:`upgrade` creates it if missing. ``lock_timeout`` bounds, in seconds, how long a statement waits
+    for another transaction's row lock before failing with a retryable ``ConflictError`` (``None``: wait
+    as long as it takes). The engine does not migrate by itself: call :func:`upgrade`.
 
     Raises:
-        ValidationError: the DSN is not a PostgreSQL one, or ``schema`` is not a plain identifier.
+        ValidationError: the DSN is not a PostgreSQL one, ``schema`` is not a plain identifier, or the
+            lock timeout is not positive.
     """
     url = make_url(dsn)
     if url.get_backend_name() not in ("postgresql", "postgres"):
         raise ValidationError("must be a postgresql:// DSN", field="dsn", value=url.render_as_string())
     url = url.set(drivername="postgresql+psycopg")
-    connect_args: dict[str, Any] = {}
+    options = []
     if schema is not None:
         if not _SCHEMA_NAME.match(schema):
             raise ValidationError("must be a plain identifier (letters, digits, '_')", field="schema", value=schema)
-        connect_args["options"] = f"-c search_path={schema}"
+        options.append(f"-c search_path={schema}")
+    if lock_timeout is not None:
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int | float) or not lock_timeout > 0:
+            raise ValidationError("must be a positive number of seconds", field="lock_timeout", value=lock_timeout)
+        options.append(f"-c lock_timeout={max(1, round(lock_timeout * 1000))}")
+    connect_args: dict[str, Any] = {"options": " ".join(options)} if options else {}
     return create_engine(
         url,
         connect_args=connect_args,

@@ -95,7 +95,12 @@ class SqlUnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Roll back whatever was not committed and give the connection back."""
+        """Roll back whatever was not committed and give the connection back.
+
+        Raises:
+            SubscriptionError: the rollback failed on a block that ended normally. After an exception the
+                exception propagates instead: closing the connection discards the transaction anyway.
+        """
         connection, self._connection = self._connection, None
         self._rows.bind(None)
         if connection is None:
@@ -103,6 +108,9 @@ class SqlUnitOfWork:
         try:
             with translated("roll back"):
                 connection.rollback()
+        except SubscriptionError:
+            if exc is None:
+                raise
         finally:
             connection.close()
 

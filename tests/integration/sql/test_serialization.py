@@ -32,8 +32,12 @@ from .strategies import ENTITIES, customers, orders, subscriptions
 
 KINDS = sorted(ENTITIES, key=lambda kind: kind.__name__)
 
-# The database fixtures are made once per test, not per example: each example rolls back what it wrote.
-ACROSS_EXAMPLES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The database fixtures are made once per test, not per example: each example rolls back what it wrote. Each
+# example draws three entities (an order's catalog is the slow part), so at most 100 run even under CI.
+ACROSS_EXAMPLES = settings(
+    max_examples=min(100, settings.default.max_examples),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)

@@ -156,3 +156,26 @@ def test_engines_refuse_what_they_cannot_serve(tmp_path: Path) -> None:
     engine = postgres_engine("postgres://app@db/prod", schema="tenant_1")
     assert engine.url.drivername == "postgresql+psycopg"
     engine.dispose()
+
+
+def test_postgresql_a_row_lock_waited_on_too_long_is_a_transient_conflict(postgresql_db: Engine) -> None:
+    with SqlUnitOfWorkFactory(postgresql_db)() as uow:
+        uow.customers.add(customer("cus-1"))
+        uow.commit()
+    impatient = postgres_engine(
+        postgresql_db.url.render_as_string(hide_password=False), schema=_schema_of(postgresql_db), lock_timeout=0.2
+    )
+    try:
+        with SqlUnitOfWorkFactory(postgresql_db)() as holder:
+            read = holder.customers.get("cus-1")
+            holder.customers.save(read.grant_buying_right("u-1"), expected_version=read.version)  # row locked
+            with SqlUnitOfWorkFactory(impatient)() as waiter, pytest.raises(TransientConflictError) as caught:
+                waiter.customers.save(read.grant_buying_right("u-2"), expected_version=read.version)
+        assert caught.value.value == "55P03"
+    finally:
+        impatient.dispose()
+
+
+def _schema_of(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("SELECT current_schema()").scalar_one())
