@@ -35,7 +35,7 @@ KINDS = sorted(ENTITIES, key=lambda kind: kind.__name__)
 # The database fixtures are made once per test, not per example: each example rolls back what it wrote. Each
 # example draws three entities (an order's catalog is the slow part), so at most 100 run even under CI.
 ACROSS_EXAMPLES = settings(
-    max_examples=min(100, settings.default.max_examples),
+    max_examples=min(100, settings().max_examples),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
