@@ -79,7 +79,7 @@ class SqlOrderRepository:
         return [from_document({**row.document, "lines": lines[row.id]}, Order) for row in found]
 
     def _write_lines(self, lines: list[dict[str, Any]]) -> None:
-        self._rows.execute(insert(_L).values(lines), "store the order's lines")
+        self._rows.execute(insert(_L), "store the order's lines", lines)
 
     def add(self, order: Order) -> None:
         """Store a new order. Raises ``ConflictError`` if the id is already stored."""

@@ -9,7 +9,7 @@ was read (``UPDATE ... WHERE id = ? AND version = ?``), and takes row locks wher
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, CursorResult, Executable, Select, Table, select, update
@@ -74,10 +74,18 @@ class Rows:
         if connection.dialect.name == "sqlite" and not connection.in_transaction():
             connection.info[SQLITE_BEGIN] = "BEGIN IMMEDIATE"
 
-    def execute(self, statement: Executable, action: str) -> CursorResult[*tuple[Any, ...]]:
-        """Run ``statement``; a driver error becomes the library's (``action`` says what was being done)."""
+    def execute(
+        self, statement: Executable, action: str, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = ()
+    ) -> CursorResult[*tuple[Any, ...]]:
+        """Run ``statement``; a driver error becomes the library's (``action`` says what was being done).
+
+        ``parameters`` are one row's values, or many rows' to run the statement for each. Values passed
+        this way rather than built into the statement keep its compiled form cached.
+        """
         with translated(action):
-            return self.connection.execute(statement)
+            if isinstance(parameters, Mapping):
+                return self.connection.execute(statement, dict(parameters))
+            return self.connection.execute(statement, [dict(p) for p in parameters] or None)
 
     def for_update(self, query: Select[Any]) -> Select[Any]:
         """``query`` locking the rows it reads until the transaction ends, where the database can.
@@ -90,8 +98,8 @@ class Rows:
         """Insert a row; ``False`` (and nothing written) when a unique key of ``table`` is already taken."""
         self.writing()
         base = postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-        statement = base.values(dict(values)).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-        return self.execute(statement, action).rowcount == 1
+        statement = base.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+        return self.execute(statement, action, values).rowcount == 1
 
     def replace(
         self, table: Table, key: ColumnElement[bool], values: Mapping[str, Any], *, expected_version: int, noun: str

@@ -64,7 +64,7 @@ class SqlSubscriptionRepository:
             }
             for position in range(start, len(entries))
         ]
-        self._rows.execute(insert(_H).values(values), "record the subscription's history")
+        self._rows.execute(insert(_H), "record the subscription's history", values)
 
     def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
         query = select(_T.c.version).where(_T.c.id == subscription.id)
