@@ -32,7 +32,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from adapters.sql.driver_errors import translated
 from subscription_core.errors import ValidationError
 
-__all__ = ["MIGRATIONS", "SQLITE_BEGIN", "alembic_config", "postgres_engine", "sqlite_engine", "upgrade"]
+__all__ = [
+    "MIGRATIONS",
+    "SQLITE_BEGIN",
+    "alembic_config",
+    "create_missing_schema",
+    "postgres_engine",
+    "sqlite_engine",
+    "upgrade",
+]
 
 MIGRATIONS: Final = Path(__file__).resolve().with_name("migrations")
 """The Alembic script directory shipped inside the package."""
@@ -67,11 +75,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     with translated("migrate the database"), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            _create_missing_schema(connection)
+            create_missing_schema(connection)
         command.upgrade(alembic_config(connection), revision)
 
 
-def _create_missing_schema(connection: Connection) -> None:
+def create_missing_schema(connection: Connection) -> None:
+    """Create the PostgreSQL schema first on the connection's ``search_path`` if it does not exist yet."""
     path = connection.execute(text("SELECT current_setting('search_path')")).scalar_one()
     first = str(path).split(",")[0].strip().strip('"')
     if not _SCHEMA_NAME.match(first):

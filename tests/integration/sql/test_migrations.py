@@ -137,3 +137,20 @@ def test_the_alembic_command_prints_the_sql_offline(capsys: pytest.CaptureFixtur
     printed = capsys.readouterr().out
     assert "CREATE TABLE customers" in printed
     assert 'COLLATE "C"' in printed
+
+
+def test_the_alembic_command_migrates_postgresql_into_a_schema_of_its_own() -> None:
+    dsn, schema = pg_dsn(), new_schema()
+    try:
+        alembic_main(
+            ["-c", str(MIGRATIONS / "alembic.ini"), "-x", f"url={dsn}", "-x", f"schema={schema}", "upgrade", "head"]
+        )
+    except SystemExit as exc:  # pragma: no cover - alembic reports a failed command by exiting
+        pytest.fail(f"alembic failed: {exc}")
+    engine = postgres_engine(dsn, schema=schema)
+    try:
+        assert differences(engine) == []
+        assert current_revision(engine) == "0001"
+    finally:
+        drop_schema(engine, schema)
+        engine.dispose()

@@ -3,7 +3,8 @@
 From Python (``adapters.sql.engine.upgrade``) the connection comes in ``config.attributes["connection"]``
 and the migrations run inside its transaction. From the ``alembic`` command, the database is named by
 ``-x url=...``, else the ``SUBSCRIPTION_CORE_DB_URL`` environment variable, else ``sqlalchemy.url`` in the
-ini file; ``postgresql://`` URLs go through psycopg 3, and ``--sql`` prints the SQL instead (offline).
+ini file; ``postgresql://`` URLs go through psycopg 3, ``-x schema=...`` puts the tables in that
+PostgreSQL schema (created if missing), and ``--sql`` prints the SQL instead (offline).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Connection, make_url
+from sqlalchemy import Connection, Engine, make_url
 
-from adapters.sql.engine import postgres_engine, sqlite_engine
+from adapters.sql.engine import create_missing_schema, postgres_engine, sqlite_engine
 from adapters.sql.schema import metadata
 
 
@@ -45,13 +46,22 @@ def _run_online() -> None:
         _run(shared)
         return
     url = make_url(_url())
-    database = url.database or ""
-    engine = sqlite_engine(database, migrate=False) if url.get_backend_name() == "sqlite" else postgres_engine(_url())
+    if url.get_backend_name() == "sqlite":
+        engine = sqlite_engine(url.database or "", migrate=False)
+    else:
+        engine = postgres_engine(_url(), schema=context.get_x_argument(as_dictionary=True).get("schema"))
     try:
-        with engine.begin() as connection:
-            _run(connection)
+        upgrade_schema_and_run(engine)
     finally:
         engine.dispose()
+
+
+def upgrade_schema_and_run(engine: Engine) -> None:
+    """Run the migrations on ``engine`` in one transaction, creating its PostgreSQL schema first if missing."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            create_missing_schema(connection)
+        _run(connection)
 
 
 if context.is_offline_mode():
