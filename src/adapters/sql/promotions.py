@@ -3,9 +3,12 @@
 Codes are compared ignoring case through a ``code_key`` column (the code stripped and case-folded), the
 promotions' primary key. Redemption limits hold under concurrency (P9): :meth:`SqlPromotionRepository.reserve`
 first takes a lock that every reservation of the same code takes, then counts and inserts. On PostgreSQL
-the lock is the promotion's row (``SELECT ... FOR UPDATE``), or a transaction-scoped advisory lock on the
-code when no promotion row exists; on SQLite every write transaction already runs alone (``BEGIN
-IMMEDIATE``). The unique key on ``(order_id, code_key)`` backs "one redemption per order and code".
+that is a transaction-scoped advisory lock on the code, which holds whether or not the promotion is stored
+(and is taken even by a reservation racing the promotion's own creation), followed by the promotion's row
+(``SELECT ... FOR UPDATE``) when there is one. On SQLite a reservation that starts a unit of work takes the
+single write lock at once (``BEGIN IMMEDIATE``); one in a unit that began by reading is refused, retryably,
+if another writer committed since. The unique key on ``(order_id, code_key)`` backs "one redemption per
+order and code".
 """
 
 from __future__ import annotations
@@ -93,10 +96,9 @@ class SqlPromotionRepository:
         """Serialize the reservations of one code until the transaction ends (see the module's docstring)."""
         if self._rows.dialect != "postgresql":
             return
-        row = self._rows.execute(self._rows.for_update(select(_P.c.code_key).where(_P.c.code_key == key)), "lock")
-        if row.first() is None:
-            advisory = select(func.pg_advisory_xact_lock(func.hashtextextended("promotion:" + key, 0)))
-            self._rows.execute(advisory, "lock the promotion code")
+        advisory = select(func.pg_advisory_xact_lock(func.hashtextextended("promotion:" + key, 0)))
+        self._rows.execute(advisory, "lock the promotion code")
+        self._rows.execute(self._rows.for_update(select(_P.c.code_key).where(_P.c.code_key == key)), "lock")
 
     def reserve(self, redemption: Redemption, *, limit: int | None, per_customer_limit: int | None) -> bool:
         """Reserve a redemption unless a limit is reached (P9): atomically, whatever the concurrency.

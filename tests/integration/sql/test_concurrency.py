@@ -1,7 +1,7 @@
 """The SQL adapter under real threads: one attempt each, and still every limit and unique key holds.
 
 Unlike the contract suites' races, no thread retries here: the adapter's locks must serialize the racers
-by themselves (a promotion's row on PostgreSQL, SQLite's single writer), so that losers get the port's
+by themselves (the promotion code's lock on PostgreSQL, SQLite's single writer), so that losers get the port's
 answer (``False``) rather than an error. Only two units saving the same entity may end in a
 ``ConflictError``, for exactly one of them. Threads are lined up on a barrier so they race for real.
 """
@@ -71,7 +71,7 @@ def test_p9_twenty_racing_reservations_with_five_left_get_exactly_five(units: Sq
 
 
 def test_p9_the_limit_holds_for_a_code_with_no_promotion_row(units: SqlUnitOfWorkFactory) -> None:
-    # PostgreSQL has no row to lock then: an advisory lock on the code serializes the reservations.
+    # No promotion row to lock: the advisory lock on the code alone serializes the reservations.
     def reserve(i: int) -> bool:
         with units() as uow:
             held = uow.promotions.reserve(redemption("FLASH", f"ord-{i}"), limit=None, per_customer_limit=3)
