@@ -1,19 +1,36 @@
-"""The main demo: load the example catalogs and print quotes with promotions at all three scopes.
+"""The main demo: quotes with promotions at three scopes, then a purchase's life on a SQLite database.
 
-Run it with ``bash scripts/demo.sh`` (which creates or reuses ``.venv``), or ``python examples/demo.py``.
+Run it with ``bash scripts/demo.sh`` (which creates or reuses ``.venv``), or ``python examples/demo.py
+[DATABASE]``. Without an argument the SQLite file is made in a fresh temporary folder, so every run starts
+empty; the database is created and migrated on first use. The outside world (payment gateway, e-invoice
+provider, e-mail) is played by the library's fakes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import sys
+import tempfile
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+from adapters.bootstrap import bootstrap_sql
+from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from adapters.local import ManualClock
 from subscription_core import (
+    VIETNAM_TZ,
+    Actor,
     AddonSelection,
     AmountOff,
+    Customer,
     Entry,
+    InvoiceInfo,
     Money,
+    Order,
+    Party,
+    PaymentMethod,
     PercentOff,
     PlanSelection,
     Promotion,
@@ -21,8 +38,21 @@ from subscription_core import (
     Quote,
     Scope,
     Selection,
+    activation_deadline,
     load_catalog,
     quote,
+)
+from subscription_core.payments import MethodKind
+from subscription_core.services import (
+    Checkout,
+    NewPurchase,
+    Services,
+    handle_notification,
+    place_order,
+    record_offline_payment,
+    relay_outbox,
+    run_scheduler,
+    start_payment,
 )
 
 CATALOGS = Path(__file__).resolve().parent / "catalogs"
@@ -97,11 +127,116 @@ def onesme_three_scopes() -> str:
     return render("VNPT oneSME: multi-cycle package with an add-on service", q)
 
 
+def sqlite_story(database: Path) -> str:
+    """A purchase paid online, one paid by transfer over the 30 April holiday, and expiry warnings, on SQLite."""
+    catalog = load_catalog(CATALOGS / "amis_vn.toml")
+    clock = ManualClock(dt.datetime(2027, 4, 29, 2, 0, tzinfo=dt.UTC))
+    gateway = FakePaymentProvider("vnpay", secrets.token_bytes(32))
+    notifier = RecordingNotifier()
+    routes = dict.fromkeys(MethodKind, "vnpay")
+    services = bootstrap_sql(
+        catalog,
+        database=database,
+        providers={"vnpay": gateway},
+        routes=routes,
+        invoices=MemoryInvoiceIssuer(clock=clock),
+        notifier=notifier,
+        link_key=secrets.token_bytes(32),
+        clock=clock,
+    )
+    out = [f"== A year of two subscriptions, stored in {database.name} (SQLite, WAL)"]
+    _add_customers(services)
+    online, offline = Actor.customer_user("u-1", "cus-1"), Actor.customer_user("u-2", "cus-2")
+    paid = _buy_online(services, gateway, online)
+    out.append(f"  {clock.now():%Y-%m-%d}: Hoa Sen pays {paid.grand_total} by e-wallet: active at once")
+    out.append("  the gateway repeats its notification: " + _repeat_notification(services, gateway, paid))
+    order = place_order(
+        services,
+        offline,
+        NewPurchase(customer_id="cus-2", plan="amis-standard", option="1y"),
+        Checkout(confirmed=True),
+        idempotency_key="demo-order-2",
+    )
+    clock.set(dt.datetime(2027, 4, 30, 3, 0, tzinfo=dt.UTC))  # Friday 30 April, a public holiday
+    record_offline_payment(
+        services,
+        Actor.staff("staff-7"),
+        order_id=order.id,
+        method=PaymentMethod.bank_transfer(),
+        amount=order.grand_total,
+        reason="transfer seen on the bank statement",
+        idempotency_key="demo-receipt-1",
+    )
+    out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff record Lan Anh's transfer of {order.grand_total}")
+    deadline = activation_deadline(clock.now(), calendar=services.calendar)
+    out.append(f"  activation deadline (1 business day after receipt, D4): {deadline.astimezone(VIETNAM_TZ):%Y-%m-%d %H:%M} Hà Nội")
+    for at in (dt.datetime(2027, 5, 3, 3, 0, tzinfo=dt.UTC), deadline):
+        clock.set(at)
+        run_scheduler(services)
+        out.append(
+            f"  {at.astimezone(VIETNAM_TZ):%Y-%m-%d %H:%M} scheduler run: Lan Anh is {_state(services, 'cus-2')}"
+        )
+    clock.set(dt.datetime(2028, 4, 22, 3, 0, tzinfo=dt.UTC))
+    run_scheduler(services)
+    delivery = relay_outbox(services, batch=500)
+    kinds = Counter(m.kind for m in notifier.sent)
+    out.append(f"  2028-04-22: Hoa Sen is {_state(services, 'cus-1')}; notices delivered through the outbox:")
+    out.extend(f"    {kind:<20} {count}" for kind, count in sorted(kinds.items()))
+    out.append(f"    (sent {delivery.sent}, by e-mail and in-app, each exactly once)")
+    return "\n".join(out)
+
+
+def _add_customers(services: Services) -> None:
+    with services.uow() as uow:
+        for n, (name, tax_code, email) in enumerate(
+            [
+                ("Công ty TNHH Hoa Sen", "0100109106", "ketoan@hoasen.vn"),
+                ("Công ty CP Lan Anh", "0101243150", "mua@lananh.vn"),
+            ],
+            start=1,
+        ):
+            details = Party(unit_name=name, address="Cầu Giấy, Hà Nội", email=email, tax_code=tax_code)
+            customer = Customer(
+                id=f"cus-{n}",
+                name=name,
+                tax_code=tax_code,
+                subscriber=details,
+                invoice=InvoiceInfo.same_as(details),
+                buyers={f"u-{n}"},
+            )
+            uow.customers.add(customer)
+        uow.commit()
+
+
+def _buy_online(services: Services, gateway: FakePaymentProvider, buyer: Actor) -> Order:
+    request = NewPurchase(customer_id="cus-1", plan="amis-professional", option="1y")
+    order = place_order(services, buyer, request, Checkout(confirmed=True), idempotency_key="demo-order-1")
+    start_payment(services, buyer, order_id=order.id, method=PaymentMethod.e_wallet("VNPAY"), idempotency_key="pay-1")
+    handle_notification(services, "vnpay", gateway.notify(order, event_id="evt-1"))
+    return order
+
+
+def _repeat_notification(services: Services, gateway: FakePaymentProvider, order: Order) -> str:
+    return handle_notification(services, "vnpay", gateway.notify(order, event_id="evt-1")).status.value
+
+
+def _state(services: Services, customer_id: str) -> str:
+    with services.uow() as uow:
+        (subscription,) = uow.subscriptions.of_customer(customer_id)
+    return subscription.state.value
+
+
 def main() -> None:
-    """Print the demo's quotes."""
+    """Print the demo's quotes, then run the SQLite story."""
     print(amis_purchase())
     print()
     print(onesme_three_scopes())
+    print()
+    if len(sys.argv) > 1 and __name__ == "__main__" and not sys.argv[1].startswith("-"):
+        print(sqlite_story(Path(sys.argv[1])))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        print(sqlite_story(Path(folder) / "subscriptions.sqlite"))
 
 
 if __name__ == "__main__":
