@@ -169,7 +169,8 @@ def sqlite_story(database: Path) -> str:
     )
     out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff record Lan Anh's transfer of {order.grand_total}")
     deadline = activation_deadline(clock.now(), calendar=services.calendar)
-    out.append(f"  activation deadline (1 business day after receipt, D4): {deadline.astimezone(VIETNAM_TZ):%Y-%m-%d %H:%M} Hà Nội")
+    local = deadline.astimezone(VIETNAM_TZ)
+    out.append(f"  activation deadline (1 business day after receipt, D4): {local:%Y-%m-%d %H:%M} in Hà Nội")
     for at in (dt.datetime(2027, 5, 3, 3, 0, tzinfo=dt.UTC), deadline):
         clock.set(at)
         run_scheduler(services)
