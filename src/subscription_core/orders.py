@@ -125,6 +125,11 @@ class Order:
     payment_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     changes: tuple[OrderChange, ...] = attrs.field(default=(), validator=tuple_of(OrderChange))
     version: int = attrs.field(default=0, validator=whole_number(0))
+    _billing_index: dict[str, Billing] = attrs.field(init=False, eq=False, repr=False)
+
+    @_billing_index.default
+    def _index_billing(self) -> dict[str, Billing]:
+        return {b.customer_id: b for b in self.billing} if isinstance(self.billing, tuple) else {}
 
     def __attrs_post_init__(self) -> None:
         """Check the lines, the totals, the customers and the deadline agree."""
@@ -278,10 +283,10 @@ class Order:
         Raises:
             ValidationError: the order has no line for that customer.
         """
-        for billing in self.billing:
-            if billing.customer_id == customer_id:
-                return billing
-        raise ValidationError("is not a customer of this order", field="customer_id", value=customer_id)
+        billing = self._billing_index.get(customer_id)
+        if billing is None:
+            raise ValidationError("is not a customer of this order", field="customer_id", value=customer_id)
+        return billing
 
     def invoices(self) -> tuple[tuple[InvoiceInfo, tuple[OrderLine, ...]], ...]:
         """Return the e-invoices to request when paid (I1, B2): each buyer with its lines, in line order.
