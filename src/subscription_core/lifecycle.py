@@ -341,10 +341,14 @@ def advance(subscription: Subscription, at: datetime) -> Outcome:
     return outcome
 
 
-def _create(opening: Opening, event: Event, at: datetime, *, by: tuple[Actor, str], **fields: object) -> Outcome:
+def _create(
+    opening: Opening, event: Event, at: datetime, *, by: tuple[Actor, str], details: Details = (), **fields: object
+) -> Outcome:
     row = TRANSITIONS[(None, event)]
     actor, reason = by
-    entry = HistoryEntry(at=at, event=event, source=None, target=row.target, actor=actor, reason=reason)
+    entry = HistoryEntry(
+        at=at, event=event, source=None, target=row.target, actor=actor, reason=reason, details=details
+    )
     created = Subscription(
         id=opening.subscription_id,
         customer_id=opening.customer_id,
@@ -355,7 +359,8 @@ def _create(opening: Opening, event: Event, at: datetime, *, by: tuple[Actor, st
         history=(entry,),
         **fields,  # type: ignore[arg-type]
     )
-    return Outcome(subscription=created, notices=(Notice(kind=row.notice, subscription_id=created.id, at=at),))
+    notice = Notice(kind=row.notice, subscription_id=created.id, at=at, details=details)
+    return Outcome(subscription=created, notices=(notice,))
 
 
 def start_trial(opening: Opening, plan: Plan, at: datetime, *, actor: Actor, reason: str = "") -> Outcome:
@@ -409,7 +414,9 @@ def subscribe_offline(
     pending = pending_payment(entitlement, received_at, calendar=calendar)
     by = (actor, reason or "money received offline")
     plan = {"plan_code": entitlement.plan_code, "quotas": entitlement.quotas}
-    return _create(opening, Event.RECEIVE_PAYMENT, pending.received_at, by=by, pending=pending, **plan)
+    # The deadline goes into the history and the notice, as a renewal's receive_payment records it (Y3).
+    details = (("received_at", pending.received_at.isoformat()), ("activate_by", pending.activate_by.isoformat()))
+    return _create(opening, Event.RECEIVE_PAYMENT, pending.received_at, by=by, details=details, pending=pending, **plan)
 
 
 def cancel(subscription: Subscription, at: datetime, *, actor: Actor, reason: str) -> Outcome:

@@ -701,3 +701,19 @@ def test_s9_y3_money_recorded_late_keeps_the_history_in_order() -> None:
     assert ("received_at", vn(2026, 6, 1, 15).astimezone(UTC).isoformat()) in entry.details
     assert sub.pending is not None
     assert sub.pending.activate_by == end_of_local_day(date(2026, 6, 2))
+
+
+def test_y3_offline_new_purchase_records_its_activation_deadline() -> None:
+    received = datetime(2027, 4, 30, 3, 0, tzinfo=UTC)  # Friday 30 April, a public holiday
+    product = PRODUCT
+    outcome = subscribe_offline(
+        Opening(subscription_id="s-offline", customer_id="c-1", product=product),
+        Entitlement.of(product, product.plans[0].code, product.plans[0].options[0].code),
+        received,
+        calendar=BusinessCalendar(),
+        actor=Actor(kind=ActorKind.STAFF, id="staff-1"),
+    )
+    details = dict(outcome.subscription.history[-1].details)
+    assert details["received_at"] == received.isoformat()
+    assert details["activate_by"].startswith("2027-05-04T16:59:59")  # end of Tue 4 May in Hà Nội, in UTC
+    assert dict(outcome.notices[0].details) == details
