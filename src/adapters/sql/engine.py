@@ -153,7 +153,10 @@ def postgres_engine(
     if url.get_backend_name() not in ("postgresql", "postgres"):
         raise ValidationError("must be a postgresql:// DSN", field="dsn", value=url.render_as_string())
     url = url.set(drivername="postgresql+psycopg")
-    options = []
+    # Keep the DSN's own libpq options (``?options=-c search_path=...``): connect_args would replace them.
+    given = url.query.get("options")
+    options = [given] if isinstance(given, str) else list(given or ())
+    url = url.difference_update_query(["options"])
     if schema is not None:
         if not _SCHEMA_NAME.match(schema):
             raise ValidationError("must be a plain identifier (letters, digits, '_')", field="schema", value=schema)

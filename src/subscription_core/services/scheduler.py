@@ -18,7 +18,7 @@ import attrs
 
 from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
-from subscription_core.lifecycle import Outcome
+from subscription_core.lifecycle import Notice, Outcome
 from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.ports import UnitOfWork
@@ -85,8 +85,11 @@ def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[st
     run = run_due(due, at)
     before = {sub.id: sub for sub in due}
     closed: list[str] = []
+    notices_of: dict[str, list[Notice]] = {}
+    for notice in run.notices:  # grouped once: a scan per subscription would cost batch x notices
+        notices_of.setdefault(notice.subscription_id, []).append(notice)
     for after in run.subscriptions:
-        notices = tuple(n for n in run.notices if n.subscription_id == after.id)
+        notices = tuple(notices_of.get(after.id, ()))
         save_outcome(uow, before[after.id], Outcome(subscription=after, notices=notices))
         if after.state is State.CUT_OFF and before[after.id].state is not State.CUT_OFF:
             closed += _close_commitment_orders(uow, after, at)
