@@ -29,6 +29,7 @@ __all__ = [
     "Refusal",
     "RefusalReason",
     "Scope",
+    "code_key",
 ]
 
 _HUNDRED = Decimal(100)
@@ -176,6 +177,17 @@ class Promotion:
             if benefit.cap is not None and benefit.cap.amount < off:
                 off = benefit.cap.amount
         return min(off, amount)
+
+
+def code_key(code: str) -> str:
+    """How promotion codes are compared everywhere: stripped and ignoring case (P3).
+
+    Raises:
+        ValidationError: the code is not a non-empty text.
+    """
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError("must be a non-empty text", rule="P3", field="code", value=code)
+    return code.strip().casefold()
 
 
 class RefusalReason(enum.Enum):

@@ -15,16 +15,9 @@ import attrs
 from adapters.memory.tables import TableView, checked
 from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.orders import Redemption, RedemptionState
-from subscription_core.promotions import Promotion, RedemptionCounts
+from subscription_core.promotions import Promotion, RedemptionCounts, code_key
 
 __all__ = ["MemoryPromotionRepository", "code_key"]
-
-
-def code_key(code: str) -> str:
-    """How promotion codes are compared: ignoring case (P3)."""
-    if not isinstance(code, str) or not code.strip():
-        raise ValidationError("must be a non-empty text", rule="P3", field="code", value=code)
-    return code.strip().casefold()
 
 
 def _optional_limit(value: object, field: str) -> int | None:

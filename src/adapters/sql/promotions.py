@@ -22,20 +22,13 @@ from adapters.sql.rows import Rows, of_type
 from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.orders import Redemption, RedemptionState
-from subscription_core.promotions import Promotion, RedemptionCounts
+from subscription_core.promotions import Promotion, RedemptionCounts, code_key
 
 __all__ = ["SqlPromotionRepository", "code_key"]
 
 _P = schema.promotions
 _R = schema.redemptions
 _RELEASED = RedemptionState.RELEASED.value
-
-
-def code_key(code: str) -> str:
-    """How promotion codes are compared: ignoring case (P3)."""
-    if not isinstance(code, str) or not code.strip():
-        raise ValidationError("must be a non-empty text", rule="P3", field="code", value=code)
-    return code.strip().casefold()
 
 
 def _optional_limit(value: object, field: str) -> int | None:

@@ -24,7 +24,7 @@ from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order, OrderKind, reserve_redemptions, settle_redemptions
 from subscription_core.ports import UnitOfWork
 from subscription_core.pricing import quote
-from subscription_core.promotions import Promotion, PurchaseKind, RefusalReason
+from subscription_core.promotions import Promotion, PurchaseKind, RefusalReason, code_key
 from subscription_core.quotes import Quote, Selection
 from subscription_core.services.baskets import Basket, basket_for
 from subscription_core.services.commands import Checkout, OrderRequest
@@ -75,10 +75,10 @@ def price(
     Raises:
         NotFoundError, ValidationError: as :func:`subscription_core.pricing.quote`.
     """
-    book = {p.code.casefold(): p for p in uow.promotions.all()}
+    book = {code_key(p.code): p for p in uow.promotions.all()}
     # Codes are matched ignoring case; the promotion's own spelling is what orders and redemptions keep.
-    asked = [book[c.casefold()].code if c.casefold() in book else c for c in codes]
-    counts = uow.promotions.counts([c for c in asked if c.casefold() in book], holder)
+    asked = [book[code_key(c)].code if code_key(c) in book else c for c in codes]
+    counts = uow.promotions.counts([c for c in asked if code_key(c) in book], holder)
     result = quote(
         deps.catalog,
         selections,
@@ -243,7 +243,7 @@ def place_draft(
     placed = draft.place(at=at, pay_by=deadline, confirmed=confirmed)
     uow.orders.add(placed)
     for redemption in reserve_redemptions(placed):
-        promotion = priced.book[redemption.code.casefold()]
+        promotion = priced.book[code_key(redemption.code)]
         limits = {"limit": promotion.redemption_limit, "per_customer_limit": promotion.per_customer_limit}
         if not uow.promotions.reserve(redemption, **limits):
             raise NotEligibleError(
