@@ -342,13 +342,12 @@ def _find_client(book: _Book, number: int, row: BulkRow, problems: list[RowProbl
         return customer
     # An unknown company and another firm's client get the same answer, so that a review never tells an
     # accountant who else buys from the vendor (A3).
-    message = "is not a client of this service accountant" if code is not None or customer is not None else ""
-    if message:
-        problems.append(RowProblem(number, "client", message, "A3", row.client))
-    else:
+    if code is None and customer is None:
         problems.append(
             RowProblem(number, "client", f"not a known business code, nor a tax code: {reason}", "B1", row.client)
         )
+    else:
+        problems.append(RowProblem(number, "client", "is not a client of this service accountant", "A3", row.client))
     return None
 
 
@@ -361,9 +360,7 @@ def _find_subscription(
         held = [s for s in held if s.id == row.subscription_id]
     if not held:
         named = (
-            f"subscription {row.subscription_id} to {product}"
-            if row.subscription_id
-            else f"subscription to {product}"
+            f"subscription {row.subscription_id} to {product}" if row.subscription_id else f"subscription to {product}"
         )
         problems.append(RowProblem(number, "subscription_id", f"the client has no {named}", "B1", row.subscription_id))
         return None
