@@ -17,6 +17,7 @@ from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, u
 from subscription_core.errors import SubscriptionError
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, UnitOfWorkFactory
 
+from . import harness_banking, harness_einvoice, harness_smtp, harness_vnpay
 from .registry import (
     CLOCKS,
     ID_GENERATORS,
@@ -61,6 +62,10 @@ def postgresql_units() -> Iterator[UnitOfWorkFactory]:
 
 
 UNITS_OF_WORK.update(sqlite=sqlite_units, postgresql=postgresql_units)
+# The protocol adapters register in their own modules (one file per adapter family).
+PAYMENT_PROVIDERS.update(harness_vnpay.PAYMENT_PROVIDERS, **harness_banking.PAYMENT_PROVIDERS)
+NOTIFIERS.update(harness_smtp.NOTIFIERS)
+INVOICE_ISSUERS.update(harness_einvoice.INVOICE_ISSUERS)
 
 
 @pytest.fixture(params=sorted(UNITS_OF_WORK))
