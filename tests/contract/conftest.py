@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import sys
@@ -15,7 +16,7 @@ from sqlalchemy import text
 
 from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core.errors import SubscriptionError
-from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, UnitOfWorkFactory
+from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, PaymentProvider, UnitOfWorkFactory
 
 from . import harness_banking, harness_einvoice, harness_smtp, harness_vnpay
 from .registry import (
@@ -26,6 +27,7 @@ from .registry import (
     PAYMENT_PROVIDERS,
     UNITS_OF_WORK,
     NotifierHarness,
+    Notify,
     ProviderHarness,
 )
 
@@ -77,8 +79,39 @@ def units(request: pytest.FixtureRequest) -> Iterator[UnitOfWorkFactory]:
 
 @pytest.fixture(params=sorted(PAYMENT_PROVIDERS))
 def payment_provider(request: pytest.FixtureRequest) -> ProviderHarness:
-    """Each payment provider adapter, with a way to sign the notifications it receives."""
+    """Each payment provider adapter."""
     return PAYMENT_PROVIDERS[request.param]()
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningProvider:
+    """A provider that receives signed notifications, with ``notify`` to make them."""
+
+    harness: ProviderHarness
+    notify: Notify
+
+    @property
+    def provider(self) -> PaymentProvider:
+        """The provider under test."""
+        return self.harness.provider
+
+    @property
+    def secret(self) -> bytes:
+        """Its signing key."""
+        return self.harness.secret
+
+    @property
+    def signature_field(self) -> str:
+        """The payload field that carries the signature."""
+        return self.harness.signature_field
+
+
+@pytest.fixture(params=sorted(name for name, make in PAYMENT_PROVIDERS.items() if make().notify is not None))
+def signing_provider(request: pytest.FixtureRequest) -> SigningProvider:
+    """Each payment provider adapter that receives signed notifications, with a way to sign them."""
+    harness = PAYMENT_PROVIDERS[request.param]()
+    assert harness.notify is not None
+    return SigningProvider(harness=harness, notify=harness.notify)
 
 
 @pytest.fixture(params=sorted(NOTIFIERS))

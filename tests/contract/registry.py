@@ -29,6 +29,7 @@ from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNo
 from adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
 from adapters.memory import MemoryUnitOfWorkFactory
 from subscription_core.orders import Order
+from subscription_core.payments import MethodKind
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
 
 __all__ = [
@@ -63,14 +64,25 @@ class Notify(Protocol):
         ...
 
 
-@attrs.frozen
+def _order_id_itself(order_id: str) -> str:
+    return order_id
+
+
+@attrs.frozen(kw_only=True)
 class ProviderHarness:
-    """A payment provider under test, a way to make the notifications it would receive, and its secret."""
+    """A payment provider under test, a way to make the notifications it would receive, and its secret.
+
+    ``notify`` is ``None`` for a provider that receives no signed notifications (a bank whose money is
+    found on its statements): the notification suites run only on the others. ``methods`` are the method
+    kinds it takes; ``transfer_content`` gives the text an order's transfer instructions must carry.
+    """
 
     provider: PaymentProvider
-    notify: Notify
+    notify: Notify | None
     secret: bytes  # must never show in a repr or an error
     signature_field: str  # the payload field that carries the signature
+    methods: frozenset[MethodKind] = frozenset(MethodKind)
+    transfer_content: Callable[[str], str] = _order_id_itself
 
 
 FAKE_KEY = bytes(range(100, 132))
