@@ -149,6 +149,14 @@ class OrderRepository(Protocol):
         """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4)."""
         ...
 
+    def by_transfer_reference(self, reference: str) -> list[Order]:
+        """The orders whose ``transfers.transfer_reference`` is ``reference`` (Y3), by id: normally one.
+
+        More than one is possible (the reference is a 60-bit digest of the id), and is the caller's to
+        treat as ambiguous. An unknown or malformed reference gives an empty list.
+        """
+        ...
+
 
 class PaymentRepository(Protocol):
     """Payments, proofs of payment and the provider notifications already processed (Y1-Y5)."""

@@ -7,6 +7,7 @@ import pytest
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.orders import Order
 from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.transfers import transfer_reference
 
 from .builders import STAFF, at, bulk_order, order
 from .transactions import commit
@@ -124,3 +125,31 @@ def test_o4_an_order_leaves_the_unpaid_list_once_paid_or_lapsed(units: UnitOfWor
         uow.commit()
     with units() as uow:
         assert uow.orders.unpaid_past_deadline(at(5), limit=10) == []
+
+
+def test_y3_an_order_is_found_by_its_transfer_reference(units: UnitOfWorkFactory) -> None:
+    first, second = order("ord-1"), order("ord-2")
+    store(units, first, second)
+    with units() as uow:
+        assert uow.orders.by_transfer_reference(transfer_reference("ord-2")) == [second]
+        assert uow.orders.by_transfer_reference(transfer_reference("ord-1")) == [first]
+        assert uow.orders.by_transfer_reference(transfer_reference("ord-3")) == []
+
+
+def test_y3_a_malformed_transfer_reference_finds_nothing(units: UnitOfWorkFactory) -> None:
+    store(units, order("ord-1"))
+    reference = transfer_reference("ord-1")
+    with units() as uow:
+        for bad in ("", reference.lower(), reference[:-1], reference + "0", "x" * 500):
+            assert uow.orders.by_transfer_reference(bad) == []
+
+
+def test_y3_a_saved_order_keeps_its_transfer_reference(units: UnitOfWorkFactory) -> None:
+    placed = order("ord-1", pay_by=at(3))
+    store(units, placed)
+    with units() as uow:
+        cancelled = placed.cancel(at=at(1), by=STAFF, reason="customer asked")
+        uow.orders.save(cancelled, expected_version=placed.version)
+        uow.commit()
+    with units() as uow:
+        assert uow.orders.by_transfer_reference(transfer_reference("ord-1")) == [cancelled]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.orders import Order
+from subscription_core.transfers import is_transfer_reference
 
 __all__ = ["MemoryOrderRepository"]
 
@@ -47,3 +48,9 @@ class MemoryOrderRepository:
         """
         when = check_instant(at)
         return self._view.ordered_while(lambda place: place[0] < when, limit=check_limit(limit))
+
+    def by_transfer_reference(self, reference: str) -> list[Order]:
+        """The orders whose transfer reference is ``reference`` (Y3), by id; none for a malformed one."""
+        if not is_transfer_reference(reference):
+            return []
+        return sorted(self._view.lookup("transfer_reference", reference), key=lambda o: o.id)

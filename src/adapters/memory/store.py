@@ -17,6 +17,7 @@ from subscription_core.payments import Payment, PaymentProof
 from subscription_core.ports import IdempotencyRecord
 from subscription_core.promotions import Promotion
 from subscription_core.subscriptions import Subscription
+from subscription_core.transfers import transfer_reference
 
 __all__ = ["MemoryStore"]
 
@@ -70,7 +71,10 @@ class MemoryStore:
         )
         self.orders: Table[str, Order] = Table(
             "order",
-            indexes={"customer": lambda o: {line.customer_id for line in o.lines}},
+            indexes={
+                "customer": lambda o: {line.customer_id for line in o.lines},
+                "transfer_reference": lambda o: (transfer_reference(o.id),),
+            },
             order=_deadline,
             version=_version,
         )

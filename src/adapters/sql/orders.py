@@ -2,7 +2,8 @@
 
 An order's row holds the entity without its lines; each line is a row of ``order_lines`` with its amounts
 as NUMERIC + currency (C5), found by customer for ``of_customer`` (a bulk renewal's lines name many
-customers). Placed orders are found by ``(state, pay_by)`` for ``unpaid_past_deadline``.
+customers). Placed orders are found by ``(state, pay_by)`` for ``unpaid_past_deadline``, and any order by
+its bank-transfer reference (a digest of its id, kept in an indexed column) for reconciliation.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from adapters.sql.rows import Rows, check_instant, check_limit, of_type
 from adapters.sql.serialization import Document, from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.orders import Order, OrderState
+from subscription_core.transfers import is_transfer_reference, transfer_reference
 
 __all__ = ["SqlOrderRepository"]
 
@@ -38,6 +40,7 @@ def _split(order: Order) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "pay_by": order.pay_by,
         "grand_total": order.grand_total.amount,
         "currency": order.currency.code,
+        "transfer_reference": transfer_reference(order.id),
         "document": document,
     }
     lines = [
@@ -125,3 +128,10 @@ class SqlOrderRepository:
         when = check_instant(at)
         query = select(_T.c.id, _T.c.document).where(_T.c.state == OrderState.PLACED.value, _T.c.pay_by < when)
         return self._load(query.order_by(_T.c.pay_by, _T.c.id).limit(check_limit(limit)))
+
+    def by_transfer_reference(self, reference: str) -> list[Order]:
+        """The orders whose transfer reference is ``reference`` (Y3), by id; none for a malformed one."""
+        if not is_transfer_reference(reference):
+            return []
+        query = select(_T.c.id, _T.c.document).where(_T.c.transfer_reference == reference)
+        return self._load(query.order_by(_T.c.id))

@@ -205,6 +205,7 @@ orders: Final = Table(
     Column("pay_by", UtcDateTime(), nullable=True),
     Column("grand_total", Amount(), nullable=False),
     Column("currency", String(3), nullable=False),
+    Column("transfer_reference", String(16), nullable=False, index=True),
     _document(),
     Index(None, "state", "pay_by"),
 )

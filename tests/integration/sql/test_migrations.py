@@ -16,10 +16,12 @@ from sqlalchemy import Engine, inspect, text
 from adapters.sql import postgres_engine, sqlite_engine, upgrade
 from adapters.sql.engine import MIGRATIONS, alembic_config
 from adapters.sql.schema import metadata
+from subscription_core.transfers import transfer_reference
 
 from .conftest import drop_schema, new_schema, pg_dsn
 
 TABLES = {table.name for table in metadata.sorted_tables}
+HEAD = "0002"  # the latest revision shipped
 
 
 def differences(engine: Engine) -> list[Any]:
@@ -45,7 +47,7 @@ def empty_postgresql() -> Iterator[Engine]:
 def test_the_migrated_schema_equals_the_declared_tables(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     assert differences(engine) == []
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
 
 
 def test_the_comparison_notices_a_schema_that_drifted(engine: Engine) -> None:
@@ -58,7 +60,7 @@ def test_the_comparison_notices_a_schema_that_drifted(engine: Engine) -> None:
 def test_upgrading_an_up_to_date_database_changes_nothing(engine: Engine) -> None:
     upgrade(engine)
     assert differences(engine) == []
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
 
 
 def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
@@ -127,7 +129,7 @@ def test_the_alembic_command_migrates_a_database_named_on_its_command_line(tmp_p
     engine = sqlite_engine(path, migrate=False)
     try:
         assert differences(engine) == []
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
@@ -150,7 +152,39 @@ def test_the_alembic_command_migrates_postgresql_into_a_schema_of_its_own() -> N
     engine = postgres_engine(dsn, schema=schema)
     try:
         assert differences(engine) == []
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         drop_schema(engine, schema)
+        engine.dispose()
+
+
+def test_y3_upgrading_from_0001_fills_the_transfer_references_of_stored_orders(tmp_path: Path) -> None:
+    engine = sqlite_engine(tmp_path / "old.db", migrate=False)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(connection)
+            command.upgrade(config, "0001")
+            row = {
+                "version": 0,
+                "kind": "new",
+                "state": "placed",
+                "grand_total": 1,
+                "currency": "VND",
+                "document": "{}",
+            }
+            for order_id in ("ord-1", "ord-2"):
+                connection.execute(
+                    text(
+                        "INSERT INTO orders (id, version, kind, state, created_at, grand_total, currency, document)"
+                        " VALUES (:id, :version, :kind, :state, '2026-11-27 00:00:00', :grand_total, :currency,"
+                        " :document)"
+                    ),
+                    {"id": order_id, **row},
+                )
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            stored: dict[str, str] = dict(connection.execute(text("SELECT id, transfer_reference FROM orders")).all())
+        assert stored == {"ord-1": transfer_reference("ord-1"), "ord-2": transfer_reference("ord-2")}
+        assert differences(engine) == []
+    finally:
         engine.dispose()
