@@ -96,10 +96,13 @@ PHASES: Final = ("review", "place", "pay", "fulfil")
 # Each pair is (read, write); %s placeholders (psycopg), turned into ? for SQLite.
 ROWS: Final = (
     (
-        "SELECT id, version, kind, customer_id, state, created_at, pay_by, grand_total, currency, document FROM orders",
+        (
+            "SELECT id, version, kind, customer_id, state, created_at, pay_by, grand_total, currency, document,"
+            " transfer_reference FROM orders"
+        ),
         (
             "INSERT INTO orders (id, version, kind, customer_id, state, created_at, pay_by, grand_total, currency,"
-            " document) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " document, transfer_reference) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ),
     ),
     (

@@ -308,7 +308,7 @@ SCRATCH: Final = (
     ),
     (
         "INSERT INTO {scratch}.orders SELECT 'o' || p.n, o.version, o.kind, o.customer_id, o.state,"
-        " o.created_at, o.pay_by, o.grand_total, o.currency, o.document"
+        " o.created_at, o.pay_by, o.grand_total, o.currency, o.document, o.transfer_reference"
         " FROM pairs AS p JOIN {source}.orders AS o ON o.id = p.order_id"
     ),
     (
