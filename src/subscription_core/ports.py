@@ -253,6 +253,10 @@ class Outbox(Protocol):
         """Queue a message; ``False`` (and nothing queued) if a message with its id is already there."""
         ...
 
+    def add_many(self, messages: Sequence[OutboxMessage]) -> int:
+        """Queue each message as :meth:`add` does (in one round trip where it can); return how many were new."""
+        ...
+
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at``, oldest first.
 

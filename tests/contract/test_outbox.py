@@ -42,6 +42,25 @@ def test_n2_a_message_id_is_queued_once(units: UnitOfWorkFactory) -> None:
     assert pending_ids(units) == ["msg-1", "msg-2"]
 
 
+def test_n2_add_many_queues_each_id_once_and_counts_the_new(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"))
+    with units() as uow:
+        assert uow.outbox.add_many([]) == 0
+        batch = [message("msg-1", created=at(1)), message("msg-2"), message("msg-3"), message("msg-2")]
+        assert uow.outbox.add_many(batch) == 2  # msg-1 was queued before; msg-2 comes twice
+        assert uow.outbox.add_many([message("msg-3")]) == 0
+        uow.commit()
+    assert pending_ids(units) == ["msg-1", "msg-2", "msg-3"]
+    with units() as uow:
+        assert uow.outbox.pending(at(10), limit=1)[0].created_at == T0  # the first msg-1 stands
+
+
+def test_n2_add_many_is_rolled_back_with_its_unit(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        assert uow.outbox.add_many([message("msg-1"), message("msg-2")]) == 2
+    assert pending_ids(units) == []
+
+
 def test_n2_pending_oldest_first_within_the_limit(units: UnitOfWorkFactory) -> None:
     queue(
         units, message("msg-c", created=at(0.3)), message("msg-a", created=at(0.1)), message("msg-b", created=at(0.2))

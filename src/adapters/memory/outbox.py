@@ -8,6 +8,7 @@ the table's sorted index by the instant they are due (created, or their retry ti
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import attrs
 
@@ -47,6 +48,10 @@ class MemoryOutbox:
             return False
         self._view.insert(message.id, Delivery(message=message), field="id", rule="N2")
         return True
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> int:
+        """Queue each message as :meth:`add` does; return how many were new."""
+        return sum(self.add(message) for message in messages)
 
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first.

@@ -81,7 +81,7 @@ class SqlCustomerRepository:
         if self._holder_of(customer.tax_code.value) not in (None, customer.id):
             raise _tax_code_taken(customer.tax_code.value)
         row = _row(customer)
-        self._rows.replace(_T, _T.c.id == customer.id, row, expected_version=expected_version, noun="customer")
+        self._rows.replace(_T, row, expected_version=expected_version, noun="customer")
 
     def by_tax_code(self, tax_code: str) -> Customer | None:
         """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""

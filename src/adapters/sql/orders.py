@@ -9,14 +9,17 @@ its bank-transfer reference (a digest of its id, kept in an indexed column) for 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from adapters.sql import schema
 from adapters.sql.rows import Rows, check_instant, check_limit, of_type
 from adapters.sql.serialization import Document, from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.order_lines import OrderLine
 from subscription_core.orders import Order, OrderState
 from subscription_core.transfers import is_transfer_reference, transfer_reference
 
@@ -24,6 +27,13 @@ __all__ = ["SqlOrderRepository"]
 
 _T = schema.orders
 _L = schema.order_lines
+_BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("order_id"))
+_NONE: Mapping[str, Any] = MappingProxyType({})
+_KNOWN = "orders"  # Rows.known: (version, lines) of what this transaction read or wrote
+
+
+def _same(known: tuple[OrderLine, ...], lines: tuple[OrderLine, ...]) -> bool:
+    return known is lines or known == lines
 
 
 def _split(order: Order) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -71,15 +81,18 @@ class SqlOrderRepository:
         """Work on the unit of work's connection."""
         self._rows = rows
 
-    def _load(self, query: Any) -> list[Order]:  # noqa: ANN401 - a SELECT of ids and documents
-        found = self._rows.execute(query, "read orders").all()
+    def _load(self, query: Any, parameters: Mapping[str, Any] = _NONE) -> list[Order]:  # noqa: ANN401 - a SELECT
+        found = self._rows.execute(query, "read orders", parameters).all()
         if not found:
             return []
         lines: dict[str, list[Document]] = {row.id: [] for row in found}
         query = select(_L.c.order_id, _L.c.document).where(_L.c.order_id.in_(list(lines)))
         for row in self._rows.execute(query.order_by(_L.c.order_id, _L.c.position), "read order lines"):
             lines[row.order_id].append(row.document)
-        return [from_document({**row.document, "lines": lines[row.id]}, Order) for row in found]
+        loaded = [from_document({**row.document, "lines": lines[row.id]}, Order) for row in found]
+        for order in loaded:
+            self._rows.known[_KNOWN, order.id] = (order.version, order.lines)
+        return loaded
 
     def _write_lines(self, lines: list[dict[str, Any]]) -> None:
         self._rows.execute(insert(_L), "store the order's lines", lines)
@@ -91,10 +104,11 @@ class SqlOrderRepository:
         if not self._rows.insert_new(_T, row, "add the order"):
             raise ConflictError("this order is already stored", field="id", value=order.id)
         self._write_lines(lines)
+        self._rows.known[_KNOWN, order.id] = (order.version, order.lines)
 
     def get(self, order_id: str) -> Order:
         """Return the order. Raises ``NotFoundError`` if there is none."""
-        found = self._load(select(_T.c.id, _T.c.document).where(_T.c.id == order_id))
+        found = self._load(_BY_ID, {"order_id": order_id})
         if not found:
             raise NotFoundError("no such order", field="order_id", value=order_id)
         return found[0]
@@ -108,10 +122,14 @@ class SqlOrderRepository:
         """
         of_type(order, Order, "order")
         row, lines = _split(order)
-        self._rows.replace(_T, _T.c.id == order.id, row, expected_version=expected_version, noun="order")
-        # Lines are frozen from the quote (C5), but the repository stores what it is given.
-        self._rows.execute(delete(_L).where(_L.c.order_id == order.id), "replace the order's lines")
-        self._write_lines(lines)
+        self._rows.replace(_T, row, expected_version=expected_version, noun="order")
+        known = self._rows.known.get((_KNOWN, order.id))
+        # Lines are frozen from the quote (C5): rewritten only when they differ from those stored at the
+        # version saved against (the versioned UPDATE above proved that version is still the stored one).
+        if known is None or known[0] != expected_version or not _same(known[1], order.lines):
+            self._rows.execute(delete(_L).where(_L.c.order_id == order.id), "replace the order's lines")
+            self._write_lines(lines)
+        self._rows.known[_KNOWN, order.id] = (order.version, order.lines)
 
     def of_customer(self, customer_id: str) -> list[Order]:
         """Orders with lines for a customer (bulk renewals included), newest first (by creation, then id)."""

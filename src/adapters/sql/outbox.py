@@ -13,6 +13,8 @@ message, and pushes their next attempt past a lease so that a crashed relay's me
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -29,6 +31,20 @@ _PENDING = DeliveryState.PENDING.value
 _SENT = DeliveryState.SENT.value
 
 
+def _row(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "channel": message.channel.value,
+        "subject_id": message.subject_id,
+        "created_at": message.created_at,
+        "state": _PENDING,
+        "attempts": 0,
+        "next_attempt_at": message.created_at,
+        "document": to_document(message),
+    }
+
+
 class SqlOutbox:
     """The outbox of one unit of work: what it queues leaves only if the unit commits (N2)."""
 
@@ -39,18 +55,18 @@ class SqlOutbox:
     def add(self, message: OutboxMessage) -> bool:
         """Queue a message; ``False`` (and nothing queued) if a message with its id is already there."""
         of_type(message, OutboxMessage, "message")
-        row = {
-            "id": message.id,
-            "kind": message.kind,
-            "channel": message.channel.value,
-            "subject_id": message.subject_id,
-            "created_at": message.created_at,
-            "state": _PENDING,
-            "attempts": 0,
-            "next_attempt_at": message.created_at,
-            "document": to_document(message),
-        }
-        return self._rows.insert_new(_T, row, "queue the message")
+        return self._rows.insert_new(_T, _row(message), "queue the message")
+
+    def add_many(self, messages: Sequence[OutboxMessage]) -> int:
+        """Queue each message as :meth:`add` does, in one statement; return how many were new.
+
+        Raises ``ValidationError`` (nothing queued) if one is not an ``OutboxMessage``.
+        """
+        for message in messages:
+            of_type(message, OutboxMessage, "message")
+        unique = list({message.id: message for message in messages}.values())
+        inserted = self._rows.insert_new_many(_T, [_row(m) for m in unique], "id", "queue the messages")
+        return len(inserted)
 
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first.

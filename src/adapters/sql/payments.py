@@ -86,7 +86,7 @@ class SqlPaymentRepository:
         """
         of_type(payment, Payment, "payment")
         row = _payment_row(payment)
-        self._rows.replace(_P, _P.c.id == payment.id, row, expected_version=expected_version, noun="payment")
+        self._rows.replace(_P, row, expected_version=expected_version, noun="payment")
 
     def of_order(self, order_id: str) -> list[Payment]:
         """The payments of an order, oldest first (by start, then id)."""
@@ -116,7 +116,7 @@ class SqlPaymentRepository:
         """
         of_type(proof, PaymentProof, "proof")
         row = _proof_row(proof)
-        self._rows.replace(_F, _F.c.id == proof.id, row, expected_version=expected_version, noun="payment proof")
+        self._rows.replace(_F, row, expected_version=expected_version, noun="payment proof")
 
     def record_notification(self, provider: str, event_id: str, *, order_id: str, at: dt.datetime) -> bool:
         """Remember that a provider's event was processed (Y5): ``True`` the first time, ``False`` for a repeat.

@@ -9,10 +9,21 @@ was read (``UPDATE ... WHERE id = ? AND version = ?``), and takes row locks wher
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, CursorResult, Executable, Select, Table, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Executable,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sql.driver_errors import translated
@@ -21,6 +32,31 @@ from subscription_core.calendar import ensure_aware
 from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError
 
 __all__ = ["Rows", "check_instant", "check_limit", "of_type"]
+
+
+@functools.cache
+def _insert_new(table: Table, dialect: str) -> Executable:
+    # Built once per table and dialect: a statement object reused keeps its cache key and compiled form.
+    base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return base.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+
+
+@functools.cache
+def _insert_new_returning(table: Table, dialect: str, key: str) -> Executable:
+    base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return base.on_conflict_do_nothing().returning(table.c[key])
+
+
+@functools.cache
+def _versioned_update(table: Table, columns: tuple[str, ...]) -> Executable:
+    """``UPDATE table SET <columns> WHERE id = :key_id AND version = :expected_version``, built once per shape."""
+    where = and_(table.c.id == bindparam("key_id"), table.c.version == bindparam("expected_version"))
+    return update(table).where(where).values({name: bindparam(f"new_{name}") for name in columns})
+
+
+@functools.cache
+def _version_of(table: Table) -> Executable:
+    return select(table.c.version).where(table.c.id == bindparam("key_id"))
 
 
 def check_limit(limit: object, *, field: str = "limit") -> int:
@@ -42,15 +78,28 @@ def of_type(value: object, kind: type, field: str) -> None:
 
 
 class Rows:
-    """One unit of work's connection, as the repositories use it. Not shared between threads."""
+    """One unit of work's connection, as the repositories use it. Not shared between threads.
+
+    :attr:`known` is what this unit of work last read or wrote of an entity, by ``(table, id)``: the
+    version it had then and what a repository needs to skip a statement on save (an order's frozen lines,
+    the length of a subscription's history). It holds only while the transaction does: a rollback or a
+    new connection forgets it, and a repository uses an entry only when the version saved against is
+    the version remembered (the versioned UPDATE then proves nobody changed the row since).
+    """
 
     def __init__(self) -> None:
         """Start unbound: the unit of work binds a connection when it begins."""
         self._connection: Connection | None = None
+        self.known: dict[tuple[str, str], tuple[int, Any]] = {}
 
     def bind(self, connection: Connection | None) -> None:
         """Work on ``connection`` (``None``: the unit of work is over)."""
         self._connection = connection
+        self.known.clear()
+
+    def forget(self) -> None:
+        """Drop what :attr:`known` remembers (the transaction was rolled back)."""
+        self.known.clear()
 
     @property
     def connection(self) -> Connection:
@@ -97,27 +146,33 @@ class Rows:
     def insert_new(self, table: Table, values: Mapping[str, Any], action: str) -> bool:
         """Insert a row; ``False`` (and nothing written) when a unique key of ``table`` is already taken."""
         self.writing()
-        base = postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-        statement = base.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-        return self.execute(statement, action, values).rowcount == 1
+        return self.execute(_insert_new(table, self.dialect), action, values).rowcount == 1
 
-    def replace(
-        self, table: Table, key: ColumnElement[bool], values: Mapping[str, Any], *, expected_version: int, noun: str
-    ) -> None:
-        """Update the entity row matched by ``key`` if its stored version is ``expected_version``.
+    def insert_new_many(self, table: Table, rows: Sequence[Mapping[str, Any]], key: str, action: str) -> set[Any]:
+        """Insert rows in one round trip, skipping those whose unique key is taken; return the ``key``s inserted."""
+        if not rows:
+            return set()
+        self.writing()
+        statement = _insert_new_returning(table, self.dialect, key)
+        return {row[0] for row in self.execute(statement, action, rows)}
+
+    def replace(self, table: Table, values: Mapping[str, Any], *, expected_version: int, noun: str) -> None:
+        """Update the entity row whose ``id`` is ``values["id"]`` if its stored version is ``expected_version``.
 
         Raises:
-            NotFoundError: no row matches ``key``.
+            NotFoundError: no row has that id.
             ConflictError: the stored version is another (the entity was saved since it was read).
         """
         if not isinstance(expected_version, int) or isinstance(expected_version, bool):
             raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
         self.writing()
-        statement = update(table).where(key, table.c.version == expected_version).values(dict(values))
-        if self.execute(statement, f"save the {noun}").rowcount == 1:
+        shown = values["id"]
+        statement = _versioned_update(table, tuple(name for name in values if name != "id"))
+        parameters = {f"new_{name}": value for name, value in values.items() if name != "id"}
+        parameters.update(key_id=shown, expected_version=expected_version)
+        if self.execute(statement, f"save the {noun}", parameters).rowcount == 1:
             return
-        stored = self.execute(select(table.c.version).where(key), f"read the {noun}").scalar_one_or_none()
-        shown = values.get("id")
+        stored = self.execute(_version_of(table), f"read the {noun}", {"key_id": shown}).scalar_one_or_none()
         if stored is None:
             raise NotFoundError(f"no such {noun}", field="id", value=shown)
         raise ConflictError(

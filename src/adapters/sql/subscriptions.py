@@ -9,10 +9,11 @@ subscriptions due, not the number stored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from adapters.sql import schema
 from adapters.sql.rows import Rows, check_instant, check_limit, of_type
@@ -24,6 +25,9 @@ __all__ = ["SqlSubscriptionRepository"]
 
 _T = schema.subscriptions
 _H = schema.subscription_history
+_BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("subscription_id"))
+_NONE: Mapping[str, Any] = MappingProxyType({})
+_KNOWN = "subscriptions"  # Rows.known: (version, history length) of what this transaction read or wrote
 
 
 def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
@@ -83,8 +87,8 @@ class SqlSubscriptionRepository:
             value=subscription.id,
         )
 
-    def _load(self, query: Any) -> list[Subscription]:  # noqa: ANN401 - a SELECT of ids and documents
-        found = self._rows.execute(query, "read subscriptions").all()
+    def _load(self, query: Any, parameters: Mapping[str, Any] = _NONE) -> list[Subscription]:  # noqa: ANN401 - a SELECT
+        found = self._rows.execute(query, "read subscriptions", parameters).all()
         if not found:
             return []
         ids = [row.id for row in found]
@@ -92,7 +96,10 @@ class SqlSubscriptionRepository:
         history = select(_H.c.subscription_id, _H.c.document).where(_H.c.subscription_id.in_(ids))
         for row in self._rows.execute(history.order_by(_H.c.subscription_id, _H.c.position), "read history"):
             entries[row.subscription_id].append(row.document)
-        return [from_document({**row.document, "history": entries[row.id]}, Subscription) for row in found]
+        loaded = [from_document({**row.document, "history": entries[row.id]}, Subscription) for row in found]
+        for subscription in loaded:
+            self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
+        return loaded
 
     def add(self, subscription: Subscription) -> None:
         """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
@@ -101,10 +108,11 @@ class SqlSubscriptionRepository:
         if not self._rows.insert_new(_T, row, "add the subscription"):
             raise ConflictError("this subscription is already stored", field="id", value=subscription.id)
         self._append_history(subscription, history, 0)
+        self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
 
     def get(self, subscription_id: str) -> Subscription:
         """Return the subscription. Raises ``NotFoundError`` if there is none."""
-        found = self._load(select(_T.c.id, _T.c.document).where(_T.c.id == subscription_id))
+        found = self._load(_BY_ID, {"subscription_id": subscription_id})
         if not found:
             raise NotFoundError("no such subscription", field="subscription_id", value=subscription_id)
         return found[0]
@@ -120,15 +128,21 @@ class SqlSubscriptionRepository:
         of_type(subscription, Subscription, "subscription")
         self._rows.writing()
         row, history = _split(subscription)
-        # The stored history belongs to the stored version: if the versioned UPDATE below matches, nobody
-        # changed either since this count, and the row then stays locked (SQLite: the write lock) until commit.
-        stored_length = select(func.count()).select_from(_H).where(_H.c.subscription_id == subscription.id)
-        stored: int = self._rows.execute(stored_length, "read the subscription's history").scalar_one()
+        known = self._rows.known.get((_KNOWN, subscription.id))
+        if known is not None and known[0] == expected_version:
+            # Read or written at this version in this transaction: if the versioned UPDATE matches, the
+            # stored history is still the one counted then (nobody saved since), so no count is needed.
+            stored: int = known[1]
+        else:
+            # The count belongs to the stored version: if the versioned UPDATE below matches, nobody changed
+            # either since, and the row then stays locked (SQLite: the write lock) until commit.
+            count = select(func.count()).select_from(_H).where(_H.c.subscription_id == subscription.id)
+            stored = self._rows.execute(count, "read the subscription's history").scalar_one()
         if stored > len(history):
             self._refuse_shorter_history(subscription, expected_version)
-        key = _T.c.id == subscription.id
-        self._rows.replace(_T, key, row, expected_version=expected_version, noun="subscription")
+        self._rows.replace(_T, row, expected_version=expected_version, noun="subscription")
         self._append_history(subscription, history, stored)
+        self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
 
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""

@@ -132,6 +132,7 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         """Discard every change since the last commit."""
+        self._rows.forget()
         with translated("roll back"):
             self._begun().rollback()
 

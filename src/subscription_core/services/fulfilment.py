@@ -75,7 +75,6 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     """
     at, by = settlement.at, settlement.by
     paid = order.mark_paid(at=at, payment_id=settlement.payment.id, by=by)
-    uow.orders.save(paid, expected_version=order.version)
     for target, lines in _targets(paid).items():
         _grant(deps, uow, paid, target, lines, settlement)
     invoices = _issue_invoices(deps, uow, paid, at)
@@ -85,7 +84,8 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
         clients = str(len({line.customer_id for line in paid.lines}))
         order_notice(uow, paid, OrderNoticeKind.BULK_RENEWED, at, data={"clients": clients})
     done = paid.fulfil(at=at, by=by)
-    uow.orders.save(done, expected_version=paid.version)
+    # One save, paid and fulfilled at once: nothing above reads the order back from the repository.
+    uow.orders.save(done, expected_version=order.version)
     _log.info("order %s paid by %s and fulfilled; %d invoice(s) issued", order.id, settlement.payment.id, len(invoices))
     return done
 

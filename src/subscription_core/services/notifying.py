@@ -36,12 +36,12 @@ def write_notices(uow: UnitOfWork, outcome: Outcome) -> int:
     subscription = outcome.subscription
     email = uow.customers.get(subscription.customer_id).subscriber.email
     first = subscription.version - len(outcome.notices)
-    added = 0
-    for index, notice in enumerate(outcome.notices, start=1):
-        for channel, recipient in ((Channel.EMAIL, email), (Channel.IN_APP, subscription.customer_id)):
-            message = OutboxMessage.of_notice(notice, channel=channel, recipient=recipient, sequence=first + index)
-            added += uow.outbox.add(message)
-    return added
+    messages = [
+        OutboxMessage.of_notice(notice, channel=channel, recipient=recipient, sequence=first + index)
+        for index, notice in enumerate(outcome.notices, start=1)
+        for channel, recipient in ((Channel.EMAIL, email), (Channel.IN_APP, subscription.customer_id))
+    ]
+    return uow.outbox.add_many(messages)
 
 
 def save_outcome(uow: UnitOfWork, before: Subscription | None, outcome: Outcome) -> Subscription:
@@ -76,8 +76,8 @@ def order_notice(
     facts = {"order_id": order.id, "total": str(order.grand_total), "state": order.state.value, **(data or {})}
     in_app = order.customer_id if order.customer_id is not None else order.placed_by.id
     stem = f"{order.id}:{kind.value}" + (f":{part}" if part else "")
-    for channel, recipient in ((Channel.EMAIL, email or order.notify.email), (Channel.IN_APP, in_app)):
-        uow.outbox.add(
+    uow.outbox.add_many(
+        [
             OutboxMessage(
                 id=f"{stem}:{channel.value}",
                 kind=kind.value,
@@ -87,4 +87,6 @@ def order_notice(
                 created_at=at,
                 data=facts,
             )
-        )
+            for channel, recipient in ((Channel.EMAIL, email or order.notify.email), (Channel.IN_APP, in_app))
+        ]
+    )
