@@ -73,7 +73,9 @@ def test_y5_a_signed_notification_verifies_and_reads_back(signing_provider: Sign
     provider = signing_provider.provider
     payload = signing_provider.notify(ORDER, event_id="evt-1")
     read = provider.parse_notification(payload, received_at=at(1))
-    assert (read.provider, read.event_id, read.order_id) == (provider.name, "evt-1", ORDER.id)
+    # A real gateway names the event from its own signed fields: the harness's "evt-1" may not come back as is.
+    assert (read.provider, read.order_id) == (provider.name, ORDER.id)
+    assert read.event_id
     assert (read.amount, read.currency, read.succeeded) == (TOTAL, "VND", True)
     assert read.received_at == at(1)
 
@@ -86,6 +88,13 @@ def test_y5_a_failure_notification_reads_as_failed(signing_provider: SigningProv
 def test_y5_the_amount_the_provider_signed_is_read_as_sent(signing_provider: SigningProvider) -> None:
     payload = signing_provider.notify(ORDER, event_id="evt-1", amount=TOTAL - 1000)
     assert signing_provider.provider.parse_notification(payload, received_at=at(1)).amount == TOTAL - 1000
+
+
+def test_y5_two_events_read_as_two_keys(signing_provider: SigningProvider) -> None:
+    first = signing_provider.notify(ORDER, event_id="evt-1")
+    second = signing_provider.notify(ORDER, event_id="evt-2")
+    read = [signing_provider.provider.parse_notification(p, received_at=at(1)) for p in (first, second)]
+    assert read[0].key != read[1].key
 
 
 def test_y5_an_exact_replay_reads_as_the_same_event(signing_provider: SigningProvider) -> None:
