@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -204,7 +205,8 @@ class _Reader:
 
     def _cell(self, row: Sequence[str], role: str) -> str:
         index = self._positions.get(role)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        # Composed (NFC): Windows-1258 and some exports write a letter and its tone mark apart.
+        return unicodedata.normalize("NFC", row[index]).strip() if index is not None and index < len(row) else ""
 
     def _row(self, number: int, row: Sequence[str]) -> StatementLine | _Debit:
         booked_at = self._date(self._cell(row, "date"))
