@@ -32,7 +32,7 @@ from typing import ClassVar, Final
 import attrs
 
 from adapters.email.templates import Language, Templates, default_templates
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, of_type
+from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, of_type, optional
 from subscription_core.notices import Channel, OutboxMessage
 from subscription_core.ports import Notifier
 
@@ -178,6 +178,11 @@ def _timeout(_instance: object, attribute: attrs.Attribute[float], value: object
         raise ValidationError("must be a number of seconds > 0", field=attribute.name, value=value)
 
 
+def _display_name(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not all(c.isprintable() for c in value):
+        raise ValidationError("must be one line of printable text", field=attribute.name, value=value)
+
+
 def _secret(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is not None and (not isinstance(value, str) or not value):
         raise ValidationError("must be a non-empty text or None", field=attribute.name)
@@ -206,12 +211,12 @@ class SmtpSettings:
     sender: str = attrs.field(validator=_sender, repr=False)
     message_id_domain: str = attrs.field(validator=_domain)
     security: Security = attrs.field(default=Security.STARTTLS, validator=of_type(Security))
-    sender_name: str = attrs.field(default="", validator=of_type(str), repr=False)
+    sender_name: str = attrs.field(default="", validator=_display_name, repr=False)
     username: str | None = attrs.field(default=None, validator=_secret, repr=False)
     password: str | None = attrs.field(default=None, validator=_secret, repr=False)
     timeout: float = attrs.field(default=30.0, validator=_timeout)
     language: Language = attrs.field(default=Language.VI, validator=of_type(Language))
-    local_hostname: str | None = attrs.field(default=None)
+    local_hostname: str | None = attrs.field(default=None, validator=optional(_host))
     tls_context: ssl.SSLContext | None = attrs.field(default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -220,8 +225,6 @@ class SmtpSettings:
             raise ValidationError("give both a username and a password, or neither", field="username")
         if self.username is not None and self.security is Security.NONE:
             raise ValidationError("credentials are sent only over STARTTLS or SSL", field="security", value="none")
-        if self.local_hostname is not None:
-            _host(self, attrs.fields(SmtpSettings).local_hostname, self.local_hostname)  # type: ignore[arg-type]
         if self.tls_context is not None and not isinstance(self.tls_context, ssl.SSLContext):
             raise ValidationError("must be an ssl.SSLContext or None", field="tls_context")
 

@@ -453,6 +453,8 @@ def test_settings_never_show_the_sender_or_the_credentials() -> None:
         {"port": 70000},
         {"port": True},
         {"sender": "not an address"},
+        {"sender_name": "Kế toán\r\nBcc: everyone@example.vn"},
+        {"sender_name": None},
         {"message_id_domain": "localhost"},
         {"timeout": 0},
         {"timeout": float("nan")},
