@@ -134,20 +134,15 @@ def _keys(cell: str) -> set[str]:
 def _locate(row: Sequence[str], fmt: StatementFormat) -> tuple[dict[str, int], list[str]]:
     """The position of each configured column in ``row``, and the roles not found there."""
     keys = [_keys(cell) for cell in row]
-    positions: dict[str, int] = {}
-    missing: list[str] = []
-    for role, name in fmt.columns.items():
-        wanted = fold(name)
-        found = [index for index, cell in enumerate(keys) if wanted in cell]
-        if not found:
-            missing.append(role)
-        elif len(found) > 1:
-            raise ValidationError(
-                f"the header row names {name!r} {len(found)} times", field=f"columns.{role}", value=name
-            )
-        else:
-            positions[role] = found[0]
-    return positions, missing
+    found = {role: [i for i, cell in enumerate(keys) if fold(name) in cell] for role, name in fmt.columns.items()}
+    missing = [role for role, places in found.items() if not places]
+    twice = [role for role, places in found.items() if len(places) > 1]
+    if twice and not missing:  # the header, but a column it cannot tell apart
+        name = fmt.columns[twice[0]]
+        raise ValidationError(
+            f"the header row names {name!r} {len(found[twice[0]])} times", field=f"columns.{twice[0]}", value=name
+        )
+    return {role: places[0] for role, places in found.items() if len(places) == 1}, missing + twice
 
 
 def _header(rows: list[list[str]], fmt: StatementFormat) -> tuple[int, dict[str, int]]:
@@ -187,7 +182,7 @@ class _Reader:
         for number, row in enumerate(rows[header + 1 :], start=header + 2):
             if not any(cell.strip() for cell in row):
                 continue
-            if fold(next(cell for cell in row if cell.strip())).startswith(self._summary):
+            if self._is_summary(row):
                 summaries += 1
                 continue
             try:
@@ -202,6 +197,16 @@ class _Reader:
         return StatementRead(
             lines=tuple(lines), problems=tuple(problems), debits=debits, summaries=summaries, header_row=header + 1
         )
+
+    def _is_summary(self, row: Sequence[str]) -> bool:
+        """A totals or balance row: its first cell starts with a marker, and it has no readable date."""
+        if not fold(next(cell for cell in row if cell.strip())).startswith(self._summary):
+            return False
+        try:
+            self._date(self._cell(row, "date"))
+        except _Problem:
+            return True
+        return False
 
     def _cell(self, row: Sequence[str], role: str) -> str:
         index = self._positions.get(role)

@@ -195,6 +195,14 @@ def test_y3_a_header_skipped_to_by_count_reads_like_one_found() -> None:
     assert read_statement(VCB_FILE, fmt) == read_statement(VCB_FILE, VIETCOMBANK)
 
 
+def test_y3_a_row_with_a_date_is_never_taken_for_a_totals_row() -> None:
+    fmt = attrs.evolve(GENERIC, header_rows_skipped=0)
+    text = f'description,amount,date\nTotal payment {REFERENCE},"500,000",24/11/2026\nTổng cộng,"500,000",\n'
+    read = read_statement(text, fmt)
+    assert [x.references for x in read.lines] == [(REFERENCE,)]
+    assert (read.summaries, read.problems) == (1, ())
+
+
 def test_y3_a_column_named_twice_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         read_statement("date,amount,description,Description\n", GENERIC)
