@@ -73,8 +73,8 @@ class BankAccount:
 
 def _amount(request: PaymentRequest) -> Decimal:
     try:
-        amount = Decimal(request.amount)
-    except (InvalidOperation, TypeError, ValueError):
+        amount = Decimal(request.amount) if isinstance(request.amount, str) else Decimal("NaN")
+    except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount <= 0 or amount != amount.to_integral_value():
         raise ValidationError("must be a whole number of đồng above 0", rule="Y3", field="amount", value=request.amount)

@@ -77,6 +77,7 @@ _TEXT: Final = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)*")
 _CRC: Final = re.compile(r"[0-9A-F]{4}")
 _PRINTABLE: Final = re.compile(r"[\x20-\x7e]*")
 _DIGITS: Final = re.compile(r"[0-9]+")
+_AMOUNT: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _RULE: Final = "Y3"
 _HEAD: Final = 4  # a data object's 2-digit id and 2-digit length
 
@@ -251,8 +252,11 @@ def _require(objects: dict[str, str], tag: str, where: str, expected: str | None
 
 def _checked(payload: object) -> str:
     """The payload without its CRC object, once its characters and its CRC are checked."""
-    if not isinstance(payload, str) or not _PRINTABLE.fullmatch(payload) or len(payload) > _MAX_PAYLOAD_CHARS:
-        raise _refuse(f"must be printable ASCII text of at most {_MAX_PAYLOAD_CHARS} characters", payload)
+    if not isinstance(payload, str) or len(payload) > _MAX_PAYLOAD_CHARS:
+        shown = f"{len(payload)} characters" if isinstance(payload, str) else type(payload).__name__
+        raise _refuse(f"must be a text of at most {_MAX_PAYLOAD_CHARS} characters", shown)
+    if not _PRINTABLE.fullmatch(payload):
+        raise _refuse("must be printable ASCII text", payload)
     body, crc = payload[:-4], payload[-4:]
     if not body.endswith(_CRC_TAG) or not _CRC.fullmatch(crc):
         raise _refuse("must end with the CRC object 6304 and 4 upper-case hex digits", payload[-8:], "crc")
@@ -302,6 +306,6 @@ def parse_payload(payload: object) -> VietQR:
 def _read_amount(text: str | None) -> Decimal | None:
     if text is None:
         return None
-    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
+    if not _AMOUNT.fullmatch(text):
         raise _refuse("must be a decimal number", text, "amount")
     return Decimal(text)

@@ -13,11 +13,13 @@ Every published CRC was also recomputed independently here (``crc_bitwise``).
 
 from __future__ import annotations
 
+import doctest
 import re
 import struct
 import sys
 import zlib
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -31,10 +33,12 @@ from adapters.banking import (
     ServiceCode,
     VietQR,
     account_number,
+    banks,
     crc16_ccitt_false,
     parse_payload,
     qr_png,
     qr_svg,
+    vietqr,
 )
 from subscription_core.errors import SubscriptionError, ValidationError
 
@@ -174,6 +178,12 @@ def test_y3_published_payloads_are_built_byte_for_byte(source: str, inputs: dict
 def test_y3_published_payloads_read_back_into_their_inputs(source: str, inputs: dict[str, Any], published: str) -> None:
     assert source
     assert parse_payload(published) == VietQR(**inputs)
+
+
+@pytest.mark.parametrize("module", [vietqr, banks], ids=lambda module: module.__name__)
+def test_the_modules_examples_run_as_written(module: ModuleType) -> None:
+    failures, tried = doctest.testmod(module)
+    assert (failures, tried > 0) == (0, True)
 
 
 def test_crc_vectors() -> None:
