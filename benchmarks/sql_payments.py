@@ -222,7 +222,7 @@ def timed_part(deps: Services, payloads: Sequence[dict[str, str]], *, profile: b
     profiler = cProfile.Profile()
     applied = profiler.runcall(apply_all, deps, payloads)
     shown = io.StringIO()
-    pstats.Stats(profiler, stream=shown).sort_stats("cumulative").print_stats(60)
+    pstats.Stats(profiler, stream=shown).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(60)
     print(shown.getvalue(), flush=True)
     return applied
 

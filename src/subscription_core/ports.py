@@ -81,8 +81,16 @@ class CustomerRepository(Protocol):
         """Replace the stored customer. Raises ``ConflictError`` if its stored version is not ``expected_version``."""
         ...
 
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these ids, by id; ids with no customer are left out (bulk work, in few queries)."""
+        ...
+
     def by_tax_code(self, tax_code: str) -> Customer | None:
         """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""
+        ...
+
+    def by_tax_codes(self, tax_codes: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these (normalized) tax codes, by tax code; codes nobody has are left out (B1)."""
         ...
 
     def by_business_code(self, business_code: str) -> Customer | None:
@@ -117,8 +125,16 @@ class SubscriptionRepository(Protocol):
         """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
         ...
 
+    def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
+        """The subscriptions with these ids, by id; ids with none are left out (bulk work, in few queries)."""
+        ...
+
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""
+        ...
+
+    def of_customers(self, customer_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        """Each of these companies' subscriptions, ordered by id; every id given is a key (B1, in few queries)."""
         ...
 
     def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:

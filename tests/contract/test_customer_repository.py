@@ -160,3 +160,24 @@ def test_a3_clients_follow_a_saved_link(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         assert uow.customers.clients_of("acc-1") == []
         assert [c.id for c in uow.customers.clients_of("acc-2")] == ["cus-1"]
+
+
+def test_b1_customers_read_many_at_once_by_id_and_by_tax_code(units: UnitOfWorkFactory) -> None:
+    many = [customer(f"cus-{n}", n=n) for n in range(1, 8)]
+    store(units, *many)
+    with units() as uow:
+        assert uow.customers.get_many([]) == {}
+        assert uow.customers.get_many(["cus-3", "cus-9", "cus-1", "cus-3"]) == {"cus-3": many[2], "cus-1": many[0]}
+        codes = [many[4].tax_code.value, tax_code(99), many[0].tax_code.value]
+        assert uow.customers.by_tax_codes(codes) == {codes[0]: many[4], codes[2]: many[0]}
+        assert uow.customers.by_tax_codes([]) == {}
+
+
+def test_b1_many_customers_read_beyond_one_query_s_worth(units: UnitOfWorkFactory) -> None:
+    many = [customer(f"cus-{n:04d}", n=n) for n in range(1, 1202)]
+    store(units, *many)
+    with units() as uow:
+        found = uow.customers.get_many([c.id for c in many])
+        by_code = uow.customers.by_tax_codes([c.tax_code.value for c in many])
+    assert found == {c.id: c for c in many}
+    assert by_code == {c.tax_code.value: c for c in many}

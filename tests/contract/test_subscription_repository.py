@@ -134,3 +134,27 @@ def test_s3_due_sees_the_units_own_writes(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         uow.subscriptions.add(subscription("sub-0", start=at(0)))
         assert [s.id for s in uow.subscriptions.due(at(400), limit=10)] == ["sub-0", "sub-1"]
+
+
+def test_b1_subscriptions_read_many_at_once_by_id_and_by_customer(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{n}", customer_id=f"cus-{n % 3}") for n in range(1, 8)]
+    store(units, *subs)
+    with units() as uow:
+        assert uow.subscriptions.get_many(["sub-2", "sub-9", "sub-2", "sub-5"]) == {"sub-2": subs[1], "sub-5": subs[4]}
+        held = uow.subscriptions.of_customers(["cus-1", "cus-9", "cus-0"])
+    assert held == {
+        "cus-1": [s for s in subs if s.customer_id == "cus-1"],
+        "cus-9": [],
+        "cus-0": [s for s in subs if s.customer_id == "cus-0"],
+    }
+    assert all(group == sorted(group, key=lambda s: s.id) for group in held.values())
+
+
+def test_b1_many_subscriptions_read_beyond_one_query_s_worth(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{n:04d}", customer_id=f"cus-{n % 700}") for n in range(1, 1302)]
+    store(units, *subs)
+    with units() as uow:
+        found = uow.subscriptions.get_many([s.id for s in subs])
+        held = uow.subscriptions.of_customers([f"cus-{n}" for n in range(700)])
+    assert found == {s.id: s for s in subs}
+    assert sum(len(group) for group in held.values()) == len(subs)

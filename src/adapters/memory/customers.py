@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapters.memory.tables import TableView, check_limit, checked
 from subscription_core.customers import Customer, fold
 from subscription_core.errors import ConflictError, ValidationError
@@ -46,6 +48,24 @@ class MemoryCustomerRepository:
         """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""
         found = self._view.lookup("tax_code", tax_code)
         return found[0] if found else None
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these ids, by id; ids with no customer are left out."""
+        found = {}
+        for customer_id in dict.fromkeys(customer_ids):
+            customer = self._view.get(customer_id)
+            if customer is not None:
+                found[customer_id] = customer
+        return found
+
+    def by_tax_codes(self, tax_codes: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these (normalized) tax codes, by tax code; codes nobody has are left out (B1)."""
+        found = {}
+        for code in dict.fromkeys(tax_codes):
+            customer = self.by_tax_code(code)
+            if customer is not None:
+                found[code] = customer
+        return found
 
     def by_business_code(self, business_code: str) -> Customer | None:
         """The customer with this business code (the smallest id if several have it), or ``None`` (B1)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.subscriptions import Subscription
@@ -35,9 +36,22 @@ class MemorySubscriptionRepository:
         stored = checked(subscription, Subscription, field="subscription")
         self._view.replace(stored.id, stored, expected_version=expected_version)
 
+    def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
+        """The subscriptions with these ids, by id; ids with none are left out."""
+        found = {}
+        for subscription_id in dict.fromkeys(subscription_ids):
+            subscription = self._view.get(subscription_id)
+            if subscription is not None:
+                found[subscription_id] = subscription
+        return found
+
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""
         return sorted(self._view.lookup("customer", customer_id), key=lambda s: s.id)
+
+    def of_customers(self, customer_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        """Each of these companies' subscriptions, ordered by id; every id given is a key."""
+        return {customer_id: self.of_customer(customer_id) for customer_id in dict.fromkeys(customer_ids)}
 
     def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
         """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first (then by id).

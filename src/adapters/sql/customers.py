@@ -6,12 +6,13 @@ tax code by prefix and the folded name (``customers.fold``: no case, no diacriti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from adapters.sql import schema
-from adapters.sql.rows import Rows, check_limit, of_type
+from adapters.sql.rows import Rows, check_limit, chunks, of_type
 from adapters.sql.serialization import from_document, to_document
 from subscription_core.customers import Customer, fold
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
@@ -87,6 +88,22 @@ class SqlCustomerRepository:
         """The customer with this tax code (already normalized by ``TaxCode``), or ``None`` (U2)."""
         found = self._load(select(_T.c.document).where(_T.c.tax_code == tax_code))
         return found[0] if found else None
+
+    def get_many(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these ids, by id; ids with no customer are left out (one query per 500 ids)."""
+        found: dict[str, Customer] = {}
+        for chunk in chunks(customer_ids):
+            for customer in self._load(select(_T.c.document).where(_T.c.id.in_(chunk))):
+                found[customer.id] = customer
+        return found
+
+    def by_tax_codes(self, tax_codes: Sequence[str]) -> dict[str, Customer]:
+        """The customers with these (normalized) tax codes, by tax code; codes nobody has are left out (B1)."""
+        found: dict[str, Customer] = {}
+        for chunk in chunks(tax_codes):
+            for customer in self._load(select(_T.c.document).where(_T.c.tax_code.in_(chunk))):
+                found[customer.tax_code.value] = customer
+        return found
 
     def by_business_code(self, business_code: str) -> Customer | None:
         """The customer with this business code (the smallest id if several have it), or ``None`` (B1)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Connection,
@@ -31,7 +31,17 @@ from adapters.sql.engine import SQLITE_BEGIN
 from subscription_core.calendar import ensure_aware
 from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError
 
-__all__ = ["Rows", "check_instant", "check_limit", "of_type"]
+__all__ = ["Rows", "check_instant", "check_limit", "chunks", "of_type"]
+
+CHUNK: Final = 500  # keys per IN (...) list: well under every driver's limit on bound parameters
+
+
+def chunks(keys: Sequence[str], size: int = CHUNK) -> list[list[str]]:
+    """``keys`` without repeats, cut into lists of at most ``size``; ``ValidationError`` if one is not a text."""
+    if isinstance(keys, str) or not all(isinstance(key, str) for key in keys):
+        raise ValidationError("must be a sequence of texts", field="ids", value=keys)
+    unique = list(dict.fromkeys(keys))
+    return [unique[start : start + size] for start in range(0, len(unique), size)]
 
 
 @functools.cache

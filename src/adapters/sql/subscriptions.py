@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select
 
 from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from adapters.sql.rows import Rows, check_instant, check_limit, chunks, of_type
 from adapters.sql.serialization import Document, from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.subscriptions import Subscription
@@ -143,6 +143,23 @@ class SqlSubscriptionRepository:
         self._rows.replace(_T, row, expected_version=expected_version, noun="subscription")
         self._append_history(subscription, history, stored)
         self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+
+    def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
+        """The subscriptions with these ids, by id; ids with none are left out (one query per 500 ids)."""
+        found: dict[str, Subscription] = {}
+        for chunk in chunks(subscription_ids):
+            for subscription in self._load(select(_T.c.id, _T.c.document).where(_T.c.id.in_(chunk))):
+                found[subscription.id] = subscription
+        return found
+
+    def of_customers(self, customer_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        """Each of these companies' subscriptions, ordered by id; every id given is a key (one query per 500)."""
+        found: dict[str, list[Subscription]] = {customer_id: [] for customer_id in customer_ids}
+        for chunk in chunks(customer_ids):
+            query = select(_T.c.id, _T.c.document).where(_T.c.customer_id.in_(chunk)).order_by(_T.c.id)
+            for subscription in self._load(query):
+                found[subscription.customer_id].append(subscription)
+        return found
 
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""

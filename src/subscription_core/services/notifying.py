@@ -22,11 +22,12 @@ from subscription_core.subscriptions import Subscription
 __all__ = ["order_notice", "save_outcome", "write_notices"]
 
 
-def write_notices(uow: UnitOfWork, outcome: Outcome) -> int:
+def write_notices(uow: UnitOfWork, outcome: Outcome, *, email: str | None = None) -> int:
     """Queue the notices of ``outcome`` for the subscription's customer, by e-mail and in-app (N1, N2).
 
-    The e-mail goes to the customer's subscriber address; the in-app notice to the customer. Returns how
-    many messages were new (a retry finds its messages already queued).
+    The e-mail goes to the customer's subscriber address (``email``, when the caller has already read it
+    for many subscriptions at once); the in-app notice to the customer. Returns how many messages were
+    new (a retry finds its messages already queued).
 
     Raises:
         NotFoundError: the subscription's customer is unknown.
@@ -34,7 +35,7 @@ def write_notices(uow: UnitOfWork, outcome: Outcome) -> int:
     if not outcome.notices:
         return 0
     subscription = outcome.subscription
-    email = uow.customers.get(subscription.customer_id).subscriber.email
+    email = email or uow.customers.get(subscription.customer_id).subscriber.email
     first = subscription.version - len(outcome.notices)
     messages = [
         OutboxMessage.of_notice(notice, channel=channel, recipient=recipient, sequence=first + index)
@@ -44,8 +45,12 @@ def write_notices(uow: UnitOfWork, outcome: Outcome) -> int:
     return uow.outbox.add_many(messages)
 
 
-def save_outcome(uow: UnitOfWork, before: Subscription | None, outcome: Outcome) -> Subscription:
+def save_outcome(
+    uow: UnitOfWork, before: Subscription | None, outcome: Outcome, *, email: str | None = None
+) -> Subscription:
     """Store the subscription of ``outcome`` (new when ``before`` is ``None``) and queue its notices (S9, N2).
+
+    ``email`` is the customer's subscriber address when the caller has it (see :func:`write_notices`).
 
     Raises:
         ConflictError: someone saved the subscription since ``before`` was read.
@@ -55,7 +60,7 @@ def save_outcome(uow: UnitOfWork, before: Subscription | None, outcome: Outcome)
         uow.subscriptions.add(after)
     elif after.version != before.version:
         uow.subscriptions.save(after, expected_version=before.version)
-    write_notices(uow, outcome)
+    write_notices(uow, outcome, email=email)
     return after
 
 

@@ -58,23 +58,27 @@ def _require_accountant(actor: Actor) -> None:
 
 def _clients(uow: UnitOfWork, request: BulkRenewal) -> list[Customer]:
     """The customers the rows name by tax code or business code (B1), whoever they belong to (A3: checked per row)."""
-    found: dict[str, Customer] = {}
-    for row in request.rows:
-        typed = row.client.strip()
-        if not typed:
-            continue
+    typed = [row.client.strip() for row in request.rows]
+    codes: dict[str, str] = {}  # what was typed -> the tax code it reads as
+    for text in typed:
         try:
-            customer = uow.customers.by_tax_code(TaxCode.parse(typed).value)
+            codes[text] = TaxCode.parse(text).value
         except ValidationError:
-            customer = None
-        customer = customer or uow.customers.by_business_code(typed)
+            continue
+    by_code = uow.customers.by_tax_codes(list(codes.values()))  # one query for the many rows (B1)
+    found: dict[str, Customer] = {}
+    for text in typed:
+        if not text:
+            continue
+        customer = by_code.get(codes.get(text, "")) or uow.customers.by_business_code(text)
         if customer is not None:
             found[customer.id] = customer
     return list(found.values())
 
 
 def _held(uow: UnitOfWork, customers: Sequence[Customer], at: dt.datetime) -> list[Subscription]:
-    return [lifecycle.advance(s, at).subscription for c in customers for s in uow.subscriptions.of_customer(c.id)]
+    held = uow.subscriptions.of_customers([c.id for c in customers])
+    return [lifecycle.advance(s, at).subscription for c in customers for s in held[c.id]]
 
 
 def review_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal) -> tuple[RowProblem, ...]:
