@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from subscription_core.customers import Actor
@@ -85,16 +85,18 @@ def reconcile_statement(
 
 def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement_id: str) -> LineResult:
     def work(uow: UnitOfWork, now: dt.datetime) -> LineResult:
+        verdict = assess(line, uow.orders.by_transfer_reference)
+        # The record is read after the order: under READ COMMITTED, an order seen paid by this very line
+        # implies its record (committed with it) is seen too, so a concurrent import is never NOT_AWAITING.
         found = uow.idempotency.get(SCOPE, line.line_id)
         if found is not None:
             return _seen_before(line, found)
-        verdict = assess(line, uow.orders.by_transfer_reference)
         if isinstance(verdict, LineResult):
             return verdict  # nothing written: the unit of work rolls back empty
         return _record(deps, uow, actor, verdict, statement_id, now)
 
     try:
-        result = with_retries(deps, work, name=SCOPE)
+        result = _twice(deps, work)
     except SubscriptionError as error:
         # One line's refusal (a rule of fulfilment, a race lost too often) must not stop the statement.
         rule = f"[{error.rule}] " if error.rule else ""
@@ -102,6 +104,19 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
         result = LineResult(line=line, outcome=LineOutcome.REFUSED, note=note)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
     return result
+
+
+def _twice(deps: Services, work: Callable[[UnitOfWork, dt.datetime], LineResult]) -> LineResult:
+    """Run ``work``; if it is refused, once more in a fresh unit of work before the refusal stands.
+
+    Under READ COMMITTED an attempt may read the order before a concurrent import of the same line
+    committed and its subscription after: fulfilment then refuses (S1) where a fresh attempt finds the line
+    recorded. A refusal that holds is raised again.
+    """
+    try:
+        return with_retries(deps, work, name=SCOPE)
+    except SubscriptionError:
+        return with_retries(deps, work, name=SCOPE)
 
 
 def _line_digest(line: StatementLine) -> str:

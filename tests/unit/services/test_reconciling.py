@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -353,3 +355,24 @@ def test_y3_assess_checks_the_state_before_the_currency_and_the_amount(world: Wo
     assert paid.payment_id in verdict.note
     with pytest.raises(ValidationError):
         assess("a line", lambda _r: [])  # type: ignore[arg-type]
+
+
+def test_y3_staff_importing_one_statement_at_once_record_each_line_once(world: World) -> None:
+    orders = [_place(world, n) for n in (1, 2, 3, 1)]
+    _tuesday(world)
+    lines = [_paying(order, f"FT{n}") for n, order in enumerate(orders)]
+    barrier = threading.Barrier(4, timeout=60)
+
+    def run(n: int) -> ReconciliationReport:
+        barrier.wait()
+        return reconcile_statement(world.deps, Actor.staff(f"st-{n}"), lines, statement_id=f"import-{n}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(run, range(4)))
+    for index in range(len(lines)):
+        outcomes = Counter(report.results[index].outcome for report in reports)
+        assert outcomes == {LineOutcome.RECORDED: 1, LineOutcome.ALREADY_RECORDED: 3}
+    with world.deps.uow() as uow:
+        for order in orders:
+            assert uow.orders.get(order.id).state is OrderState.FULFILLED
+            assert len(uow.payments.of_order(order.id)) == 1
