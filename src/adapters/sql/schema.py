@@ -29,6 +29,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -45,6 +46,8 @@ __all__ = [
     "Amount",
     "UtcDateTime",
     "customers",
+    "einvoice_documents",
+    "einvoice_series",
     "idempotency_keys",
     "invoices",
     "metadata",
@@ -328,4 +331,30 @@ idempotency_keys: Final = Table(
     Column("outcome", String, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("scope", "key"),
+)
+
+# The reference e-invoice adapter's numbering (adapters.einvoice.sql_store): the next number of each
+# series, locked while an invoice takes it, and the invoices with their documents. A series' numbers are
+# the primary key, so none is used twice; an order's part is unique, so none is invoiced twice (I1).
+einvoice_series: Final = Table(
+    "einvoice_series",
+    metadata,
+    Column("series", text_key(), primary_key=True),
+    Column("next_number", Integer, nullable=False),
+)
+
+einvoice_documents: Final = Table(
+    "einvoice_documents",
+    metadata,
+    Column("series", text_key(), ForeignKey("einvoice_series.series"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("order_id", text_key(), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("grand_total", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("xml", LargeBinary, nullable=False),
+    Column("html", String, nullable=False),
+    PrimaryKeyConstraint("series", "number"),
+    UniqueConstraint("order_id", "part"),
 )

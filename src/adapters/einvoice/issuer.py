@@ -1,0 +1,155 @@
+"""The reference e-invoice issuer: the ``InvoiceIssuer`` port, issuing Vietnamese VAT e-invoices itself (I1, I2).
+
+:class:`ReferenceInvoiceIssuer` checks a request against the e-invoice format first (no number is taken
+for a request that would be refused), then asks its :class:`~.store.NumberedInvoices` store for the
+series' next number and builds the XML and HTML for it while the number is held. A repeated request
+returns the invoice already issued. The series follows the invoice's year in Hà Nội (``C26TAA`` issues
+``C27TAA`` invoices from 1 January 2027), as the year is part of the symbol.
+
+The invoice reaches the buyer's e-mail (I2) through the ``INVOICE_ISSUED`` notice the paying use case
+queues in its outbox; the host serves the documents from :meth:`ReferenceInvoiceIssuer.document`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from adapters.einvoice.document import EInvoice, InvoiceContent
+from adapters.einvoice.fields import checked_text
+from adapters.einvoice.rendering import to_html, to_xml
+from adapters.einvoice.seller import Seller
+from adapters.einvoice.series import InvoiceSeries
+from adapters.einvoice.store import Documents, NumberedInvoices, StoredInvoice
+from subscription_core.calendar import local_date
+from subscription_core.errors import ConflictError, NotFoundError, ValidationError
+from subscription_core.invoices import InvoiceRequest, IssuedInvoice
+from subscription_core.money import Money
+from subscription_core.ports import Clock
+
+__all__ = ["ReferenceInvoiceIssuer"]
+
+_log = logging.getLogger(__name__)
+_ROLLOVER_ATTEMPTS: Final = 3
+
+
+class _YearTurnedError(Exception):
+    """The year changed between choosing the series and taking its number: issue again in the new year's."""
+
+
+class ReferenceInvoiceIssuer:
+    """Issues VAT e-invoices numbered without gaps: ``ReferenceInvoiceIssuer(seller, series, store, clock)``.
+
+    ``payment_method`` is the invoices' ``HTTToan`` ("TM/CK": cash or transfer); ``unit`` every line's
+    ``DVTinh``. Thread-safe as far as its store is.
+
+    Raises:
+        ValidationError: a seller, series, store or clock of the wrong kind, or a bad payment method or unit.
+    """
+
+    def __init__(
+        self,
+        seller: Seller,
+        series: InvoiceSeries,
+        store: NumberedInvoices,
+        clock: Clock,
+        *,
+        payment_method: str = "TM/CK",
+        unit: str = "Gói",
+    ) -> None:
+        """Issue as ``seller`` in ``series`` numbered by ``store``, dated by ``clock``."""
+        if not isinstance(seller, Seller):
+            raise ValidationError("must be a Seller", rule="I1", field="seller")
+        if not isinstance(series, InvoiceSeries):
+            raise ValidationError("must be an InvoiceSeries", rule="I1", field="series", value=series)
+        if not all(callable(getattr(store, name, None)) for name in ("issue_once", "get", "numbers")):
+            raise ValidationError("must be a NumberedInvoices store", rule="I1", field="store")
+        if not callable(getattr(clock, "now", None)):
+            raise ValidationError("must be a Clock", rule="I1", field="clock")
+        self.seller = seller
+        self.series = series
+        self._store = store
+        self._clock = clock
+        self._payment_method = checked_text(payment_method, "payment_method", limit="payment_method")
+        self._unit = checked_text(unit, "unit", limit="unit")
+
+    def issue(self, request: InvoiceRequest) -> IssuedInvoice:
+        """Issue the invoice ``request`` asks for (I1); idempotent per ``request.key``.
+
+        Everything is checked before a number is taken: a refused request leaves no gap.
+
+        Raises:
+            ValidationError: (I1) not a request, no invoice details, a buyer without a name or address,
+                amounts not in VND or beyond the format's 15 digits, text the format cannot carry, a
+                series whose 99,999,999 numbers are used up; (I2) a buyer without a valid e-mail.
+            ConflictError: (I1) the key was issued for another grand total, or the store kept losing races.
+        """
+        content = InvoiceContent.of(request, seller=self.seller, payment_method=self._payment_method, unit=self._unit)
+        stored = self._store.get(request.key)
+        for _ in range(_ROLLOVER_ATTEMPTS):
+            if stored is not None:
+                break
+            series = self.series.in_year(local_date(self._clock.now()).year)
+            try:
+                stored = self._store.issue_once(request.key, series.code, self._builder(content, series))
+            except _YearTurnedError:
+                continue
+            _log.info("e-invoice %s %08d issued for order %s part %d", stored.series, stored.number, *request.key)
+        if stored is None:  # pragma: no cover - the year cannot turn three times during one call
+            raise ConflictError("the year kept turning while the invoice was issued", rule="I1", field="issued_at")
+        return _issued(stored, request)
+
+    def _builder(self, content: InvoiceContent, series: InvoiceSeries) -> _Build:
+        return _Build(content=content, series=series, clock=self._clock)
+
+    def document(self, order_id: str, part: int = 0) -> tuple[bytes, str]:
+        """The XML and the HTML of the invoice issued for ``order_id`` and ``part``, for a host to serve.
+
+        Raises:
+            NotFoundError: (I1) no invoice was issued for them.
+            ValidationError: (I1) a malformed order id or part.
+        """
+        stored = self._store.get((order_id, part))
+        if stored is None:
+            raise NotFoundError("no e-invoice was issued for this order and part", rule="I1", field="order_id")
+        return stored.xml, stored.html
+
+    def numbers(self, series: InvoiceSeries | None = None) -> list[int]:
+        """The numbers used in ``series`` (by default the configured one), ascending."""
+        return self._store.numbers((series or self.series).code)
+
+
+class _Build:
+    """Builds the documents for a number, dated when the number is taken (so dates follow numbers)."""
+
+    def __init__(self, *, content: InvoiceContent, series: InvoiceSeries, clock: Clock) -> None:
+        self._content = content
+        self._series = series
+        self._clock = clock
+
+    def __call__(self, number: int) -> Documents:
+        at = self._clock.now()
+        day = local_date(at)
+        if day.year != self._series.year:
+            raise _YearTurnedError
+        invoice = EInvoice(series=self._series, number=number, issued_on=day, content=self._content)
+        grand_total = Money.of(invoice.content.grand_total, invoice.content.currency)
+        return Documents(issued_at=at, grand_total=grand_total, xml=to_xml(invoice), html=to_html(invoice))
+
+
+def _issued(stored: StoredInvoice, request: InvoiceRequest) -> IssuedInvoice:
+    if stored.grand_total != request.grand_total:
+        raise ConflictError(
+            f"invoice {stored.series} {stored.number:08d} was issued for this order and part with another total",
+            rule="I1",
+            field="grand_total",
+            value=str(request.grand_total),
+        )
+    return IssuedInvoice(
+        order_id=stored.order_id,
+        part=stored.part,
+        series=stored.series,
+        number=f"{stored.number:08d}",
+        issued_at=stored.issued_at,
+        grand_total=stored.grand_total,
+    )

@@ -1,0 +1,185 @@
+"""Numbered e-invoices in SQL (``NumberedInvoices``): gapless numbers under concurrency, across processes (I1).
+
+Each invoice is issued in a short transaction of its own, on the store's own engine, apart from the
+caller's unit of work: it locks the series' row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
+transaction takes the write lock with ``BEGIN IMMEDIATE``, so writers run one at a time), reads the next
+number, builds the documents, writes the invoice and the next number, and commits. Whatever fails before
+the commit rolls the whole transaction back, the number with it: numbers never have gaps. The unique
+``(order_id, part)`` is the backstop against a second invoice for one key: a transaction that loses that
+race reads the winner's invoice back. A serialization failure, deadlock or lock timeout reported by the
+database runs the transaction again, a bounded number of times.
+
+The tables are ``einvoice_series`` and ``einvoice_documents`` (migration 0003). On SQLite, give the store a
+database file of its own: the paying unit of work holds the write lock of its file while it asks for the
+invoice, and a second writer on that file would wait for it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.einvoice.store import Documents, InvoiceKey, StoredInvoice, check_documents, check_key, check_series
+from adapters.sql import schema
+from adapters.sql.driver_errors import TransientConflictError, translated
+from adapters.sql.engine import SQLITE_BEGIN
+from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.money import Money
+
+__all__ = ["SqlNumberedInvoices"]
+
+_SERIES: Final = schema.einvoice_series
+_DOCUMENTS: Final = schema.einvoice_documents
+DEFAULT_ATTEMPTS: Final = 8
+
+
+class SqlNumberedInvoices:
+    """Numbered invoices in the database of ``engine`` (migrated to revision 0003 or later).
+
+    ``attempts`` bounds how often one invoice's transaction runs when the database reports a race;
+    ``first_delay`` is the pause, in seconds, before the second run (doubling, with jitter, after that).
+
+    Raises:
+        ValidationError: ``engine`` is not an Engine, or ``attempts`` is not a whole number >= 1.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        attempts: int = DEFAULT_ATTEMPTS,
+        first_delay: float = 0.005,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Keep invoices in ``engine``'s database; nothing connects until the first call."""
+        if not isinstance(engine, Engine):
+            raise ValidationError("must be a SQLAlchemy Engine", field="engine")
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise ValidationError("must be a whole number >= 1", field="attempts", value=attempts)
+        self._engine = engine
+        self._attempts = attempts
+        self._first_delay = first_delay
+        self._sleep = sleep
+
+    def issue_once(self, key: InvoiceKey, series: str, build: Callable[[int], Documents]) -> StoredInvoice:
+        """See ``NumberedInvoices.issue_once``: one transaction per attempt, holding the series' row lock.
+
+        Raises:
+            ValidationError: (I1) a malformed key or series, or what ``build`` raises.
+            ConflictError: the database kept reporting races after every attempt, or what ``build`` raises.
+            SubscriptionError: the database cannot be reached or refused a statement.
+        """
+        key, series = check_key(key), check_series(series)
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self._issue(key, series, build)
+            except TransientConflictError as exc:
+                if attempt == self._attempts:
+                    raise ConflictError(
+                        f"gave up issuing an e-invoice after {attempt} attempts: concurrent transactions kept"
+                        f" interfering ({exc.message})",
+                        rule="I1",
+                        field="transaction",
+                        value=attempt,
+                    ) from exc
+                self._sleep(self._first_delay * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter
+            except ConflictError:
+                # Lost the race for the key's unique row: the winner's invoice is the answer.
+                winner = self.get(key)
+                if winner is None:
+                    raise
+                return winner
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    def _issue(self, key: InvoiceKey, series: str, build: Callable[[int], Documents]) -> StoredInvoice:
+        with translated("connect to the database"):
+            connection = self._engine.connect()
+        try:
+            stored = _find(connection, key)
+            with translated("end a read"):
+                connection.rollback()
+            if stored is not None:
+                return stored
+            if connection.dialect.name == "sqlite":
+                connection.info[SQLITE_BEGIN] = "BEGIN IMMEDIATE"
+            with translated("issue the e-invoice"), connection.begin():
+                return _take_number(connection, key, series, build)
+        finally:
+            connection.close()
+
+    def get(self, key: InvoiceKey) -> StoredInvoice | None:
+        """See ``NumberedInvoices.get``. Raises ``SubscriptionError`` if the database fails."""
+        key = check_key(key)
+        with translated("read the e-invoice"), self._engine.connect() as connection:
+            return _find(connection, key)
+
+    def numbers(self, series: str) -> list[int]:
+        """See ``NumberedInvoices.numbers``. Raises ``SubscriptionError`` if the database fails."""
+        query = select(_DOCUMENTS.c.number).where(_DOCUMENTS.c.series == series).order_by(_DOCUMENTS.c.number)
+        with translated("read the e-invoice numbers"), self._engine.connect() as connection:
+            return [int(n) for n in connection.execute(query).scalars()]
+
+
+def _take_number(
+    connection: Connection, key: InvoiceKey, series: str, build: Callable[[int], Documents]
+) -> StoredInvoice:
+    """In the open transaction: lock the series, re-check the key, build, store. Raises what ``build`` raises."""
+    number = _lock_series(connection, series)
+    stored = _find(connection, key)  # READ COMMITTED: sees an invoice committed while this one waited
+    if stored is not None:
+        return stored
+    stored = StoredInvoice.of(key, series, number, check_documents(build(number)))
+    connection.execute(update(_SERIES).where(_SERIES.c.series == series).values(next_number=number + 1))
+    connection.execute(insert(_DOCUMENTS), _row(stored))
+    return stored
+
+
+def _lock_series(connection: Connection, series: str) -> int:
+    """The series' next number, its row locked until the transaction ends (created at 1 if new)."""
+    query = select(_SERIES.c.next_number).where(_SERIES.c.series == series)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    number = connection.execute(query).scalar_one_or_none()
+    if number is None:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        new = dialect.insert(_SERIES).values(series=series, next_number=1).on_conflict_do_nothing()
+        connection.execute(new)
+        number = connection.execute(query).scalar_one()
+    return int(number)
+
+
+def _row(stored: StoredInvoice) -> Mapping[str, Any]:
+    return {
+        "series": stored.series,
+        "number": stored.number,
+        "order_id": stored.order_id,
+        "part": stored.part,
+        "issued_at": stored.issued_at,
+        "grand_total": stored.grand_total.amount,
+        "currency": stored.grand_total.currency.code,
+        "xml": stored.xml,
+        "html": stored.html,
+    }
+
+
+def _find(connection: Connection, key: InvoiceKey) -> StoredInvoice | None:
+    query = select(_DOCUMENTS).where(_DOCUMENTS.c.order_id == key[0], _DOCUMENTS.c.part == key[1])
+    with translated("read the e-invoice"):
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    return StoredInvoice(
+        order_id=row.order_id,
+        part=row.part,
+        series=row.series,
+        number=row.number,
+        issued_at=row.issued_at,
+        grand_total=Money.of(row.grand_total, row.currency),
+        xml=bytes(row.xml),
+        html=row.html,
+    )

@@ -1,0 +1,174 @@
+"""Where issued e-invoices are kept and numbered: gapless numbers per series, one invoice per order and part (I1).
+
+:class:`NumberedInvoices` is what the reference issuer needs of a store. :meth:`~NumberedInvoices.issue_once`
+is the whole of numbering: atomically, it returns the invoice already stored for a key, or takes the
+series' next number, has the documents built for it and stores them. When building fails, the number is
+given back (it was never taken as far as anyone can see), so numbers have no gaps whatever fails or races.
+:class:`MemoryNumberedInvoices` does it under a lock; ``adapters.einvoice.sql_store`` in a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+import attrs
+
+from subscription_core.errors import ValidationError, aware, non_empty_text, of_type, whole_number
+from subscription_core.money import Money
+
+__all__ = [
+    "Documents",
+    "InvoiceKey",
+    "MemoryNumberedInvoices",
+    "NumberedInvoices",
+    "StoredInvoice",
+    "check_documents",
+    "check_key",
+    "check_series",
+]
+
+InvoiceKey = tuple[str, int]
+"""An invoice's key: its order id and its part within the order."""
+
+
+@attrs.frozen(kw_only=True)
+class Documents:
+    """What an invoice numbered by the store is: its instant, grand total, XML and HTML (not in the repr)."""
+
+    issued_at: dt.datetime = attrs.field(validator=aware(rule="I1"))
+    grand_total: Money = attrs.field(validator=of_type(Money))
+    xml: bytes = attrs.field(validator=of_type(bytes), repr=False)
+    html: str = attrs.field(validator=of_type(str), repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class StoredInvoice:
+    """An issued invoice as stored: its key, series code (``1C26TAA``), number and documents (not in the repr)."""
+
+    order_id: str = attrs.field(validator=non_empty_text(rule="I1"))
+    part: int = attrs.field(validator=whole_number(0, rule="I1"))
+    series: str = attrs.field(validator=non_empty_text(rule="I1"))
+    number: int = attrs.field(validator=whole_number(1, rule="I1"))
+    issued_at: dt.datetime = attrs.field(validator=aware(rule="I1"))
+    grand_total: Money = attrs.field(validator=of_type(Money))
+    xml: bytes = attrs.field(validator=of_type(bytes), repr=False)
+    html: str = attrs.field(validator=of_type(str), repr=False)
+
+    @property
+    def key(self) -> InvoiceKey:
+        """``(order_id, part)``."""
+        return (self.order_id, self.part)
+
+    @classmethod
+    def of(cls, key: InvoiceKey, series: str, number: int, documents: Documents) -> StoredInvoice:
+        """The invoice ``key`` as stored with ``number`` in ``series``."""
+        return cls(
+            order_id=key[0],
+            part=key[1],
+            series=series,
+            number=number,
+            issued_at=documents.issued_at,
+            grand_total=documents.grand_total,
+            xml=documents.xml,
+            html=documents.html,
+        )
+
+
+def check_key(key: object) -> InvoiceKey:
+    """Return ``key`` if it is ``(order id, part)``: a non-empty text and a whole number >= 0.
+
+    Raises:
+        ValidationError: (I1) anything else.
+    """
+    if (
+        not isinstance(key, tuple)
+        or len(key) != 2  # noqa: PLR2004 - an order id and a part
+        or not isinstance(key[0], str)
+        or not key[0].strip()
+        or isinstance(key[1], bool)
+        or not isinstance(key[1], int)
+        or key[1] < 0
+    ):
+        raise ValidationError("must be (order id, part >= 0)", rule="I1", field="key", value=key)
+    return key
+
+
+def check_series(series: object) -> str:
+    """Return ``series`` if it is a non-empty text. Raises ``ValidationError`` (I1) otherwise."""
+    if not isinstance(series, str) or not series.strip():
+        raise ValidationError("must be a series code such as 1C26TAA", rule="I1", field="series", value=series)
+    return series
+
+
+def check_documents(documents: object) -> Documents:
+    """Return what a build callback gave if it is :class:`Documents`. Raises ``ValidationError`` (I1) otherwise."""
+    if not isinstance(documents, Documents):
+        raise ValidationError("the build callback must return Documents", rule="I1", field="build")
+    return documents
+
+
+class NumberedInvoices(Protocol):
+    """Issued invoices, numbered from 1 without gaps in each series, at most one per key (I1).
+
+    Implementations are safe to call from many threads (and, for a database, many processes) at once.
+    """
+
+    def issue_once(self, key: InvoiceKey, series: str, build: Callable[[int], Documents]) -> StoredInvoice:
+        """The invoice stored for ``key``; else the one ``build(number)`` makes with the series' next number.
+
+        Atomic: however calls race, each key gets one invoice and each number of ``series`` is used once,
+        in order from 1. ``build`` runs while the number is held and must not call the store; when it
+        raises, its error propagates and nothing is stored: the number stays free for the next invoice.
+        A key already stored is returned as it is, whatever the series asked for.
+
+        Raises:
+            ValidationError: (I1) a malformed key or series, or ``build`` not returning ``Documents``.
+            ConflictError: the store kept losing races (a database), or what ``build`` raises.
+        """
+        ...
+
+    def get(self, key: InvoiceKey) -> StoredInvoice | None:
+        """The invoice stored for ``key``, or ``None``. Raises ``ValidationError`` for a malformed key."""
+        ...
+
+    def numbers(self, series: str) -> list[int]:
+        """The numbers used in ``series``, ascending: ``[1, 2, ..., n]`` when nothing went wrong."""
+        ...
+
+
+class MemoryNumberedInvoices:
+    """Numbered invoices in memory, under one lock: for tests, demos and single-process hosts."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._lock = threading.Lock()
+        self._by_key: dict[InvoiceKey, StoredInvoice] = {}
+        self._numbers: dict[str, list[int]] = {}
+
+    def issue_once(self, key: InvoiceKey, series: str, build: Callable[[int], Documents]) -> StoredInvoice:
+        """See :meth:`NumberedInvoices.issue_once`: the lock is held from reading the key to storing."""
+        key, series = check_key(key), check_series(series)
+        with self._lock:
+            stored = self._by_key.get(key)
+            if stored is not None:
+                return stored
+            used = self._numbers.setdefault(series, [])
+            number = len(used) + 1
+            stored = StoredInvoice.of(key, series, number, check_documents(build(number)))
+            used.append(number)
+            self._by_key[key] = stored
+        return stored
+
+    def get(self, key: InvoiceKey) -> StoredInvoice | None:
+        """See :meth:`NumberedInvoices.get`."""
+        key = check_key(key)
+        with self._lock:
+            return self._by_key.get(key)
+
+    def numbers(self, series: str) -> list[int]:
+        """See :meth:`NumberedInvoices.numbers`."""
+        with self._lock:
+            return list(self._numbers.get(series, []))

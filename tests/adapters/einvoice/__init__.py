@@ -1,0 +1,1 @@
+"""Tests of the reference e-invoice adapter (adapters.einvoice)."""
