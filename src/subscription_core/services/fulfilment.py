@@ -31,7 +31,7 @@ from subscription_core.customers import Actor
 from subscription_core.errors import NotFoundError, ValidationError
 from subscription_core.invoices import IssuedInvoice, invoice_requests
 from subscription_core.lifecycle import Outcome
-from subscription_core.notices import OrderNoticeKind
+from subscription_core.notices import OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Order, OrderKind, OrderLine
 from subscription_core.payments import Payment
 from subscription_core.ports import UnitOfWork
@@ -80,14 +80,17 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     held = uow.subscriptions.get_many(list(targets))
     customers = uow.customers.get_many(list(dict.fromkeys(line.customer_id for line in paid.lines)))
     emails = {customer_id: customer.subscriber.email for customer_id, customer in customers.items()}
+    queued: list[OutboxMessage] = []  # every notice of the order, queued in one add_many at the end (N2)
     for target, lines in targets.items():
-        _grant(deps, uow, paid, target, lines, settlement, held.get(target), emails)
-    invoices = _issue_invoices(deps, uow, paid, at)
+        _grant(deps, uow, paid, target, lines, settlement, held.get(target), emails, queued)
+    invoices = _issue_invoices(deps, uow, paid, at, queued)
     settle(uow, paid, at)
-    order_notice(uow, paid, OrderNoticeKind.ORDER_PAID, at, data={"payment_id": settlement.payment.id})
+    facts = {"payment_id": settlement.payment.id}
+    order_notice(uow, paid, OrderNoticeKind.ORDER_PAID, at, data=facts, into=queued)
     if paid.kind is OrderKind.BULK_RENEWAL:
         clients = str(len({line.customer_id for line in paid.lines}))
-        order_notice(uow, paid, OrderNoticeKind.BULK_RENEWED, at, data={"clients": clients})
+        order_notice(uow, paid, OrderNoticeKind.BULK_RENEWED, at, data={"clients": clients}, into=queued)
+    uow.outbox.add_many(queued)
     done = paid.fulfil(at=at, by=by)
     # One save, paid and fulfilled at once: nothing above reads the order back from the repository.
     uow.orders.save(done, expected_version=order.version)
@@ -113,10 +116,12 @@ def _grant(
     how: Settlement,
     existing: Subscription | None,
     emails: Mapping[str, str],
+    queued: list[OutboxMessage],
 ) -> Subscription:
     """Open or extend the subscription ``target`` (``existing``: as stored, or ``None``) with ``lines``.
 
-    ``emails`` are customers' subscriber addresses already read, by customer id (others are read here).
+    ``emails`` are customers' subscriber addresses already read, by customer id (others are read here);
+    the notices are appended to ``queued``.
     """
     if existing is None and order.kind is not OrderKind.NEW_PURCHASE:
         raise NotFoundError("no such subscription", field="subscription_id", value=target)
@@ -125,7 +130,7 @@ def _grant(
         outcome = _open(deps, order, target, lines, how, reason)
     else:
         outcome = _apply(deps, existing, order.kind, lines, how, reason)
-    return save_outcome(uow, existing, outcome, email=emails.get(outcome.subscription.customer_id))
+    return save_outcome(uow, existing, outcome, email=emails.get(outcome.subscription.customer_id), into=queued)
 
 
 def _open(
@@ -180,7 +185,9 @@ def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
     return entitlement_of(deps, plan.code, plan.option, extra_storage=storage)
 
 
-def _issue_invoices(deps: Services, uow: UnitOfWork, order: Order, at: dt.datetime) -> list[IssuedInvoice]:
+def _issue_invoices(
+    deps: Services, uow: UnitOfWork, order: Order, at: dt.datetime, queued: list[OutboxMessage]
+) -> list[IssuedInvoice]:
     """Issue each invoice of the paid order not issued yet, to its buyer's invoice e-mail (I1, I2).
 
     The issuer answers a repeated request with the invoice already issued, and the repository keeps one
@@ -195,7 +202,6 @@ def _issue_invoices(deps: Services, uow: UnitOfWork, order: Order, at: dt.dateti
         uow.invoices.add(invoice)
         issued.append(invoice)
         data = {"series": invoice.series, "number": invoice.number, "part": str(invoice.part)}
-        order_notice(
-            uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=str(request.part), email=request.buyer.email, data=data
-        )
+        part, email = str(request.part), request.buyer.email
+        order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=part, email=email, data=data, into=queued)
     return issued

@@ -22,12 +22,15 @@ from subscription_core.subscriptions import Subscription
 __all__ = ["order_notice", "save_outcome", "write_notices"]
 
 
-def write_notices(uow: UnitOfWork, outcome: Outcome, *, email: str | None = None) -> int:
+def write_notices(
+    uow: UnitOfWork, outcome: Outcome, *, email: str | None = None, into: list[OutboxMessage] | None = None
+) -> int:
     """Queue the notices of ``outcome`` for the subscription's customer, by e-mail and in-app (N1, N2).
 
     The e-mail goes to the customer's subscriber address (``email``, when the caller has already read it
     for many subscriptions at once); the in-app notice to the customer. Returns how many messages were
-    new (a retry finds its messages already queued).
+    new (a retry finds its messages already queued). With ``into``, the messages are appended to it
+    instead, for the caller to queue with everything else in one ``add_many``; it returns how many.
 
     Raises:
         NotFoundError: the subscription's customer is unknown.
@@ -42,15 +45,27 @@ def write_notices(uow: UnitOfWork, outcome: Outcome, *, email: str | None = None
         for index, notice in enumerate(outcome.notices, start=1)
         for channel, recipient in ((Channel.EMAIL, email), (Channel.IN_APP, subscription.customer_id))
     ]
-    return uow.outbox.add_many(messages)
+    return _queue(uow, messages, into)
+
+
+def _queue(uow: UnitOfWork, messages: list[OutboxMessage], into: list[OutboxMessage] | None) -> int:
+    if into is None:
+        return uow.outbox.add_many(messages)
+    into.extend(messages)
+    return len(messages)
 
 
 def save_outcome(
-    uow: UnitOfWork, before: Subscription | None, outcome: Outcome, *, email: str | None = None
+    uow: UnitOfWork,
+    before: Subscription | None,
+    outcome: Outcome,
+    *,
+    email: str | None = None,
+    into: list[OutboxMessage] | None = None,
 ) -> Subscription:
     """Store the subscription of ``outcome`` (new when ``before`` is ``None``) and queue its notices (S9, N2).
 
-    ``email`` is the customer's subscriber address when the caller has it (see :func:`write_notices`).
+    ``email`` and ``into`` are as for :func:`write_notices`.
 
     Raises:
         ConflictError: someone saved the subscription since ``before`` was read.
@@ -60,7 +75,7 @@ def save_outcome(
         uow.subscriptions.add(after)
     elif after.version != before.version:
         uow.subscriptions.save(after, expected_version=before.version)
-    write_notices(uow, outcome, email=email)
+    write_notices(uow, outcome, email=email, into=into)
     return after
 
 
@@ -73,15 +88,18 @@ def order_notice(
     data: Mapping[str, str] | None = None,
     part: str = "",
     email: str | None = None,
+    into: list[OutboxMessage] | None = None,
 ) -> None:
     """Queue an order notice by e-mail to ``email`` (default: the order's recipient, B3) and in-app (N1, N2).
 
     The in-app notice goes to the order's customer, or for a bulk renewal to the accountant who placed it.
+    With ``into``, the messages are appended to it for the caller to queue (see :func:`write_notices`).
     """
     facts = {"order_id": order.id, "total": str(order.grand_total), "state": order.state.value, **(data or {})}
     in_app = order.customer_id if order.customer_id is not None else order.placed_by.id
     stem = f"{order.id}:{kind.value}" + (f":{part}" if part else "")
-    uow.outbox.add_many(
+    _queue(
+        uow,
         [
             OutboxMessage(
                 id=f"{stem}:{channel.value}",
@@ -93,5 +111,6 @@ def order_notice(
                 data=facts,
             )
             for channel, recipient in ((Channel.EMAIL, email or order.notify.email), (Channel.IN_APP, in_app))
-        ]
+        ],
+        into,
     )

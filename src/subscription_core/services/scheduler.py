@@ -19,7 +19,7 @@ import attrs
 from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
 from subscription_core.lifecycle import Notice, Outcome
-from subscription_core.notices import OrderNoticeKind
+from subscription_core.notices import OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.ports import UnitOfWork
 from subscription_core.scheduling import run_due
@@ -88,11 +88,17 @@ def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[st
     notices_of: dict[str, list[Notice]] = {}
     for notice in run.notices:  # grouped once: a scan per subscription would cost batch x notices
         notices_of.setdefault(notice.subscription_id, []).append(notice)
+    noticed = {notice.subscription_id for notice in run.notices}
+    customers = uow.customers.get_many(list({sub.customer_id for sub in run.subscriptions if sub.id in noticed}))
+    queued: list[OutboxMessage] = []  # the batch's notices, queued in one add_many (N2)
     for after in run.subscriptions:
         notices = tuple(notices_of.get(after.id, ()))
-        save_outcome(uow, before[after.id], Outcome(subscription=after, notices=notices))
+        customer = customers.get(after.customer_id)
+        email = customer.subscriber.email if customer is not None else None
+        save_outcome(uow, before[after.id], Outcome(subscription=after, notices=notices), email=email, into=queued)
         if after.state is State.CUT_OFF and before[after.id].state is not State.CUT_OFF:
             closed += _close_commitment_orders(uow, after, at)
+    uow.outbox.add_many(queued)
     uow.commit()
     return [sub.id for sub in run.subscriptions], closed
 

@@ -142,7 +142,10 @@ def test_n2_a_failure_after_the_last_write_leaves_every_table_unchanged_and_a_co
         write_everywhere(uow)
         uow.commit()
     after = contents(engine)
-    assert [name for name in before if before[name] == after[name]] == []  # the use case really writes everywhere
+    # The unit of work really writes every table of its own; the e-invoice issuer's tables are written only
+    # by the issuer's transactions (adapters.einvoice.sql_store), never by a unit of work.
+    untouched = [name for name in before if before[name] == after[name] and not name.startswith("einvoice_")]
+    assert untouched == []
 
 
 CRASHING_WRITER = """
