@@ -100,7 +100,8 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
     except SubscriptionError as error:
         # One line's refusal (a rule of fulfilment, a race lost too often) must not stop the statement.
         rule = f"[{error.rule}] " if error.rule else ""
-        note = f"matched, but recording it was refused: {rule}{type(error).__name__}: {error.message}"
+        named = f" ({', '.join(line.references)})" if line.references else ""
+        note = f"matched{named}, but recording it was refused: {rule}{type(error).__name__}: {error.message}"
         result = LineResult(line=line, outcome=LineOutcome.REFUSED, note=note)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
     return result

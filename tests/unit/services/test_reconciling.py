@@ -252,6 +252,7 @@ def test_y3_a_refused_line_is_reported_and_does_not_undo_the_others(world: World
     report = reconcile_statement(world.deps, STAFF, [_paying(first, "FT1"), future], statement_id="st-1")
     assert _outcomes(report) == [("FT1", LineOutcome.RECORDED), ("FT9", LineOutcome.REFUSED)]
     assert "[Y3]" in report.results[1].note
+    assert transfer_reference(second.id) in report.results[1].note
     assert world.order(first.id).state is OrderState.FULFILLED
     assert world.order(second.id).state is OrderState.PLACED
     with world.deps.uow() as uow:
