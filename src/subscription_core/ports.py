@@ -125,6 +125,14 @@ class SubscriptionRepository(Protocol):
         """Replace it. Raises ``ConflictError`` if the stored version is not ``expected_version``."""
         ...
 
+    def save_many(self, changes: Sequence[tuple[Subscription, int]]) -> None:
+        """Replace each subscription of ``(subscription, expected_version)`` as :meth:`save` does, in few statements.
+
+        Raises ``ConflictError`` or ``NotFoundError`` for the first that :meth:`save` would refuse; the
+        unit of work must then be rolled back (some of the others may be written in it).
+        """
+        ...
+
     def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
         """The subscriptions with these ids, by id; ids with none are left out (bulk work, in few queries)."""
         ...

@@ -158,3 +158,32 @@ def test_b1_many_subscriptions_read_beyond_one_query_s_worth(units: UnitOfWorkFa
         held = uow.subscriptions.of_customers([f"cus-{n}" for n in range(700)])
     assert found == {s.id: s for s in subs}
     assert sum(len(group) for group in held.values()) == len(subs)
+
+
+def test_s9_save_many_saves_each_at_its_version(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{n}") for n in range(1, 5)]
+    store(units, *subs)
+    later = [advance(s, at(400)).subscription for s in subs[:3]]
+    assert all(after.version > before.version for after, before in zip(later, subs, strict=False))
+    with units() as uow:
+        uow.subscriptions.save_many([(after, before.version) for after, before in zip(later, subs, strict=False)])
+        uow.subscriptions.save_many([])
+        uow.commit()
+    with units() as uow:
+        assert uow.subscriptions.get_many([s.id for s in subs]) == {
+            **{s.id: s for s in subs},
+            **{s.id: s for s in later},
+        }
+
+
+def test_s9_save_many_refuses_a_stale_version_and_the_unit_keeps_nothing(units: UnitOfWorkFactory) -> None:
+    subs = [subscription(f"sub-{n}") for n in range(1, 4)]
+    store(units, *subs)
+    later = [advance(s, at(400)).subscription for s in subs]
+    stale = [(later[0], subs[0].version), (later[1], subs[1].version + 7), (later[2], subs[2].version)]
+    with units() as uow, pytest.raises(ConflictError):
+        uow.subscriptions.save_many(stale)
+    with units() as uow:
+        assert uow.subscriptions.get_many([s.id for s in subs]) == {s.id: s for s in subs}
+    with units() as uow, pytest.raises(NotFoundError):
+        uow.subscriptions.save_many([(subscription("sub-9"), 0)])

@@ -36,6 +36,11 @@ class MemorySubscriptionRepository:
         stored = checked(subscription, Subscription, field="subscription")
         self._view.replace(stored.id, stored, expected_version=expected_version)
 
+    def save_many(self, changes: Sequence[tuple[Subscription, int]]) -> None:
+        """Replace each ``(subscription, expected_version)`` as :meth:`save` does, in order."""
+        for subscription, expected_version in changes:
+            self.save(subscription, expected_version=expected_version)
+
     def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
         """The subscriptions with these ids, by id; ids with none are left out."""
         found = {}

@@ -166,6 +166,47 @@ class Rows:
         statement = _insert_new_returning(table, self.dialect, key)
         return {row[0] for row in self.execute(statement, action, rows)}
 
+    def replace_many(self, table: Table, rows: Sequence[tuple[Mapping[str, Any], int]], *, noun: str) -> None:
+        """Update each entity row ``(values, expected_version)`` as :meth:`replace` does, in one executemany.
+
+        Every row must name the same columns. When fewer rows than given were updated, the first row whose
+        stored version is not the expected one is reported; the caller's transaction must then be rolled
+        back (the others may be updated in it).
+
+        Raises:
+            NotFoundError: a row's id is not stored.
+            ConflictError: a row's stored version is another.
+        """
+        if not rows:
+            return
+        self.writing()
+        columns = tuple(name for name in rows[0][0] if name != "id")
+        parameters = []
+        for values, expected_version in rows:
+            if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+                raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
+            one = {f"new_{name}": values[name] for name in columns}
+            one.update(key_id=values["id"], expected_version=expected_version)
+            parameters.append(one)
+        result = self.execute(_versioned_update(table, columns), f"save the {noun}s", parameters)
+        if result.rowcount == len(rows):
+            return
+        ids = [values["id"] for values, _ in rows]
+        query = select(table.c.id, table.c.version).where(table.c.id.in_(ids))
+        stored = {row[0]: row[1] for row in self.execute(query, f"read the {noun}s")}
+        for values, expected_version in rows:
+            shown = values["id"]
+            if shown not in stored:
+                raise NotFoundError(f"no such {noun}", field="id", value=shown)
+            if stored[shown] != values.get("version"):  # an updated row holds its new version
+                raise ConflictError(
+                    f"the {noun} {shown} was saved by someone else since it was read (stored version {stored[shown]})",
+                    field="expected_version",
+                    value=expected_version,
+                )
+        # Every row holds the version it was to get: someone else saved one at that very version first.
+        raise ConflictError(f"some {noun}s were saved by someone else since they were read", field="expected_version")
+
     def replace(self, table: Table, values: Mapping[str, Any], *, expected_version: int, noun: str) -> None:
         """Update the entity row whose ``id`` is ``values["id"]`` if its stored version is ``expected_version``.
 

@@ -47,6 +47,17 @@ def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
     return row, history
 
 
+def _history_row(subscription: Subscription, entries: Sequence[Document], position: int) -> dict[str, Any]:
+    entry = subscription.history[position]
+    return {
+        "subscription_id": subscription.id,
+        "position": position,
+        "at": entry.at,
+        "event": entry.event.value,
+        "document": entries[position],
+    }
+
+
 class SqlSubscriptionRepository:
     """Subscriptions of one unit of work."""
 
@@ -57,17 +68,7 @@ class SqlSubscriptionRepository:
     def _append_history(self, subscription: Subscription, entries: Sequence[Document], start: int) -> None:
         if start >= len(entries):
             return
-        history = subscription.history
-        values = [
-            {
-                "subscription_id": subscription.id,
-                "position": position,
-                "at": history[position].at,
-                "event": history[position].event.value,
-                "document": entries[position],
-            }
-            for position in range(start, len(entries))
-        ]
+        values = [_history_row(subscription, entries, position) for position in range(start, len(entries))]
         self._rows.execute(insert(_H), "record the subscription's history", values)
 
     def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
@@ -143,6 +144,54 @@ class SqlSubscriptionRepository:
         self._rows.replace(_T, row, expected_version=expected_version, noun="subscription")
         self._append_history(subscription, history, stored)
         self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+
+    def save_many(self, changes: Sequence[tuple[Subscription, int]]) -> None:
+        """Replace each ``(subscription, expected_version)`` as :meth:`save` does, in a few statements (S9).
+
+        One executemany UPDATE and one history INSERT for the lot; history lengths not remembered from
+        this transaction are counted in one query. Raises as :meth:`save` does for the first refused; the
+        unit of work must then be rolled back.
+        """
+        for subscription, _ in changes:
+            of_type(subscription, Subscription, "subscription")
+        if not changes:
+            return
+        self._rows.writing()
+        stored = self._stored_lengths(changes)
+        rows, entries = [], []
+        for subscription, expected_version in changes:
+            row, history = _split(subscription)
+            if stored[subscription.id] > len(history):
+                self._refuse_shorter_history(subscription, expected_version)
+            rows.append((row, expected_version))
+            entries.append((subscription, history, stored[subscription.id]))
+        self._rows.replace_many(_T, rows, noun="subscription")
+        values = [
+            _history_row(subscription, history, position)
+            for subscription, history, start in entries
+            for position in range(start, len(history))
+        ]
+        if values:
+            self._rows.execute(insert(_H), "record the subscriptions' history", values)
+        for subscription, history, _ in entries:
+            self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+
+    def _stored_lengths(self, changes: Sequence[tuple[Subscription, int]]) -> dict[str, int]:
+        """Each subscription's stored history length: remembered at the expected version, else counted."""
+        lengths: dict[str, int] = {}
+        unknown: list[str] = []
+        for subscription, expected_version in changes:
+            known = self._rows.known.get((_KNOWN, subscription.id))
+            if known is not None and known[0] == expected_version:
+                lengths[subscription.id] = known[1]
+            else:
+                unknown.append(subscription.id)
+                lengths[subscription.id] = 0
+        for chunk in chunks(unknown):
+            count = select(_H.c.subscription_id, func.count()).where(_H.c.subscription_id.in_(chunk))
+            grouped = count.group_by(_H.c.subscription_id)
+            lengths.update((row[0], row[1]) for row in self._rows.execute(grouped, "read the subscriptions' history"))
+        return lengths
 
     def get_many(self, subscription_ids: Sequence[str]) -> dict[str, Subscription]:
         """The subscriptions with these ids, by id; ids with none are left out (one query per 500 ids)."""
