@@ -38,6 +38,7 @@ from subscription_core.services.paying import (
 )
 from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
 from subscription_core.services.queries import SubscriptionDetail, subscription_details
+from subscription_core.services.reconciling import reconcile_statement
 from subscription_core.services.renewing import (
     extend_commitment,
     place_bulk_renewal,
@@ -79,6 +80,7 @@ __all__ = [
     "place_order",
     "quote_bulk_renewal",
     "quote_order",
+    "reconcile_statement",
     "record_offline_payment",
     "register_commitment",
     "reject_payment_proof",

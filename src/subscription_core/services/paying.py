@@ -52,6 +52,7 @@ __all__ = [
     "PaymentStarted",
     "activate_now",
     "handle_notification",
+    "receive_offline",
     "record_offline_payment",
     "start_payment",
     "start_payment_for",
@@ -310,7 +311,7 @@ def record_offline_payment(
                 f"the order is in {order.currency.code}", rule="Y3", field="amount", value=str(amount)
             )
         when = _received_at(received_at, now)
-        payment = _receive(deps, uow, order, method, amount, when, actor)
+        payment = receive_offline(deps, uow, order, method, amount, when, actor)
         settlement = Settlement(payment=payment, at=now, by=actor, immediate=False, reason=note)
         return order.id, fulfil(deps, uow, order, settlement)
 
@@ -326,9 +327,18 @@ def record_offline_payment(
     )
 
 
-def _receive(
+def receive_offline(
     deps: Services, uow: UnitOfWork, order: Order, method: PaymentMethod, amount: Money, at: dt.datetime, by: Actor
 ) -> Payment:
+    """Record ``amount`` received for ``order`` by ``method`` at ``at``, inside the caller's unit of work (Y3).
+
+    The order's latest started payment of that method kind is marked received, or a new one is stored
+    received. Nothing is committed; the caller goes on to ``fulfil``.
+
+    Raises:
+        PermissionDeniedError: (A2) ``by`` is not staff. ValidationError: (Y3) another amount.
+        InvalidTransitionError: (Y5) the order is not awaiting payment.
+    """
     started = [
         p for p in uow.payments.of_order(order.id) if p.state is PaymentState.STARTED and p.method.kind is method.kind
     ]

@@ -23,12 +23,12 @@ from typing import Final
 
 from subscription_core.customers import Actor
 from subscription_core.errors import SubscriptionError, ValidationError, required_text
-from subscription_core.orders import Order
-from subscription_core.payments import Payment, PaymentMethod, PaymentState
+from subscription_core.payments import PaymentMethod
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, with_retries
+from subscription_core.services.paying import receive_offline
 from subscription_core.services.permissions import require_staff
 from subscription_core.statements import (
     LineOutcome,
@@ -154,7 +154,7 @@ def _record(
             "money cannot be received in the future", rule="Y3", field="booked_at", value=line.booked_at.isoformat()
         )
     reason = f"bank statement {statement_id}, line {line.line_id}"
-    payment = _receive(deps, uow, order, line, actor)
+    payment = receive_offline(deps, uow, order, _TRANSFER, line.amount, line.booked_at, actor)
     fulfil(deps, uow, order, Settlement(payment=payment, at=now, by=actor, immediate=False, reason=reason))
     outcome = json.dumps({"order_id": order.id, "payment_id": payment.id, "statement_id": statement_id})
     record = IdempotencyRecord(key=line.line_id, fingerprint=_line_digest(line), outcome=outcome, created_at=now)
@@ -169,21 +169,3 @@ def _record(
         payment_id=payment.id,
         expected=order.grand_total,
     )
-
-
-def _receive(deps: Services, uow: UnitOfWork, order: Order, line: StatementLine, by: Actor) -> Payment:
-    """The order's started bank-transfer payment, received; or a new one received (as record_offline_payment)."""
-    started = [
-        p
-        for p in uow.payments.of_order(order.id)
-        if p.state is PaymentState.STARTED and p.method.kind is _TRANSFER.kind
-    ]
-    if started:
-        received = started[-1].receive(amount=line.amount, at=line.booked_at, by=by)
-        uow.payments.save(received, expected_version=started[-1].version)
-        return received
-    payment = Payment.received_offline(
-        id=deps.ids.new_id("pay"), order=order, method=_TRANSFER, amount=line.amount, at=line.booked_at, by=by
-    )
-    uow.payments.add(payment)
-    return payment
