@@ -2,8 +2,10 @@
 
 Run it with ``bash scripts/demo.sh`` (which creates or reuses ``.venv``), or ``python examples/demo.py
 [DATABASE]``. Without an argument the SQLite file is made in a fresh temporary folder, so every run starts
-empty; the database is created and migrated on first use. The outside world (payment gateway, e-invoice
-provider, e-mail) is played by the library's fakes.
+empty; the database is created and migrated on first use. The payment adapters are the real ones (VNPay's
+signed URLs and IPN answers, VietQR transfer instructions, a bank statement reconciled), and so is the
+reference e-invoice issuer; only the network is absent: the IPN is signed here as VNPay would sign it, and
+the notices are recorded rather than e-mailed.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ import tempfile
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
+from adapters.banking import BankTransferProvider
 from adapters.bootstrap import bootstrap_sql
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
+from adapters.fakes import RecordingNotifier
+from adapters.gateways.vnpay import VnpayConfig, VnpayProvider, answer_ipn
 from adapters.local import ManualClock
+from adapters.statements import VIETCOMBANK, read_statement
 from subscription_core import (
     VIETNAM_TZ,
     Actor,
@@ -47,15 +54,18 @@ from subscription_core.services import (
     Checkout,
     NewPurchase,
     Services,
-    handle_notification,
     place_order,
-    record_offline_payment,
+    reconcile_statement,
     relay_outbox,
     run_scheduler,
     start_payment,
 )
+from subscription_core.statements import ReconciliationReport
 
 CATALOGS = Path(__file__).resolve().parent / "catalogs"
+SELLER = Seller(
+    name="Công ty Cổ phần Phần mềm AMIS", tax_code="0101243150", address="Cầu Giấy, Hà Nội", email="hoadon@amis.vn"
+)
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -128,18 +138,22 @@ def onesme_three_scopes() -> str:
 
 
 def sqlite_story(database: Path) -> str:
-    """A purchase paid online, one paid by transfer over the 30 April holiday, and expiry warnings, on SQLite."""
+    """A purchase paid through VNPay, one paid by VietQR transfer over the 30 April holiday, on SQLite."""
     catalog = load_catalog(CATALOGS / "amis_vn.toml")
     clock = ManualClock(dt.datetime(2027, 4, 29, 2, 0, tzinfo=dt.UTC))
-    gateway = FakePaymentProvider("vnpay", secrets.token_bytes(32))
-    notifier = RecordingNotifier()
-    routes = dict.fromkeys(MethodKind, "vnpay")
+    vnpay = VnpayProvider(
+        VnpayConfig(tmn_code="DEMO2026", hash_secret=secrets.token_bytes(32), return_url="https://shop.example/paid"),
+        clock=clock,
+    )
+    bank = BankTransferProvider(bank="VCB", account="0011004123456", account_name="CONG TY CP PHAN MEM AMIS")
+    issuer = ReferenceInvoiceIssuer(SELLER, InvoiceSeries("C27TAA"), MemoryNumberedInvoices(), clock)
+    notifier = RecordingNotifier()  # in production: adapters.email.SmtpNotifier behind a RoutingNotifier
     services = bootstrap_sql(
         catalog,
         database=database,
-        providers={"vnpay": gateway},
-        routes=routes,
-        invoices=MemoryInvoiceIssuer(clock=clock),
+        providers={vnpay.name: vnpay, bank.name: bank},
+        routes={MethodKind.DOMESTIC_CARD: vnpay.name, MethodKind.BANK_TRANSFER: bank.name},
+        invoices=issuer,
         notifier=notifier,
         link_key=secrets.token_bytes(32),
         clock=clock,
@@ -147,9 +161,14 @@ def sqlite_story(database: Path) -> str:
     out = [f"== A year of two subscriptions, stored in {database.name} (SQLite, WAL)"]
     _add_customers(services)
     online, offline = Actor.customer_user("u-1", "cus-1"), Actor.customer_user("u-2", "cus-2")
-    paid = _buy_online(services, gateway, online)
-    out.append(f"  {clock.now():%Y-%m-%d}: Hoa Sen pays {paid.grand_total} by e-wallet: active at once")
-    out.append("  the gateway repeats its notification: " + _repeat_notification(services, gateway, paid))
+    paid, ipn = _buy_through_vnpay(services, vnpay, online)
+    answers = [answer_ipn(services, ipn).rsp_code for _ in range(3)]  # VNPay retries until it hears 00 or 02
+    out.append(f"  {clock.now():%Y-%m-%d}: Hoa Sen pays {paid.grand_total} by card through VNPay: active at once")
+    out.append(f"  VNPay's IPN delivered 3 times, answered {', '.join(answers)}: applied once")
+    with services.uow() as uow:
+        (invoice,) = uow.invoices.of_order(paid.id)
+    xml, _html = issuer.document(paid.id, invoice.part)
+    out.append(f"  e-invoice {invoice.series} no. {invoice.number} issued ({len(xml):,} bytes of XML, TT78 fields)")
     order = place_order(
         services,
         offline,
@@ -157,17 +176,18 @@ def sqlite_story(database: Path) -> str:
         Checkout(confirmed=True),
         idempotency_key="demo-order-2",
     )
-    clock.set(dt.datetime(2027, 4, 30, 3, 0, tzinfo=dt.UTC))  # Friday 30 April, a public holiday
-    record_offline_payment(
-        services,
-        Actor.staff("staff-7"),
-        order_id=order.id,
-        method=PaymentMethod.bank_transfer(),
-        amount=order.grand_total,
-        reason="transfer seen on the bank statement",
-        idempotency_key="demo-receipt-1",
+    started = start_payment(
+        services, offline, order_id=order.id, method=PaymentMethod.bank_transfer(), idempotency_key="pay-2"
     )
-    out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff record Lan Anh's transfer of {order.grand_total}")
+    instructions = dict(started.instructions)
+    out.append(
+        f"  Lan Anh is to transfer {order.grand_total} to {instructions['bank']} with the content"
+        f" {instructions['transfer_content']} (VietQR: {instructions['qr'][:24]}...)"
+    )
+    clock.set(dt.datetime(2027, 4, 30, 3, 0, tzinfo=dt.UTC))  # Friday 30 April, a public holiday
+    report = _import_statement(services, order, instructions["transfer_content"])
+    outcomes = ", ".join(f"{result.outcome.value}" for result in report.results)
+    out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff import the bank statement: {outcomes}")
     deadline = activation_deadline(clock.now(), calendar=services.calendar)
     local = deadline.astimezone(VIETNAM_TZ)
     out.append(f"  activation deadline (1 business day after receipt, D4): {local:%Y-%m-%d %H:%M} in Hà Nội")
@@ -177,6 +197,8 @@ def sqlite_story(database: Path) -> str:
         out.append(
             f"  {at.astimezone(VIETNAM_TZ):%Y-%m-%d %H:%M} scheduler run: Lan Anh is {_state(services, 'cus-2')}"
         )
+    again = _import_statement(services, order, instructions["transfer_content"])
+    out.append(f"  the same statement imported again: {again.results[0].outcome.value}, nothing changed")
     clock.set(dt.datetime(2028, 4, 22, 3, 0, tzinfo=dt.UTC))
     run_scheduler(services)
     delivery = relay_outbox(services, batch=500)
@@ -185,6 +207,31 @@ def sqlite_story(database: Path) -> str:
     out.extend(f"    {kind:<20} {count}" for kind, count in sorted(kinds.items()))
     out.append(f"    (sent {delivery.sent}, by e-mail and in-app, each exactly once)")
     return "\n".join(out)
+
+
+def _buy_through_vnpay(services: Services, vnpay: VnpayProvider, buyer: Actor) -> tuple[Order, dict[str, str]]:
+    """Place Hoa Sen's order, start paying by card and return the IPN VNPay would send (signed as VNPay signs)."""
+    request = NewPurchase(customer_id="cus-1", plan="amis-professional", option="1y")
+    order = place_order(services, buyer, request, Checkout(confirmed=True), idempotency_key="demo-order-1")
+    method = PaymentMethod.domestic_card("VCB")
+    started = start_payment(services, buyer, order_id=order.id, method=method, idempotency_key="pay-1")
+    sent = dict(parse_qsl(urlsplit(started.redirect_url or "").query))
+    fields = {name: sent[name] for name in ("vnp_Amount", "vnp_BankCode", "vnp_OrderInfo", "vnp_TmnCode")}
+    fields |= {"vnp_TxnRef": sent["vnp_TxnRef"], "vnp_PayDate": sent["vnp_CreateDate"]}
+    fields |= {"vnp_ResponseCode": "00", "vnp_TransactionStatus": "00", "vnp_TransactionNo": "14422574"}
+    return order, {**fields, "vnp_SecureHash": vnpay.sign(fields)}
+
+
+def _import_statement(services: Services, order: Order, reference: str) -> ReconciliationReport:
+    """Staff import the day's Vietcombank statement, on which Lan Anh's transfer and a stranger's appear."""
+    amount = f"{order.grand_total.amount:,.0f}"
+    statement = (
+        "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả\n"
+        f'30/04/2027,5213.1001,,"{amount}",MBVCB.3301.{reference}.CT tu 0011004 CONG TY LAN ANH\n'
+        '30/04/2027,5213.1002,,"500,000",CHUYEN TIEN\n'
+    )
+    lines = read_statement(statement.encode("utf-8"), VIETCOMBANK).lines
+    return reconcile_statement(services, Actor.staff("staff-7"), lines, statement_id="VCB-2027-04-30")
 
 
 def _add_customers(services: Services) -> None:
@@ -207,18 +254,6 @@ def _add_customers(services: Services) -> None:
             )
             uow.customers.add(customer)
         uow.commit()
-
-
-def _buy_online(services: Services, gateway: FakePaymentProvider, buyer: Actor) -> Order:
-    request = NewPurchase(customer_id="cus-1", plan="amis-professional", option="1y")
-    order = place_order(services, buyer, request, Checkout(confirmed=True), idempotency_key="demo-order-1")
-    start_payment(services, buyer, order_id=order.id, method=PaymentMethod.e_wallet("VNPAY"), idempotency_key="pay-1")
-    handle_notification(services, "vnpay", gateway.notify(order, event_id="evt-1"))
-    return order
-
-
-def _repeat_notification(services: Services, gateway: FakePaymentProvider, order: Order) -> str:
-    return handle_notification(services, "vnpay", gateway.notify(order, event_id="evt-1")).status.value
 
 
 def _state(services: Services, customer_id: str) -> str:

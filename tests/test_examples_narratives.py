@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the examples are scripts beside the package, not installed with it
     sys.path.insert(0, str(ROOT))
 
-from examples import amis_accounting, amis_vn, asp_accounting, onesme, qlts  # noqa: E402 - needs ROOT on sys.path
+from examples import amis_accounting, amis_vn, asp_accounting, demo, onesme, qlts  # noqa: E402 - needs ROOT on sys.path
 
 
 def vnd(amount: int) -> Money:
@@ -230,3 +230,15 @@ def test_narratives_are_short_and_reproducible(script: ModuleType) -> None:
     first, second = script.run().lines, script.run().lines
     assert first == second  # a manual clock and sequential ids: the same story every time
     assert 8 <= len(first) <= 20
+
+
+# --- the main demo (README): the protocol adapters on SQLite ---------------------------------------------
+
+
+def test_y2_y3_y5_i1_the_demo_pays_through_vnpay_and_a_reconciled_vietqr_transfer(tmp_path: Path) -> None:
+    told = demo.sqlite_story(tmp_path / "demo.sqlite").splitlines()
+    assert "  VNPay's IPN delivered 3 times, answered 00, 02, 02: applied once" in told
+    assert any(line.startswith("  e-invoice 1C27TAA no. 00000001 issued (") for line in told)
+    assert any("staff import the bank statement: recorded, no_reference" in line for line in told)
+    assert "  2027-05-04 23:59 scheduler run: Lan Anh is active" in told
+    assert "  the same statement imported again: already_recorded, nothing changed" in told
