@@ -5,56 +5,60 @@ The buyer is redirected to a payment URL carrying ``vnp_*`` parameters and their
 the merchant's IPN URL, server to server, with the result (that call alone pays an order here), and sends
 the buyer back to the return URL with the same parameters (that page only shows them).
 
-The checksum is computed as VNPay's published Python sample does (``vnpay.py`` of its demo): the ``vnp_``
-parameters except ``vnp_SecureHash`` and ``vnp_SecureHashType``, sorted by name, each written
-``name=quote_plus(value)``, joined by ``&``; the lower-case hex HMAC-SHA512 of that text (UTF-8) under the
-terminal's hash secret. The same text is the payment URL's query. VNPay's PHP sample encodes ``~`` and
-``*`` differently, its Java sample ``~`` and non-ASCII characters (as ``?``) and skips empty values: the
-values this adapter sends contain none of these, so the three samples agree on every URL it makes.
+This module holds the terminal's settings (:class:`VnpayConfig`) and the ``PaymentProvider``
+(:class:`VnpayProvider`). The checksum, the field encodings and the TxnRef are in
+:mod:`adapters.gateways.vnpay_protocol`; the IPN answer and the return page's reading in
+:mod:`adapters.gateways.vnpay_callbacks`. Both are re-exported here.
 
-``vnp_TxnRef`` names the order and the attempt (:func:`txn_ref_for`); VNPay allows only letters and digits
-there, so other characters of an id are escaped reversibly. A notification's event id is the TxnRef with
-VNPay's transaction number, response code and transaction status: a repeat of one callback is one event,
-a failure and a later success of the same attempt are two (VNPay sends transaction number ``0`` when
-there was no transaction, so the TxnRef keeps attempts apart).
-
-:func:`answer_ipn` runs the core's ``handle_notification`` and answers VNPay in its own codes and check
-order: checksum (97), order (01), amount (04), still pending (02), confirmed (00), anything else (99).
+A notification's event id is the TxnRef with VNPay's transaction number, response code and transaction
+status: a repeat of one callback is one event, a failure and a later success of the same attempt are two
+(VNPay sends transaction number ``0`` when there was no transaction, so the TxnRef keeps attempts apart).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import hashlib
 import hmac
 import ipaddress
-import json
-import logging
 import re
-import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
-from urllib.parse import parse_qsl, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 
+from adapters.gateways.vnpay_callbacks import (
+    RESPONSE_MESSAGES,
+    IpnAnswer,
+    IpnCode,
+    ReturnOutcome,
+    VnpayReturn,
+    answer_ipn,
+)
+from adapters.gateways.vnpay_protocol import (
+    HASH_FIELD,
+    NAME,
+    amount_sent,
+    amount_x100,
+    bank_code,
+    checksum,
+    hash_data,
+    order_info,
+    query_fields,
+    read_txn_ref,
+    signed_fields,
+    txn_ref_for,
+)
 from adapters.local import SystemClock
 from subscription_core.calendar import ensure_aware
-from subscription_core.errors import (
-    InvalidTransitionError,
-    NotFoundError,
-    SubscriptionError,
-    ValidationError,
-    Validator,
-)
-from subscription_core.payments import MethodKind, PaymentMethod, ProviderNotification
+from subscription_core.errors import ValidationError, Validator
+from subscription_core.payments import MethodKind, ProviderNotification
 from subscription_core.ports import Clock, PaymentRequest, PaymentStart
-from subscription_core.services import NotificationStatus, Services, handle_notification
 
 __all__ = [
+    "HASH_FIELD",
     "NAME",
+    "RESPONSE_MESSAGES",
     "SANDBOX_URL",
     "IpnAnswer",
     "IpnCode",
@@ -69,114 +73,14 @@ __all__ = [
     "txn_ref_for",
 ]
 
-_log = logging.getLogger(__name__)
-
-NAME: Final = "vnpay"
-"""The provider's name: register it under this name in ``Services.providers`` and ``routes``."""
 SANDBOX_URL: Final = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 """VNPay's sandbox payment page; production hosts configure the URL VNPay gives them."""
-HASH_FIELD: Final = "vnp_SecureHash"
-_UNSIGNED: Final = frozenset({HASH_FIELD, "vnp_SecureHashType"})
-_NAME_RE: Final = re.compile(r"vnp_[A-Za-z0-9_]+")
 _TMN_CODE: Final = re.compile(r"[A-Za-z0-9]{8}")
-_BANK_CODE: Final = re.compile(r"[A-Z0-9]{3,20}")
 _ORDER_TYPE: Final = re.compile(r"[A-Za-z0-9_]{1,100}")
-_DIGITS: Final = re.compile(r"[0-9]{1,20}")
 _URL_TEXT: Final = re.compile(r"[!-)+-}]+")  # printable ASCII but space, '*' and '~'
-_NOT_IN_ORDER_INFO: Final = re.compile(r"[^A-Za-z0-9 .,:_-]+")
-_MAX_AMOUNT_DIGITS: Final = 12  # vnp_Amount is Numeric[1,12]
-_MAX_TXN_REF: Final = 100  # vnp_TxnRef is Alphanumeric[1,100]
-_MAX_ORDER_INFO: Final = 255
 _SUCCESS: Final = "00"
-_INTERNATIONAL_CARD: Final = "INTCARD"
 _VIETNAM: Final = dt.timezone(dt.timedelta(hours=7), "GMT+7")
 _TAKES: Final = frozenset({MethodKind.DOMESTIC_CARD, MethodKind.INTERNATIONAL_CARD})
-
-
-def hash_data(params: Mapping[str, str]) -> str:
-    """The text VNPay signs: the ``vnp_`` parameters but the hash fields, sorted, ``name=quote_plus(value)``, by ``&``.
-
-    Raises:
-        ValidationError: (Y5) a ``vnp_`` parameter name with characters other than letters, digits and ``_``.
-    """
-    pairs = []
-    for name, value in sorted(params.items()):
-        if not name.startswith("vnp_") or name in _UNSIGNED:
-            continue
-        if not _NAME_RE.fullmatch(name):
-            raise ValidationError("is not a VNPay parameter name", rule="Y5", field="payload", value=name)
-        pairs.append(f"{name}={quote_plus(value, errors='surrogatepass')}")
-    return "&".join(pairs)
-
-
-def query_fields(query: str) -> dict[str, str]:
-    """The fields of a raw query string (``a=1&b=2``), for an IPN or return endpoint; blank values are kept.
-
-    Raises:
-        ValidationError: (Y5) a parameter given twice (which value VNPay signed would be a guess).
-    """
-    fields: dict[str, str] = {}
-    for name, value in parse_qsl(query if isinstance(query, str) else "", keep_blank_values=True):
-        if name in fields:
-            raise ValidationError("a parameter is given twice", rule="Y5", field="payload", value=name)
-        fields[name] = value
-    return fields
-
-
-# --- vnp_TxnRef: letters and digits only. "Z" escapes one UTF-8 byte as two upper-case hex digits, and "ZZ"
-# (which no escaped id contains) separates the order's id from the attempt's.
-_PLAIN: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY0123456789")
-_HEX: Final = frozenset("0123456789ABCDEF")
-
-
-def _escape(text: str) -> str:
-    return "".join(c if c in _PLAIN else "".join(f"Z{b:02X}" for b in c.encode("utf-8")) for c in text)
-
-
-def _unescape(text: str) -> str | None:
-    data, i = bytearray(), 0
-    while i < len(text):
-        if text[i] in _PLAIN:
-            data.append(ord(text[i]))
-            i += 1
-        elif text[i] == "Z" and len(text) >= i + 3 and set(text[i + 1 : i + 3]) <= _HEX:
-            data.append(int(text[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            return None
-    try:
-        decoded = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return decoded if decoded and _escape(decoded) == text else None  # one spelling per id
-
-
-def txn_ref_for(order_id: str, payment_id: str) -> str:
-    """The ``vnp_TxnRef`` of an attempt to pay an order: both ids, escaped to letters and digits.
-
-    Raises:
-        ValidationError: (Y1) an empty id, or ids too long for VNPay's 100 characters.
-    """
-    for field, value in (("order_id", order_id), ("payment_id", payment_id)):
-        if not isinstance(value, str) or not value:
-            raise ValidationError("must be a non-empty text", rule="Y1", field=field, value=value)
-    ref = f"{_escape(order_id)}ZZ{_escape(payment_id)}"
-    if len(ref) > _MAX_TXN_REF:
-        raise ValidationError(f"the ids make a TxnRef over {_MAX_TXN_REF} characters", rule="Y1", field="order_id")
-    return ref
-
-
-def read_txn_ref(ref: str) -> tuple[str, str]:
-    """The order's and the attempt's ids in a ``vnp_TxnRef`` made by :func:`txn_ref_for`.
-
-    Raises:
-        ValidationError: (Y5, field ``vnp_TxnRef``) a reference this adapter did not make.
-    """
-    order, _, attempt = ref.partition("ZZ") if isinstance(ref, str) else ("", "", "")
-    order_id, payment_id = _unescape(order), _unescape(attempt)
-    if order_id is None or payment_id is None:
-        raise ValidationError("is not a reference this adapter made", rule="Y5", field="vnp_TxnRef", value=ref)
-    return order_id, payment_id
 
 
 def _secret(value: object) -> bytes:
@@ -260,39 +164,6 @@ class VnpayConfig:
         _check_config(self)
 
 
-def _order_info(description: str, order_id: str) -> str:
-    """``vnp_OrderInfo``: VNPay wants Vietnamese without diacritics and no special characters."""
-    folded = unicodedata.normalize("NFD", description.replace("đ", "d").replace("Đ", "D"))
-    plain = _NOT_IN_ORDER_INFO.sub(" ", "".join(c for c in folded if not unicodedata.combining(c)))
-    return " ".join(plain.split())[:_MAX_ORDER_INFO].strip() or f"Thanh toan don hang {order_id}"
-
-
-def _amount_x100(request: PaymentRequest) -> str:
-    """``vnp_Amount``: the amount in VND times 100, digits only (Y1)."""
-    if request.currency.strip().upper() != "VND":
-        raise ValidationError("VNPay takes VND only", rule="Y1", field="currency", value=request.currency)
-    try:
-        amount = Decimal(request.amount)
-    except (InvalidOperation, TypeError):
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount <= 0 or amount != amount.to_integral_value():
-        raise ValidationError("must be a whole number of VND above 0", rule="Y1", field="amount", value=request.amount)
-    digits = str(int(amount) * 100)
-    if len(digits) > _MAX_AMOUNT_DIGITS:
-        raise ValidationError("is above what VNPay takes", rule="Y1", field="amount", value=request.amount)
-    return digits
-
-
-def _bank_code(method: PaymentMethod) -> str:
-    """``vnp_BankCode``: the bank of a domestic card (``VNBANK`` lets the buyer choose), ``INTCARD`` otherwise."""
-    if method.kind is MethodKind.INTERNATIONAL_CARD:
-        return _INTERNATIONAL_CARD
-    code = method.bank or ""
-    if not _BANK_CODE.fullmatch(code):
-        raise ValidationError("VNPay bank codes are 3-20 letters or digits", rule="Y1", field="bank", value=code)
-    return code
-
-
 class VnpayProvider:
     """The ``PaymentProvider`` port on VNPay: ``VnpayProvider(config, clock=...)``, registered as :data:`NAME`.
 
@@ -321,7 +192,7 @@ class VnpayProvider:
 
     def sign(self, params: Mapping[str, str]) -> str:
         """The ``vnp_SecureHash`` of ``params``: hex HMAC-SHA512 of :func:`hash_data` under the secret."""
-        return hmac.new(self._config.hash_secret, hash_data(params).encode("utf-8"), hashlib.sha512).hexdigest()
+        return checksum(self._config.hash_secret, params)
 
     def start(self, request: PaymentRequest) -> PaymentStart:
         """The signed VNPay payment URL for ``request``; moves no money (Y2).
@@ -346,11 +217,11 @@ class VnpayProvider:
             "vnp_Version": "2.1.0",
             "vnp_Command": "pay",
             "vnp_TmnCode": config.tmn_code,
-            "vnp_Amount": _amount_x100(request),
+            "vnp_Amount": amount_x100(request),
             "vnp_CurrCode": "VND",
-            "vnp_BankCode": _bank_code(request.method),
+            "vnp_BankCode": bank_code(request.method),
             "vnp_TxnRef": ref,
-            "vnp_OrderInfo": _order_info(request.description, request.order_id),
+            "vnp_OrderInfo": order_info(request.description, request.order_id),
             "vnp_OrderType": config.order_type,
             "vnp_Locale": config.locale,
             "vnp_ReturnUrl": _url(request.return_url or config.return_url, "return_url", ("https", "http")),
@@ -389,7 +260,7 @@ class VnpayProvider:
             provider=self.name,
             event_id=f"{ref}:{number}:{response}:{status}",
             order_id=order_id,
-            amount=_amount_sent(fields["vnp_Amount"]),
+            amount=amount_sent(fields["vnp_Amount"]),
             currency="VND",
             succeeded=response == _SUCCESS and status == _SUCCESS,
             signature=signature,
@@ -412,8 +283,7 @@ class VnpayProvider:
             expected = b""
         if not expected or not hmac.compare_digest(signature.lower().encode("utf-8", "surrogatepass"), expected):
             raise ValidationError("invalid vnpay signature", rule="Y5", field="signature")
-        signed = {k: v for k, v in payload.items() if k.startswith("vnp_") and k not in _UNSIGNED}
-        return signed, signature
+        return signed_fields(payload), signature
 
     def read_return(self, query: Mapping[str, str]) -> VnpayReturn:
         """What the return page shows for VNPay's redirect ``query``; changes nothing (only the IPN pays).
@@ -434,134 +304,3 @@ class VnpayProvider:
             response_code=code,
             message=RESPONSE_MESSAGES.get(code, RESPONSE_MESSAGES["99"]),
         )
-
-
-def _amount_sent(text: str) -> Decimal:
-    """VND from ``vnp_Amount`` (the amount times 100): digits, a multiple of 100 (Y5)."""
-    if not _DIGITS.fullmatch(text) or int(text) % 100:
-        raise ValidationError("must be digits, the VND amount times 100", rule="Y5", field="vnp_Amount", value=text)
-    return Decimal(int(text) // 100)
-
-
-RESPONSE_MESSAGES: Final[Mapping[str, str]] = {
-    "00": "Giao dịch thành công",
-    "07": "Trừ tiền thành công; giao dịch bị nghi ngờ (liên quan tới lừa đảo, giao dịch bất thường)",
-    "09": "Thẻ/Tài khoản chưa đăng ký dịch vụ InternetBanking tại ngân hàng",
-    "10": "Xác thực thông tin thẻ/tài khoản không đúng quá 3 lần",
-    "11": "Đã hết hạn chờ thanh toán",
-    "12": "Thẻ/Tài khoản bị khóa",
-    "13": "Nhập sai mật khẩu xác thực giao dịch (OTP)",
-    "24": "Khách hàng hủy giao dịch",
-    "51": "Tài khoản không đủ số dư",
-    "65": "Tài khoản đã vượt quá hạn mức giao dịch trong ngày",
-    "75": "Ngân hàng thanh toán đang bảo trì",
-    "79": "Nhập sai mật khẩu thanh toán quá số lần quy định",
-    "99": "Lỗi khác",
-}
-"""VNPay's ``vnp_ResponseCode`` table, for the return page."""
-
-
-class ReturnOutcome(enum.Enum):
-    """What the return page tells the buyer."""
-
-    SUCCEEDED = "succeeded"  # VNPay reports the payment done; the order is paid when its IPN is handled
-    FAILED = "failed"  # declined, cancelled or not completed: the buyer may try again
-    INVALID = "invalid"  # the checksum does not verify: show nothing from the query
-
-
-@attrs.frozen(kw_only=True)
-class VnpayReturn:
-    """The return page's reading of VNPay's redirect: nothing in it has changed any order."""
-
-    outcome: ReturnOutcome
-    order_id: str | None = None
-    amount: Decimal | None = None
-    response_code: str = ""
-    message: str = ""
-
-
-class IpnCode(enum.Enum):
-    """VNPay's IPN answer codes (``RspCode``). VNPay calls again, up to 10 times, unless answered 00 or 02."""
-
-    CONFIRMED = "00"
-    ORDER_NOT_FOUND = "01"
-    ALREADY_CONFIRMED = "02"
-    INVALID_AMOUNT = "04"
-    INVALID_SIGNATURE = "97"
-    OTHER_ERROR = "99"
-
-
-_MESSAGES: Final = {
-    IpnCode.CONFIRMED: "Confirm Success",
-    IpnCode.ORDER_NOT_FOUND: "Order not found",
-    IpnCode.ALREADY_CONFIRMED: "Order already confirmed",
-    IpnCode.INVALID_AMOUNT: "Invalid amount",
-    IpnCode.INVALID_SIGNATURE: "Invalid signature",
-    IpnCode.OTHER_ERROR: "Unknown error",
-}
-
-
-@attrs.frozen(kw_only=True)
-class IpnAnswer:
-    """The answer to one IPN call: :attr:`rsp_code` and :attr:`message`, sent as JSON (:meth:`as_json`)."""
-
-    code: IpnCode
-    order_id: str | None = None
-
-    @property
-    def rsp_code(self) -> str:
-        """VNPay's ``RspCode``."""
-        return self.code.value
-
-    @property
-    def message(self) -> str:
-        """VNPay's ``Message``."""
-        return _MESSAGES[self.code]
-
-    def as_json(self) -> str:
-        """The response body VNPay reads: ``{"RspCode": "00", "Message": "Confirm Success"}``."""
-        return json.dumps({"RspCode": self.rsp_code, "Message": self.message})
-
-
-def answer_ipn(services: Services, query: Mapping[str, str], *, provider: str = NAME) -> IpnAnswer:
-    """Handle VNPay's IPN ``query`` through the core (Y2, Y5) and answer in VNPay's codes and check order.
-
-    97 a missing or bad checksum; 01 an order this shop does not have (or no VNPay payment of it); 04 an
-    amount (or currency) other than the order's; 02 a repeat, or an order no longer awaiting payment;
-    00 a new success (the order is paid) or a new failure (received; the order still awaits payment);
-    99 anything else, which VNPay retries. A repeat is always safe: the core applies an event once.
-    Never raises: a host returns the answer's JSON with HTTP 200.
-    """
-    try:
-        result = handle_notification(services, provider, query)
-    except SubscriptionError as error:
-        return _refusal(error, query)
-    except Exception:  # noqa: BLE001 - VNPay must get an answer; 99 makes it call again later
-        _log.exception("vnpay IPN failed unexpectedly")
-        return IpnAnswer(code=IpnCode.OTHER_ERROR)
-    new = result.status in {NotificationStatus.APPLIED, NotificationStatus.FAILED}
-    code = IpnCode.CONFIRMED if new else IpnCode.ALREADY_CONFIRMED
-    _log.info("vnpay IPN for order %s: %s, answered %s", result.order_id, result.status.value, code.value)
-    return IpnAnswer(code=code, order_id=result.order_id)
-
-
-def _refusal(error: SubscriptionError, query: Mapping[str, str]) -> IpnAnswer:
-    """The code of a refused IPN, in VNPay's check order (the core checks in the same order)."""
-    code = IpnCode.OTHER_ERROR
-    if isinstance(error, ValidationError):
-        by_field = {
-            "signature": IpnCode.INVALID_SIGNATURE,
-            "vnp_TxnRef": IpnCode.ORDER_NOT_FOUND,
-            "amount": IpnCode.INVALID_AMOUNT,
-            "currency": IpnCode.INVALID_AMOUNT,
-        }
-        code = by_field.get(error.field, IpnCode.OTHER_ERROR)
-    elif isinstance(error, NotFoundError) and error.field != "provider":
-        code = IpnCode.ORDER_NOT_FOUND
-    elif isinstance(error, InvalidTransitionError):
-        code = IpnCode.ALREADY_CONFIRMED
-        ref = query.get("vnp_TxnRef") if isinstance(query, Mapping) else None
-        _log.warning("vnpay reports a payment (TxnRef %s) for an order not awaiting payment: %s", ref, error)
-    level = logging.INFO if code is IpnCode.ALREADY_CONFIRMED else logging.WARNING
-    _log.log(level, "vnpay IPN refused with %s: %s", code.value, error)
-    return IpnAnswer(code=code)
