@@ -265,6 +265,14 @@ class InvoiceRepository(Protocol):
         """Store an issued invoice. Raises ``ConflictError`` if one is already stored for its key."""
         ...
 
+    def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
+        """Store each invoice as :meth:`add` does, in few statements.
+
+        Raises ``ConflictError`` if one is already stored (or given twice); the unit of work must then be
+        rolled back (the others may be written in it).
+        """
+        ...
+
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
         """The invoices of an order, by part."""
         ...

@@ -38,3 +38,27 @@ def test_i1_invoices_of_an_order_by_part(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         assert uow.invoices.of_order("ord-1") == sorted(parts, key=lambda i: i.part)
         assert uow.invoices.of_order("ord-9") == []
+
+
+def test_i1_add_many_stores_each_invoice_once(units: UnitOfWorkFactory) -> None:
+    invoices = [issued_invoice("ord-1", part) for part in range(3)] + [issued_invoice("ord-2", 0)]
+    with units() as uow:
+        uow.invoices.add_many(invoices)
+        uow.invoices.add_many([])
+        uow.commit()
+    with units() as uow:
+        assert uow.invoices.of_order("ord-1") == invoices[:3]
+        assert uow.invoices.of_order("ord-2") == invoices[3:]
+
+
+def test_i1_add_many_refuses_an_invoice_already_stored_or_given_twice(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        uow.invoices.add(issued_invoice("ord-1", 0))
+        uow.commit()
+    with units() as uow, pytest.raises(ConflictError):
+        uow.invoices.add_many([issued_invoice("ord-1", 1), issued_invoice("ord-1", 0)])
+    with units() as uow, pytest.raises(ConflictError):
+        uow.invoices.add_many([issued_invoice("ord-2", 0), issued_invoice("ord-2", 0)])
+    with units() as uow:
+        assert [i.part for i in uow.invoices.of_order("ord-1")] == [0]
+        assert uow.invoices.of_order("ord-2") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapters.memory.tables import TableView, checked
 from subscription_core.invoices import IssuedInvoice
 
@@ -18,6 +20,11 @@ class MemoryInvoiceRepository:
     def add(self, invoice: IssuedInvoice) -> None:
         """Store an issued invoice. Raises ``ConflictError`` (I1) if one is already stored for its key."""
         self._view.insert(checked(invoice, IssuedInvoice, field="invoice").key, invoice, field="part")
+
+    def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
+        """Store each invoice as :meth:`add` does, in order; ``ConflictError`` (I1) at the first already stored."""
+        for invoice in invoices:
+            self.add(invoice)
 
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
         """The invoices of an order, by part."""

@@ -158,13 +158,13 @@ class Rows:
         self.writing()
         return self.execute(_insert_new(table, self.dialect), action, values).rowcount == 1
 
-    def insert_new_many(self, table: Table, rows: Sequence[Mapping[str, Any]], key: str, action: str) -> set[Any]:
+    def insert_new_many(self, table: Table, rows: Sequence[Mapping[str, Any]], key: str, action: str) -> list[Any]:
         """Insert rows in one round trip, skipping those whose unique key is taken; return the ``key``s inserted."""
         if not rows:
-            return set()
+            return []
         self.writing()
         statement = _insert_new_returning(table, self.dialect, key)
-        return {row[0] for row in self.execute(statement, action, rows)}
+        return [row[0] for row in self.execute(statement, action, rows)]
 
     def replace_many(self, table: Table, rows: Sequence[tuple[Mapping[str, Any], int]], *, noun: str) -> None:
         """Update each entity row ``(values, expected_version)`` as :meth:`replace` does, in one executemany.

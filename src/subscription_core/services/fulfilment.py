@@ -38,7 +38,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.quotes import LineKind
 from subscription_core.services.baskets import entitlement_of
 from subscription_core.services.context import Services
-from subscription_core.services.notifying import order_notice, save_outcome
+from subscription_core.services.notifying import order_notice, write_notices
 from subscription_core.services.ordering import settle
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 
@@ -81,8 +81,8 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     customers = uow.customers.get_many(list(dict.fromkeys(line.customer_id for line in paid.lines)))
     emails = {customer_id: customer.subscriber.email for customer_id, customer in customers.items()}
     queued: list[OutboxMessage] = []  # every notice of the order, queued in one add_many at the end (N2)
-    for target, lines in targets.items():
-        _grant(deps, uow, paid, target, lines, settlement, held.get(target), emails, queued)
+    granted = [_grant(deps, paid, target, lines, settlement, held.get(target)) for target, lines in targets.items()]
+    _save_granted(uow, granted, emails, queued)
     invoices = _issue_invoices(deps, uow, paid, at, queued)
     settle(uow, paid, at)
     facts = {"payment_id": settlement.payment.id}
@@ -109,28 +109,38 @@ def _targets(order: Order) -> dict[str, list[OrderLine]]:
 
 def _grant(
     deps: Services,
-    uow: UnitOfWork,
     order: Order,
     target: str,
     lines: Sequence[OrderLine],
     how: Settlement,
     existing: Subscription | None,
-    emails: Mapping[str, str],
-    queued: list[OutboxMessage],
-) -> Subscription:
-    """Open or extend the subscription ``target`` (``existing``: as stored, or ``None``) with ``lines``.
-
-    ``emails`` are customers' subscriber addresses already read, by customer id (others are read here);
-    the notices are appended to ``queued``.
-    """
+) -> tuple[Subscription | None, Outcome]:
+    """What opening or extending ``target`` (``existing``: as stored, or ``None``) with ``lines`` comes to."""
     if existing is None and order.kind is not OrderKind.NEW_PURCHASE:
         raise NotFoundError("no such subscription", field="subscription_id", value=target)
     reason = f"{how.reason}: order {order.id}, payment {how.payment.id}"
     if existing is None:
-        outcome = _open(deps, order, target, lines, how, reason)
-    else:
-        outcome = _apply(deps, existing, order.kind, lines, how, reason)
-    return save_outcome(uow, existing, outcome, email=emails.get(outcome.subscription.customer_id), into=queued)
+        return None, _open(deps, order, target, lines, how, reason)
+    return existing, _apply(deps, existing, order.kind, lines, how, reason)
+
+
+def _save_granted(
+    uow: UnitOfWork,
+    granted: Sequence[tuple[Subscription | None, Outcome]],
+    emails: Mapping[str, str],
+    queued: list[OutboxMessage],
+) -> None:
+    """Store what was granted (new subscriptions added, changed ones saved in one batch) and queue its notices.
+
+    ``emails`` are customers' subscriber addresses already read, by customer id (others are read here).
+    """
+    for before, outcome in granted:
+        if before is None:
+            uow.subscriptions.add(outcome.subscription)
+    changed = [(o.subscription, b.version) for b, o in granted if b is not None and o.subscription.version != b.version]
+    uow.subscriptions.save_many(changed)
+    for _, outcome in granted:
+        write_notices(uow, outcome, email=emails.get(outcome.subscription.customer_id), into=queued)
 
 
 def _open(
@@ -199,9 +209,9 @@ def _issue_invoices(
         if request.part in done:
             continue
         invoice = deps.invoices.issue(request)
-        uow.invoices.add(invoice)
         issued.append(invoice)
         data = {"series": invoice.series, "number": invoice.number, "part": str(invoice.part)}
         part, email = str(request.part), request.buyer.email
         order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=part, email=email, data=data, into=queued)
+    uow.invoices.add_many(issued)
     return issued
