@@ -63,7 +63,7 @@ from adapters.sql import schema as tables
 from adapters.sql.serialization import from_document, to_document
 from subscription_core.calendar import VIETNAM_TZ, BusinessCalendar
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
+from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.entitlements import Entitlement
 from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Currency, Money
@@ -72,6 +72,7 @@ from subscription_core.scheduling import run_due
 from subscription_core.services import run_scheduler
 from subscription_core.subscriptions import Opening, Subscription
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
 
 AT: Final = dt.datetime(2027, 6, 1, 2, 0, tzinfo=VIETNAM_TZ)
 DUE: Final = 10_000
@@ -97,6 +98,8 @@ PRODUCT: Final = Product(
         )
     ],
 )
+
+tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG: Final = Catalog(currency=VND, products=[PRODUCT])
 SUB_COLUMNS: Final = "id, version, customer_id, product_code, state, next_due_at, history_length, document"
 HISTORY_COLUMNS: Final = "subscription_id, position, at, event, document"
@@ -177,16 +180,6 @@ def population(count: int, bind: Callable[[dt.datetime], object]) -> Iterator[tu
 def filled(kind: Template, sub_id: str, customer_id: str) -> str:
     """The template's document with the clone's id and customer."""
     return kind.document.replace(f'"{ID_MARK}"', f'"{sub_id}"').replace(f'"{CUSTOMER_MARK}"', f'"{customer_id}"')
-
-
-def tax_code(n: int) -> str:
-    """A valid enterprise tax code (U1), a different one for each ``n``."""
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)
 
 
 def store_customers(units: SqlUnitOfWorkFactory) -> None:

@@ -59,7 +59,7 @@ from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNo
 from adapters.local import ManualClock
 from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, upgrade
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
+from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Currency, Money
 from subscription_core.payments import PaymentMethod
@@ -74,6 +74,7 @@ from subscription_core.services import (
 )
 from subscription_core.subscriptions import Entitlement, Opening
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
 
 SCRIPT: Final = Path(__file__).resolve().with_name("pgbench_payment.sql")
 PROVIDER: Final = "vnptpay"
@@ -98,6 +99,8 @@ PRODUCT: Final = Product(
         )
     ],
 )
+
+tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG: Final = Catalog(currency=VND, products=[PRODUCT])
 COPIED: Final = ("orders", "subscriptions", "invoices", "outbox")
 TPS: Final = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
@@ -110,16 +113,6 @@ class Waiter(Protocol):
     def wait(self, timeout: float | None = None) -> int:
         """Wait until every party arrived."""
         ...
-
-
-def tax_code(n: int) -> str:
-    """A valid enterprise tax code (U1), a different one for each ``n``."""
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)
 
 
 def services(engine: Engine) -> tuple[Services, FakePaymentProvider]:

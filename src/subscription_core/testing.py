@@ -32,11 +32,13 @@ from subscription_core.catalog import (
     Product,
     Quota,
 )
+from subscription_core.errors import ValidationError
 from subscription_core.money import Currency, Money
 from subscription_core.pricing import quote
 from subscription_core.promotions import AmountOff, Entry, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Proration, Quote, Selection
 from subscription_core.tax import VatPeriod, VatRate, VatSchedule
+from subscription_core.tax_codes import check_digit
 
 __all__ = [
     "QuoteInputs",
@@ -45,6 +47,7 @@ __all__ = [
     "promotions",
     "quote_inputs",
     "selections",
+    "valid_tax_code",
     "vat_rates",
     "vat_schedules",
 ]
@@ -52,6 +55,25 @@ __all__ = [
 _FIRST_DAY = dt.date(2024, 1, 1)
 _LAST_DAY = dt.date(2028, 12, 31)
 _LABELS = ("KCT", "KKKNT", "0%", "5%", "8%", "10%")
+
+
+def valid_tax_code(n: int) -> str:
+    """A valid 10-digit enterprise tax code (U1), a different one for each ``n`` from 0 to 10⁸ - 1.
+
+    For test data and examples: the nine digits are a leading digit and ``n``, then the check digit; the
+    first leading digit for which a check digit exists is taken.
+
+    Raises:
+        ValidationError: ``n`` is not a whole number in that range.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < 10**8:
+        raise ValidationError("must be a whole number from 0 to 10^8 - 1", rule="U1", field="n", value=n)
+    for lead in range(10):
+        head = f"{lead}{n:08d}"
+        digit = check_digit(head)
+        if digit is not None:
+            return f"{head}{digit}"
+    raise ValidationError("no leading digit gives a check digit", rule="U1", field="n", value=n)  # pragma: no cover
 
 
 def amounts(currency: Currency, *, min_value: int = 0, max_value: int = 50_000_000) -> st.SearchStrategy[Money]:

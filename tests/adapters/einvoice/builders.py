@@ -12,7 +12,7 @@ from decimal import Decimal
 from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, NumberedInvoices, ReferenceInvoiceIssuer, Seller
 from adapters.local import ManualClock
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
-from subscription_core.customers import Actor, InvoiceInfo, Party, check_digit
+from subscription_core.customers import Actor, InvoiceInfo, Party
 from subscription_core.invoices import InvoiceRequest, invoice_requests
 from subscription_core.money import Currency, Money
 from subscription_core.orders import Order, OrderKind
@@ -20,6 +20,9 @@ from subscription_core.pricing import quote
 from subscription_core.promotions import PercentOff, Promotion, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Quote, Selection
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
+
+tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 
 VND = Currency.of("VND")
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -27,16 +30,6 @@ T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 SERIES = InvoiceSeries("C26TAA")
 SELLER_EMAIL = "hoadon@nhacungcap.vn"
 BUYER_EMAIL = "ketoan.truong@khachhang.vn"
-
-
-def tax_code(n: int) -> str:
-    """A valid enterprise tax code (U1), a different one for each ``n`` below 10⁸."""
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)  # pragma: no cover
 
 
 SELLER_TAX_CODE = tax_code(4_242)

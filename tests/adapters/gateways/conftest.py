@@ -24,12 +24,13 @@ from adapters.gateways import IpnAnswer, VnpayConfig, VnpayProvider, answer_ipn
 from adapters.local import ManualClock, SequentialIds
 from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
-from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
+from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.money import Currency, Money
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind, Payment, PaymentMethod
 from subscription_core.services import Checkout, NewPurchase, PaymentStarted, Services, place_order, start_payment
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
 
 SECRET = "VNPAYTESTSECRETNOTREAL0123456789"  # noqa: S105 - a test key, 32 letters and digits as VNPay issues
 TMN_CODE = "TESTTMN1"
@@ -54,6 +55,8 @@ CATALOG = Catalog(
         )
     ],
 )
+
+_tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 
 
 def reference_hash(secret: str, params: Mapping[str, str]) -> str:
@@ -82,15 +85,6 @@ def url_params(url: str) -> dict[str, str]:
     params = dict(pairs)
     assert len(params) == len(pairs)
     return params
-
-
-def _tax_code(n: int) -> str:
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)  # pragma: no cover
 
 
 def _customer(n: int) -> Customer:

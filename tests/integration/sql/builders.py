@@ -6,17 +6,19 @@ import datetime as dt
 from decimal import Decimal
 
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
+from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.invoices import IssuedInvoice
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Currency, Money
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage
-from subscription_core.orders import Order, OrderKind, Redemption
+from subscription_core.orders import Order, OrderKind
 from subscription_core.pricing import quote
 from subscription_core.promotions import PercentOff, Promotion, Scope
 from subscription_core.quotes import PlanSelection
+from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
 
 VND = Currency.of("VND")
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -47,22 +49,14 @@ PRODUCT = Product(
         ),
     ],
 )
+
+tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG = Catalog(currency=VND, products=[PRODUCT])
 
 
 def at(days: float = 0, **delta: float) -> dt.datetime:
     """T0 plus ``days`` days and any other ``timedelta`` fields."""
     return T0 + dt.timedelta(days=days, **delta)
-
-
-def tax_code(n: int) -> str:
-    """A valid enterprise tax code (U1), a different one for each ``n`` below 10⁸."""
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)  # pragma: no cover - some leading digit always has a check digit
 
 
 def party(name: str, *, code: str | None = None) -> Party:

@@ -20,7 +20,7 @@ from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNo
 from adapters.local import ManualClock, SequentialIds
 from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
-from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, check_digit
+from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant
 from subscription_core.money import Currency, Money
 from subscription_core.notices import OutboxMessage
 from subscription_core.orders import Order
@@ -39,6 +39,9 @@ from subscription_core.services import (
 )
 from subscription_core.subscriptions import Subscription
 from subscription_core.tax import VatSchedule
+from subscription_core.testing import valid_tax_code
+
+tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 
 VND = Currency.of("VND")
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -130,16 +133,6 @@ CATALOG = Catalog(
         )
     ],
 )
-
-
-def tax_code(n: int) -> str:
-    """A valid enterprise tax code (U1), a different one for each ``n``."""
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
-        digit = check_digit(head)
-        if digit is not None:
-            return f"{head}{digit}"
-    raise AssertionError(n)  # pragma: no cover
 
 
 def party(name: str, n: int, email: str) -> Party:
