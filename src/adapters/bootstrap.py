@@ -96,8 +96,12 @@ def bootstrap_sql(
     accountants: Mapping[str, ServiceAccountant] | None = None,
     pay_within_days: int = 7,
     link_valid_days: int = 7,
+    schema: str | None = None,
 ) -> Services:
     """Wire the services on the SQL adapter: a ``postgresql://`` DSN, or the path of a SQLite file.
+
+    ``schema`` puts the tables in that PostgreSQL schema (created if missing), for a host that shares a
+    database with other applications; it is refused for SQLite, which has none.
 
     The database is migrated to the latest schema when this is called (not at import). Nothing of the
     outside world is faked here: the host passes its payment providers, invoice issuer, notifier and
@@ -112,8 +116,10 @@ def bootstrap_sql(
 
     name = os.fspath(database)
     if name.startswith(("postgresql:", "postgres:")):
-        engine = postgres_engine(name)
+        engine = postgres_engine(name, schema=schema)
         upgrade(engine)
+    elif schema is not None:
+        raise ValidationError("a SQLite database has no schemas", field="schema", value=schema)
     else:
         engine = sqlite_engine(name)
     return _services(
