@@ -8,8 +8,10 @@ once at start-up (with its real keys and clock) and keeps the result.
 from __future__ import annotations
 
 import os
+import random
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from subscription_core.calendar import BusinessCalendar
@@ -136,6 +138,7 @@ def bootstrap_sql(
         accountants=accountants,
         pay_within_days=pay_within_days,
         link_valid_days=link_valid_days,
+        pause=backoff,
     )
 
 
@@ -154,6 +157,7 @@ def _services(
     accountants: Mapping[str, ServiceAccountant] | None,
     pay_within_days: int,
     link_valid_days: int,
+    pause: Callable[[int], None] | None = None,
 ) -> Services:
     if routes is None:
         if len(providers) != 1:
@@ -173,4 +177,10 @@ def _services(
         accountants=dict(accountants or {}),
         pay_within_days=pay_within_days,
         link_valid_days=link_valid_days,
+        pause=pause,
     )
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before a use case that lost a database race runs again: 5 ms doubling per attempt, jittered."""
+    time.sleep(0.005 * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter, not crypto

@@ -8,7 +8,7 @@ of its own, so two hosts (or two tests) never share anything through it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -48,7 +48,9 @@ class Services:
     (Y1), including the offline ones whose provider gives the transfer instructions (Y3). ``accountants``
     are the service accountants known to the host (A3, B3), by id. ``links`` signs payment links (O5).
     ``pay_within_days`` is how long a placed order awaits payment (O4); ``link_valid_days`` how long a
-    payment link works at most. ``notifier`` is used only by :func:`relay_outbox`.
+    payment link works at most. ``notifier`` is used only by :func:`relay_outbox`. ``pause``, when set, is
+    called with the attempt number before a use case that lost a race runs again (a host's backoff: a
+    short, jittered sleep lets the winner commit; the core itself never sleeps).
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
@@ -69,6 +71,7 @@ class Services:
     accountants: Mapping[str, ServiceAccountant] = attrs.field(factory=dict, validator=_mapping)
     pay_within_days: int = attrs.field(default=7, validator=_days)
     link_valid_days: int = attrs.field(default=7, validator=_days)
+    pause: Callable[[int], None] | None = None
 
     def __attrs_post_init__(self) -> None:
         """Check every route names a registered provider."""

@@ -120,6 +120,8 @@ def with_retries(deps: Services, work: Callable[[UnitOfWork, dt.datetime], R], *
             if attempt == ATTEMPTS:
                 raise
             _log.info("%s lost a race (attempt %d); running it again", name, attempt)
+            if deps.pause is not None:
+                deps.pause(attempt)
     raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
