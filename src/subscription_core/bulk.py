@@ -18,7 +18,7 @@ import attrs
 
 from subscription_core.catalog import Catalog
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant
-from subscription_core.errors import NotFoundError, ValidationError, any_text, of_type, optional
+from subscription_core.errors import NotFoundError, ValidationError, any_text, masked, of_type, optional
 from subscription_core.lifecycle import TRANSITIONS as LIFECYCLE
 from subscription_core.order_lines import Billing
 from subscription_core.orders import Order
@@ -113,7 +113,11 @@ class BulkRenewal:
 
 @attrs.frozen
 class RowProblem:
-    """One problem of one row (B4): the 1-based row number, the field, what is wrong, and the rule."""
+    """One problem of one row (B4): the 1-based row number, the field, what is wrong, and the rule.
+
+    ``value`` is what the row holds in that field; a client's tax code or business code is masked
+    (``01****3150``), since the problems become the message of an :class:`InvalidRowsError`.
+    """
 
     row: int
     field: str
@@ -122,7 +126,7 @@ class RowProblem:
     value: object = None
 
     def __str__(self) -> str:
-        """Render as ``row 3: client: no customer has this tax code (0101243150) [B1]``."""
+        """Render as ``row 3: client: is not a client of this service accountant (01****3150) [A3]``."""
         shown = f" ({self.value})" if self.value not in (None, "") else ""
         return f"row {self.row}: {self.field}: {self.message}{shown} [{self.rule}]"
 
@@ -342,12 +346,13 @@ def _find_client(book: _Book, number: int, row: BulkRow, problems: list[RowProbl
         return customer
     # An unknown company and another firm's client get the same answer, so that a review never tells an
     # accountant who else buys from the vendor (A3).
+    shown = masked(row.client, "tax_code")
     if code is None and customer is None:
         problems.append(
-            RowProblem(number, "client", f"not a known business code, nor a tax code: {reason}", "B1", row.client)
+            RowProblem(number, "client", f"not a known business code, nor a tax code: {reason}", "B1", shown)
         )
     else:
-        problems.append(RowProblem(number, "client", "is not a client of this service accountant", "A3", row.client))
+        problems.append(RowProblem(number, "client", "is not a client of this service accountant", "A3", shown))
     return None
 
 

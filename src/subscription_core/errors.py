@@ -5,8 +5,20 @@ carries the rule id it enforces (``rule``, e.g. ``"S5"``; empty when no numbered
 ``field`` that failed (a dotted path such as ``plans[2].options[0].price``) and the offending ``value``,
 so that a support engineer can read what went wrong without a traceback.
 
-Values that may be secret (signing keys, card data) must never be passed as ``value``: the message of an
-error is meant to be logged.
+The message of an error is meant to be logged, so a secret (a signing key, a password, card data) is
+never passed as ``value``, and personal data is passed masked with :func:`masked`:
+``ValidationError("must have one '@'", rule="I2", field="email", value=masked(text, "email"))``.
+A masked value keeps the shape a support engineer needs and hides the rest:
+
+- ``"email"``: the first character of the name and of the domain, and a top-level domain of letters
+  (``ketoan@hoadon.vn`` → ``k***@h***.vn``);
+- ``"tax_code"``, ``"phone"``, ``"account"`` (a bank account number): at most the first 2 and the last 4
+  characters, at most 60 % of the text, each hidden character a ``*`` (``0101243150`` → ``01****3150``);
+- any text of 4 characters or fewer: every character hidden (``0912`` → ``****``);
+- a value that is not text: its type only (``912345678`` → ``<int>``).
+
+Names and addresses are personal data too, but masking them helps nobody: an error about one omits
+``value`` and names the field.
 
 The attrs field validators that every module shares live here too (:func:`of_type`, :func:`non_empty_text`,
 :func:`any_text`, :func:`whole_number`, :func:`aware`, :func:`tuple_of`, :func:`optional`), with the checks
@@ -17,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -29,12 +41,14 @@ __all__ = [
     "NotEligibleError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PersonalKind",
     "ReadOnlyError",
     "SubscriptionError",
     "ValidationError",
     "Validator",
     "any_text",
     "aware",
+    "masked",
     "non_empty_text",
     "of_type",
     "optional",
@@ -54,7 +68,7 @@ class SubscriptionError(Exception):
         message: what went wrong, in a sentence.
         rule: the domain rule id enforced (``"P8"``), or ``""``.
         field: the dotted path of the offending input, or ``""``.
-        value: the offending value (never a secret), or ``None``.
+        value: the offending value (never a secret; personal data as :func:`masked` gives it), or ``None``.
     """
 
     def __init__(self, message: str, *, rule: str = "", field: str = "", value: object = _NO_VALUE) -> None:
@@ -117,6 +131,55 @@ class ConflictError(SubscriptionError):
 
     For example an idempotency key reused with different input, or a lost optimistic-lock race.
     """
+
+
+PersonalKind = Literal["email", "tax_code", "phone", "account"]
+"""What a personal value is, for :func:`masked`: an e-mail address, a tax code (or personal identification
+number), a phone number or a bank account number."""
+
+_HIDDEN: Final = "***"
+_SHORT: Final = 4  # texts this short are hidden whole
+_HEAD: Final = 2
+_TAIL: Final = 4
+_TLD_LETTERS: Final = range(2, 7)  # "vn" to "online": a longer "top-level domain" may be a name
+
+
+def masked(text: object, kind: PersonalKind) -> str:
+    """Return ``text`` with enough hidden that an error may carry it: pass the result as ``value=``.
+
+    The result never contains ``text`` (stripped of surrounding whitespace) when that is longer than 4
+    characters, and shows at most: for ``"email"``, the first character of the name and of the domain and a
+    top-level domain of 2-6 letters (``k***@h***.vn``); for ``"tax_code"``, ``"phone"`` and ``"account"``,
+    the first 2 and last 4 characters and no more than 60 % of the text, each hidden character a ``*``
+    (``01****3150``). A text of 4 characters or fewer is all ``*``; a value that is not a ``str`` gives its
+    type's name (``<int>``), which is what an error saying "must be text" needs. Any other ``kind`` is
+    masked as a tax code is. Never raises.
+    """
+    if not isinstance(text, str):
+        return "<None>" if text is None else f"<{type(text).__name__}>"
+    bare = text.strip()
+    if len(bare) <= _SHORT:
+        return "*" * len(bare)
+    shown = _masked_email(bare) if kind == "email" else _masked_number(bare)
+    # Only a text that was already masked (or made of '*') can reappear in its mask.
+    return _HIDDEN if bare in shown else shown
+
+
+def _masked_number(text: str) -> str:
+    visible = min(_HEAD + _TAIL, len(text) * 3 // 5)
+    head = min(_HEAD, visible // 3)
+    tail = visible - head
+    return text[:head] + "*" * (len(text) - visible) + text[len(text) - tail :]
+
+
+def _masked_email(text: str) -> str:
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text[:1] + _HIDDEN
+    name, dot, tld = domain.rpartition(".")
+    if dot and tld.isascii() and tld.isalpha() and len(tld) in _TLD_LETTERS:
+        return f"{local[:1]}{_HIDDEN}@{name[:1]}{_HIDDEN}.{tld}"
+    return f"{local[:1]}{_HIDDEN}@{domain[:1]}{_HIDDEN}"
 
 
 Validator = Callable[[object, "attrs.Attribute[Any]", object], None]

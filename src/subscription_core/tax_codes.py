@@ -1,7 +1,9 @@
 """Vietnamese tax codes: their three forms and the check digit of an enterprise's code (U1).
 
 A :class:`TaxCode` is checked on construction and kept in its canonical form; :func:`check_digit` computes
-the 10th digit of an enterprise code from its first nine.
+the 10th digit of an enterprise code from its first nine. A tax code (a personal identification number, for
+an individual) is personal data: a refused one is :func:`~subscription_core.errors.masked` in the error,
+and no message quotes its digits.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, masked
 
 __all__ = ["TAX_CODE_WEIGHTS", "TaxCode", "TaxCodeKind", "check_digit"]
 
@@ -21,6 +23,7 @@ _ENTERPRISE_DIGITS: Final = 10
 _PERSONAL_DIGITS: Final = 12
 _BRANCH_DIGITS: Final = 3
 _NO_CHECK_DIGIT: Final = 10
+_STRAY_SHOWN: Final = 3
 
 
 class TaxCodeKind(enum.Enum):
@@ -39,10 +42,10 @@ def check_digit(prefix: str) -> int | None:
     is returned [decision: such prefixes are refused rather than mapped to 0].
 
     Raises:
-        ValidationError: ``prefix`` is not nine ASCII digits.
+        ValidationError: (U1) ``prefix`` is not nine ASCII digits; the value is masked.
     """
     if not isinstance(prefix, str) or len(prefix) != len(TAX_CODE_WEIGHTS) or not _ascii_digits(prefix):
-        raise ValidationError("must be nine digits", rule="U1", field="tax_code", value=prefix)
+        raise ValidationError("must be nine digits", rule="U1", field="tax_code", value=masked(prefix, "tax_code"))
     digit = 10 - sum(w * int(d) for w, d in zip(TAX_CODE_WEIGHTS, prefix, strict=True)) % 11
     return None if digit == _NO_CHECK_DIGIT else digit
 
@@ -54,9 +57,9 @@ def _ascii_digits(text: str) -> bool:
 def _enterprise_problem(digits: str) -> str | None:
     expected = check_digit(digits[:9])
     if expected is None:
-        return f"bad check digit: no tax code starts with {digits[:9]} (its check value is 10)"
+        return "bad check digit: no tax code starts with these nine digits (their check value is 10)"
     if int(digits[9]) != expected:
-        return f"bad check digit: the 10th digit of {digits[:9]}… must be {expected}"
+        return "bad check digit: the 10th digit does not match the first nine"
     return None
 
 
@@ -66,7 +69,9 @@ def _form_problem(code: str) -> str | None:
     if any(c.isalpha() for c in code):
         return "contains letters; a tax code has only digits (and '-' before a branch number)"
     if stray := sorted({c for c in code if c != "-" and not _ascii_digits(c)}):
-        return f"contains {''.join(stray)!r}; only digits and one '-' are allowed"
+        # A few distinct characters say what to fix; all of them could spell the code (full-width digits).
+        more = "…" if len(stray) > _STRAY_SHOWN else ""
+        return f"contains {''.join(stray[:_STRAY_SHOWN])!r}{more}; only digits and one '-' are allowed"
     return None
 
 
@@ -99,10 +104,10 @@ def _tax_code_problem(code: str) -> str | None:
 
 def _canonical_tax_code(value: object) -> str:
     if not isinstance(value, str):
-        raise ValidationError("must be text", rule="U1", field="tax_code", value=value)
+        raise ValidationError("must be text", rule="U1", field="tax_code", value=masked(value, "tax_code"))
     code = "".join(value.split())
     if problem := _tax_code_problem(code):
-        raise ValidationError(problem, rule="U1", field="tax_code", value=value)
+        raise ValidationError(problem, rule="U1", field="tax_code", value=masked(value, "tax_code"))
     return code
 
 
@@ -116,7 +121,7 @@ class TaxCode:
 
     Raises:
         ValidationError: (U1, field ``tax_code``) anything else, with the reason: not text, empty, letters,
-            other characters, wrong length, bad check digit, branch 000.
+            other characters, wrong length, bad check digit, branch 000; the value is masked (``01****3150``).
     """
 
     value: str = attrs.field(converter=_canonical_tax_code)

@@ -46,7 +46,7 @@ from typing import Any, Final
 
 import attrs
 
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, masked
 
 __all__ = [
     "COUNTRY",
@@ -90,8 +90,9 @@ def crc16_ccitt_false(text: str) -> str:
     Raises:
         ValidationError: ``text`` is not a text of ASCII characters.
     """
-    if not isinstance(text, str) or not text.isascii():
-        raise ValidationError("must be ASCII text", rule=_RULE, field="payload", value=text)
+    if not isinstance(text, str) or not text.isascii():  # a payload holds an account number: not shown
+        shown = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
+        raise ValidationError("must be ASCII text", rule=_RULE, field="payload", value=shown)
     # binascii.crc_hqx is the non-reflected CRC-CCITT (poly 0x1021) with the initial value given.
     return f"{binascii.crc_hqx(text.encode('ascii'), 0xFFFF):04X}"
 
@@ -112,11 +113,14 @@ def account_number(value: object, *, service: ServiceCode = ServiceCode.ACCOUNT,
     """``value`` if it can be a VietQR's account number (or card number, for ``ServiceCode.CARD``).
 
     Raises:
-        ValidationError: (Y3, naming ``field``) not 1-19 ASCII letters and digits (digits for a card).
+        ValidationError: (Y3, naming ``field``) not 1-19 ASCII letters and digits (digits for a card); the
+            value is masked (``00*******0000``).
     """
     pattern, what = (_CARD, "digits") if service is ServiceCode.CARD else (_ACCOUNT, "ASCII letters and digits")
     if not isinstance(value, str) or not pattern.fullmatch(value) or len(value) > _MAX_ACCOUNT_CHARS:
-        raise ValidationError(f"must be 1-{_MAX_ACCOUNT_CHARS} {what}", rule=_RULE, field=field, value=value)
+        raise ValidationError(
+            f"must be 1-{_MAX_ACCOUNT_CHARS} {what}", rule=_RULE, field=field, value=masked(value, "account")
+        )
     return value
 
 
@@ -255,8 +259,8 @@ def _checked(payload: object) -> str:
     if not isinstance(payload, str) or len(payload) > _MAX_PAYLOAD_CHARS:
         shown = f"{len(payload)} characters" if isinstance(payload, str) else type(payload).__name__
         raise _refuse(f"must be a text of at most {_MAX_PAYLOAD_CHARS} characters", shown)
-    if not _PRINTABLE.fullmatch(payload):
-        raise _refuse("must be printable ASCII text", payload)
+    if not _PRINTABLE.fullmatch(payload):  # its length only: a payload holds an account number
+        raise _refuse("must be printable ASCII text", f"{len(payload)} characters")
     body, crc = payload[:-4], payload[-4:]
     if not body.endswith(_CRC_TAG) or not _CRC.fullmatch(crc):
         raise _refuse("must end with the CRC object 6304 and 4 upper-case hex digits", payload[-8:], "crc")

@@ -1,7 +1,8 @@
 """The fields of the e-invoice format: the longest text each takes, and checks that a value fits it (I1, I2).
 
-The limits are those of the XML format of Quyết định 1450/QĐ-TCT. A refused value is never echoed in the
-error (names, addresses, e-mail addresses and tax codes are personal data): the error names the field.
+The limits are those of the XML format of Quyết định 1450/QĐ-TCT. Names, addresses, e-mail addresses and
+tax codes are personal data: an error names the field and the reason, never echoes a name or an address,
+and carries an e-mail address or a tax code only :func:`~subscription_core.errors.masked`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from subscription_core.customers import Contact
+from subscription_core.contact_details import email_address
 from subscription_core.errors import ValidationError
 from subscription_core.tax_codes import TaxCode
 
@@ -71,28 +72,23 @@ def checked_email(value: object, field: str) -> str:
     """A valid e-mail address (I2) that fits the format, in the form ``Contact`` keeps it.
 
     Raises:
-        ValidationError: (I2) a malformed address, or (I1) one longer than the format's 50 characters.
+        ValidationError: (I2) a malformed address, with the reason and the address masked, or (I1) one
+            longer than the format's 50 characters.
     """
-    try:
-        email = Contact(name="invoice", email=value).email
-    except ValidationError as exc:
-        raise ValidationError(f"is not a valid e-mail address: {exc.message}", rule="I2", field=field) from None
-    return checked_text(email, field, limit="email")
+    return checked_text(email_address(value, field=field, rule="I2"), field, limit="email")
 
 
 def checked_tax_code(value: object, field: str) -> TaxCode:
     """A valid tax code (U1), parsed from text if need be.
 
     Raises:
-        ValidationError: (U1) anything else; the message gives the accepted forms, not the code.
+        ValidationError: (U1) anything else, with the reason and the code masked.
     """
     if isinstance(value, TaxCode):
         return value
     try:
         return TaxCode(value=value)
-    except ValidationError:
+    except ValidationError as exc:
         raise ValidationError(
-            "is not a valid tax code (10 digits with their check digit, 10 + '-' + 3 for a branch, or 12)",
-            rule="U1",
-            field=field,
+            f"is not a valid tax code ({exc.message})", rule="U1", field=field, value=exc.value
         ) from None

@@ -32,6 +32,9 @@ from typing import ClassVar, Final
 import attrs
 
 from adapters.email.templates import Language, Templates, default_templates
+
+# is_email_address, the core's e-mail check (I2), is re-exported: hosts check a recipient with it.
+from subscription_core.contact_details import is_email_address
 from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, of_type, optional
 from subscription_core.notices import Channel, OutboxMessage
 from subscription_core.ports import Notifier
@@ -49,33 +52,11 @@ __all__ = [
     "notice_id_of",
 ]
 
-_LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _DOMAIN: Final = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _HOST: Final = re.compile(r"^[A-Za-z0-9.:\[\]-]+$")
 _ENHANCED: Final = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 _SAFE_ID: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-_MAX_LOCAL: Final = 64  # RFC 5321
-_MAX_DOMAIN: Final = 253  # RFC 1035
 _MAX_PORT: Final = 65535
-
-
-def is_email_address(text: object) -> bool:
-    """Whether ``text`` is a plain ASCII mailbox ``name@domain.tld`` that SMTP takes as is (I2).
-
-    The same shape the core accepts for a party's e-mail: dot-atom before ``@``, a domain of dot-separated
-    names ending in a top-level domain of letters; no display name, no spaces, no line breaks.
-    """
-    if not isinstance(text, str) or not text.isascii():
-        return False
-    local, at, domain = text.rpartition("@")
-    return bool(
-        at
-        and len(local) <= _MAX_LOCAL
-        and len(domain) <= _MAX_DOMAIN
-        and _LOCAL.match(local)
-        and _DOMAIN.match(domain)
-        and "\n" not in text  # '$' in the patterns also matches before a final line break
-    )
 
 
 def message_id_of(notice_id: str, domain: str) -> str:

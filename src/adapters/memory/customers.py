@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from adapters.memory.tables import TableView, check_limit, checked
 from subscription_core.customers import Customer, fold
-from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.errors import ConflictError, ValidationError, masked
 
 __all__ = ["MemoryCustomerRepository"]
 
@@ -22,7 +22,10 @@ class MemoryCustomerRepository:
         holders = {c.id for c in self._view.lookup("tax_code", customer.tax_code.value)} - {customer.id}
         if holders:
             raise ConflictError(
-                "another customer already has this tax code", rule="U1", field="tax_code", value=customer.tax_code.value
+                "another customer already has this tax code",
+                rule="U1",
+                field="tax_code",
+                value=masked(customer.tax_code.value, "tax_code"),
             )
 
     def add(self, customer: Customer) -> None:

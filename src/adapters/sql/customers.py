@@ -15,7 +15,7 @@ from adapters.sql import schema
 from adapters.sql.rows import Rows, check_limit, chunks, of_type
 from adapters.sql.serialization import from_document, to_document
 from subscription_core.customers import Customer, fold
-from subscription_core.errors import ConflictError, NotFoundError, ValidationError
+from subscription_core.errors import ConflictError, NotFoundError, ValidationError, masked
 
 __all__ = ["SqlCustomerRepository"]
 
@@ -36,7 +36,9 @@ def _row(customer: Customer) -> dict[str, Any]:
 
 
 def _tax_code_taken(tax_code: str) -> ConflictError:
-    return ConflictError("another customer already has this tax code", rule="U1", field="tax_code", value=tax_code)
+    return ConflictError(
+        "another customer already has this tax code", rule="U1", field="tax_code", value=masked(tax_code, "tax_code")
+    )
 
 
 class SqlCustomerRepository:
