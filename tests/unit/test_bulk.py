@@ -240,7 +240,7 @@ def test_b4_every_problem_of_every_row_is_reported_at_once() -> None:
     ]
     text = str(error)
     assert "12 rows of the bulk renewal are invalid; nothing is placed" in text
-    assert "row 2: client: is not a client of this service accountant (0300588569) [A3]" in text
+    assert "row 2: client: is not a client of this service accountant (03****8569) [A3]" in text
     assert "row 3: client: not a known business code, nor a tax code: contains letters" in text
     assert "row 5: client: repeats row 1 (s1) [B4]" in text
     assert "row 7: subscription_id: the client holds several; name one of s4a, s4b [B1]" in text
