@@ -37,8 +37,8 @@ from subscription_core.catalog import Cycle, CycleUnit, Plan, PricingOption, Pro
 from subscription_core.customers import Actor
 from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Money
-from subscription_core.orders import Redemption
 from subscription_core.promotions import PercentOff, Promotion, Scope
+from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 from subscription_core.tax import VatSchedule
 

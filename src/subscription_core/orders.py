@@ -1,4 +1,4 @@
-"""Orders: the order entity, built from a quote and moved by its verbs, and its redemptions (O1-O4, C5, P9).
+"""Orders: the order entity, built from a quote and moved by its verbs (O1-O4, C5).
 
 An :class:`Order` is built as a draft from a :class:`~subscription_core.quotes.Quote` (:meth:`Order.from_quote`,
 or :meth:`Order.for_clients` for a bulk renewal): every priced figure is copied into its
@@ -6,23 +6,21 @@ or :meth:`Order.for_clients` for a bulk renewal): every priced figure is copied 
 then moves through the state machine of :mod:`subscription_core.order_states` (O4) by its verbs
 :meth:`~Order.place`, :meth:`~Order.mark_paid`, :meth:`~Order.fulfil`, :meth:`~Order.cancel` and
 :meth:`~Order.lapse`, each returning a new order one version higher with one more
-:class:`~subscription_core.order_states.OrderChange`. A :class:`~subscription_core.redemptions.Redemption`
-follows each applied promotion code: reserved when the order is placed (:func:`reserve_redemptions`),
-consumed when it is paid, released when it is cancelled or lapses (:func:`settle_redemptions`, P9).
+:class:`~subscription_core.order_states.OrderChange`. Its kind is an
+:class:`~subscription_core.order_kinds.OrderKind` (O1). The redemptions of its promotion codes are reserved
+and settled by :mod:`subscription_core.redemptions` (P9).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from subscription_core.customers import Actor, Contact, InvoiceInfo, Party
 from subscription_core.errors import (
-    InvalidTransitionError,
     NotEligibleError,
     ValidationError,
     aware,
@@ -35,45 +33,14 @@ from subscription_core.errors import (
 )
 from subscription_core.money import Currency, Money
 
-# Billing, OrderLine, OrderState, Redemption and RedemptionState are re-exported: other modules import them from here.
+# Billing, OrderKind, OrderLine and OrderState are re-exported: other modules import them from here.
+from subscription_core.order_kinds import OrderKind, check_quote
 from subscription_core.order_lines import Billing, OrderLine
 from subscription_core.order_states import OrderChange, OrderEvent, OrderState, next_state
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import AppliedPromotion, Quote, VatTotal
-from subscription_core.redemptions import Redemption, RedemptionState
 
-__all__ = [
-    "Billing",
-    "Order",
-    "OrderKind",
-    "OrderLine",
-    "OrderState",
-    "Redemption",
-    "RedemptionState",
-    "reserve_redemptions",
-    "settle_redemptions",
-]
-
-
-class OrderKind(enum.Enum):
-    """What an order buys (O1)."""
-
-    NEW_PURCHASE = "new_purchase"
-    RENEWAL = "renewal"
-    RENEWAL_WITH_PLAN_SWITCH = "renewal_with_plan_switch"
-    STORAGE_TOP_UP = "storage_top_up"
-    DATA_RETENTION = "data_retention"
-    RENEWAL_ON_COMMITMENT = "renewal_on_commitment"
-    BULK_RENEWAL = "bulk_renewal"
-
-    @property
-    def purchase(self) -> PurchaseKind | None:
-        """The purchase kind its quote must have for promotions (P4); ``None``: either [decision]."""
-        if self is OrderKind.NEW_PURCHASE:
-            return PurchaseKind.NEW
-        if self in (OrderKind.STORAGE_TOP_UP, OrderKind.DATA_RETENTION):
-            return None
-        return PurchaseKind.RENEWAL
+__all__ = ["Billing", "Order", "OrderKind", "OrderLine", "OrderState"]
 
 
 _LINE_SUMS: Final = {
@@ -164,7 +131,7 @@ class Order:
             ValidationError: a bulk kind (use :meth:`for_clients`), a quote of the wrong purchase kind, a
                 missing or unexpected subscription id, or any bad field.
         """
-        _check_quote(quote, kind)
+        check_quote(quote, kind)
         if kind is OrderKind.BULK_RENEWAL:
             raise ValidationError("a bulk renewal is built with Order.for_clients", rule="O1", field="kind", value=kind)
         lines = [
@@ -205,7 +172,7 @@ class Order:
         Raises:
             ValidationError: (B1) a quote line whose ref is not in ``clients``, or any bad field.
         """
-        _check_quote(quote, OrderKind.BULK_RENEWAL)
+        check_quote(quote, OrderKind.BULK_RENEWAL)
         if not isinstance(billing, list | tuple):
             raise ValidationError("must be a sequence of Billing", rule="O2", field="billing", value=billing)
         lines = []
@@ -393,20 +360,6 @@ class Order:
         )
 
 
-def _check_quote(quote: Quote, kind: OrderKind) -> None:
-    if not isinstance(quote, Quote):
-        raise ValidationError("must be a Quote", rule="C5", field="quote", value=quote)
-    if not isinstance(kind, OrderKind):
-        raise ValidationError("must be an OrderKind", rule="O1", field="kind", value=kind)
-    if kind.purchase not in (None, quote.purchase):
-        raise ValidationError(
-            f"a {kind.value} order needs a quote priced for a {kind.purchase.value} purchase",
-            rule="P4",
-            field="quote.purchase",
-            value=quote.purchase.value,
-        )
-
-
 def _priced(quote: Quote) -> dict[str, Any]:
     """Every priced figure of the quote that the order keeps (C5)."""
     return {
@@ -464,44 +417,3 @@ def _check_customers(order: Order) -> None:
             field="customer_id",
             value=order.customer_id,
         )
-
-
-def reserve_redemptions(order: Order) -> tuple[Redemption, ...]:
-    """Return a reserved redemption for each promotion the placed order applied (P9).
-
-    Raises:
-        InvalidTransitionError: (P9) the order is not placed.
-    """
-    if order.state is not OrderState.PLACED or order.placed_at is None:
-        raise InvalidTransitionError(
-            "redemptions are reserved when the order is placed", rule="P9", field="state", value=order.state.value
-        )
-    holder = order.customer_id if order.customer_id is not None else order.placed_by.id
-    return tuple(
-        Redemption(code=code, order_id=order.id, customer_id=holder, reserved_at=order.placed_at)
-        for code in order.promotion_codes
-    )
-
-
-def settle_redemptions(order: Order, redemptions: Iterable[Redemption], at: dt.datetime) -> tuple[Redemption, ...]:
-    """Return the order's reserved redemptions consumed if it is paid, released if cancelled or lapsed (P9).
-
-    Redemptions already settled, and those of other orders, are returned unchanged.
-
-    Raises:
-        InvalidTransitionError: (P9) the order is still a draft or awaiting payment.
-    """
-    if order.state in (OrderState.DRAFT, OrderState.PLACED):
-        raise InvalidTransitionError(
-            f"an order that is {order.state.value} settles no redemption",
-            rule="P9",
-            field="state",
-            value=order.state.value,
-        )
-    consume = order.state in (OrderState.PAID, OrderState.FULFILLED)
-    return tuple(
-        (r.consume(at) if consume else r.release(at))
-        if r.order_id == order.id and r.state is RedemptionState.RESERVED
-        else r
-        for r in redemptions
-    )

@@ -23,9 +23,10 @@ import attrs
 from subscription_core.customers import Customer
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
 from subscription_core.notices import OutboxMessage
-from subscription_core.orders import Order, Redemption
+from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
+from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Promotion redemptions: one use of a promotion code by one order, and counting them (P4, P9).
 
-A :class:`Redemption` follows each promotion code an order applied: reserved when the order is placed,
-consumed when it is paid, released when it is cancelled or lapses (P9); the functions that reserve and settle
-an order's redemptions are in :mod:`subscription_core.orders`. :func:`count_redemptions` gives the pricing
-engine the counts it checks limits with (P4).
+A :class:`Redemption` follows each promotion code an order applied: reserved when the order is placed
+(:func:`reserve_redemptions`), consumed when it is paid, released when it is cancelled or lapses
+(:func:`settle_redemptions`, P9). :func:`count_redemptions` gives the pricing engine the counts it checks
+limits with (P4).
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from collections.abc import Iterable
 import attrs
 
 from subscription_core.errors import InvalidTransitionError, aware, non_empty_text, of_type, optional, utc
+from subscription_core.order_states import OrderState
+from subscription_core.orders import Order
 from subscription_core.promotions import RedemptionCounts
 
-__all__ = ["Redemption", "RedemptionState", "count_redemptions"]
+__all__ = ["Redemption", "RedemptionState", "count_redemptions", "reserve_redemptions", "settle_redemptions"]
 
 
 class RedemptionState(enum.Enum):
@@ -85,3 +87,44 @@ def count_redemptions(redemptions: Iterable[Redemption], customer_id: str) -> Re
             if redemption.customer_id == customer_id:
                 mine[redemption.code] = mine.get(redemption.code, 0) + 1
     return RedemptionCounts(total=total, by_customer=mine)
+
+
+def reserve_redemptions(order: Order) -> tuple[Redemption, ...]:
+    """Return a reserved redemption for each promotion the placed order applied (P9).
+
+    Raises:
+        InvalidTransitionError: (P9) the order is not placed.
+    """
+    if order.state is not OrderState.PLACED or order.placed_at is None:
+        raise InvalidTransitionError(
+            "redemptions are reserved when the order is placed", rule="P9", field="state", value=order.state.value
+        )
+    holder = order.customer_id if order.customer_id is not None else order.placed_by.id
+    return tuple(
+        Redemption(code=code, order_id=order.id, customer_id=holder, reserved_at=order.placed_at)
+        for code in order.promotion_codes
+    )
+
+
+def settle_redemptions(order: Order, redemptions: Iterable[Redemption], at: dt.datetime) -> tuple[Redemption, ...]:
+    """Return the order's reserved redemptions consumed if it is paid, released if cancelled or lapsed (P9).
+
+    Redemptions already settled, and those of other orders, are returned unchanged.
+
+    Raises:
+        InvalidTransitionError: (P9) the order is still a draft or awaiting payment.
+    """
+    if order.state in (OrderState.DRAFT, OrderState.PLACED):
+        raise InvalidTransitionError(
+            f"an order that is {order.state.value} settles no redemption",
+            rule="P9",
+            field="state",
+            value=order.state.value,
+        )
+    consume = order.state in (OrderState.PAID, OrderState.FULFILLED)
+    return tuple(
+        (r.consume(at) if consume else r.release(at))
+        if r.order_id == order.id and r.state is RedemptionState.RESERVED
+        else r
+        for r in redemptions
+    )

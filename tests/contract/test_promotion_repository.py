@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from subscription_core.errors import ConflictError, NotFoundError
-from subscription_core.orders import RedemptionState
 from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.redemptions import RedemptionState
 
 from .builders import at, promotion, redemption
 

@@ -24,9 +24,10 @@ from subscription_core.errors import NotEligibleError, ValidationError
 from subscription_core.lifecycle import subscribe
 from subscription_core.money import Currency, Money
 from subscription_core.order_states import OrderState
-from subscription_core.orders import Order, OrderKind, reserve_redemptions
+from subscription_core.orders import Order, OrderKind
 from subscription_core.pricing import quote
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
+from subscription_core.redemptions import reserve_redemptions
 from subscription_core.subscriptions import Entitlement, Opening, State, Subscription
 from subscription_core.tax import VatSchedule
 

@@ -17,11 +17,17 @@ from subscription_core.errors import InvalidTransitionError, NotEligibleError, V
 from subscription_core.money import Currency, Money
 from subscription_core.order_lines import Billing, OrderLine
 from subscription_core.order_states import TRANSITIONS, OrderEvent, OrderState, next_state
-from subscription_core.orders import Order, OrderKind, reserve_redemptions, settle_redemptions
+from subscription_core.orders import Order, OrderKind
 from subscription_core.pricing import quote
 from subscription_core.promotions import AmountOff, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Quote
-from subscription_core.redemptions import Redemption, RedemptionState, count_redemptions
+from subscription_core.redemptions import (
+    Redemption,
+    RedemptionState,
+    count_redemptions,
+    reserve_redemptions,
+    settle_redemptions,
+)
 from subscription_core.tax import VatSchedule
 
 VND = Currency.of("VND")

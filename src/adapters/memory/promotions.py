@@ -14,8 +14,8 @@ import attrs
 
 from adapters.memory.tables import TableView, checked
 from subscription_core.errors import ConflictError, ValidationError
-from subscription_core.orders import Redemption, RedemptionState
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
+from subscription_core.redemptions import Redemption, RedemptionState
 
 __all__ = ["MemoryPromotionRepository", "code_key"]
 

@@ -12,10 +12,11 @@ from adapters.memory.promotions import code_key
 from adapters.memory.tables import Table
 from subscription_core.customers import Customer
 from subscription_core.invoices import IssuedInvoice
-from subscription_core.orders import Order, OrderState, Redemption
+from subscription_core.orders import Order, OrderState
 from subscription_core.payments import Payment, PaymentProof
 from subscription_core.ports import IdempotencyRecord
 from subscription_core.promotions import Promotion
+from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
 from subscription_core.transfers import transfer_reference
 

@@ -21,8 +21,8 @@ from adapters.sql import schema
 from adapters.sql.rows import Rows, of_type
 from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
-from subscription_core.orders import Redemption, RedemptionState
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
+from subscription_core.redemptions import Redemption, RedemptionState
 
 __all__ = ["SqlPromotionRepository", "code_key"]
 

@@ -21,11 +21,12 @@ from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.errors import CurrencyMismatchError, NotEligibleError, ValidationError
 from subscription_core.money import Money
 from subscription_core.notices import OrderNoticeKind
-from subscription_core.orders import Order, OrderKind, reserve_redemptions, settle_redemptions
+from subscription_core.orders import Order, OrderKind
 from subscription_core.ports import UnitOfWork
 from subscription_core.pricing import quote
 from subscription_core.promotions import Promotion, PurchaseKind, RefusalReason, code_key
 from subscription_core.quotes import Quote, Selection
+from subscription_core.redemptions import reserve_redemptions, settle_redemptions
 from subscription_core.services.baskets import Basket, basket_for
 from subscription_core.services.commands import Checkout, OrderRequest
 from subscription_core.services.context import Services

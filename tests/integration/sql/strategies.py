@@ -22,9 +22,10 @@ from subscription_core.invoices import IssuedInvoice
 from subscription_core.lifecycle import advance, cancel, start_trial, subscribe
 from subscription_core.money import Currency, Money
 from subscription_core.notices import Channel, OutboxMessage, notice_kinds
-from subscription_core.orders import Order, OrderKind, Redemption
+from subscription_core.orders import Order, OrderKind
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.promotions import Promotion, PurchaseKind
+from subscription_core.redemptions import Redemption
 from subscription_core.renewals import renew
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 

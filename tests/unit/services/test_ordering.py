@@ -16,8 +16,9 @@ from subscription_core.errors import (
     ValidationError,
 )
 from subscription_core.money import Money
-from subscription_core.orders import OrderKind, OrderState, RedemptionState
+from subscription_core.orders import OrderKind, OrderState
 from subscription_core.promotions import RefusalReason
+from subscription_core.redemptions import RedemptionState
 from subscription_core.services import (
     AddonChoice,
     Checkout,
