@@ -53,4 +53,3 @@ def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValidationError):
         with_retries(deps, work, name="test")
     assert pauses == []
-
