@@ -34,6 +34,7 @@ from subscription_core.catalog_files import (
     load_catalog,
 )
 from subscription_core.commitments import commit_to_pay, extend_commitment, reject_proof, submit_proof, verify_payment
+from subscription_core.contact_details import is_email_address
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, find_customers
 from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement
 from subscription_core.errors import (
@@ -47,6 +48,7 @@ from subscription_core.errors import (
     ReadOnlyError,
     SubscriptionError,
     ValidationError,
+    masked,
 )
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
 from subscription_core.lifecycle import (
@@ -222,8 +224,10 @@ __all__ = [
     "expiry_instant",
     "extend_commitment",
     "find_customers",
+    "is_email_address",
     "load_catalog",
     "local_date",
+    "masked",
     "mermaid_diagram",
     "quote",
     "receive_payment",
