@@ -17,6 +17,8 @@ from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
 from subscription_core.invoices import IssuedInvoice
 from subscription_core.lifecycle import advance
+from subscription_core.money import Money
+from subscription_core.order_kinds import OrderKind
 from subscription_core.orders import Order, OrderLine, OrderState
 from subscription_core.payments import PaymentMethod
 from subscription_core.ports import UnitOfWork
@@ -24,8 +26,9 @@ from subscription_core.resources import QuotaLine, ResourceView, resource_view
 from subscription_core.services.context import Services
 from subscription_core.services.permissions import require_viewer
 from subscription_core.subscriptions import ActorKind, HistoryEntry, State
+from subscription_core.transfers import transfer_reference
 
-__all__ = ["SEAT_QUOTAS", "SubscriptionDetail", "subscription_details"]
+__all__ = ["SEAT_QUOTAS", "OrderSummary", "SubscriptionDetail", "customer_orders", "subscription_details"]
 
 SEAT_QUOTAS: Final = frozenset({"seats", "users", "employees"})
 """The quota codes shown as seats (S8) [decision: the catalogs name them so]."""
@@ -127,3 +130,59 @@ def _invoices(uow: UnitOfWork, orders: Sequence[Order], subscription_id: str) ->
         }
         found += [invoice for invoice in uow.invoices.of_order(order.id) if invoice.part in parts]
     return tuple(sorted(found, key=lambda i: (i.issued_at, i.order_id, i.part)))
+
+
+@attrs.frozen(kw_only=True)
+class OrderSummary:
+    """One order as a company sees it (O1, O4, Y3, I1), newest first in :func:`customer_orders`.
+
+    ``lines`` are the company's own lines only: a bulk renewal (B2) also holds other clients' lines, which
+    a client never sees; ``total`` is what its own lines come to (taxable + VAT), and equals the order's
+    grand total when every line is its own. ``transfer_reference`` is the content to type on a bank
+    transfer while the order awaits payment (Y3), else ``None``. ``invoices`` are the e-invoices issued
+    to the company for this order (I1).
+    """
+
+    id: str
+    kind: OrderKind
+    state: OrderState
+    created_at: dt.datetime
+    pay_by: dt.datetime | None
+    lines: tuple[OrderLine, ...]
+    total: Money
+    shared: bool  # other companies' lines are on the same order (a bulk renewal)
+    transfer_reference: str | None
+    invoices: tuple[IssuedInvoice, ...]
+
+
+def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[OrderSummary, ...]:
+    """A company's orders with its own lines, state, payment deadline and invoices, newest first (O1-O5, I1).
+
+    Raises:
+        PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
+        NotFoundError: unknown customer.
+    """
+    with deps.uow() as uow:
+        customer = uow.customers.get(customer_id)
+        require_viewer(actor, customer)
+        summaries = []
+        for order in uow.orders.of_customer(customer.id):
+            own = tuple(line for line in order.lines if line.customer_id == customer.id)
+            zero = Money.zero(order.currency)
+            groups = enumerate(order.invoices())  # numbered as invoice_requests numbers the parts
+            parts = {part for part, (_, lines) in groups if any(line.customer_id == customer.id for line in lines)}
+            summaries.append(
+                OrderSummary(
+                    id=order.id,
+                    kind=order.kind,
+                    state=order.state,
+                    created_at=order.created_at,
+                    pay_by=order.pay_by,
+                    lines=own,
+                    total=sum((line.taxable + line.vat for line in own), zero),
+                    shared=len(own) != len(order.lines),
+                    transfer_reference=transfer_reference(order.id) if order.awaiting_payment else None,
+                    invoices=tuple(i for i in uow.invoices.of_order(order.id) if i.part in parts),
+                )
+            )
+    return tuple(summaries)

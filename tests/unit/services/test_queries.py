@@ -6,12 +6,16 @@ import datetime as dt
 
 import pytest
 
-from subscription_core.errors import NotFoundError, ValidationError
+from subscription_core.bulk import BulkRenewal, BulkRow
+from subscription_core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from subscription_core.orders import OrderState
 from subscription_core.payments import MethodKind
-from subscription_core.services import NewPurchase, record_offline_payment, subscription_details
+from subscription_core.services import NewPurchase, place_bulk_renewal, record_offline_payment, subscription_details
+from subscription_core.services.queries import customer_orders
 from subscription_core.subscriptions import State
+from subscription_core.transfers import transfer_reference
 
-from .harness import ACCOUNTANT, BUYER, NON_BUYER, STAFF, TRANSFER, World
+from .harness import ACCOUNTANT, BUYER, NON_BUYER, STAFF, STRANGER, TRANSFER, World, tax_code
 
 
 def test_s7_s8_detail_shows_quotas_expiry_seats_notes_method_invoices_history(world: World) -> None:
@@ -73,3 +77,42 @@ def test_s7_malformed_usage_refused(world: World, usage: object) -> None:
 def test_s8_unknown_company(world: World) -> None:
     with pytest.raises(NotFoundError):
         subscription_details(world.deps, STAFF, "cus-404")
+
+
+# --- the orders a company sees ------------------------------------------------------------------------
+
+
+def test_o4_y3_a_company_sees_its_orders_newest_first_with_the_transfer_reference_while_unpaid(world: World) -> None:
+    world.buy(1)  # paid online
+    later = world.clock.now() + dt.timedelta(hours=1)
+    world.clock.set(later)
+    unpaid = world.place(NewPurchase(customer_id="cus-1", plan="pro", option="1y"))
+    first, second = customer_orders(world.deps, BUYER, "cus-1")
+    assert first.id == unpaid.id
+    assert (first.state, first.transfer_reference) == (OrderState.PLACED, transfer_reference(unpaid.id))
+    assert first.total == unpaid.grand_total
+    assert not first.shared
+    assert first.invoices == ()
+    assert second.state is OrderState.FULFILLED
+    assert second.transfer_reference is None
+    assert [(i.order_id, i.part) for i in second.invoices] == [(second.id, 0)]
+
+
+def test_b2_a_client_of_a_bulk_renewal_sees_only_its_own_lines(world: World) -> None:
+    world.buy(1)
+    world.buy(2, actor=STRANGER)
+    rows = (BulkRow(client=tax_code(1), option="1y"), BulkRow(client="HKD-2", option="2y"))
+    request = BulkRenewal(product="amis", rows=rows)
+    order = place_bulk_renewal(world.deps, ACCOUNTANT, request, confirmed=True, idempotency_key=world.key())
+    seen = customer_orders(world.deps, STRANGER, "cus-2")[0]
+    assert seen.id == order.id
+    assert seen.shared
+    assert {line.customer_id for line in seen.lines} == {"cus-2"}
+    assert seen.total < order.grand_total
+    assert customer_orders(world.deps, ACCOUNTANT, "cus-2")[0].lines == seen.lines  # A3: the firm sees it too
+
+
+def test_a1_a_stranger_sees_no_company_s_orders(world: World) -> None:
+    world.buy(1)
+    with pytest.raises(PermissionDeniedError):
+        customer_orders(world.deps, STRANGER, "cus-1")
