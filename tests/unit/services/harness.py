@@ -233,7 +233,7 @@ class World:
         return f"evt-{next(self._events)}"
 
     def add(self, *rows: Customer | Promotion) -> None:
-        """Store customers and promotions (the services never create them)."""
+        """Store customers and promotions directly (the registering use cases have their own tests)."""
         with self.deps.uow() as uow:
             for row in rows:
                 if isinstance(row, Customer):
