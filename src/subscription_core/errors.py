@@ -37,6 +37,7 @@ __all__ = [
     "CatalogError",
     "ConflictError",
     "CurrencyMismatchError",
+    "DeliveryError",
     "InvalidTransitionError",
     "NotEligibleError",
     "NotFoundError",
@@ -131,6 +132,26 @@ class ConflictError(SubscriptionError):
 
     For example an idempotency key reused with different input, or a lost optimistic-lock race.
     """
+
+
+class DeliveryError(SubscriptionError):
+    """A notifier could not deliver an outbox message (N2); raised by ``Notifier.send``.
+
+    ``permanent`` is ``True`` when sending the same message again cannot succeed until someone changes
+    something (an address that does not exist, a message handed to the wrong channel): an outbox relay then
+    sets the message aside as dead instead of retrying it. The message of this error is stored with the
+    dead message and logged, so it names the outbox message's id and never its recipient.
+
+    Attributes:
+        permanent: whether retrying is pointless.
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, rule: str = "N2", field: str = "", value: object = _NO_VALUE
+    ) -> None:
+        """Build the error; ``permanent`` says whether a retry may succeed."""
+        super().__init__(message, rule=rule, field=field, value=value)
+        self.permanent = bool(permanent)
 
 
 PersonalKind = Literal["email", "tax_code", "phone", "account"]

@@ -12,14 +12,29 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from subscription_core.errors import ValidationError, aware, non_empty_text, of_type
+from subscription_core.errors import DeliveryError, ValidationError, aware, non_empty_text, of_type, whole_number
 from subscription_core.lifecycle import Notice, NoticeKind
 
-__all__ = ["Channel", "DeliveryState", "OrderNoticeKind", "OutboxMessage", "notice_kinds"]
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "Channel",
+    "DeadLetter",
+    "DeliveryState",
+    "OrderNoticeKind",
+    "OutboxMessage",
+    "backoff",
+    "check_max_attempts",
+    "failure_text",
+    "notice_kinds",
+]
+
+DEFAULT_MAX_ATTEMPTS: Final = 20
+"""How many tries of a notice a relay makes before it gives the notice up as dead (N2) [decision]."""
+_ERROR_CHARS: Final = 300
 
 
 class OrderNoticeKind(enum.Enum):
@@ -51,8 +66,38 @@ class Channel(enum.Enum):
 class DeliveryState(enum.Enum):
     """Where a message of the outbox stands."""
 
-    PENDING = "pending"
+    PENDING = "pending"  # waiting for its first try, or for its retry time after a failure
     SENT = "sent"
+    DEAD = "dead"  # set aside after a permanent failure or too many attempts; staff may requeue it
+
+
+def backoff(attempts: int, *, first: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
+    """The pause after ``attempts`` failed tries (>= 1): ``first``, doubled per further failure, at most ``cap``."""
+    doublings = min(max(attempts - 1, 0), 32)  # 2**32 times any delay is beyond every sensible cap
+    pause: dt.timedelta = min(first * (1 << doublings), cap)
+    return pause
+
+
+def check_max_attempts(value: object) -> int:
+    """Return ``value``, a relay's attempts before a message is given up, if it is a whole number >= 1.
+
+    Raises:
+        ValidationError: (N2) anything else.
+    """
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError("must be a whole number >= 1", rule="N2", field="max_attempts", value=value)
+    return value
+
+
+def failure_text(error: Exception) -> str:
+    """What a relay records of a failed delivery: a ``DeliveryError``'s class and first line, else the class only.
+
+    A ``DeliveryError`` promises a message naming ids only; any other exception's text might carry an
+    address or a secret, so only its type is kept. At most 300 characters.
+    """
+    lines = str(error).strip().splitlines() if isinstance(error, DeliveryError) else []
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return text[:_ERROR_CHARS]
 
 
 def _kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -101,3 +146,17 @@ class OutboxMessage:
             created_at=notice.at,
             data=tuple((str(k), str(v)) for k, v in notice.details),
         )
+
+
+@attrs.frozen(kw_only=True)
+class DeadLetter:
+    """An outbox message set aside undelivered (N2): what staff see before fixing the cause and requeueing it.
+
+    ``error`` is the last failure as the relay recorded it (the notifier's error, which names no address);
+    ``attempts`` the deliveries tried; ``died_at`` when the message was given up.
+    """
+
+    message: OutboxMessage = attrs.field(validator=of_type(OutboxMessage))
+    error: str = attrs.field(validator=of_type(str))
+    attempts: int = attrs.field(validator=whole_number(0, rule="N2"))
+    died_at: dt.datetime = attrs.field(validator=aware())

@@ -22,7 +22,7 @@ import attrs
 
 from subscription_core.customers import Customer
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
-from subscription_core.notices import OutboxMessage
+from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
@@ -302,7 +302,35 @@ class Outbox(Protocol):
         ...
 
     def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
-        """Record a failed attempt (the error text holds no secret) and when to retry. ``NotFoundError`` if unknown."""
+        """Record a failed attempt (the error text holds no secret) and when to retry. ``NotFoundError`` if unknown.
+
+        A message already sent or dead is left as it is.
+        """
+        ...
+
+    def attempts(self, message_id: str) -> int:
+        """How many deliveries of the message were tried (sent, failed or given up). ``NotFoundError`` if unknown."""
+        ...
+
+    def mark_dead(self, message_id: str, at: dt.datetime, *, error: str) -> None:
+        """Record a failed attempt after which the message is given up (dead).
+
+        A dead message is never handed out by :meth:`pending` again until :meth:`requeue`; :meth:`dead` lists it with
+        ``error`` (which holds no secret or address). Nothing is deleted: the message, its attempts and its error stay.
+        A message already sent stays sent; one already dead keeps its first error. ``NotFoundError`` if unknown;
+        ``ValidationError`` for a naive ``at``.
+        """
+        ...
+
+    def dead(self, *, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` dead messages, the longest dead first (by the time they were given up, then id)."""
+        ...
+
+    def requeue(self, message_id: str, at: dt.datetime) -> None:
+        """Make a dead message pending again, due at ``at``; its attempts and last error are kept.
+
+        Raises ``NotFoundError`` if unknown, ``InvalidTransitionError`` (N2) if the message is not dead.
+        """
         ...
 
 
@@ -420,7 +448,12 @@ class Notifier(Protocol):
     """Delivers one outbox message by e-mail or in-app (N1)."""
 
     def send(self, message: OutboxMessage) -> None:
-        """Deliver it, or raise. A repeat of the same message id may be delivered again (at least once)."""
+        """Deliver it, or raise. A repeat of the same message id may be delivered again (at least once).
+
+        A failure should be a :class:`~subscription_core.errors.DeliveryError` naming the message id and no
+        address; ``permanent=True`` when retrying cannot help, so that the relay sets the message aside (N2).
+        Any other exception is taken as a failure that may pass, and retried.
+        """
         ...
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from subscription_core.errors import NotFoundError
-from subscription_core.notices import OutboxMessage
-from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.errors import InvalidTransitionError, NotFoundError, ValidationError
+from subscription_core.notices import DeadLetter, OutboxMessage
+from subscription_core.ports import Outbox, UnitOfWorkFactory
 
 from .builders import T0, at, message
 
@@ -114,3 +117,170 @@ def test_n2_marking_an_unknown_message_is_not_found(units: UnitOfWorkFactory) ->
             uow.outbox.mark_sent("msg-404", T0)
         with pytest.raises(NotFoundError):
             uow.outbox.mark_failed("msg-404", T0, error="timeout", retry_at=at(1))
+
+
+def dead_ids(units: UnitOfWorkFactory, limit: int = 100) -> list[str]:
+    with units() as uow:
+        return [letter.message.id for letter in uow.outbox.dead(limit=limit)]
+
+
+def kill(units: UnitOfWorkFactory, message_id: str, when: dt.datetime, error: str = "550 5.1.1 (permanent)") -> None:
+    with units() as uow:
+        uow.outbox.mark_dead(message_id, when, error=error)
+        uow.commit()
+
+
+def test_n2_a_dead_message_is_never_pending_and_is_listed_with_its_error(units: UnitOfWorkFactory) -> None:
+    queued = message("msg-1")
+    queue(units, queued, message("msg-2"))
+    with units() as uow:
+        uow.outbox.mark_failed("msg-1", at(0.1), error="TransientDeliveryError", retry_at=at(0.2))
+        uow.commit()
+    kill(units, "msg-1", at(0.3))
+    assert pending_ids(units, at(1000)) == ["msg-2"]
+    with units() as uow:
+        assert uow.outbox.dead(limit=10) == [
+            DeadLetter(message=queued, error="550 5.1.1 (permanent)", attempts=2, died_at=at(0.3))
+        ]
+        assert uow.outbox.attempts("msg-1") == 2
+        assert uow.outbox.attempts("msg-2") == 0
+
+
+def test_n2_dead_messages_are_listed_longest_dead_first_within_the_limit(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-a"), message("msg-b", created=at(0.1)), message("msg-c"), message("msg-d"))
+    kill(units, "msg-b", at(1))
+    kill(units, "msg-c", at(3))
+    kill(units, "msg-a", at(2))
+    assert dead_ids(units) == ["msg-b", "msg-a", "msg-c"]
+    assert dead_ids(units, limit=2) == ["msg-b", "msg-a"]
+    assert dead_ids(units, limit=0) == []
+    assert pending_ids(units) == ["msg-d"]
+
+
+def test_n2_marking_dead_is_rolled_back_with_its_unit(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"))
+    with units() as uow:
+        uow.outbox.mark_dead("msg-1", at(1), error="550")
+        assert [d.message.id for d in uow.outbox.dead(limit=10)] == ["msg-1"]  # the unit sees its own write
+        assert uow.outbox.pending(at(2), limit=10) == []
+    assert dead_ids(units) == []
+    assert pending_ids(units) == ["msg-1"]
+
+
+def test_n2_a_sent_message_stays_sent_and_a_dead_one_keeps_its_first_death(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"), message("msg-2"))
+    with units() as uow:
+        uow.outbox.mark_sent("msg-1", at(0.1))
+        uow.commit()
+    kill(units, "msg-1", at(1))
+    kill(units, "msg-2", at(1), error="first")
+    kill(units, "msg-2", at(2), error="second")
+    with units() as uow:
+        uow.outbox.mark_failed("msg-2", at(3), error="later", retry_at=at(4))  # a dead message stays dead
+        uow.outbox.mark_sent("msg-2", at(3))
+        uow.commit()
+    with units() as uow:
+        letters = uow.outbox.dead(limit=10)
+    assert [(d.message.id, d.error, d.attempts, d.died_at) for d in letters] == [("msg-2", "first", 1, at(1))]
+    assert pending_ids(units, at(1000)) == []
+
+
+def test_n2_a_requeued_message_is_pending_again_at_the_given_time_with_its_attempts_kept(
+    units: UnitOfWorkFactory,
+) -> None:
+    queue(units, message("msg-1"))
+    kill(units, "msg-1", at(1))
+    with units() as uow:
+        uow.outbox.requeue("msg-1", at(5))
+        uow.commit()
+    assert dead_ids(units) == []
+    assert pending_ids(units, at(4.9)) == []
+    assert pending_ids(units, at(5)) == ["msg-1"]
+    with units() as uow:
+        assert uow.outbox.attempts("msg-1") == 1
+        uow.outbox.mark_sent("msg-1", at(5))
+        uow.commit()
+    with units() as uow:
+        assert uow.outbox.attempts("msg-1") == 2
+    assert pending_ids(units, at(1000)) == []
+
+
+def test_n2_only_a_dead_message_may_be_requeued(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"), message("msg-2"))
+    with units() as uow:
+        uow.outbox.mark_sent("msg-2", at(0.1))
+        uow.commit()
+    for message_id in ("msg-1", "msg-2"):
+        with units() as uow, pytest.raises(InvalidTransitionError) as caught:
+            uow.outbox.requeue(message_id, at(1))
+        assert (caught.value.rule, caught.value.value) == ("N2", message_id)
+    assert pending_ids(units) == ["msg-1"]
+
+
+def test_n2_dead_letters_on_an_unknown_message_are_not_found(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        with pytest.raises(NotFoundError):
+            uow.outbox.mark_dead("msg-404", T0, error="550")
+        with pytest.raises(NotFoundError):
+            uow.outbox.requeue("msg-404", T0)
+        with pytest.raises(NotFoundError):
+            uow.outbox.attempts("msg-404")
+
+
+def test_n2_dead_letters_refuse_naive_instants_and_negative_limits(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"))
+    with units() as uow:
+        with pytest.raises(ValidationError):
+            uow.outbox.mark_dead("msg-1", T0.replace(tzinfo=None), error="550")
+        with pytest.raises(ValidationError):
+            uow.outbox.dead(limit=-1)
+    kill(units, "msg-1", at(1))
+    with units() as uow, pytest.raises(ValidationError):
+        uow.outbox.requeue("msg-1", T0.replace(tzinfo=None))
+
+
+_SEQUENCE = itertools.count()
+
+
+def apply(outbox: Outbox, step: str, message_id: str, when: dt.datetime) -> None:
+    if step == "fail":
+        outbox.mark_failed(message_id, when, error="451", retry_at=when)
+    elif step == "die":
+        outbox.mark_dead(message_id, when, error="550")
+    elif step == "requeue":
+        outbox.requeue(message_id, when)
+    else:
+        outbox.mark_sent(message_id, when)
+
+
+_STEPS = st.lists(st.sampled_from(["fail", "die", "requeue", "send"]), max_size=8)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=_STEPS)
+def test_n2_whatever_happens_a_message_is_pending_sent_or_dead_and_never_lost(
+    units: UnitOfWorkFactory, steps: list[str]
+) -> None:
+    message_id = f"msg-{next(_SEQUENCE)}"  # the store lives across examples: each example has its own message
+    queue(units, message(message_id))
+    state, attempts = "pending", 0
+    for hour, step in enumerate(steps, start=1):
+        when = at(hours=hour)
+        with units() as uow:
+            if step == "requeue" and state != "dead":
+                with pytest.raises(InvalidTransitionError):
+                    uow.outbox.requeue(message_id, when)
+                continue
+            apply(uow.outbox, step, message_id, when)
+            uow.commit()
+        if state == "pending" and step != "requeue":
+            attempts += 1
+            state = {"fail": "pending", "die": "dead", "send": "sent"}[step]
+        elif state == "dead" and step == "requeue":
+            state = "pending"
+    later = at(hours=100)
+    with units() as uow:
+        is_pending = message_id in [m.id for m in uow.outbox.pending(later, limit=10_000)]
+        is_dead = message_id in [d.message.id for d in uow.outbox.dead(limit=10_000)]
+        assert uow.outbox.attempts(message_id) == attempts
+    assert (is_pending, is_dead) == (state == "pending", state == "dead")

@@ -9,7 +9,9 @@ configured domain), so a receiver can drop repeats.
 A failed send raises a :class:`DeliveryError` that names the notice's id and never an address or a
 password: :class:`PermanentDeliveryError` when sending again cannot help (a 5xx reply, an invalid address,
 a certificate that does not verify, an in-app message handed to e-mail), :class:`TransientDeliveryError`
-when it may (a 4xx reply, a time-out, a refused or dropped connection). The outbox relays retry both.
+when it may (a 4xx reply, a time-out, a refused or dropped connection). Both are the core's
+``DeliveryError`` with its ``permanent`` flag: the outbox relays set a permanently refused notice aside as
+dead at once (staff list and requeue dead notices) and retry the others, up to their ``max_attempts``.
 
 The outbox holds in-app messages too; :class:`RoutingNotifier` hands each message to the notifier of its
 channel, so a host wires ``RoutingNotifier({Channel.EMAIL: SmtpNotifier(...), Channel.IN_APP: bell})``.
@@ -32,10 +34,11 @@ from typing import ClassVar, Final
 import attrs
 
 from adapters.email.templates import Language, Templates, default_templates
+from subscription_core import errors
 
 # is_email_address, the core's e-mail check (I2), is re-exported: hosts check a recipient with it.
 from subscription_core.contact_details import is_email_address
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, of_type, optional
+from subscription_core.errors import NotFoundError, ValidationError, of_type, optional
 from subscription_core.notices import Channel, OutboxMessage
 from subscription_core.ports import Notifier
 
@@ -97,8 +100,11 @@ def notice_id_of(message_id: str) -> str:
         raise ValidationError("is not a notice's Message-ID", rule="N2", field="message_id", value=message_id) from None
 
 
-class DeliveryError(SubscriptionError):
+class DeliveryError(errors.DeliveryError):
     """An e-mail notice was not delivered (N2). ``str()`` names the notice's id, never an address.
+
+    A subclass of the core's :class:`subscription_core.errors.DeliveryError`, so the outbox relays tell a
+    permanent failure (set aside as dead) from one worth retrying by its ``permanent`` attribute.
 
     Attributes:
         message_id: the outbox message's id.
@@ -106,11 +112,11 @@ class DeliveryError(SubscriptionError):
         permanent: ``True`` when sending the same message again cannot succeed without a change.
     """
 
-    permanent: ClassVar[bool] = False
+    _PERMANENT: ClassVar[bool] = False
 
     def __init__(self, message: str, *, message_id: str, reply_code: int | None = None, rule: str = "N2") -> None:
         """Build the error for the notice ``message_id``."""
-        super().__init__(message, rule=rule, field="message_id", value=message_id)
+        super().__init__(message, permanent=self._PERMANENT, rule=rule, field="message_id", value=message_id)
         self.message_id = message_id
         self.reply_code = reply_code
 
@@ -118,7 +124,7 @@ class DeliveryError(SubscriptionError):
 class PermanentDeliveryError(DeliveryError):
     """Sending again cannot help: a 5xx reply, an invalid address, a TLS or login set-up that is refused."""
 
-    permanent: ClassVar[bool] = True
+    _PERMANENT: ClassVar[bool] = True
 
 
 class TransientDeliveryError(DeliveryError):

@@ -2,20 +2,26 @@
 
 Each message is kept as a :class:`Delivery`: the message and how its delivery stands. Unsent ones are in
 the table's sorted index by the instant they are due (created, or their retry time after a failure), so
-``pending`` reads the messages due and not the whole history.
+``pending`` reads the messages due and not the whole history. A dead message (given up after a permanent
+failure or too many attempts) is due at the end of time: it sorts after every due one and is never read by
+``pending``; :meth:`MemoryOutbox.dead` lists the dead ones with a scan, as staff look rarely.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
 import attrs
 
 from adapters.memory.tables import TableView, check_instant, check_limit, checked
-from subscription_core.notices import OutboxMessage
+from subscription_core.errors import InvalidTransitionError
+from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
 
 __all__ = ["Delivery", "MemoryOutbox"]
+
+_NEVER: Final = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 @attrs.frozen(kw_only=True)
@@ -27,10 +33,20 @@ class Delivery:
     attempts: int = 0
     retry_at: dt.datetime | None = None
     error: str | None = None
+    dead_at: dt.datetime | None = None
+
+    @property
+    def state(self) -> DeliveryState:
+        """Sent, dead, or pending (new, or failed and waiting for its retry time)."""
+        if self.sent_at is not None:
+            return DeliveryState.SENT
+        return DeliveryState.PENDING if self.dead_at is None else DeliveryState.DEAD
 
     @property
     def due_at(self) -> dt.datetime:
-        """When it may be handed out: its retry time after a failure, else its creation."""
+        """When it may be handed out: never if dead, its retry time after a failure, else its creation."""
+        if self.dead_at is not None:
+            return _NEVER
         return self.retry_at if self.retry_at is not None else self.message.created_at
 
 
@@ -56,28 +72,34 @@ class MemoryOutbox:
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first.
 
-        Oldest means by creation, then id. Raises ``ValidationError`` for a naive ``at`` or a negative limit.
+        Oldest means by creation, then id; dead messages are never due. Raises ``ValidationError`` for a
+        naive ``at`` or a negative limit.
         """
         when = check_instant(at)
         check_limit(limit)
         due = self._view.ordered_while(lambda place: place[0] <= when, limit=None)
-        messages = sorted((d.message for d in due), key=lambda m: (m.created_at, m.id))
+        messages = sorted((d.message for d in due if d.dead_at is None), key=lambda m: (m.created_at, m.id))
         return messages[:limit]
+
+    def _require(self, message_id: str) -> Delivery:
+        return self._view.require(message_id, field="message_id", shown=message_id)
 
     def mark_sent(self, message_id: str, at: dt.datetime) -> None:
         """Record the message as delivered; it is never handed out again. Marking it again changes nothing.
+
+        A dead message is left dead (it was not handed out; a late report of success would be a relay's bug).
 
         Raises:
             NotFoundError: no message has this id.
         """
         when = check_instant(at)
-        delivery = self._view.require(message_id, field="message_id", shown=message_id)
-        if delivery.sent_at is None:
+        delivery = self._require(message_id)
+        if delivery.state is DeliveryState.PENDING:
             sent = attrs.evolve(delivery, sent_at=when, attempts=delivery.attempts + 1, retry_at=None)
             self._view.write(message_id, sent, base=delivery)
 
     def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
-        """Record a failed attempt and when to try again; a message already sent stays sent.
+        """Record a failed attempt and when to try again; a message already sent or dead is left as it is.
 
         Raises:
             NotFoundError: no message has this id.
@@ -85,7 +107,63 @@ class MemoryOutbox:
         """
         check_instant(at)
         retry = check_instant(retry_at, field="retry_at")
-        delivery = self._view.require(message_id, field="message_id", shown=message_id)
-        if delivery.sent_at is None:
+        delivery = self._require(message_id)
+        if delivery.state is DeliveryState.PENDING:
             failed = attrs.evolve(delivery, attempts=delivery.attempts + 1, retry_at=retry, error=str(error))
             self._view.write(message_id, failed, base=delivery)
+
+    def attempts(self, message_id: str) -> int:
+        """How many deliveries of the message were tried.
+
+        Raises:
+            NotFoundError: no message has this id.
+        """
+        return self._require(message_id).attempts
+
+    def mark_dead(self, message_id: str, at: dt.datetime, *, error: str) -> None:
+        """Record a failed attempt and give the message up: ``pending`` never hands it out until :meth:`requeue`.
+
+        A message already sent stays sent; one already dead keeps its first error and time.
+
+        Raises:
+            NotFoundError: no message has this id.
+            ValidationError: (D2) a naive instant.
+        """
+        when = check_instant(at)
+        delivery = self._require(message_id)
+        if delivery.state is DeliveryState.PENDING:
+            dead = attrs.evolve(delivery, attempts=delivery.attempts + 1, retry_at=None, error=str(error), dead_at=when)
+            self._view.write(message_id, dead, base=delivery)
+
+    def dead(self, *, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` dead messages, the longest dead first (then by id).
+
+        Raises:
+            ValidationError: a negative limit.
+        """
+        check_limit(limit)
+        found = self._view.scan(lambda d: d.dead_at is not None)
+        found.sort(key=lambda d: (d.dead_at, d.message.id))
+        return [
+            DeadLetter(message=d.message, error=d.error or "", attempts=d.attempts, died_at=d.dead_at or _NEVER)
+            for d in found[:limit]
+        ]
+
+    def requeue(self, message_id: str, at: dt.datetime) -> None:
+        """Make a dead message pending again, due at ``at``; its attempts and last error are kept.
+
+        Raises:
+            NotFoundError: no message has this id.
+            InvalidTransitionError: (N2) the message is not dead (it is pending or was sent).
+            ValidationError: (D2) a naive instant.
+        """
+        when = check_instant(at)
+        delivery = self._require(message_id)
+        if delivery.state is not DeliveryState.DEAD:
+            raise InvalidTransitionError(
+                f"only a dead message may be requeued; this one is {delivery.state.value}",
+                rule="N2",
+                field="message_id",
+                value=message_id,
+            )
+        self._view.write(message_id, attrs.evolve(delivery, dead_at=None, retry_at=when), base=delivery)

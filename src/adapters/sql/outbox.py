@@ -1,9 +1,11 @@
 """The outbox in SQL: the ``Outbox`` port (N2), written in the change's transaction.
 
-A message's row records how its delivery stands: ``pending`` or ``sent``, the attempts made, the last
-error and ``next_attempt_at`` (its creation at first, then the retry time after a failure), indexed with
-the state so that ``pending`` reads only the messages due. The primary key on the message id drops a
-repeat (N2).
+A message's row records how its delivery stands: ``pending``, ``sent`` or ``dead``, the attempts made, the
+last error and ``next_attempt_at`` (its creation at first, then the retry time after a failure), indexed
+with the state so that ``pending`` reads only the messages due. The primary key on the message id drops a
+repeat (N2). A dead row (given up by a relay) keeps everything, with ``next_attempt_at`` set to when it
+died: the same ``(state, next_attempt_at)`` index lists the dead oldest first, and ``pending`` never sees
+them, since it asks for ``state = 'pending'``. No column was added: ``state`` is a ``String(16)``.
 
 :meth:`SqlOutbox.claim` is the relay's way in (:mod:`adapters.sql.outbox_relay`): it picks due messages
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that relays running side by side never pick the same
@@ -21,14 +23,15 @@ from sqlalchemy import select, update
 from adapters.sql import schema
 from adapters.sql.rows import Rows, check_instant, check_limit, of_type
 from adapters.sql.serialization import from_document, to_document
-from subscription_core.errors import NotFoundError
-from subscription_core.notices import DeliveryState, OutboxMessage
+from subscription_core.errors import InvalidTransitionError, NotFoundError
+from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
 
 __all__ = ["SqlOutbox"]
 
 _T = schema.outbox
 _PENDING = DeliveryState.PENDING.value
 _SENT = DeliveryState.SENT.value
+_DEAD = DeliveryState.DEAD.value
 
 
 def _row(message: OutboxMessage) -> dict[str, Any]:
@@ -95,10 +98,12 @@ class SqlOutbox:
             self._rows.execute(claimed, "claim outbox messages")
         return [from_document(r.document, OutboxMessage) for r in rows]
 
-    def _require(self, message_id: str) -> None:
-        query = select(_T.c.id).where(_T.c.id == message_id)
-        if self._rows.execute(query, "read the outbox").first() is None:
+    def _require(self, message_id: str) -> str:
+        query = select(_T.c.state).where(_T.c.id == message_id)
+        state: str | None = self._rows.execute(query, "read the outbox").scalar_one_or_none()
+        if state is None:
             raise NotFoundError("no such outbox message", field="message_id", value=message_id)
+        return state
 
     def mark_sent(self, message_id: str, at: dt.datetime) -> None:
         """Record the message as delivered; it is never handed out again. Marking it again changes nothing.
@@ -115,7 +120,7 @@ class SqlOutbox:
             self._require(message_id)
 
     def mark_failed(self, message_id: str, at: dt.datetime, *, error: str, retry_at: dt.datetime) -> None:
-        """Record a failed attempt and when to try again; a message already sent stays sent.
+        """Record a failed attempt and when to try again; a message already sent or dead is left as it is.
 
         Raises:
             NotFoundError: no message has this id.
@@ -131,3 +136,76 @@ class SqlOutbox:
         statement = update(_T).where(_T.c.id == message_id, _T.c.state == _PENDING).values(values)
         if self._rows.execute(statement, "record the failed delivery").rowcount == 0:
             self._require(message_id)
+
+    def attempts(self, message_id: str) -> int:
+        """How many deliveries of the message were tried.
+
+        Raises:
+            NotFoundError: no message has this id.
+        """
+        query = select(_T.c.attempts).where(_T.c.id == message_id)
+        found: int | None = self._rows.execute(query, "read the outbox").scalar_one_or_none()
+        if found is None:
+            raise NotFoundError("no such outbox message", field="message_id", value=message_id)
+        return found
+
+    def mark_dead(self, message_id: str, at: dt.datetime, *, error: str) -> None:
+        """Record a failed attempt and give the message up: ``pending`` never hands it out until :meth:`requeue`.
+
+        A message already sent stays sent; one already dead keeps its first error and time.
+
+        Raises:
+            NotFoundError: no message has this id.
+            ValidationError: (D2) a naive instant.
+        """
+        when = check_instant(at)
+        self._rows.writing()
+        values = {
+            "state": _DEAD,
+            "attempts": _T.c.attempts + 1,
+            "last_attempt_at": when,
+            "next_attempt_at": when,  # the index then lists the dead by when they died
+            "last_error": str(error),
+        }
+        statement = update(_T).where(_T.c.id == message_id, _T.c.state == _PENDING).values(values)
+        if self._rows.execute(statement, "set the message aside as dead").rowcount == 0:
+            self._require(message_id)
+
+    def dead(self, *, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` dead messages, the longest dead first (then by id).
+
+        Raises:
+            ValidationError: a negative limit.
+        """
+        query = select(_T.c.document, _T.c.last_error, _T.c.attempts, _T.c.next_attempt_at)
+        query = query.where(_T.c.state == _DEAD).order_by(_T.c.next_attempt_at, _T.c.id).limit(check_limit(limit))
+        return [
+            DeadLetter(
+                message=from_document(row.document, OutboxMessage),
+                error=row.last_error or "",
+                attempts=row.attempts,
+                died_at=row.next_attempt_at,
+            )
+            for row in self._rows.execute(query, "read the dead messages").all()
+        ]
+
+    def requeue(self, message_id: str, at: dt.datetime) -> None:
+        """Make a dead message pending again, due at ``at``; its attempts and last error are kept.
+
+        Raises:
+            NotFoundError: no message has this id.
+            InvalidTransitionError: (N2) the message is not dead (it is pending or was sent).
+            ValidationError: (D2) a naive instant.
+        """
+        when = check_instant(at)
+        self._rows.writing()
+        statement = update(_T).where(_T.c.id == message_id, _T.c.state == _DEAD)
+        statement = statement.values(state=_PENDING, next_attempt_at=when)
+        if self._rows.execute(statement, "requeue the message").rowcount == 0:
+            state = self._require(message_id)
+            raise InvalidTransitionError(
+                f"only a dead message may be requeued; this one is {state}",
+                rule="N2",
+                field="message_id",
+                value=message_id,
+            )

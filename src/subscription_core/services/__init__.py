@@ -18,6 +18,7 @@ from subscription_core.services.commands import (
 )
 from subscription_core.services.context import Services
 from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
+from subscription_core.services.dead_letters import dead_notices, requeue_notice
 from subscription_core.services.links import (
     LinkedLine,
     LinkedOrder,
@@ -71,6 +72,7 @@ __all__ = [
     "activate_now",
     "cancel_order",
     "check_tax_code",
+    "dead_notices",
     "extend_commitment",
     "handle_notification",
     "issue_payment_link",
@@ -85,6 +87,7 @@ __all__ = [
     "register_commitment",
     "reject_payment_proof",
     "relay_outbox",
+    "requeue_notice",
     "review_bulk_renewal",
     "run_scheduler",
     "search_customers",

@@ -73,7 +73,7 @@ def test_n2_failures_are_recorded_and_retried_with_exponential_backoff(engine: E
         state, attempts, next_attempt_at, error = delivery(engine, "msg-1")
         assert (state, attempts) == ("pending", attempt)
         assert error is not None
-        assert error.startswith("SubscriptionError: [N2]")
+        assert error.startswith("DeliveryError: [N2]")
         assert "ketoan@example.vn" not in error
         waits.append(next_attempt_at - clock.now())
         assert sender.run_once() == RelayReport()  # not before its retry time
