@@ -17,8 +17,10 @@ from adapters.sql.outbox_relay import backoff
 from adapters.sql.rows import Rows
 from adapters.sql.schema import outbox
 from subscription_core.errors import ValidationError
+from subscription_core.notices import DeadLetter
 
 from .builders import T0, at, message
+from .test_query_plans import first_plan
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -147,3 +149,88 @@ def test_n2_a_claim_skips_the_messages_another_relay_is_claiming_without_waiting
         assert ([m.id for m in taken], [m.id for m in skipped_to]) == (["msg-1", "msg-2"], ["msg-3", "msg-4"])
         first.commit()
         second.commit()
+
+
+def dead_letters(engine: Engine) -> list[DeadLetter]:
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        return uow.outbox.dead(limit=100)
+
+
+def test_n2_the_relay_sets_a_permanent_failure_aside_at_once(engine: Engine) -> None:
+    queue(engine, "msg-1", "msg-2")
+    notifier, clock = RecordingNotifier(), ManualClock(at(1))
+    sender = relay(engine, notifier, clock)
+    notifier.fail_next(1, permanent=True)
+    assert sender.run_once() == RelayReport(sent=("msg-2",), dead=("msg-1",))
+    clock.advance(dt.timedelta(days=30))
+    assert sender.run_once() == RelayReport()
+    state, attempts, _, error = delivery(engine, "msg-1")
+    assert (state, attempts) == ("dead", 1)
+    assert error is not None
+    assert error.startswith("DeliveryError: [N2] message_id: the notifier refuses the recipient")
+    [letter] = dead_letters(engine)
+    assert (letter.message, letter.error, letter.attempts, letter.died_at) == (
+        message("msg-1", created=T0),
+        error,
+        1,
+        at(1),
+    )
+
+
+def test_n2_the_relay_gives_a_failing_message_up_after_max_attempts(engine: Engine) -> None:
+    queue(engine, "msg-1")
+    notifier, clock = RecordingNotifier(), ManualClock(at(1))
+    sender = relay(engine, notifier, clock, first_retry=dt.timedelta(seconds=30), max_attempts=3)
+    notifier.fail_next(5)
+    for _ in range(2):
+        assert sender.run_once() == RelayReport(failed=("msg-1",))
+        clock.set(delivery(engine, "msg-1")[2])
+    assert sender.run_once() == RelayReport(dead=("msg-1",))
+    assert delivery(engine, "msg-1")[:2] == ("dead", 3)
+    clock.advance(dt.timedelta(days=30))
+    assert sender.run_once() == RelayReport()
+    assert notifier.attempts == 3
+
+
+def test_n2_a_requeued_message_is_delivered_on_the_relays_next_run(engine: Engine) -> None:
+    queue(engine, "msg-1")
+    notifier, clock = RecordingNotifier(), ManualClock(at(1))
+    sender = relay(engine, notifier, clock)
+    notifier.fail_next(1, permanent=True)
+    assert sender.run_once().dead == ("msg-1",)
+    clock.advance(dt.timedelta(hours=1))
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        uow.outbox.requeue("msg-1", clock.now())
+        uow.commit()
+    assert dead_letters(engine) == []
+    assert sender.run_once() == RelayReport(sent=("msg-1",))
+    assert delivery(engine, "msg-1")[:2] == ("sent", 2)
+    assert [m.id for m in notifier.sent] == ["msg-1"]
+
+
+@pytest.mark.parametrize("max_attempts", [0, -3, True, "20"])
+def test_n2_the_relay_refuses_a_bad_max_attempts(sqlite_db: Engine, max_attempts: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        relay(sqlite_db, RecordingNotifier(), ManualClock(T0), max_attempts=max_attempts)
+    assert (caught.value.rule, caught.value.field) == ("N2", "max_attempts")
+
+
+def test_n2_pending_and_dead_read_the_state_index_among_many_sent_and_dead(engine: Engine) -> None:
+    stored, due = 1500, 3
+    queue(engine, *[f"msg-{i:05d}" for i in range(stored)])
+    with engine.begin() as connection:  # most sent, a third dead, the last few still pending
+        sent, dead = outbox.c.id < f"msg-{stored * 2 // 3:05d}", outbox.c.id < f"msg-{stored - due:05d}"
+        connection.execute(outbox.update().where(sent).values(state="sent", sent_at=at(1)))
+        connection.execute(outbox.update().where(~sent, dead).values(state="dead", next_attempt_at=at(1)))
+    with SqlUnitOfWorkFactory(engine)() as uow:
+        assert len(uow.outbox.pending(at(2), limit=50)) == due
+        assert len(uow.outbox.dead(limit=50)) == 50
+    for query, rows in (
+        (lambda uow: uow.outbox.pending(at(2), limit=50), due),
+        (lambda uow: uow.outbox.dead(limit=50), 50),
+    ):
+        found = first_plan(engine, query)
+        assert "ix_outbox_state_next_attempt_at" in found
+        if engine.dialect.name == "postgresql":
+            assert f'"Actual Rows": {rows}' in found
+            assert '"Seq Scan"' not in found
