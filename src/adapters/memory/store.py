@@ -44,7 +44,10 @@ def _deadline(order: Order) -> tuple[Any, ...] | None:
 
 
 def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
-    return None if delivery.sent_at is not None else (delivery.due_at, delivery.message.id)
+    # Sent and dead messages are out of the due index: pending never reads them.
+    if delivery.sent_at is not None or delivery.dead_at is not None:
+        return None
+    return (delivery.due_at, delivery.message.id)
 
 
 class MemoryStore:

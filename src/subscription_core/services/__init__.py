@@ -38,8 +38,14 @@ from subscription_core.services.paying import (
     start_payment,
 )
 from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
-from subscription_core.services.queries import SubscriptionDetail, subscription_details
+from subscription_core.services.queries import OrderSummary, SubscriptionDetail, customer_orders, subscription_details
 from subscription_core.services.reconciling import reconcile_statement
+from subscription_core.services.registering import (
+    grant_buying_right,
+    link_accountant,
+    register_customer,
+    register_promotion,
+)
 from subscription_core.services.renewing import (
     extend_commitment,
     place_bulk_renewal,
@@ -60,6 +66,7 @@ __all__ = [
     "NotificationResult",
     "NotificationStatus",
     "OrderRequest",
+    "OrderSummary",
     "PaymentLink",
     "PaymentStarted",
     "Renewal",
@@ -72,10 +79,13 @@ __all__ = [
     "activate_now",
     "cancel_order",
     "check_tax_code",
+    "customer_orders",
     "dead_notices",
     "extend_commitment",
+    "grant_buying_right",
     "handle_notification",
     "issue_payment_link",
+    "link_accountant",
     "open_payment_link",
     "pay_by_link",
     "place_bulk_renewal",
@@ -85,6 +95,8 @@ __all__ = [
     "reconcile_statement",
     "record_offline_payment",
     "register_commitment",
+    "register_customer",
+    "register_promotion",
     "reject_payment_proof",
     "relay_outbox",
     "requeue_notice",
