@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import attrs
 
@@ -38,7 +38,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.quotes import LineKind
 from subscription_core.services.baskets import entitlement_of
 from subscription_core.services.context import Services
-from subscription_core.services.notifying import order_notice, write_notices
+from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 
@@ -78,11 +78,9 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     targets = _targets(paid)
     # Read what a bulk renewal's thousands of lines touch in a few queries, not one per line (B5).
     held = uow.subscriptions.get_many(list(targets))
-    customers = uow.customers.get_many(list(dict.fromkeys(line.customer_id for line in paid.lines)))
-    emails = {customer_id: customer.subscriber.email for customer_id, customer in customers.items()}
     queued: list[OutboxMessage] = []  # every notice of the order, queued in one add_many at the end (N2)
     granted = [_grant(deps, paid, target, lines, settlement, held.get(target)) for target, lines in targets.items()]
-    _save_granted(uow, granted, emails, queued)
+    save_outcomes(uow, granted, into=queued)
     invoices = _issue_invoices(deps, uow, paid, at, queued)
     settle(uow, paid, at)
     facts = {"payment_id": settlement.payment.id}
@@ -122,25 +120,6 @@ def _grant(
     if existing is None:
         return None, _open(deps, order, target, lines, how, reason)
     return existing, _apply(deps, existing, order.kind, lines, how, reason)
-
-
-def _save_granted(
-    uow: UnitOfWork,
-    granted: Sequence[tuple[Subscription | None, Outcome]],
-    emails: Mapping[str, str],
-    queued: list[OutboxMessage],
-) -> None:
-    """Store what was granted (new subscriptions added, changed ones saved in one batch) and queue its notices.
-
-    ``emails`` are customers' subscriber addresses already read, by customer id (others are read here).
-    """
-    for before, outcome in granted:
-        if before is None:
-            uow.subscriptions.add(outcome.subscription)
-    changed = [(o.subscription, b.version) for b, o in granted if b is not None and o.subscription.version != b.version]
-    uow.subscriptions.save_many(changed)
-    for _, outcome in granted:
-        write_notices(uow, outcome, email=emails.get(outcome.subscription.customer_id), into=queued)
 
 
 def _open(

@@ -11,7 +11,7 @@ a generator, so a retried use case writes the same ids and the outbox keeps one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from subscription_core.lifecycle import Outcome
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage
@@ -19,7 +19,7 @@ from subscription_core.orders import Order
 from subscription_core.ports import UnitOfWork
 from subscription_core.subscriptions import Subscription
 
-__all__ = ["order_notice", "save_outcome", "write_notices"]
+__all__ = ["order_notice", "save_outcome", "save_outcomes", "write_notices"]
 
 
 def write_notices(
@@ -55,17 +55,8 @@ def _queue(uow: UnitOfWork, messages: list[OutboxMessage], into: list[OutboxMess
     return len(messages)
 
 
-def save_outcome(
-    uow: UnitOfWork,
-    before: Subscription | None,
-    outcome: Outcome,
-    *,
-    email: str | None = None,
-    into: list[OutboxMessage] | None = None,
-) -> Subscription:
+def save_outcome(uow: UnitOfWork, before: Subscription | None, outcome: Outcome) -> Subscription:
     """Store the subscription of ``outcome`` (new when ``before`` is ``None``) and queue its notices (S9, N2).
-
-    ``email`` and ``into`` are as for :func:`write_notices`.
 
     Raises:
         ConflictError: someone saved the subscription since ``before`` was read.
@@ -75,8 +66,32 @@ def save_outcome(
         uow.subscriptions.add(after)
     elif after.version != before.version:
         uow.subscriptions.save(after, expected_version=before.version)
-    write_notices(uow, outcome, email=email, into=into)
+    write_notices(uow, outcome)
     return after
+
+
+def save_outcomes(
+    uow: UnitOfWork, outcomes: Sequence[tuple[Subscription | None, Outcome]], *, into: list[OutboxMessage]
+) -> None:
+    """Store many outcomes as :func:`save_outcome` does, in few statements, their notices appended to ``into``.
+
+    New subscriptions are added, changed ones saved with one ``save_many``, and the e-mail addresses of the
+    customers with notices read with one ``get_many``; the caller queues ``into`` with one ``add_many``.
+
+    Raises:
+        ConflictError: someone saved one of the subscriptions since it was read (roll the unit back).
+    """
+    for before, outcome in outcomes:
+        if before is None:
+            uow.subscriptions.add(outcome.subscription)
+    changed = [
+        (o.subscription, b.version) for b, o in outcomes if b is not None and o.subscription.version != b.version
+    ]
+    uow.subscriptions.save_many(changed)
+    noticed = list({o.subscription.customer_id for _, o in outcomes if o.notices})
+    emails = {cid: customer.subscriber.email for cid, customer in uow.customers.get_many(noticed).items()}
+    for _, outcome in outcomes:
+        write_notices(uow, outcome, email=emails.get(outcome.subscription.customer_id), into=into)
 
 
 def order_notice(

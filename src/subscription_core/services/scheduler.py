@@ -33,7 +33,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.scheduling import run_due
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
-from subscription_core.services.notifying import order_notice, write_notices
+from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
 from subscription_core.subscriptions import State, Subscription
 
@@ -97,19 +97,13 @@ def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[st
     notices_of: dict[str, list[Notice]] = {}
     for notice in run.notices:  # grouped once: a scan per subscription would cost batch x notices
         notices_of.setdefault(notice.subscription_id, []).append(notice)
-    noticed = {notice.subscription_id for notice in run.notices}
-    customers = uow.customers.get_many(list({sub.customer_id for sub in run.subscriptions if sub.id in noticed}))
-    # The batch's saves in one executemany, its notices in one add_many (N2).
-    changed = [
-        (after, before[after.id].version) for after in run.subscriptions if after.version != before[after.id].version
+    queued: list[OutboxMessage] = []  # the batch's saves in one executemany, its notices in one add_many (N2)
+    outcomes = [
+        (before[after.id], Outcome(subscription=after, notices=tuple(notices_of.get(after.id, ()))))
+        for after in run.subscriptions
     ]
-    uow.subscriptions.save_many(changed)
-    queued: list[OutboxMessage] = []
+    save_outcomes(uow, outcomes, into=queued)
     for after in run.subscriptions:
-        notices = tuple(notices_of.get(after.id, ()))
-        customer = customers.get(after.customer_id)
-        email = customer.subscriber.email if customer is not None else None
-        write_notices(uow, Outcome(subscription=after, notices=notices), email=email, into=queued)
         if after.state is State.CUT_OFF and before[after.id].state is not State.CUT_OFF:
             closed += _close_commitment_orders(uow, after, at)
     uow.outbox.add_many(queued)
