@@ -64,6 +64,15 @@ def _versioned_update(table: Table, columns: tuple[str, ...]) -> Executable:
     return update(table).where(where).values({name: bindparam(f"new_{name}") for name in columns})
 
 
+def _update_parameters(values: Mapping[str, Any], columns: tuple[str, ...], expected_version: object) -> dict[str, Any]:
+    """The bound values of :func:`_versioned_update` for one row. Raises ``ValidationError`` for a bad version."""
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+        raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
+    parameters = {f"new_{name}": values[name] for name in columns}
+    parameters.update(key_id=values["id"], expected_version=expected_version)
+    return parameters
+
+
 @functools.cache
 def _version_of(table: Table) -> Executable:
     return select(table.c.version).where(table.c.id == bindparam("key_id"))
@@ -181,13 +190,7 @@ class Rows:
             return
         self.writing()
         columns = tuple(name for name in rows[0][0] if name != "id")
-        parameters = []
-        for values, expected_version in rows:
-            if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-                raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
-            one = {f"new_{name}": values[name] for name in columns}
-            one.update(key_id=values["id"], expected_version=expected_version)
-            parameters.append(one)
+        parameters = [_update_parameters(values, columns, expected_version) for values, expected_version in rows]
         result = self.execute(_versioned_update(table, columns), f"save the {noun}s", parameters)
         if result.rowcount == len(rows):
             return
@@ -214,14 +217,11 @@ class Rows:
             NotFoundError: no row has that id.
             ConflictError: the stored version is another (the entity was saved since it was read).
         """
-        if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-            raise ValidationError("must be a whole number", field="expected_version", value=expected_version)
+        columns = tuple(name for name in values if name != "id")
+        parameters = _update_parameters(values, columns, expected_version)
         self.writing()
         shown = values["id"]
-        statement = _versioned_update(table, tuple(name for name in values if name != "id"))
-        parameters = {f"new_{name}": value for name, value in values.items() if name != "id"}
-        parameters.update(key_id=shown, expected_version=expected_version)
-        if self.execute(statement, f"save the {noun}", parameters).rowcount == 1:
+        if self.execute(_versioned_update(table, columns), f"save the {noun}", parameters).rowcount == 1:
             return
         stored = self.execute(_version_of(table), f"read the {noun}", {"key_id": shown}).scalar_one_or_none()
         if stored is None:
