@@ -33,6 +33,7 @@ from typing import ClassVar, Final
 
 import attrs
 
+from adapters.email.headers import fold_unstructured
 from adapters.email.templates import Language, Templates, default_templates
 from subscription_core import errors
 
@@ -266,7 +267,8 @@ class SmtpNotifier:
         mail = EmailMessage()
         mail["From"] = Address(display_name=settings.sender_name, addr_spec=settings.sender)
         mail["To"] = Address(addr_spec=message.recipient)
-        mail["Subject"] = rendered.subject
+        # set_raw: the standard library's own folding loses spaces in long non-ASCII subjects (see headers).
+        mail.set_raw("Subject", fold_unstructured("Subject", rendered.subject))
         mail["Date"] = email.utils.format_datetime(message.created_at)
         mail["Message-ID"] = message_id_of(message.id, settings.message_id_domain)
         mail["Auto-Submitted"] = "auto-generated"
