@@ -17,6 +17,7 @@ from typing import Final
 
 import attrs
 
+from subscription_core.calendar import local_date
 from subscription_core.customers import Actor
 from subscription_core.entitlements import CommitmentProof
 from subscription_core.errors import (
@@ -39,8 +40,11 @@ from subscription_core.orders import Order
 from subscription_core.payment_links import PaymentLinkSigner
 
 __all__ = [
+    "PAYMENT_TRANSITIONS",
+    "RECEIPT_CLOCK_SKEW",
     "MethodKind",
     "Payment",
+    "PaymentEvent",
     "PaymentLinkSigner",
     "PaymentMethod",
     "PaymentProof",
@@ -50,9 +54,13 @@ __all__ = [
     "SignatureCheck",
     "Verdict",
     "check_notification",
+    "dated_receipt",
 ]
 
 _CODE: Final = re.compile(r"^[A-Z0-9_]{2,32}$")
+
+RECEIPT_CLOCK_SKEW: Final = dt.timedelta(minutes=5)
+"""How far after ``now`` a receipt may be dated before it is refused as from the future (Y7)."""
 
 
 def _reason(value: object, field: str = "reason") -> str:
@@ -154,6 +162,34 @@ class PaymentMethod:
         return self.kind in _ONLINE
 
 
+def dated_receipt(received_at: dt.datetime, *, order: Order, now: dt.datetime) -> dt.datetime:
+    """Return when money for ``order`` counts as received: ``received_at``, or the placing if earlier that day (Y7).
+
+    Money is dated when it was received. A receipt dated on a local day before the order was placed cannot
+    be for it (a typo, an old statement line); one dated later than ``now`` plus :data:`RECEIPT_CLOCK_SKEW`
+    has not happened yet. A receipt earlier on the day the order was placed is taken as received at the
+    placing (a customer may transfer before staff key the order in), so no grant is judged before its order
+    existed [decision].
+
+    Raises:
+        ValidationError: (Y7) dated before the order's placing day, or in the future; (D2) a naive instant.
+    """
+    when = utc(received_at, "received_at")
+    if when > utc(now) + RECEIPT_CLOCK_SKEW:
+        raise ValidationError(
+            "money cannot be received in the future", rule="Y7", field="received_at", value=when.isoformat()
+        )
+    placed = order.placed_at or order.created_at
+    if local_date(when) < local_date(placed):
+        raise ValidationError(
+            f"is dated before order {order.id} was placed on {local_date(placed).isoformat()}: it cannot pay it",
+            rule="Y7",
+            field="received_at",
+            value=when.isoformat(),
+        )
+    return max(when, placed)
+
+
 def _check_amount(order: Order, amount: Decimal, currency: str) -> None:
     """Check an amount paid equals the order's grand total in its currency (Y3, Y5) [decision: no part payments]."""
     expected = order.grand_total
@@ -185,6 +221,20 @@ class PaymentState(enum.Enum):
     FAILED = "failed"
 
 
+class PaymentEvent(enum.Enum):
+    """What settles a started payment."""
+
+    SUCCEED = "succeed"  # the provider confirmed it (Y2), staff recorded the money (Y3) or applied unapplied money (Y6)
+    FAIL = "fail"
+
+
+PAYMENT_TRANSITIONS: Final[Mapping[tuple[PaymentState, PaymentEvent], PaymentState]] = {
+    (PaymentState.STARTED, PaymentEvent.SUCCEED): PaymentState.SUCCEEDED,
+    (PaymentState.STARTED, PaymentEvent.FAIL): PaymentState.FAILED,
+}
+"""The payment state machine (Y2, Y3): a started payment succeeds, applied to its order, or fails."""
+
+
 @attrs.frozen(kw_only=True)
 class Payment:
     """One attempt to pay an order (Y1-Y3): entity with ``id`` and ``version``.
@@ -192,7 +242,8 @@ class Payment:
     ``amount`` is the order's grand total. An online payment succeeds on the provider's confirmation,
     named by ``provider_ref`` (Y2); an offline one when staff record the money as received at
     ``received_at``, from which the services compute the activation deadline (Y3). A failed attempt
-    stays failed; the buyer starts another.
+    stays failed; the buyer starts another. ``unapplied_id`` names the unapplied money that paid it, when
+    staff applied money held earlier (Y6).
     """
 
     id: str = attrs.field(validator=non_empty_text())
@@ -206,6 +257,7 @@ class Payment:
     received_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     received_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
     failure: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    unapplied_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     @classmethod
@@ -229,6 +281,7 @@ class Payment:
         amount: Money,
         at: dt.datetime,
         by: Actor,
+        reference: str | None = None,
     ) -> Payment:
         """Record money received offline for ``order`` at ``at`` by staff, with no payment started before (Y3).
 
@@ -237,7 +290,33 @@ class Payment:
             InvalidTransitionError: (Y5) the order is not awaiting payment.
             ValidationError: (Y3, Y5) an online method, or an amount other than the order's total.
         """
-        return cls.start(id=id, order=order, method=method, at=at).receive(amount=amount, at=at, by=by)
+        started = cls.start(id=id, order=order, method=method, at=at)
+        return started.receive(amount=amount, at=at, by=by, reference=reference)
+
+    @classmethod
+    def reapplied(
+        cls,
+        *,
+        id: str,  # noqa: A002
+        order: Order,
+        method: PaymentMethod,
+        unapplied_id: str,
+        at: dt.datetime,
+        by: Actor,
+    ) -> Payment:
+        """Pay ``order`` with unapplied money ``unapplied_id``, applied by staff at ``at`` (Y6, A2).
+
+        The money was received earlier and held; it pays the order's grand total when staff apply it, so the
+        payment is dated ``at``. It counts as applied money, never as money received a second time.
+
+        Raises:
+            PermissionDeniedError: (A2) ``by`` is not staff.
+            InvalidTransitionError: (Y5) the order is not awaiting payment.
+        """
+        staff = _require_staff(by, "apply unapplied money")
+        started = cls.start(id=id, order=order, method=method, at=at)
+        settled = started._settle(PaymentEvent.SUCCEED, at)  # noqa: SLF001 - the class's own transition
+        return attrs.evolve(settled, received_at=settled.settled_at, received_by=staff, unapplied_id=unapplied_id)
 
     def succeed(self, *, at: dt.datetime, provider_ref: str) -> Payment:
         """Return the online payment confirmed by its provider's event ``provider_ref`` (Y2).
@@ -248,10 +327,12 @@ class Payment:
         """
         self._check_online(online=True)
         reference = _reason(provider_ref, "provider_ref")
-        return attrs.evolve(self._settle(PaymentState.SUCCEEDED, at), provider_ref=reference)
+        return attrs.evolve(self._settle(PaymentEvent.SUCCEED, at), provider_ref=reference)
 
-    def receive(self, *, amount: Money, at: dt.datetime, by: Actor) -> Payment:
+    def receive(self, *, amount: Money, at: dt.datetime, by: Actor, reference: str | None = None) -> Payment:
         """Return the offline payment recorded by staff as received at ``at`` (Y3, A2).
+
+        ``reference`` names where the money was seen (a bank statement's line), kept as ``provider_ref``.
 
         Raises:
             PermissionDeniedError: (A2) ``by`` is not staff.
@@ -263,7 +344,8 @@ class Payment:
         if not isinstance(amount, Money) or amount != self.amount:
             raise ValidationError(f"the order's total is {self.amount}", rule="Y3", field="amount", value=amount)
         when = utc(at)
-        return attrs.evolve(self._settle(PaymentState.SUCCEEDED, when), received_at=when, received_by=staff)
+        settled = self._settle(PaymentEvent.SUCCEED, when)
+        return attrs.evolve(settled, received_at=when, received_by=staff, provider_ref=reference)
 
     def fail(self, *, at: dt.datetime, reason: str) -> Payment:
         """Return the payment failed for ``reason`` (declined, abandoned, provider error).
@@ -272,7 +354,7 @@ class Payment:
             InvalidTransitionError: the payment is not started.
         """
         failure = _reason(reason)
-        return attrs.evolve(self._settle(PaymentState.FAILED, at), failure=failure)
+        return attrs.evolve(self._settle(PaymentEvent.FAIL, at), failure=failure)
 
     def _check_online(self, *, online: bool) -> None:
         if self.method.is_online != online:
@@ -281,10 +363,11 @@ class Payment:
                 f"{self.method.kind.value}: {expected}", rule="Y2" if online else "Y3", field="method"
             )
 
-    def _settle(self, target: PaymentState, at: dt.datetime) -> Payment:
-        if self.state is not PaymentState.STARTED:
+    def _settle(self, event: PaymentEvent, at: dt.datetime) -> Payment:
+        target = PAYMENT_TRANSITIONS.get((self.state, event))
+        if target is None:
             raise InvalidTransitionError(
-                f"a {self.state.value} payment cannot become {target.value}", field="state", value=self.state.value
+                f"a {self.state.value} payment cannot {event.value}", field="state", value=self.state.value
             )
         return attrs.evolve(self, state=target, settled_at=utc(at), version=self.version + 1)
 

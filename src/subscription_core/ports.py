@@ -28,6 +28,7 @@ from subscription_core.payments import Payment, PaymentMethod, PaymentProof, Pro
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
+from subscription_core.unapplied import UnappliedMoney, UnappliedState
 
 __all__ = [
     "Clock",
@@ -46,6 +47,7 @@ __all__ = [
     "PaymentStart",
     "PromotionRepository",
     "SubscriptionRepository",
+    "UnappliedMoneyRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
@@ -223,6 +225,39 @@ class PaymentRepository(Protocol):
         ...
 
 
+class UnappliedMoneyRepository(Protocol):
+    """Money received that no order took (Y6), one record per ``(source, reference)``."""
+
+    def add(self, money: UnappliedMoney) -> bool:
+        """Store a new record and return ``True``; ``False``, storing nothing, if its reference is stored.
+
+        However many callers race with one ``(source, reference)``, one record is kept (the backstop of Y6: one
+        provider event or bank transaction is recorded once). Raises ``ConflictError`` if only the id is stored.
+        """
+        ...
+
+    def get(self, unapplied_id: str) -> UnappliedMoney:
+        """Return the record. Raises ``NotFoundError`` if there is none."""
+        ...
+
+    def save(self, money: UnappliedMoney, *, expected_version: int) -> None:
+        """Replace the record. Raises ``ConflictError`` on a version mismatch, ``NotFoundError`` if never added."""
+        ...
+
+    def by_reference(self, source: str, reference: str) -> UnappliedMoney | None:
+        """Return the record of ``(source, reference)``, or ``None``."""
+        ...
+
+    def listing(
+        self, *, state: UnappliedState | None = None, customer_id: str | None = None, limit: int = 100
+    ) -> list[UnappliedMoney]:
+        """Return up to ``limit`` records in ``state`` of ``customer_id``, oldest received first (ties by id).
+
+        ``None`` for either means any.
+        """
+        ...
+
+
 class PromotionRepository(Protocol):
     """Promotions and their redemptions (P3, P4, P9). Limits hold under concurrent orders."""
 
@@ -370,6 +405,7 @@ class UnitOfWork(Protocol):
     payments: PaymentRepository
     promotions: PromotionRepository
     invoices: InvoiceRepository
+    unapplied: UnappliedMoneyRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 

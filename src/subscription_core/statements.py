@@ -138,6 +138,7 @@ class LineOutcome(enum.Enum):
     PARTIAL = "partial"  # less than the order's total: not recorded
     OVERPAID = "overpaid"  # more than the order's total: not recorded
     NOT_AWAITING = "not_awaiting"  # the order is paid, cancelled or lapsed: money to refund or handle
+    BEFORE_ORDER = "before_order"  # booked on a day before the order was placed: it cannot pay it (Y7)
     CURRENCY = "currency"  # another currency than the order's
     ID_CONFLICT = "id_conflict"  # this line id was recorded before for another amount or day
     REFUSED = "refused"  # it matched, but recording it was refused (the note names the rule)
@@ -153,6 +154,7 @@ class LineResult:
     """The outcome of one line: the order and payment concerned, the amount expected, a note for staff.
 
     The note is in English and names ids, references and amounts only, never the transfer content.
+    ``unapplied_id`` names the unapplied money the line's credit was recorded as, when no order took it (Y6).
     """
 
     line: StatementLine = attrs.field(validator=of_type(StatementLine))
@@ -161,6 +163,7 @@ class LineResult:
     order_id: str | None = attrs.field(default=None, validator=optional(any_text()))
     payment_id: str | None = attrs.field(default=None, validator=optional(any_text()))
     expected: Money | None = attrs.field(default=None, validator=optional(of_type(Money)))
+    unapplied_id: str | None = attrs.field(default=None, validator=optional(any_text()))
 
     @property
     def needs_staff(self) -> bool:
@@ -239,10 +242,7 @@ def _against(line: StatementLine, order: Order, reference: str) -> LineResult | 
     total = order.grand_total
     if not order.awaiting_payment:
         paid = f" by payment {order.payment_id}" if order.payment_id else ""
-        note = (
-            f"order {order.id} ({reference}) is {order.state.value}{paid}: money to refund or handle by hand; "
-            "if this transfer is the one that paid it, it was imported before under another line id"
-        )
+        note = f"order {order.id} ({reference}) is {order.state.value}{paid}"
         return _needs_staff(line, LineOutcome.NOT_AWAITING, note, order)
     if line.amount.currency != order.currency:
         note = f"order {order.id} is in {order.currency.code}, the line in {line.amount.currency.code}"

@@ -146,7 +146,7 @@ def test_y2_an_online_payment_succeeds_on_the_providers_confirmation() -> None:
     done = payment.succeed(at=T0 + dt.timedelta(minutes=2), provider_ref="evt-1")
     assert (done.state, done.provider_ref, done.version) == (PaymentState.SUCCEEDED, "evt-1", 1)
     assert done.settled_at == dt.datetime(2027, 4, 30, 3, 2, tzinfo=dt.UTC)
-    with pytest.raises(InvalidTransitionError, match="succeeded payment cannot become failed"):
+    with pytest.raises(InvalidTransitionError, match="succeeded payment cannot fail"):
         done.fail(at=T0, reason="late")
 
 

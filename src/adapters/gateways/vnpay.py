@@ -242,8 +242,8 @@ class VnpayProvider:
         Raises:
             ValidationError: (Y5) a payload that is not text fields; no or a bad ``vnp_SecureHash`` (field
                 ``signature``); a missing field; another terminal's code; a ``vnp_Amount`` that is not digits
-                or not a multiple of 100; a TxnRef this adapter did not make (field ``vnp_TxnRef``); (D2) a
-                naive ``received_at``. No error holds the secret.
+                or not a multiple of 100; (D2) a naive ``received_at``. No error holds the secret. A signed
+                TxnRef this adapter did not make is read as an order id of its own, which names no order.
         """
         when = ensure_aware(received_at, field="received_at")
         fields, signature = self._verified(payload)
@@ -253,7 +253,12 @@ class VnpayProvider:
         if fields["vnp_TmnCode"] != self._config.tmn_code:
             raise ValidationError("is another terminal", rule="Y5", field="vnp_TmnCode", value=fields["vnp_TmnCode"])
         ref = fields["vnp_TxnRef"]
-        order_id, _attempt = read_txn_ref(ref)
+        try:
+            order_id, _attempt = read_txn_ref(ref)
+        except ValidationError:
+            # Signed with this terminal's secret: real money for a reference we did not make. The core keeps
+            # it as unapplied money for an unknown order rather than lose it (Y6).
+            order_id = ref
         response, status = fields["vnp_ResponseCode"], fields["vnp_TransactionStatus"]
         number = fields.get("vnp_TransactionNo") or "0"
         return ProviderNotification(

@@ -1,7 +1,7 @@
 """VNPay's two callbacks: the IPN, which pays an order, and the return page, which only shows (Y2, Y5).
 
-:func:`answer_ipn` runs the core's ``handle_notification`` and answers VNPay in its own codes and check
-order: checksum (97), order (01), amount (04), still pending (02), confirmed (00), anything else (99).
+:func:`answer_ipn` runs the core's ``handle_notification`` and answers VNPay in its own codes: checksum
+(97), recorded (00: applied, or kept as unapplied money, Y6), a repeat (02), anything else (99).
 The return page's reading is a :class:`VnpayReturn`, made by ``VnpayProvider.read_return``.
 """
 
@@ -115,11 +115,13 @@ class IpnAnswer:
 def answer_ipn(services: Services, query: Mapping[str, str], *, provider: str = NAME) -> IpnAnswer:
     """Handle VNPay's IPN ``query`` through the core (Y2, Y5) and answer in VNPay's codes and check order.
 
-    97 a missing or bad checksum; 01 an order this shop does not have (or no VNPay payment of it); 04 an
-    amount (or currency) other than the order's; 02 a repeat, or an order no longer awaiting payment;
-    00 a new success (the order is paid) or a new failure (received; the order still awaits payment);
-    99 anything else, which VNPay retries. A repeat is always safe: the core applies an event once.
-    Never raises: a host returns the answer's JSON with HTTP 200.
+    97 a missing or bad checksum; 00 a new success, once the money is recorded: applied (the order is
+    paid) or, when the order cannot take it (cancelled, lapsed, already paid, another amount, an unknown
+    order, a purged subscription), kept as unapplied money for staff (Y6); 00 a new failure too
+    (received; the order still awaits payment); 02 a repeat; 01 a failure for an unknown order; 99
+    anything else, nothing recorded, which VNPay retries. VNPay stops calling once answered 00 or 02, so
+    neither is sent before the money is safely recorded. A repeat is always safe: the core records an
+    event once. Never raises: a host returns the answer's JSON with HTTP 200.
     """
     try:
         result = handle_notification(services, provider, query)
@@ -128,9 +130,10 @@ def answer_ipn(services: Services, query: Mapping[str, str], *, provider: str = 
     except Exception:  # noqa: BLE001 - VNPay must get an answer; 99 makes it call again later
         _log.exception("vnpay IPN failed unexpectedly")
         return IpnAnswer(code=IpnCode.OTHER_ERROR)
-    new = result.status in {NotificationStatus.APPLIED, NotificationStatus.FAILED}
+    new = result.status in {NotificationStatus.APPLIED, NotificationStatus.UNAPPLIED, NotificationStatus.FAILED}
     code = IpnCode.CONFIRMED if new else IpnCode.ALREADY_CONFIRMED
-    _log.info("vnpay IPN for order %s: %s, answered %s", result.order_id, result.status.value, code.value)
+    level = logging.WARNING if result.status is NotificationStatus.UNAPPLIED else logging.INFO
+    _log.log(level, "vnpay IPN for order %s: %s, answered %s", result.order_id, result.status.value, code.value)
     return IpnAnswer(code=code, order_id=result.order_id)
 
 

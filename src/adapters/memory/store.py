@@ -19,6 +19,7 @@ from subscription_core.promotions import Promotion
 from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
 from subscription_core.transfers import transfer_reference
+from subscription_core.unapplied import UnappliedMoney
 
 __all__ = ["MemoryStore"]
 
@@ -95,6 +96,13 @@ class MemoryStore:
         )
         self.invoices: Table[tuple[str, int], IssuedInvoice] = Table(
             "invoice", indexes={"order": lambda i: (i.order_id,)}, rule="I1"
+        )
+        self.unapplied: Table[str, UnappliedMoney] = Table(
+            "unapplied money record",
+            indexes={"reference": lambda m: ((m.source, m.reference),), "state": lambda m: (m.state,)},
+            unique=("reference",),
+            version=_version,
+            rule="Y6",
         )
         self.outbox: Table[str, Delivery] = Table("outbox message", order=_unsent, rule="N2")
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table("idempotency key")

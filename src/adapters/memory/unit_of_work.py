@@ -22,6 +22,7 @@ from adapters.memory.promotions import MemoryPromotionRepository
 from adapters.memory.store import MemoryStore
 from adapters.memory.subscriptions import MemorySubscriptionRepository
 from adapters.memory.tables import Table, TableView
+from adapters.memory.unapplied import MemoryUnappliedMoneyRepository
 from subscription_core.ports import (
     CustomerRepository,
     IdempotencyStore,
@@ -31,6 +32,7 @@ from subscription_core.ports import (
     PaymentRepository,
     PromotionRepository,
     SubscriptionRepository,
+    UnappliedMoneyRepository,
 )
 
 __all__ = ["MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
@@ -49,6 +51,7 @@ class MemoryUnitOfWork:
     payments: PaymentRepository
     promotions: PromotionRepository
     invoices: InvoiceRepository
+    unapplied: UnappliedMoneyRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 
@@ -66,6 +69,7 @@ class MemoryUnitOfWork:
         self._promotions = MemoryPromotionRepository(self._view(s.promotions), self._view(s.redemptions))
         self.promotions = self._promotions
         self.invoices = MemoryInvoiceRepository(self._view(s.invoices))
+        self.unapplied = MemoryUnappliedMoneyRepository(self._view(s.unapplied))
         self.outbox = MemoryOutbox(self._view(s.outbox))
         self.idempotency = MemoryIdempotencyStore(self._view(s.idempotency))
 

@@ -8,7 +8,8 @@ entities are split where their parts grow or are queried on their own: an order'
 
 The unique keys are the backstop that holds even when a lock is missed: one processed notification per
 provider and event (Y5), one invoice per order and part (I1), one redemption per order and promotion (P9),
-one outbox message per id (N2), one idempotency record per scope and key, one customer per tax code.
+one unapplied-money record per source and reference (Y6), one outbox message per id (N2), one idempotency
+record per scope and key, one customer per tax code.
 
 Instants are ``timestamptz`` in UTC on PostgreSQL (naive UTC text on SQLite, which has no time zones);
 text keys use the "C" collation on PostgreSQL, so that ``ORDER BY`` agrees with Python's ordering of
@@ -62,6 +63,7 @@ __all__ = [
     "subscription_history",
     "subscriptions",
     "text_key",
+    "unapplied_money",
 ]
 
 NAMING: Final = {
@@ -288,6 +290,24 @@ provider_notifications: Final = Table(
     Column("order_id", text_key(), nullable=False, index=True),
     Column("processed_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("provider", "event_id"),
+)
+
+unapplied_money: Final = Table(
+    "unapplied_money",
+    metadata,
+    Column("id", text_key(), primary_key=True),
+    _version(),
+    Column("source", text_key(), nullable=False),
+    Column("reference", text_key(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("customer_id", text_key(), nullable=True, index=True),
+    Column("order_id", text_key(), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("amount", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    _document(),
+    UniqueConstraint("source", "reference"),
+    Index(None, "state", "received_at"),
 )
 
 invoices: Final = Table(

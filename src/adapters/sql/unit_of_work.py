@@ -31,6 +31,7 @@ from adapters.sql.payments import SqlPaymentRepository
 from adapters.sql.promotions import SqlPromotionRepository
 from adapters.sql.rows import Rows
 from adapters.sql.subscriptions import SqlSubscriptionRepository
+from adapters.sql.unapplied import SqlUnappliedMoneyRepository
 from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
 from subscription_core.ports import (
     CustomerRepository,
@@ -41,6 +42,7 @@ from subscription_core.ports import (
     PaymentRepository,
     PromotionRepository,
     SubscriptionRepository,
+    UnappliedMoneyRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory", "run_in_transaction"]
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     payments: PaymentRepository
     promotions: PromotionRepository
     invoices: InvoiceRepository
+    unapplied: UnappliedMoneyRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 
@@ -76,6 +79,7 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentRepository(self._rows)
         self.promotions = SqlPromotionRepository(self._rows)
         self.invoices = SqlInvoiceRepository(self._rows)
+        self.unapplied = SqlUnappliedMoneyRepository(self._rows)
         self.outbox = SqlOutbox(self._rows)
         self.idempotency = SqlIdempotencyStore(self._rows)
 

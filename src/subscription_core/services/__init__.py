@@ -27,16 +27,9 @@ from subscription_core.services.links import (
     open_payment_link,
     pay_by_link,
 )
+from subscription_core.services.notifications import NotificationResult, NotificationStatus, handle_notification
 from subscription_core.services.ordering import cancel_order, place_order, quote_order
-from subscription_core.services.paying import (
-    NotificationResult,
-    NotificationStatus,
-    PaymentStarted,
-    activate_now,
-    handle_notification,
-    record_offline_payment,
-    start_payment,
-)
+from subscription_core.services.paying import PaymentStarted, activate_now, record_offline_payment, start_payment
 from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
 from subscription_core.services.queries import OrderSummary, SubscriptionDetail, customer_orders, subscription_details
 from subscription_core.services.reconciling import reconcile_statement
@@ -55,6 +48,11 @@ from subscription_core.services.renewing import (
 )
 from subscription_core.services.scheduler import Delivery, SchedulerRun, relay_outbox, run_scheduler
 from subscription_core.services.trials import start_trial
+from subscription_core.services.unapplied_money import (
+    apply_unapplied_money,
+    refund_unapplied_money,
+    unapplied_money,
+)
 
 __all__ = [
     "AddonChoice",
@@ -77,6 +75,7 @@ __all__ = [
     "SubscriptionDetail",
     "TaxCodeCheck",
     "activate_now",
+    "apply_unapplied_money",
     "cancel_order",
     "check_tax_code",
     "customer_orders",
@@ -94,6 +93,7 @@ __all__ = [
     "quote_order",
     "reconcile_statement",
     "record_offline_payment",
+    "refund_unapplied_money",
     "register_commitment",
     "register_customer",
     "register_promotion",
@@ -107,5 +107,6 @@ __all__ = [
     "start_trial",
     "submit_payment_proof",
     "subscription_details",
+    "unapplied_money",
     "verify_payment_proof",
 ]

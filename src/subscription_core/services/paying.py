@@ -1,4 +1,4 @@
-"""Paying orders: starting a payment, provider notifications, offline money (Y1-Y3, Y5, A2).
+"""Paying orders: starting a payment and offline money (Y1-Y3, Y7, A2).
 
 A payment is started by method through the provider registered for it (Y1): online methods answer with a
 page to redirect to (Y2), offline ones with the transfer or cash instructions, which are queued as a
@@ -11,10 +11,8 @@ one business day, Y3). Proofs of payment (Y4) are in :mod:`~subscription_core.se
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 import logging
-from collections.abc import Mapping
 
 import attrs
 
@@ -23,8 +21,6 @@ from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Actor
 from subscription_core.errors import (
     CurrencyMismatchError,
-    InvalidTransitionError,
-    NotFoundError,
     ValidationError,
 )
 from subscription_core.money import Money
@@ -34,24 +30,19 @@ from subscription_core.payments import (
     Payment,
     PaymentMethod,
     PaymentState,
-    ProviderNotification,
-    Verdict,
-    check_notification,
+    dated_receipt,
 )
 from subscription_core.ports import PaymentRequest, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
-from subscription_core.services.idempotency import fingerprint, run_once, with_retries
+from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.notifying import order_notice, save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
 from subscription_core.subscriptions import Subscription
 
 __all__ = [
-    "NotificationResult",
-    "NotificationStatus",
     "PaymentStarted",
     "activate_now",
-    "handle_notification",
     "receive_offline",
     "record_offline_payment",
     "start_payment",
@@ -155,124 +146,10 @@ def start_payment(
     )
 
 
-class NotificationStatus(enum.Enum):
-    """What a provider's notification did (Y5)."""
-
-    APPLIED = "applied"  # the order was paid and fulfilled
-    FAILED = "failed"  # the attempt failed; the order still awaits payment
-    ALREADY_PROCESSED = "already_processed"  # a repeat: nothing changed
-    STALE = "stale"  # a failure for an order no longer awaiting payment: recorded, nothing changed
-
-
-@attrs.frozen(kw_only=True)
-class NotificationResult:
-    """The answer to a provider's notification: what it did, to which order and payment."""
-
-    status: NotificationStatus
-    order_id: str
-    payment_id: str | None = None
-
-
-def _verified_by_port(_notification: ProviderNotification) -> bool:
-    # The provider's port verified the signature (in constant time) when it parsed the payload.
-    return True
-
-
-def handle_notification(deps: Services, provider: str, payload: Mapping[str, str]) -> NotificationResult:
-    """Handle a payment provider's notification (Y2, Y5): verify, check, record once, apply once.
-
-    The system acts, named after the provider. A success pays the order and fulfils it at once (Y2); a
-    failure fails the attempt. A repeat (the same provider event) is answered ALREADY_PROCESSED and changes
-    nothing; a failure arriving after the order was paid is STALE [decision].
-
-    Raises:
-        NotFoundError: (Y5) unknown provider or order. ValidationError: (Y5) bad signature or payload,
-            another amount. CurrencyMismatchError: (Y5) another currency. InvalidTransitionError: (Y5) a
-            success for an order not awaiting payment. Nothing is recorded when it raises.
-    """
-    port = deps.provider(provider)
-    notification = port.parse_notification(payload, received_at=deps.now())
-    if notification.provider != provider:
-        raise ValidationError("names another provider", rule="Y5", field="provider", value=notification.provider)
-
-    def work(uow: UnitOfWork, now: dt.datetime) -> NotificationResult:
-        return _apply_notification(deps, uow, notification, now)
-
-    return with_retries(deps, work, name="handle_notification")
-
-
-def _apply_notification(
-    deps: Services, uow: UnitOfWork, notification: ProviderNotification, now: dt.datetime
-) -> NotificationResult:
-    order = uow.orders.get(notification.order_id)
-    provider, event = notification.key
-    if not uow.payments.record_notification(provider, event, order_id=order.id, at=now):
-        _log.info("notification %s/%s for order %s already processed", provider, event, order.id)
-        return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=order.id)
-    try:
-        verdict = check_notification(notification, order, signature_valid=_verified_by_port)
-    except InvalidTransitionError:
-        if notification.succeeded:
-            raise
-        uow.commit()
-        return NotificationResult(status=NotificationStatus.STALE, order_id=order.id)
-    payment = _latest_payment(deps, uow, order, provider)
-    if verdict is Verdict.FAIL:
-        if payment is not None and payment.state is PaymentState.STARTED:
-            uow.payments.save(
-                payment.fail(at=now, reason=f"{provider} event {event}"), expected_version=payment.version
-            )
-        uow.commit()
-        return NotificationResult(status=NotificationStatus.FAILED, order_id=order.id)
-    paid = _succeed(deps, uow, order, payment, notification, now)
-    settlement = Settlement(payment=paid, at=now, by=Actor.system(provider), immediate=True, reason="paid online")
-    fulfil(deps, uow, order, settlement)
-    uow.commit()
-    return NotificationResult(status=NotificationStatus.APPLIED, order_id=order.id, payment_id=paid.id)
-
-
-def _latest_payment(deps: Services, uow: UnitOfWork, order: Order, provider: str) -> Payment | None:
-    """The order's latest payment through ``provider``, started ones first."""
-    mine = [p for p in uow.payments.of_order(order.id) if deps.routes.get(p.method.kind) == provider]
-    started = [p for p in mine if p.state is PaymentState.STARTED]
-    return (started or mine)[-1] if mine else None
-
-
-def _succeed(
-    deps: Services,
-    uow: UnitOfWork,
-    order: Order,
-    payment: Payment | None,
-    notification: ProviderNotification,
-    at: dt.datetime,
-) -> Payment:
-    """The payment the provider confirmed (Y2); if its attempt was marked failed by a reordered notice, a new one."""
-    if payment is None:
-        raise NotFoundError(
-            f"no payment of this order was started with {notification.provider}",
-            rule="Y5",
-            field="order_id",
-            value=order.id,
-        )
-    if payment.state is PaymentState.STARTED:
-        paid = payment.succeed(at=at, provider_ref=notification.event_id)
-        uow.payments.save(paid, expected_version=payment.version)
-        return paid
-    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=at)
-    paid = fresh.succeed(at=at, provider_ref=notification.event_id)
-    uow.payments.add(paid)
-    return paid
-
-
-def _received_at(received_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+def _received_at(received_at: dt.datetime | None, order: Order, now: dt.datetime) -> dt.datetime:
     if received_at is None:
         return now
-    when = ensure_aware(received_at, field="received_at").astimezone(dt.UTC)
-    if when > now:
-        raise ValidationError(
-            "money cannot be received in the future", rule="Y3", field="received_at", value=received_at
-        )
-    return when
+    return dated_receipt(ensure_aware(received_at, field="received_at"), order=order, now=now)
 
 
 def record_offline_payment(
@@ -289,11 +166,13 @@ def record_offline_payment(
     """Staff record money received by transfer or cash for an order (A2, Y3); the order is paid.
 
     What it bought awaits activation until the end of the next business day after ``received_at`` (default:
-    now), when the scheduler activates it (Y3, D4). The reason lands in the subscription's history (S9).
+    now; a receipt earlier on the day the order was placed counts from the placing, Y7), when the scheduler
+    activates it (Y3, D4). The reason lands in the subscription's history (S9).
 
     Raises:
         PermissionDeniedError: (A2) not staff. ValidationError: (Y3) an online method, an amount other than
-            the order's total, a future or naive ``received_at``, no reason. CurrencyMismatchError: (Y3)
+            the order's total, no reason; (Y7) a ``received_at`` on a day before the order was placed, in the
+            future, or naive. CurrencyMismatchError: (Y3)
             another currency. InvalidTransitionError: (O4) the order is not awaiting payment.
         NotFoundError: unknown order. ConflictError: the key was used for another request.
     """
@@ -310,7 +189,7 @@ def record_offline_payment(
             raise CurrencyMismatchError(
                 f"the order is in {order.currency.code}", rule="Y3", field="amount", value=str(amount)
             )
-        when = _received_at(received_at, now)
+        when = _received_at(received_at, order, now)
         payment = receive_offline(deps, uow, order, method, amount, when, actor)
         settlement = Settlement(payment=payment, at=now, by=actor, immediate=False, reason=note)
         return order.id, fulfil(deps, uow, order, settlement)
@@ -328,12 +207,20 @@ def record_offline_payment(
 
 
 def receive_offline(
-    deps: Services, uow: UnitOfWork, order: Order, method: PaymentMethod, amount: Money, at: dt.datetime, by: Actor
+    deps: Services,
+    uow: UnitOfWork,
+    order: Order,
+    method: PaymentMethod,
+    amount: Money,
+    at: dt.datetime,
+    by: Actor,
+    reference: str | None = None,
 ) -> Payment:
     """Record ``amount`` received for ``order`` by ``method`` at ``at``, inside the caller's unit of work (Y3).
 
     The order's latest started payment of that method kind is marked received, or a new one is stored
-    received. Nothing is committed; the caller goes on to ``fulfil``.
+    received; ``reference`` names where the money was seen (a statement line). Nothing is committed; the
+    caller goes on to ``fulfil``.
 
     Raises:
         PermissionDeniedError: (A2) ``by`` is not staff. ValidationError: (Y3) another amount.
@@ -343,11 +230,11 @@ def receive_offline(
         p for p in uow.payments.of_order(order.id) if p.state is PaymentState.STARTED and p.method.kind is method.kind
     ]
     if started:
-        received = started[-1].receive(amount=amount, at=at, by=by)
+        received = started[-1].receive(amount=amount, at=at, by=by, reference=reference)
         uow.payments.save(received, expected_version=started[-1].version)
         return received
     payment = Payment.received_offline(
-        id=deps.ids.new_id("pay"), order=order, method=method, amount=amount, at=at, by=by
+        id=deps.ids.new_id("pay"), order=order, method=method, amount=amount, at=at, by=by, reference=reference
     )
     uow.payments.add(payment)
     return payment

@@ -7,6 +7,13 @@ received at the line's booking instant, then :func:`~subscription_core.services.
 grant awaiting activation until the end of the next business day (Y3, D4), and the statement and line
 named in the subscription's history (S9). Everything else is reported for staff, never guessed.
 
+A credit no order can take (no or an unknown reference, several orders, a partial or over payment,
+another currency, an order no longer awaiting payment, a booking on a day before the order was placed,
+or a fulfilment refused) is recorded as unapplied money in the same unit of work, keyed by the line id,
+so every credit a statement shows ends applied or unapplied (Y6, Y7). The one exception is a line for an
+order already paid by a bank transfer of the same amount: most likely that very transfer, recorded by
+hand or under another line id; it is reported for staff, not recorded twice.
+
 Each line runs in its own unit of work, so one bad line never undoes the others. A recorded line leaves
 an idempotency record keyed by its ``line_id`` alone, in a scope shared by all staff: the same bank
 transaction imported again, in the same file or in an overlapping one, by anyone, is answered
@@ -21,15 +28,20 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Final
 
+import attrs
+
+from subscription_core.calendar import local_date
 from subscription_core.customers import Actor
-from subscription_core.errors import SubscriptionError, ValidationError, required_text
-from subscription_core.payments import PaymentMethod
+from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, required_text
+from subscription_core.orders import Order, OrderState
+from subscription_core.payments import MethodKind, PaymentMethod, PaymentState, dated_receipt
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, with_retries
 from subscription_core.services.paying import receive_offline
 from subscription_core.services.permissions import require_staff
+from subscription_core.services.unapplied_money import keep_unapplied
 from subscription_core.statements import (
     LineOutcome,
     LineResult,
@@ -38,6 +50,8 @@ from subscription_core.statements import (
     StatementLine,
     assess,
 )
+from subscription_core.subscriptions import State
+from subscription_core.unapplied import STATEMENT_SOURCE, UnappliedMoney, UnappliedReason
 
 __all__ = ["SCOPE", "reconcile_statement"]
 
@@ -86,13 +100,16 @@ def reconcile_statement(
 def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement_id: str) -> LineResult:
     def work(uow: UnitOfWork, now: dt.datetime) -> LineResult:
         verdict = assess(line, uow.orders.by_transfer_reference)
-        # The record is read after the order: under READ COMMITTED, an order seen paid by this very line
+        # The records are read after the order: under READ COMMITTED, an order seen paid by this very line
         # implies its record (committed with it) is seen too, so a concurrent import is never NOT_AWAITING.
         found = uow.idempotency.get(SCOPE, line.line_id)
         if found is not None:
             return _seen_before(line, found)
+        kept = uow.unapplied.by_reference(STATEMENT_SOURCE, line.line_id)
+        if kept is not None:
+            return _kept_before(line, kept)
         if isinstance(verdict, LineResult):
-            return verdict  # nothing written: the unit of work rolls back empty
+            return _unmatched(deps, uow, verdict, now)
         return _record(deps, uow, actor, verdict, statement_id, now)
 
     try:
@@ -103,6 +120,8 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
         named = f" ({', '.join(line.references)})" if line.references else ""
         note = f"matched{named}, but recording it was refused: {rule}{type(error).__name__}: {error.message}"
         result = LineResult(line=line, outcome=LineOutcome.REFUSED, note=note)
+        if error.rule != "Y7":  # a line dated in the future is a broken statement, not money received yet
+            result = with_retries(deps, _refused(deps, result, note), name=SCOPE)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
     return result
 
@@ -149,12 +168,17 @@ def _record(
     deps: Services, uow: UnitOfWork, actor: Actor, match: Match, statement_id: str, now: dt.datetime
 ) -> LineResult:
     line, order = match.line, match.order
-    if line.booked_at > now:
-        raise ValidationError(
-            "money cannot be received in the future", rule="Y3", field="booked_at", value=line.booked_at.isoformat()
-        )
+    try:
+        received = dated_receipt(line.booked_at, order=order, now=now)
+    except ValidationError as error:
+        if local_date(line.booked_at) > local_date(now):
+            raise  # from the future: refused, nothing recorded
+        note = f"booked {line.booked_on.isoformat()}, before order {order.id} was placed: {error.message}"
+        early = _needs_staff_on(line, LineOutcome.BEFORE_ORDER, note, order)
+        return _keep(deps, uow, early, now, UnappliedReason.RECEIVED_BEFORE_ORDER, order)
     reason = f"bank statement {statement_id}, line {line.line_id}"
-    payment = receive_offline(deps, uow, order, _TRANSFER, line.amount, line.booked_at, actor)
+    seen = _line_reference(line)
+    payment = receive_offline(deps, uow, order, _TRANSFER, line.amount, received, actor, reference=seen)
     fulfil(deps, uow, order, Settlement(payment=payment, at=now, by=actor, immediate=False, reason=reason))
     outcome = json.dumps({"order_id": order.id, "payment_id": payment.id, "statement_id": statement_id})
     record = IdempotencyRecord(key=line.line_id, fingerprint=_line_digest(line), outcome=outcome, created_at=now)
@@ -169,3 +193,120 @@ def _record(
         payment_id=payment.id,
         expected=order.grand_total,
     )
+
+
+_REASONS: Final = {
+    LineOutcome.NO_REFERENCE: UnappliedReason.UNKNOWN_ORDER,
+    LineOutcome.UNKNOWN_REFERENCE: UnappliedReason.UNKNOWN_ORDER,
+    LineOutcome.AMBIGUOUS: UnappliedReason.UNKNOWN_ORDER,
+    LineOutcome.PARTIAL: UnappliedReason.AMOUNT_DIFFERS,
+    LineOutcome.OVERPAID: UnappliedReason.AMOUNT_DIFFERS,
+    LineOutcome.CURRENCY: UnappliedReason.AMOUNT_DIFFERS,
+}
+_BY_STATE: Final = {
+    OrderState.CANCELLED: UnappliedReason.CANCELLED,
+    OrderState.LAPSED: UnappliedReason.LAPSED,
+    OrderState.PAID: UnappliedReason.ALREADY_PAID,
+    OrderState.FULFILLED: UnappliedReason.ALREADY_PAID,
+}
+
+
+def _needs_staff_on(line: StatementLine, outcome: LineOutcome, note: str, order: Order) -> LineResult:
+    return LineResult(line=line, outcome=outcome, note=note, order_id=order.id, expected=order.grand_total)
+
+
+def _order_of(uow: UnitOfWork, result: LineResult) -> Order | None:
+    if result.order_id is None:
+        return None
+    try:
+        return uow.orders.get(result.order_id)
+    except NotFoundError:  # pragma: no cover - the order was found by its reference a moment ago
+        return None
+
+
+def _line_reference(line: StatementLine) -> str:
+    return f"statement line {line.line_id}"
+
+
+def _paid_by_this_transfer(uow: UnitOfWork, order: Order, line: StatementLine) -> bool:
+    """Whether ``order`` was paid by hand by a bank transfer of exactly the line's amount: most likely this one.
+
+    A payment recorded from another statement line names that line: this line is then another transfer.
+    """
+    return any(
+        p.state is PaymentState.SUCCEEDED
+        and p.method.kind is MethodKind.BANK_TRANSFER
+        and p.amount == line.amount
+        and p.provider_ref in {None, _line_reference(line)}
+        for p in uow.payments.of_order(order.id)
+    )
+
+
+def _unmatched(deps: Services, uow: UnitOfWork, verdict: LineResult, now: dt.datetime) -> LineResult:
+    """A line no order takes: its credit is kept as unapplied money (Y6), unless it already paid its order."""
+    order = _order_of(uow, verdict)
+    if verdict.outcome is LineOutcome.NOT_AWAITING and order is not None:
+        if _paid_by_this_transfer(uow, order, verdict.line):
+            note = f"{verdict.note}: most likely by this very transfer, recorded by hand; nothing recorded again"
+            return attrs.evolve(verdict, note=note)  # nothing written: staff check it is that transfer
+        return _keep(deps, uow, verdict, now, _BY_STATE.get(order.state, UnappliedReason.CANNOT_FULFIL), order)
+    return _keep(deps, uow, verdict, now, _REASONS.get(verdict.outcome, UnappliedReason.UNKNOWN_ORDER), order)
+
+
+def _keep(
+    deps: Services,
+    uow: UnitOfWork,
+    result: LineResult,
+    now: dt.datetime,
+    reason: UnappliedReason,
+    order: Order | None,
+) -> LineResult:
+    line = result.line
+    money, _ = keep_unapplied(
+        deps,
+        uow,
+        source=STATEMENT_SOURCE,
+        reference=line.line_id,
+        amount=line.amount,
+        received_at=line.booked_at,
+        at=now,
+        reason=reason,
+        note=result.note,
+        method=_TRANSFER,
+        order=order,
+        order_id=result.order_id,
+    )
+    uow.commit()
+    note = f"{result.note}; kept as unapplied money {money.id} ({reason.value})"
+    return attrs.evolve(result, note=note, unapplied_id=money.id)
+
+
+def _kept_before(line: StatementLine, kept: UnappliedMoney) -> LineResult:
+    note = f"recorded before as unapplied money {kept.id} ({kept.reason.value}, now {kept.state.value})"
+    return LineResult(
+        line=line, outcome=LineOutcome.ALREADY_RECORDED, note=note, order_id=kept.order_id, unapplied_id=kept.id
+    )
+
+
+def _refused(deps: Services, result: LineResult, note: str) -> Callable[[UnitOfWork, dt.datetime], LineResult]:
+    """The unit of work that keeps a matched line whose recording was refused as unapplied money (Y6)."""
+
+    def work(uow: UnitOfWork, now: dt.datetime) -> LineResult:
+        recorded = uow.idempotency.get(SCOPE, result.line.line_id)
+        if recorded is not None:  # a concurrent import recorded it meanwhile
+            return _seen_before(result.line, recorded)
+        kept = uow.unapplied.by_reference(STATEMENT_SOURCE, result.line.line_id)
+        if kept is not None:
+            return _kept_before(result.line, kept)
+        found = assess(result.line, uow.orders.by_transfer_reference)
+        order = found.order if isinstance(found, Match) else _order_of(uow, found)
+        reason = UnappliedReason.CANNOT_FULFIL
+        if order is not None:
+            targets = sorted({ln.subscription_id for ln in order.lines if ln.subscription_id is not None})
+            held = uow.subscriptions.get_many(targets) if targets else {}
+            if any(sub.state is State.PURGED for sub in held.values()):
+                reason = UnappliedReason.PURGED
+        refused = attrs.evolve(result, order_id=order.id if order is not None else None)
+        return _keep(deps, uow, attrs.evolve(refused, note=note), now, reason, order)
+
+    return work

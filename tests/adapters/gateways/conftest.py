@@ -188,7 +188,7 @@ class Shop:
 
     def snapshot(self) -> dict[str, dict[Any, Any]]:
         """Every committed row of the tables a payment touches, to compare before and after a refused call."""
-        names = ["customers", "subscriptions", "orders", "payments", "notifications", "invoices", "outbox"]
+        names = ["customers", "subscriptions", "orders", "payments", "notifications", "invoices", "unapplied", "outbox"]
         with self.store.lock:
             return {name: dict(getattr(self.store, name).rows) for name in names}
 

@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -22,9 +23,11 @@ from adapters.gateways import IpnAnswer, IpnCode, ReturnOutcome, VnpayConfig, Vn
 from adapters.gateways.vnpay import hash_data, read_txn_ref, txn_ref_for
 from adapters.local import ManualClock
 from subscription_core.errors import ValidationError
+from subscription_core.money import Money
 from subscription_core.orders import OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
 from subscription_core.ports import PaymentRequest
+from subscription_core.unapplied import UnappliedMoney, UnappliedReason
 
 from .conftest import CARD, SECRET, T0, TMN_CODE, Shop, reference_hash, signed, url_params
 
@@ -404,20 +407,48 @@ def test_y5_a_tampered_ipn_is_answered_97_and_changes_nothing(shop: Shop) -> Non
     assert shop.deliver(ipn).rsp_code == "00"
 
 
-def test_y5_a_signed_ipn_for_another_amount_is_answered_04(shop: Shop) -> None:
+def only_unapplied(shop: Shop, before: dict[str, dict[Any, Any]]) -> list[UnappliedMoney]:
+    """The unapplied records an IPN added, checking it changed nothing else but its processed event."""
+    after = shop.snapshot()
+    for table in ("customers", "subscriptions", "orders", "payments", "invoices", "outbox"):
+        assert after[table] == before[table], table
+    return [after["unapplied"][k] for k in sorted(set(after["unapplied"]) - set(before["unapplied"]))]
+
+
+def test_y6_a_signed_ipn_for_another_amount_is_kept_unapplied_and_answered_00_then_02(shop: Shop) -> None:
     order = shop.place()
     ipn = shop.ipn(shop.start(order))
     before = shop.snapshot()
-    assert shop.deliver(signed({**ipn, "vnp_Amount": "100000"})).rsp_code == "04"
-    assert shop.snapshot() == before
+    other = signed({**ipn, "vnp_Amount": "100000"})
+    assert shop.deliver(other).rsp_code == "00"  # recorded: VNPay stops calling (its retry ends on 00 or 02)
+    assert shop.deliver(other).rsp_code == "02"
+    (kept,) = only_unapplied(shop, before)
+    assert (kept.reason, kept.amount, kept.order_id) == (
+        UnappliedReason.AMOUNT_DIFFERS,
+        Money.of(1000, "VND"),
+        order.id,
+    )
 
 
-def test_y5_an_ipn_for_an_unknown_order_is_answered_01(shop: Shop) -> None:
+def test_y6_a_signed_ipn_paying_an_unknown_order_is_kept_unapplied(shop: Shop) -> None:
     order = shop.place()
     ipn = shop.ipn(shop.start(order))
     before = shop.snapshot()
-    assert shop.deliver(signed({**ipn, "vnp_TxnRef": txn_ref_for("ord-9999", "pay-0001")})).rsp_code == "01"
-    assert shop.deliver(signed({**ipn, "vnp_TxnRef": "notoursatall"})).rsp_code == "01"
+    assert shop.deliver(signed({**ipn, "vnp_TxnRef": txn_ref_for("ord-9999", "pay-0001")})).rsp_code == "00"
+    assert shop.deliver(signed({**ipn, "vnp_TxnRef": "notoursatall"})).rsp_code == "00"
+    kept = only_unapplied(shop, before)
+    assert sorted((m.reason.value, m.order_id) for m in kept) == [
+        ("unknown_order", "notoursatall"),
+        ("unknown_order", "ord-9999"),
+    ]
+
+
+def test_y5_a_failed_ipn_for_an_unknown_order_is_answered_01_and_records_nothing(shop: Shop) -> None:
+    order = shop.place()
+    ipn = shop.ipn(shop.start(order))
+    before = shop.snapshot()
+    declined = {**ipn, "vnp_ResponseCode": "24", "vnp_TransactionStatus": "02"}
+    assert shop.deliver(signed({**declined, "vnp_TxnRef": txn_ref_for("ord-9999", "pay-0001")})).rsp_code == "01"
     assert shop.snapshot() == before
 
 
@@ -472,16 +503,16 @@ def test_y2_response_code_00_without_transaction_status_00_does_not_pay(shop: Sh
     assert all(p.state is not PaymentState.SUCCEEDED for p in shop.payments(order.id))
 
 
-def test_y5_a_second_paid_attempt_for_a_paid_order_is_answered_02_and_changes_nothing(shop: Shop) -> None:
+def test_y6_a_second_paid_attempt_for_a_paid_order_is_kept_unapplied_for_staff(shop: Shop) -> None:
     order = shop.place()
     first, second = shop.start(order), shop.start(order)
     assert shop.deliver(shop.ipn(second)).rsp_code == "00"
     before = shop.snapshot()
-    assert shop.deliver(shop.ipn(first)).rsp_code == "02"  # paid twice: for staff to refund, nothing applied
-    assert shop.snapshot() == before
-
-
-# --- The return page ----------------------------------------------------------------------------------------
+    again = shop.ipn(first)
+    assert shop.deliver(again).rsp_code == "00"  # paid twice: the money is recorded, not applied
+    assert shop.deliver(again).rsp_code == "02"
+    (kept,) = only_unapplied(shop, before)
+    assert (kept.reason, kept.amount) == (UnappliedReason.ALREADY_PAID, order.grand_total)
 
 
 def test_y2_the_return_page_reads_the_result_and_changes_nothing(shop: Shop) -> None:

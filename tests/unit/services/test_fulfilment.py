@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import collections
 
-import pytest
-
-from subscription_core.errors import InvalidTransitionError
 from subscription_core.notices import Channel
 from subscription_core.orders import OrderState
 from subscription_core.services import (
     Checkout,
     NewPurchase,
+    NotificationStatus,
     StorageTopUp,
     handle_notification,
     run_scheduler,
     start_payment,
 )
 from subscription_core.subscriptions import State
+from subscription_core.unapplied import UnappliedReason
 
 from .harness import BUYER, WALLET, World, party
 
@@ -63,7 +62,7 @@ def test_n1_each_notice_by_email_and_in_app_with_stable_ids(world: World) -> Non
     assert all(m.subject_id == sub.id for m in expiring)
 
 
-def test_n2_failed_use_case_leaves_no_outbox(world: World) -> None:
+def test_n2_y6_refused_fulfilment_leaves_no_outbox_and_keeps_the_money_unapplied(world: World) -> None:
     sub = world.buy()
     world.at(days=300)
     top_up = world.place(StorageTopUp(subscription_id=sub.id, addon="storage10", quantity=1))
@@ -71,10 +70,15 @@ def test_n2_failed_use_case_leaves_no_outbox(world: World) -> None:
     world.at(days=400)  # the term ended before the money came: storage can no longer be added (S6)
     before = world.snapshot()
     issued = world.issuer.issued
-    with pytest.raises(InvalidTransitionError):
-        handle_notification(world.deps, "vnptpay", world.notification(top_up))
-    assert world.snapshot() == before
+    result = handle_notification(world.deps, "vnptpay", world.notification(top_up))
+    after = world.snapshot()
+    assert result.status is NotificationStatus.UNAPPLIED
+    for table in ("subscriptions", "orders", "payments", "invoices", "outbox", "redemptions"):
+        assert after[table] == before[table], table
     assert world.issuer.issued == issued
+    (kept,) = after["unapplied"].values()
+    assert (kept.reason, kept.order_id, kept.amount) == (UnappliedReason.CANNOT_FULFIL, top_up.id, top_up.grand_total)
+    assert "[S1]" in kept.note or "[S6]" in kept.note
 
 
 def test_n2_retries_and_repeats_never_duplicate_a_message(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 import pytest
@@ -36,6 +37,7 @@ from subscription_core.services import (
     verify_payment_proof,
 )
 from subscription_core.subscriptions import State
+from subscription_core.unapplied import UnappliedMoney, UnappliedReason
 
 from .harness import ACCOUNTANT, BUYER, OTHER_ACCOUNTANT, STAFF, TRANSFER, VND, WALLET, World
 
@@ -130,41 +132,64 @@ def test_y5_tampered_notification_refused_and_nothing_changed(world: World) -> N
     assert world.snapshot() == before
 
 
-def test_y5_notification_for_another_amount_refused_and_not_recorded(world: World) -> None:
+def kept_unapplied(world: World, before: dict[str, dict[Any, Any]]) -> UnappliedMoney:
+    """The one unapplied record a notification added; nothing else changed but its processed event."""
+    after = world.snapshot()
+    for table in ("subscriptions", "orders", "payments", "invoices", "outbox", "redemptions"):
+        assert after[table] == before[table], table
+    assert len(after["notifications"]) == len(before["notifications"]) + 1
+    (new,) = set(after["unapplied"]) - set(before["unapplied"])
+    kept: UnappliedMoney = after["unapplied"][new]
+    return kept
+
+
+def test_y6_notification_for_another_amount_is_kept_unapplied_and_the_right_one_still_pays(world: World) -> None:
     order = _new(world)
     start_payment(world.deps, BUYER, order_id=order.id, method=WALLET, idempotency_key="p-1")
     short = world.wallet.notify(order, event_id="evt-short", amount=order.grand_total.amount - 1)
     before = world.snapshot()
-    with pytest.raises(ValidationError) as caught:
-        handle_notification(world.deps, "vnptpay", short)
-    assert (caught.value.rule, caught.value.field) == ("Y5", "amount")
-    assert world.snapshot() == before
+    result = handle_notification(world.deps, "vnptpay", short)
+    kept = kept_unapplied(world, before)
+    assert (result.status, result.unapplied_id) == (NotificationStatus.UNAPPLIED, kept.id)
+    assert (kept.reason, kept.reference, kept.order_id) == (UnappliedReason.AMOUNT_DIFFERS, "evt-short", order.id)
+    assert kept.amount == order.grand_total - Money.of(1, "VND")
+    assert handle_notification(world.deps, "vnptpay", short).status is NotificationStatus.ALREADY_PROCESSED
     assert handle_notification(world.deps, "vnptpay", world.notification(order)).status is NotificationStatus.APPLIED
 
 
-def test_y5_notification_in_another_currency_refused(world: World) -> None:
+def test_y6_notification_in_another_currency_is_kept_unapplied_in_that_currency(world: World) -> None:
     order = _new(world)
     start_payment(world.deps, BUYER, order_id=order.id, method=WALLET, idempotency_key="p-1")
     fields = {k: v for k, v in world.notification(order).items() if k != "signature"}
     fields["currency"] = "USD"
     payload = {**fields, "signature": world.wallet._signature(fields)}
     before = world.snapshot()
-    with pytest.raises(CurrencyMismatchError):
-        handle_notification(world.deps, "vnptpay", payload)
-    assert world.snapshot() == before
+    assert handle_notification(world.deps, "vnptpay", payload).status is NotificationStatus.UNAPPLIED
+    kept = kept_unapplied(world, before)
+    assert (kept.reason, kept.amount.currency.code) == (UnappliedReason.AMOUNT_DIFFERS, "USD")
 
 
-def test_y5_notification_for_an_unknown_order_or_provider_refused(world: World) -> None:
+def test_y5_notification_from_an_unknown_provider_or_badly_signed_is_refused_and_records_nothing(world: World) -> None:
     order = _new(world)
-    ghost = attrs.evolve(order, id="ord-404")
     before = world.snapshot()
-    with pytest.raises(NotFoundError):
-        handle_notification(world.deps, "vnptpay", world.notification(ghost))
     with pytest.raises(NotFoundError):
         handle_notification(world.deps, "momo", world.notification(order))
     with pytest.raises(ValidationError):
         handle_notification(world.deps, "bank", world.notification(order))  # signed by another key
+    ghost = attrs.evolve(order, id="ord-404")
+    with pytest.raises(NotFoundError):
+        handle_notification(world.deps, "vnptpay", world.notification(ghost, succeeded=False))
     assert world.snapshot() == before
+
+
+def test_y6_a_signed_success_for_an_unknown_order_is_kept_unapplied(world: World) -> None:
+    order = _new(world)
+    ghost = attrs.evolve(order, id="ord-404")
+    before = world.snapshot()
+    result = handle_notification(world.deps, "vnptpay", world.notification(ghost))
+    kept = kept_unapplied(world, before)
+    assert (result.status, result.order_id) == (NotificationStatus.UNAPPLIED, "ord-404")
+    assert (kept.reason, kept.order_id, kept.customer_id) == (UnappliedReason.UNKNOWN_ORDER, "ord-404", None)
 
 
 def test_y5_failure_fails_the_attempt_and_the_order_stays_payable(world: World) -> None:
@@ -201,23 +226,22 @@ def test_y5_success_after_a_reordered_failure_still_pays(world: World) -> None:
     assert world.order(order.id).state is OrderState.FULFILLED
 
 
-def test_y5_a_second_success_for_a_paid_order_is_refused(world: World) -> None:
+def test_y6_a_second_success_for_a_paid_order_is_kept_unapplied(world: World) -> None:
     order = _new(world)
     world.pay_online(order)
     before = world.snapshot()
-    with pytest.raises(InvalidTransitionError) as caught:
-        handle_notification(world.deps, "vnptpay", world.notification(world.order(order.id)))
-    assert caught.value.rule == "Y5"
-    assert world.snapshot() == before
+    result = handle_notification(world.deps, "vnptpay", world.notification(world.order(order.id)))
+    kept = kept_unapplied(world, before)
+    assert result.status is NotificationStatus.UNAPPLIED
+    assert (kept.reason, kept.customer_id, kept.method) == (UnappliedReason.ALREADY_PAID, order.customer_id, WALLET)
 
 
-def test_y5_a_success_with_no_payment_started_is_refused(world: World) -> None:
+def test_y6_a_success_with_no_payment_started_is_kept_unapplied(world: World) -> None:
     order = _new(world)
     before = world.snapshot()
-    with pytest.raises(NotFoundError) as caught:
-        handle_notification(world.deps, "vnptpay", world.notification(order))
-    assert caught.value.rule == "Y5"
-    assert world.snapshot() == before
+    assert handle_notification(world.deps, "vnptpay", world.notification(order)).status is NotificationStatus.UNAPPLIED
+    assert kept_unapplied(world, before).reason is UnappliedReason.NO_PAYMENT_STARTED
+    assert world.order(order.id).state is OrderState.PLACED
 
 
 def test_a2_y3_d4_staff_record_offline_money_activated_by_the_next_business_day(world: World) -> None:
@@ -272,7 +296,7 @@ def test_a2_only_staff_record_offline_money(world: World) -> None:
         ({"method": WALLET}, ValidationError, "Y3"),
         ({"reason": ""}, ValidationError, "A2"),
         ({"received_at": dt.datetime(2026, 11, 23, 9, 0)}, ValidationError, "D2"),  # noqa: DTZ001 - naive on purpose
-        ({"received_at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}, ValidationError, "Y3"),
+        ({"received_at": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}, ValidationError, "Y7"),
         ({"order_id": "ord-404"}, NotFoundError, ""),
     ],
 )

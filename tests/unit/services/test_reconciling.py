@@ -184,8 +184,11 @@ def test_y3_reimporting_the_same_statement_changes_nothing(world: World) -> None
     before = world.snapshot()
     again = reconcile_statement(world.deps, STAFF, lines, statement_id="VCB-2026-11-24")
     assert world.snapshot() == before
-    expected = [(n, LineOutcome.ALREADY_RECORDED if o is LineOutcome.RECORDED else o) for n, o in EXPECTED]
+    # A line recorded, or kept as unapplied money (Y6), is recorded already; the others are reported again.
+    kept = {r.line.line_id for r in first.results if r.unapplied_id is not None}
+    expected = [(n, LineOutcome.ALREADY_RECORDED if o is LineOutcome.RECORDED or n in kept else o) for n, o in EXPECTED]
     assert _outcomes(again) == expected
+    assert [r.unapplied_id for r in again.results] == [r.unapplied_id for r in first.results]
     assert again.results[0].order_id == first.results[0].order_id
     assert again.results[0].payment_id == first.results[0].payment_id
     assert "VCB-2026-11-24" in again.results[0].note
@@ -251,7 +254,7 @@ def test_y3_a_refused_line_is_reported_and_does_not_undo_the_others(world: World
     future = _line("FT9", second.grand_total, transfer_reference(second.id), day=dt.date(2026, 11, 30))
     report = reconcile_statement(world.deps, STAFF, [_paying(first, "FT1"), future], statement_id="st-1")
     assert _outcomes(report) == [("FT1", LineOutcome.RECORDED), ("FT9", LineOutcome.REFUSED)]
-    assert "[Y3]" in report.results[1].note
+    assert "[Y7]" in report.results[1].note
     assert transfer_reference(second.id) in report.results[1].note
     assert world.order(first.id).state is OrderState.FULFILLED
     assert world.order(second.id).state is OrderState.PLACED
@@ -294,8 +297,12 @@ def test_y3_any_shuffled_statement_twice_records_each_order_at_most_once(
     before = world.snapshot()
     again = reconcile_statement(world.deps, STAFF, data.draw(st.permutations(lines)), statement_id="s-2")
     assert again.counts[LineOutcome.RECORDED] == 0
-    assert again.counts[LineOutcome.ALREADY_RECORDED] == len(recorded)
+    kept = [r for r in first.results if r.unapplied_id is not None]
+    assert again.counts[LineOutcome.ALREADY_RECORDED] == len(recorded) + len(kept)
     assert world.snapshot() == before
+    # Y6: every credit ended applied, kept unapplied, or reported as the transfer that already paid its order.
+    for result in first.results:
+        assert result.outcome is LineOutcome.RECORDED or result.unapplied_id is not None
     with world.deps.uow() as uow:
         for order in orders:
             succeeded = [p for p in uow.payments.of_order(order.id) if p.state is PaymentState.SUCCEEDED]
@@ -327,7 +334,9 @@ def test_y3_reconciliation_runs_on_sqlite(tmp_path: Path) -> None:
     expected = [("FT1", LineOutcome.RECORDED), ("FT2", LineOutcome.PARTIAL), ("FT3", LineOutcome.NOT_AWAITING)]
     assert _outcomes(report) == expected
     again = reconcile_statement(deps, OTHER_STAFF, lines, statement_id="VCB-1-again")
-    assert _outcomes(again) == [("FT1", LineOutcome.ALREADY_RECORDED), *expected[1:]]
+    # FT2 (partial) and FT3 (a second transfer for a paid order) were kept as unapplied money (Y6).
+    assert [r.unapplied_id is not None for r in report.results] == [False, True, True]
+    assert _outcomes(again) == [(n, LineOutcome.ALREADY_RECORDED) for n in ("FT1", "FT2", "FT3")]
     with deps.uow() as uow:
         assert uow.orders.get(orders[0].id).state is OrderState.FULFILLED
         assert uow.orders.get(orders[1].id).state is OrderState.PLACED

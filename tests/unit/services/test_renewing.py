@@ -10,7 +10,6 @@ from subscription_core.bulk import BulkRenewal, BulkRow, InvalidRowsError, Invoi
 from subscription_core.calendar import local_date
 from subscription_core.customers import Contact
 from subscription_core.errors import (
-    InvalidTransitionError,
     NotEligibleError,
     PermissionDeniedError,
     ValidationError,
@@ -156,11 +155,15 @@ def test_b5_bulk_all_or_nothing(world: World) -> None:
     start_payment(world.deps, ACCOUNTANT, order_id=order.id, method=WALLET, idempotency_key="p-1")
     before = world.snapshot()
     issued = len(world.issuer.issued)
-    with pytest.raises(InvalidTransitionError):
-        handle_notification(world.deps, "vnptpay", world.notification(order))
-    assert world.snapshot() == before
+    result = handle_notification(world.deps, "vnptpay", world.notification(order))
+    assert result.status is NotificationStatus.UNAPPLIED  # none renewed; the money is kept for staff (Y6)
+    after = world.snapshot()
+    for table in ("subscriptions", "orders", "payments", "invoices", "outbox", "redemptions"):
+        assert after[table] == before[table], table
     assert world.subscription(first.id) == first
     assert len(world.issuer.issued) == issued
+    (kept,) = after["unapplied"].values()
+    assert (kept.order_id, kept.amount) == (order.id, order.grand_total)
 
 
 def test_b5_quote_of_a_bulk_renewal_changes_nothing(world: World) -> None:
