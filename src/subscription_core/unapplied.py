@@ -40,7 +40,7 @@ from subscription_core.errors import (
 )
 from subscription_core.money import Money
 from subscription_core.orders import Order
-from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod
+from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod, PaymentState
 
 __all__ = [
     "MONEY_FLOW",
@@ -50,6 +50,7 @@ __all__ = [
     "UnappliedMoney",
     "UnappliedReason",
     "UnappliedState",
+    "mermaid_money_flow",
 ]
 
 STATEMENT_SOURCE: Final = "statement"
@@ -252,3 +253,15 @@ class UnappliedMoney:
             refund_reference=refund_reference,
             version=self.version + 1,
         )
+
+
+def mermaid_money_flow() -> str:
+    """Return the Mermaid state diagram of :data:`MONEY_FLOW`: one arrow per edge, in table order."""
+    lines = ["stateDiagram-v2", f"    [*] --> {PaymentState.STARTED.value} : a payment is started"]
+    lines.append(f"    [*] --> {_RECEIVED} : a provider confirms or a statement shows money")
+    for source, by, target in MONEY_FLOW:
+        lines.append(f"    {source} --> {target} : {by}")
+    lines.append(f"    {PaymentState.SUCCEEDED.value} --> [*]")
+    lines.append(f"    {UnappliedState.APPLIED.value} --> {PaymentState.SUCCEEDED.value} : as a payment of the order")
+    lines.append(f"    {UnappliedState.REFUNDED.value} --> [*]")
+    return "\n".join(lines) + "\n"

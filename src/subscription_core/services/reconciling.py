@@ -32,7 +32,7 @@ import attrs
 
 from subscription_core.calendar import local_date
 from subscription_core.customers import Actor
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, required_text
+from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError, required_text
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import MethodKind, PaymentMethod, PaymentState, dated_receipt
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
@@ -120,7 +120,9 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
         named = f" ({', '.join(line.references)})" if line.references else ""
         note = f"matched{named}, but recording it was refused: {rule}{type(error).__name__}: {error.message}"
         result = LineResult(line=line, outcome=LineOutcome.REFUSED, note=note)
-        if error.rule != "Y7":  # a line dated in the future is a broken statement, not money received yet
+        # A line dated in the future is a broken statement, not money received yet; a race lost too often is
+        # left for the next import. Any other refusal is a rule of fulfilment: the money is kept (Y6).
+        if error.rule != "Y7" and not isinstance(error, ConflictError):
             result = with_retries(deps, _refused(deps, result, note), name=SCOPE)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
     return result

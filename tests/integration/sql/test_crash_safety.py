@@ -24,6 +24,7 @@ from subscription_core.errors import SubscriptionError
 from subscription_core.lifecycle import advance
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import IdempotencyRecord
+from subscription_core.unapplied import UnappliedMoney, UnappliedReason
 
 from .builders import STAFF, T0, at, customer, issued_invoice, message, order, promotion, redemption, subscription
 
@@ -84,6 +85,17 @@ def write_everywhere(uow: SqlUnitOfWork) -> None:
     assert uow.outbox.add(message("msg-2", created=at(1)))
     record = IdempotencyRecord(key="req-1", fingerprint="sha256:aa", outcome="ord-2", created_at=T0)
     uow.idempotency.put("place_order", record)
+    kept = UnappliedMoney(
+        id="una-1",
+        source="vnpay",
+        reference="evt-2",
+        amount=PLACED.grand_total,
+        received_at=at(1),
+        recorded_at=at(1),
+        reason=UnappliedReason.ALREADY_PAID,
+        order_id="ord-1",
+    )
+    assert uow.unapplied.add(kept)
 
 
 @contextmanager
