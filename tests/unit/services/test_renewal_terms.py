@@ -6,6 +6,7 @@ import datetime as dt
 
 from subscription_core.lifecycle import NoticeKind
 from subscription_core.money import Money
+from subscription_core.orders import OrderKind
 from subscription_core.quotes import LineKind
 from subscription_core.services import Renewal, StorageTopUp, quote_order, run_scheduler, subscription_details
 from subscription_core.subscriptions import ActorKind, Event
@@ -85,3 +86,29 @@ def test_s11_storage_bought_for_the_last_days_of_a_term_is_not_free_in_the_next(
     assert _granted(world, sub.id) == ("std", STANDARD)
     run_scheduler(world.deps)
     assert world.subscription(sub.id).extra_storage == 0
+
+
+def test_s11_a_standard_renewal_keeping_its_storage_pays_for_it_and_holds_it_next_term(world: World) -> None:
+    sub = world.buy()
+    world.at(days=200)
+    world.pay_online(world.place(StorageTopUp(subscription_id=sub.id, addon="storage10", quantity=3)))
+    world.at(days=300)
+    renewal = world.renew(sub.id)  # Standard is not Enterprise-class: kept storage is allowed all the same
+    assert renewal.kind is OrderKind.RENEWAL
+    assert _storage_lines(renewal.lines) == [("storage10", 3)]
+    assert renewal.grand_total == Money.of(6_000_000 + 3 * 1_320_000, VND)
+    world.pay_online(renewal)
+    world.at(days=500)
+    assert _granted(world, sub.id) == ("std", {**STANDARD, "storage": 40})
+
+
+def test_s10_a_renewal_after_a_switch_bought_for_the_next_term_renews_the_new_plan(world: World) -> None:
+    sub = world.buy(plan="ent")
+    world.at(days=100)
+    world.pay_online(world.place(Renewal(subscription_id=sub.id, plan="pro", option="1y")))
+    again = world.renew(sub.id)
+    assert again.kind is OrderKind.RENEWAL
+    assert [line.code for line in again.lines] == ["pro"]
+    world.pay_online(again)
+    assert world.subscription(sub.id).last_day == dt.date(2029, 11, 22)
+    assert [g.plan_code for g in world.subscription(sub.id).upcoming] == ["pro", "pro"]
