@@ -8,7 +8,8 @@ Two companies buy AMIS.VN through the application services on the in-memory adap
   MISA on Fri 2027-04-30, a public holiday, and the package must be active by the end of the next business
   day, Tue 2027-05-04, after 1 May and its observed day off on Mon 3 May (Y3, D4);
 * Sao Mai buys extra storage mid-term, priced for the days left (S6), and a year later renews onto AMIS
-  Enterprise with storage beyond its quota (S6, O1).
+  Enterprise, keeping that storage and adding more beyond its quota (S6, S11, O1); Professional and its
+  storage stay until the paid term ends, and Enterprise starts with the new term (S10).
 
 Run: ``python examples/amis_vn.py``. :func:`run` returns the facts the narrative tells, for the tests.
 """
@@ -183,6 +184,7 @@ class Story:
     top_up_total: Money
     storage_after_top_up: int
     renewal_total: Money
+    plan_until_term_end: str
     renewed_plan: str
     storage_after_renewal: int
     last_day_after_renewal: dt.date
@@ -285,29 +287,34 @@ def _top_up(world: World, out: list[str], sub_id: str) -> tuple[Money, int]:
     return order.grand_total, storage
 
 
-def _renew_to_enterprise(world: World, out: list[str], sub_id: str) -> tuple[Money, str, int, dt.date]:
+def _renew_to_enterprise(world: World, out: list[str], sub_id: str) -> tuple[Money, str, str, int, dt.date]:
     day = world.at(local(2028, 4, 5, 9))
+    # The quote offers the 2 x 5 GB held again for the new term (S11); Sao Mai adds 2 more (S6).
     request = Renewal(
         subscription_id=sub_id,
         option="1y",
         plan="amis-enterprise",
         storage_addon="amis-storage-5gb",
-        storage_units=4,
+        storage_units=2,
         codes=[SALES_CODE],
     )
     order = place_order(world.deps, SAO_MAI, request, CONFIRMED, idempotency_key="renew-ent")
     pay_online(world, SAO_MAI, order.id, PaymentMethod.international_card(), "nl-0003")
+    before = detail(world, SAO_MAI, "cus-saomai", sub_id)
+    out.append(
+        f"{day}  Sao Mai renews onto AMIS Enterprise 1 year, keeping its 2 x 5 GB and adding 2 x 5 GB beyond its "
+        f"quota, code {SALES_CODE}: {order.grand_total} by international card. Until its paid term ends it keeps "
+        f"{before.plan_code} and {storage_of(before)} GB."
+    )
+    day = world.at(local(2028, 4, 20, 0, 5))
+    run_scheduler(world.deps)
     view = detail(world, SAO_MAI, "cus-saomai", sub_id)
     storage = storage_of(view)
     out.append(
-        f"{day}  Sao Mai renews onto AMIS Enterprise 1 year with 4 x 5 GB beyond its quota, code {SALES_CODE}: "
-        f"{order.grand_total} by international card."
-    )
-    out.append(
-        f"{day}  Resources: plan {view.plan_code}, storage {storage} GB, "
+        f"{day}  The new term starts. Resources: plan {view.plan_code}, storage {storage} GB, "
         f"{next(q.granted for q in view.seats)} employees, last day {view.resources.last_day}."
     )
-    return order.grand_total, view.plan_code, storage, last_day(view)
+    return order.grand_total, before.plan_code, view.plan_code, storage, last_day(view)
 
 
 def run() -> Story:
@@ -317,7 +324,7 @@ def run() -> Story:
     trial_id, card_total, card_discount, paid_state, paid_last_day = _trial_to_paid(world, out)
     told, received_on, deadline, before, after, first_day, _ = _transfer(world, out)
     top_up_total, top_up_storage = _top_up(world, out, trial_id)
-    renewal_total, plan, storage, last_day = _renew_to_enterprise(world, out, trial_id)
+    renewal_total, plan_before, plan, storage, last_day = _renew_to_enterprise(world, out, trial_id)
     invoices = len(world.issuer.issued)
     out.append(f"Invoices issued: {invoices}, numbered {world.issuer.issued[0].number} onwards, series 1C27TMS.")
     return Story(
@@ -336,6 +343,7 @@ def run() -> Story:
         top_up_total=top_up_total,
         storage_after_top_up=top_up_storage,
         renewal_total=renewal_total,
+        plan_until_term_end=plan_before,
         renewed_plan=plan,
         storage_after_renewal=storage,
         last_day_after_renewal=last_day,

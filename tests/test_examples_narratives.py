@@ -86,7 +86,10 @@ def test_s6_amis_storage_top_up_is_priced_for_the_days_left(amis: amis_vn.Story)
     assert amis.storage_after_top_up == 30 + 10
 
 
-def test_s6_amis_renewal_switches_to_enterprise_with_extra_storage(amis: amis_vn.Story) -> None:
+def test_s6_s10_s11_amis_renewal_switches_to_enterprise_with_the_new_term_keeping_storage(
+    amis: amis_vn.Story,
+) -> None:
+    assert amis.plan_until_term_end == "amis-professional"
     assert amis.renewed_plan == "amis-enterprise"
     assert amis.renewal_total == vnd(24_000_000 * 85 // 100 + 4 * 500_000)
     assert amis.storage_after_renewal == 100 + 4 * 5

@@ -36,7 +36,7 @@ from subscription_core.catalog_files import (
 from subscription_core.commitments import commit_to_pay, extend_commitment, reject_proof, submit_proof, verify_payment
 from subscription_core.contact_details import is_email_address
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, find_customers
-from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement
+from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement, StorageBought, TermGrant
 from subscription_core.errors import (
     CatalogError,
     ConflictError,
@@ -190,11 +190,13 @@ __all__ = [
     "Selection",
     "ServiceAccountant",
     "State",
+    "StorageBought",
     "Subscription",
     "SubscriptionError",
     "TaxCode",
     "TaxCodeKind",
     "Term",
+    "TermGrant",
     "TermUnit",
     "ValidationError",
     "VatKind",

@@ -2,8 +2,10 @@
 
 Paid online, an entitlement is activated at once (Y2); received offline, within one business day of the
 receipt (Y3, D4), sooner if staff activate it. Either way it grants a term (S2): after the current one if
-paid time still runs, else from the activation date, counted from the anchor day (D3); it switches the plan,
-sets the quotas and keeps or drops extra storage (S6). A plan of another product is refused (C1).
+paid time still runs, else from the activation date, counted from the anchor day (D3). The term's plan,
+quotas and storage take effect when it starts: at once for a term starting now, at the end of the
+current term for a renewal bought while time remains (S10); storage lasts for the term it was bought
+for (S11). A plan of another product is refused (C1).
 
 These are the rules; the verbs that apply them through the transition table are in
 :mod:`subscription_core.lifecycle` (opening a subscription), :mod:`subscription_core.renewals` and
@@ -14,11 +16,11 @@ These are the rules; the verbs that apply them through the transition table are 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from subscription_core.calendar import BusinessCalendar, local_date
-from subscription_core.entitlements import Anchor, Entitlement, PendingPayment
+from subscription_core.entitlements import Anchor, Entitlement, PendingPayment, TermGrant
 from subscription_core.errors import NotEligibleError, utc
 from subscription_core.subscriptions import Details, Subscription
 from subscription_core.terms import Term
@@ -90,18 +92,18 @@ def renewal_term(
     return anchor, Term(start=anchor.day, end=anchor.end)
 
 
-def granted_fields(sub: Subscription | None, entitlement: Entitlement, anchor: Anchor, term: Term) -> dict[str, Any]:
-    """Return the fields a granted term sets: plan switch, quotas, extra storage, paid time (S2, S6).
+def granted_fields(
+    sub: Subscription | None, entitlement: Entitlement, anchor: Anchor, term: Term, *, today: date
+) -> dict[str, Any]:
+    """Return the fields a granted term sets on local day ``today``: paid time, then plan, quotas, storage.
 
-    Extra storage already bought is kept when the term is extended on the same plan, and the renewal's own
-    extra storage is added; a new term after expiry, or another plan, has only the renewal's [decision].
+    A term that starts later, after the term in force (a renewal bought while time remains), waits in
+    ``upcoming`` and takes effect when it starts: until then the current plan, its quotas and the storage
+    bought for the current term stay (S10, S11). A term starting now switches them at once. Either way
+    the term has only the storage its own order bought: storage ends with the term it was bought for (S11).
     """
-    extends = sub is not None and sub.terms and sub.terms[-1].end == term.start
-    kept = sub.extra_storage if sub is not None and extends and sub.plan_code == entitlement.plan_code else 0
-    return {
-        "plan_code": entitlement.plan_code,
-        "quotas": entitlement.quotas,
-        "extra_storage": kept + entitlement.extra_storage,
+    grant = TermGrant.of(entitlement, term.start)
+    fields: dict[str, Any] = {
         "anchor": anchor,
         "terms": (*(sub.terms if sub else ()), term),
         "lapsed_on": None,
@@ -109,6 +111,10 @@ def granted_fields(sub: Subscription | None, entitlement: Entitlement, anchor: A
         "pending": None,
         "commitment": None,
     }
+    if sub is not None and term.start > today:
+        return {**fields, "upcoming": (*sub.upcoming, grant)}
+    now = {"plan_code": grant.plan_code, "quotas": grant.quotas, "extra_storage": grant.extra_storage}
+    return {**fields, **now, "storage": grant.storage}
 
 
 def grant(
@@ -125,7 +131,7 @@ def grant(
         ("term_start", term.start.isoformat()),
         ("term_end", term.end.isoformat()),
     )
-    return granted_fields(sub, entitlement, anchor, term), details
+    return granted_fields(sub, entitlement, anchor, term, today=local_date(at)), details
 
 
 def pending_grant(sub: Subscription, at: datetime) -> tuple[Mapping[str, Any], Details]:

@@ -319,7 +319,8 @@ def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem]
     subscription = _find_subscription(book, number, row, customer, problems)
     if subscription is None:
         return problems, None
-    plan = row.plan if row.plan is not None else subscription.plan_code
+    # A plan switch already bought for a later term is kept (S10).
+    plan = row.plan if row.plan is not None else subscription.last_grant.plan_code
     problems += _plan_problems(book, number, plan, row.option)
     invoice = customer.invoice if book.request.other_buyer is None else InvoiceInfo.of(book.request.other_buyer)
     billing = Billing(customer_id=customer.id, subscriber=customer.subscriber, invoice=invoice)

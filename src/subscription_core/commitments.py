@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from subscription_core.activation import granted_fields, renewal_term
+from subscription_core.calendar import local_date
 from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement
 from subscription_core.errors import NotEligibleError, ValidationError
 from subscription_core.lifecycle import Outcome, act
@@ -41,11 +42,15 @@ _Change = tuple[Mapping[str, Any], Details]
 
 
 def default_renewal(subscription: Subscription) -> Entitlement:
-    """Return the renewal a commitment registers unless told otherwise: one year of the current plan (K1)."""
+    """Return the renewal a commitment registers unless told otherwise: one year of the current plan (K1).
+
+    The current plan is the last paid term's: a plan switch already bought for a later term is kept (S10).
+    """
+    last = subscription.last_grant
     return Entitlement(
         product_code=subscription.product_code,
-        plan_code=subscription.plan_code,
-        quotas=subscription.quotas,
+        plan_code=last.plan_code,
+        quotas=last.quotas,
         unit=TermUnit.YEAR,
         length=1,
     )
@@ -173,10 +178,11 @@ def verify_payment(subscription: Subscription, at: datetime, *, actor: Actor, re
         InvalidTransitionError: (S1) not on commitment (cut off already, or never registered).
     """
 
-    def change(sub: Subscription, _at: datetime) -> _Change:
+    def change(sub: Subscription, at: datetime) -> _Change:
         commitment = _commitment(sub)
         term = commitment.term
-        fields = granted_fields(sub, commitment.entitlement, commitment.anchor, term)
+        # Verified before the current term ends, the renewal's plan waits for its term (S10).
+        fields = granted_fields(sub, commitment.entitlement, commitment.anchor, term, today=local_date(at))
         plan = commitment.entitlement.plan_code
         return fields, (("plan", plan), ("term_start", term.start.isoformat()), ("term_end", term.end.isoformat()))
 

@@ -1,13 +1,14 @@
-"""What time makes due, and what each deadline does when it falls due (rules S3, S4, S5, K2, K4, Y3).
+"""What time makes due, and what each deadline does when it falls due (rules S3, S4, S5, S10, S11, K2, K4, Y3).
 
 A subscription's :attr:`~subscription_core.subscriptions.Subscription.agenda` names its next deadline and
 the warnings still to send before it. :func:`next_due` turns it into the one transition due first;
 :func:`subscription_core.lifecycle.advance` fires it through the transition table, as the scheduler, until
 nothing more is due.
 
-At its deadline money received offline is activated (Y3); expiry (S3), a cut-off (K4) and the end of an
-archive (S5) open a purge window; at the end of that window the data is purged (S4). Before a deadline
-only the most recent warning due is sent.
+At its deadline money received offline is activated (Y3); at the first day of a later paid term its
+plan, quotas and storage take effect, and the storage bought for the term before ends (S10, S11); expiry
+(S3), a cut-off (K4) and the end of an archive (S5) open a purge window; at the end of that window the
+data is purged (S4). Before a deadline only the most recent warning due is sent.
 """
 
 from __future__ import annotations
@@ -72,6 +73,26 @@ def _lapsed(sub: Subscription, when: datetime) -> _Change:
     return {"lapsed_on": lapsed_on, "retention": None}, (("purge_on", purge_on.isoformat()),)
 
 
+def _term_started(sub: Subscription, _when: datetime) -> _Change:
+    # The first waiting grant takes over; the storage of the term that ended goes with it (S10, S11).
+    grant, rest = sub.upcoming[0], sub.upcoming[1:]
+    term = sub.terms[len(sub.terms) - len(sub.upcoming)]
+    fields = {
+        "plan_code": grant.plan_code,
+        "quotas": grant.quotas,
+        "extra_storage": grant.extra_storage,
+        "storage": grant.storage,
+        "upcoming": rest,
+    }
+    details = (
+        ("plan", grant.plan_code),
+        ("term_start", term.start.isoformat()),
+        ("term_end", term.end.isoformat()),
+        ("storage", str(grant.extra_storage)),
+    )
+    return fields, details
+
+
 def _purged(sub: Subscription, when: datetime) -> _Change:
     # The record keeps what was erased and when; no customer content (the proof of payment) survives (S4).
     erased = ["application data"]
@@ -85,6 +106,7 @@ def _purged(sub: Subscription, when: datetime) -> _Change:
 
 _DEADLINES: Final[Mapping[Event, tuple[str, Callable[[Subscription, datetime], _Change]]]] = {
     Event.ACTIVATE: ("not activated within one business day of the receipt: activated at the deadline", pending_grant),
+    Event.START_TERM: ("paid term started", _term_started),
     Event.EXPIRE: ("term ended", _lapsed),
     Event.CUT_OFF: ("unpaid at the last due date", _lapsed),
     Event.END_RETENTION: ("retention period ended", _lapsed),

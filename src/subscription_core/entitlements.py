@@ -1,7 +1,9 @@
 """Entitlements: what a paid order grants, the paid time it is counted in, and the forms it waits in.
 
 An :class:`Entitlement` is a plan of a product with its quotas, a term length and extra storage (C1, C2,
-S6). Granted, it becomes paid time counted from an :class:`Anchor` day (D3). Before it is granted it may
+S6), the storage itemised as :class:`StorageBought` add-on lines. Granted, it becomes paid time counted
+from an :class:`Anchor` day (D3) and a :class:`TermGrant`: the plan, quotas and storage of that one term,
+in force from its first day to its last (S10, S11). Before it is granted it may
 wait as a :class:`PendingPayment`, money received offline awaiting activation (Y3), or as a
 :class:`Commitment`, a renewal registered on a commitment to pay later (K1, K3) with the customer's
 :class:`CommitmentProof` (Y4).
@@ -31,6 +33,8 @@ __all__ = [
     "CommitmentProof",
     "Entitlement",
     "PendingPayment",
+    "StorageBought",
+    "TermGrant",
 ]
 
 COMMITMENT_LIMIT_DAYS: Final = 180
@@ -76,6 +80,44 @@ class Anchor:
 
 
 @attrs.frozen(kw_only=True)
+class StorageBought:
+    """Extra storage bought for one term (S6, S11): ``units`` of the storage add-on ``addon``, adding ``amount``.
+
+    Kept so that a renewal can offer the same add-on lines again for the next term (S11).
+    """
+
+    addon: str = attrs.field(validator=non_empty_text())
+    units: int = attrs.field(validator=whole_number(1))
+    amount: int = attrs.field(validator=whole_number(1))
+
+
+@attrs.frozen(kw_only=True)
+class TermGrant:
+    """What one paid term grants from its first day, ``starts_on`` (S10, S11): a plan, its quotas, its storage.
+
+    ``extra_storage`` is the storage bought for the term beyond the plan's quota; ``storage`` itemises it
+    by add-on (a subscription stored before S11 may hold storage that is not itemised).
+    """
+
+    starts_on: date
+    plan_code: str = attrs.field(validator=non_empty_text())
+    quotas: tuple[Quota, ...] = ()
+    extra_storage: int = attrs.field(default=0, validator=whole_number(0))
+    storage: tuple[StorageBought, ...] = ()
+
+    @classmethod
+    def of(cls, entitlement: Entitlement, starts_on: date) -> TermGrant:
+        """Return what ``entitlement`` grants for its term starting on ``starts_on``."""
+        return cls(
+            starts_on=starts_on,
+            plan_code=entitlement.plan_code,
+            quotas=entitlement.quotas,
+            extra_storage=entitlement.extra_storage,
+            storage=entitlement.storage,
+        )
+
+
+@attrs.frozen(kw_only=True)
 class PendingPayment:
     """Money for ``entitlement`` recorded as received offline, to be activated by ``activate_by`` (Y3)."""
 
@@ -88,7 +130,8 @@ class PendingPayment:
 class Entitlement:
     """What a paid order grants: a plan of a product with its quotas, a term length and extra storage (C1, C2, S6).
 
-    Build it with :meth:`of`, which checks the choice against the catalog.
+    Build it with :meth:`of`, which checks the choice against the catalog. ``storage`` itemises the extra
+    storage by add-on when it is known (:meth:`with_storage`); ``extra_storage`` is the total.
     """
 
     product_code: str = attrs.field(validator=non_empty_text())
@@ -97,6 +140,15 @@ class Entitlement:
     unit: TermUnit = attrs.field(validator=of_type(TermUnit))
     length: int = attrs.field(validator=whole_number(1))
     extra_storage: int = attrs.field(default=0, validator=whole_number(0))
+    storage: tuple[StorageBought, ...] = ()
+
+    def with_storage(self, bought: tuple[StorageBought, ...]) -> Entitlement:
+        """Return this entitlement with exactly the storage add-on lines ``bought`` for its term (S6, S11).
+
+        No Enterprise-class check here: storage a renewal keeps goes with any plan its add-on goes with
+        (S11), and an order's storage was checked when it was placed.
+        """
+        return attrs.evolve(self, extra_storage=sum(b.amount for b in bought), storage=tuple(bought))
 
     @classmethod
     def of(cls, product: Product, plan_code: str, option_code: str, *, extra_storage: int = 0) -> Entitlement:

@@ -68,6 +68,7 @@ class NoticeKind(enum.Enum):
     ACTIVATED = "activated"
     EXTENDED = "extended"
     STORAGE_ADDED = "storage_added"
+    TERM_STARTED = "term_started"
     EXPIRING_SOON = "expiring_soon"
     EXPIRED = "expired"
     RETENTION_BOUGHT = "retention_bought"
@@ -185,6 +186,8 @@ _ROWS: Final[tuple[tuple[State | None, Event, State, NoticeKind, tuple[Guard, ..
     (_S.READ_ONLY, _E.RENEW, _S.ACTIVE, _N.ACTIVATED, ()),
     (_S.CUT_OFF, _E.RENEW, _S.ACTIVE, _N.ACTIVATED, ()),
     (_S.ACTIVE, _E.TOP_UP_STORAGE, _S.ACTIVE, _N.STORAGE_ADDED, (TIME_REMAINS,)),
+    (_S.ACTIVE, _E.START_TERM, _S.ACTIVE, _N.TERM_STARTED, ()),
+    (_S.ACTIVE_ON_COMMITMENT, _E.START_TERM, _S.ACTIVE_ON_COMMITMENT, _N.TERM_STARTED, ()),
     (_S.TRIAL, _E.WARN, _S.TRIAL, _N.EXPIRING_SOON, ()),
     (_S.ACTIVE, _E.WARN, _S.ACTIVE, _N.EXPIRING_SOON, ()),
     (_S.ACTIVE_ON_COMMITMENT, _E.WARN, _S.ACTIVE_ON_COMMITMENT, _N.COMMITMENT_DUE, ()),
@@ -388,7 +391,7 @@ def subscribe(opening: Opening, entitlement: Entitlement, at: datetime, *, actor
     at = utc(at)
     check_product(entitlement, opening.product.code)
     anchor = Anchor.starting(local_date(at), entitlement.unit, entitlement.length)
-    fields = granted_fields(None, entitlement, anchor, Term(start=anchor.day, end=anchor.end))
+    fields = granted_fields(None, entitlement, anchor, Term(start=anchor.day, end=anchor.end), today=anchor.day)
     return _create(opening, Event.SUBSCRIBE, at, by=(actor, reason or "paid online"), **fields)
 
 
@@ -430,6 +433,8 @@ def cancel(subscription: Subscription, at: datetime, *, actor: Actor, reason: st
 
     def change(sub: Subscription, at: datetime) -> tuple[Mapping[str, Any], Details]:
         running = sub.lapsed_on if sub.state in (State.EXPIRED, State.CUT_OFF) else None
-        return {"lapsed_on": running or local_date(at) + timedelta(days=1), "pending": None, "retention": None}, ()
+        lapsed_on = running or local_date(at) + timedelta(days=1)
+        # Later terms never start on a cancelled subscription; what they cost is refunded as Y8 says.
+        return {"lapsed_on": lapsed_on, "pending": None, "retention": None, "upcoming": ()}, ()
 
     return act(subscription, Event.CANCEL, at, actor=actor, reason=reason, change=change)

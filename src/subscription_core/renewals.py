@@ -4,8 +4,10 @@ Paid online, a renewal (or a trial's first paid order) takes effect at once (:fu
 received offline is recorded (:func:`receive_payment`) and takes effect when staff :func:`activate` it, at
 the latest at its activation deadline, when the time-driven step activates it (Y3). Either way the new term
 follows the current one while paid time remains, else starts on the activation date (S2), and may switch
-to another plan of the product (C1); a trial converted to paid drops what was left of it (C4). Extra
-storage is bought for the rest of the current term while time remains (S6).
+to another plan of the product (C1); a trial converted to paid drops what was left of it (C4). A term
+that follows the one in force takes effect when it starts: the current plan, quotas and storage stay
+until then (S10). Extra storage is bought for the rest of the current term while time remains (S6) and
+ends with it; a renewal keeps it only by buying it again for its own term (S11).
 
 The rules these verbs apply are in :mod:`subscription_core.activation`; each goes through the transition
 table with :func:`subscription_core.lifecycle.act`. A new subscription is opened in
@@ -22,7 +24,7 @@ from typing import Any
 from subscription_core.activation import check_product, grant, pending_grant, pending_payment
 from subscription_core.calendar import BusinessCalendar
 from subscription_core.catalog import Addon, AddonKind
-from subscription_core.entitlements import Entitlement
+from subscription_core.entitlements import Entitlement, StorageBought
 from subscription_core.errors import NotEligibleError, ValidationError
 from subscription_core.lifecycle import Outcome, act
 from subscription_core.subscriptions import STORAGE_QUOTA, Actor, Details, Event, Subscription
@@ -83,7 +85,9 @@ def renew(
     """Apply a paid renewal, or a trial's first paid order, at once, as an online payment does (Y2, S2, C4).
 
     Before expiry the new term follows the current one; after expiry, or from a trial, it starts on the
-    local date of ``at``. ``entitlement`` may name another plan of the product (plan switch on renewal).
+    local date of ``at``. ``entitlement`` may name another plan of the product (plan switch on renewal):
+    its plan, quotas and storage take effect when its term starts (S10, S11), which the time-driven step
+    records (``START_TERM``).
 
     Raises:
         InvalidTransitionError: (S1) in a state that cannot be renewed (on commitment, purged, cancelled).
@@ -117,6 +121,9 @@ def top_up_storage(
 ) -> Outcome:
     """Add ``quantity`` units of extra storage for the rest of the current term, while time remains (S6).
 
+    The storage ends with the term in force; a later term already paid for has only what its own order
+    bought (S11).
+
     Raises:
         ValidationError, NotEligibleError: as :func:`check_addon`; NotEligibleError: (S6) no time remains.
         InvalidTransitionError: (S1) the subscription is not active.
@@ -125,6 +132,8 @@ def top_up_storage(
     added = addon.storage_per_unit * quantity
 
     def change(sub: Subscription, _at: datetime) -> tuple[Mapping[str, Any], Details]:
-        return {"extra_storage": sub.extra_storage + added}, ((STORAGE_QUOTA, str(added)),)
+        bought = StorageBought(addon=addon.code, units=quantity, amount=added)
+        fields = {"extra_storage": sub.extra_storage + added, "storage": (*sub.storage, bought)}
+        return fields, ((STORAGE_QUOTA, str(added)),)
 
     return act(subscription, Event.TOP_UP_STORAGE, at, actor=actor, reason=reason or "storage bought", change=change)

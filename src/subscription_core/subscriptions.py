@@ -1,4 +1,4 @@
-"""The subscription entity: its states, events, actors, deadlines and history (rules S1-S4, S8, S9, K4, Y3).
+"""The subscription entity: its states, events, actors, deadlines and history (rules S1-S4, S8-S11, K4, Y3).
 
 A :class:`Subscription` is an immutable entity with an ``id`` and a ``version``. It never changes in place:
 the verbs of :mod:`subscription_core.lifecycle`, :mod:`subscription_core.renewals`,
@@ -10,9 +10,13 @@ it live there. What it is paid for (entitlements, paid time, pending payments, c
 
 Dates are local dates in Asia/Ho_Chi_Minh and terms are half-open (see :mod:`subscription_core.terms`): a
 term ``[start, end)`` may be used through the whole day before ``end`` and expires at 00:00 on ``end``.
-Every deadline the entity knows (expiry, end of retention, cut-off, purge, activation) is an instant, and
-the earliest of them, with the expiry warnings before it, is kept in :attr:`Subscription.next_due_at` so a
-scheduler can skip a subscription with one comparison.
+Every deadline the entity knows (a paid term's start, expiry, end of retention, cut-off, purge,
+activation) is an instant, and the earliest of them, with the expiry warnings before it, is kept in
+:attr:`Subscription.next_due_at` so a scheduler can skip a subscription with one comparison.
+
+The plan, quotas and extra storage in force are those of the paid term that contains the day (S10,
+S11): a renewal bought while time remains waits in :attr:`Subscription.upcoming` until its term starts,
+and :meth:`Subscription.in_force` reads the term of any day even before the scheduler applied it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from subscription_core.calendar import local_date, start_of_local_day
 from subscription_core.catalog import DEFAULT_PURGE_DAYS, DEFAULT_WARNING_DAYS, Product, Quota
 
 # Entitlement and CommitmentProof are re-exported: other modules (bulk's tests, payments) import them from here.
-from subscription_core.entitlements import Anchor, Commitment, CommitmentProof, Entitlement, PendingPayment
+from subscription_core.entitlements import (
+    Anchor,
+    Commitment,
+    CommitmentProof,
+    Entitlement,
+    PendingPayment,
+    StorageBought,
+    TermGrant,
+)
 from subscription_core.errors import ValidationError, non_empty_text, of_type, whole_number
 from subscription_core.terms import Term, expiry_instant
 
@@ -47,7 +59,9 @@ __all__ = [
     "Opening",
     "PurgeRecord",
     "State",
+    "StorageBought",
     "Subscription",
+    "TermGrant",
     "warning_instant",
 ]
 
@@ -83,6 +97,7 @@ class Event(enum.Enum):
     ACTIVATE = "activate"
     RENEW = "renew"
     TOP_UP_STORAGE = "top_up_storage"
+    START_TERM = "start_term"
     WARN = "warn"
     EXPIRE = "expire"
     BUY_RETENTION = "buy_retention"
@@ -209,10 +224,14 @@ class Subscription:
     """A company's subscription to a product (S1, S8): entity with ``id`` and ``version``.
 
     Built and changed only by the lifecycle verbs. ``terms`` are the paid terms granted so far, in order;
-    ``anchor`` is the paid time they are counted in (D3); ``trial`` is the free trial's term (C4);
-    ``lapsed_on`` is the first day of the current purge window (S4); ``retention`` the read-only archive
-    period (S5); ``pending`` a payment awaiting activation (Y3); ``commitment`` a renewal on commitment
-    (K1); ``history`` every change, append-only (S9).
+    ``anchor`` is the paid time they are counted in (D3); ``trial`` is the free trial's term (C4).
+    ``plan_code``, ``quotas``, ``extra_storage`` and ``storage`` (the extra storage by add-on) are those of
+    the term in force; ``upcoming`` holds what each later paid term grants, one per term, in order, until
+    it starts (S10, S11). A document stored before ``upcoming`` existed has none: its plan and extra
+    storage stay in force through the paid time it already held [decision]. ``lapsed_on`` is the first
+    day of the current purge window (S4); ``retention`` the read-only archive period (S5); ``pending`` a
+    payment awaiting activation (Y3); ``commitment`` a renewal on commitment (K1); ``history`` every
+    change, append-only (S9).
     """
 
     id: str
@@ -223,6 +242,8 @@ class Subscription:
     policy: LifecyclePolicy
     quotas: tuple[Quota, ...] = ()
     extra_storage: int = 0
+    storage: tuple[StorageBought, ...] = ()
+    upcoming: tuple[TermGrant, ...] = ()
     trial: Term | None = None
     anchor: Anchor | None = None
     terms: tuple[Term, ...] = ()
@@ -282,6 +303,42 @@ class Subscription:
         return None if expires is None else local_date(expires) - timedelta(days=1)
 
     @property
+    def current_grant(self) -> TermGrant:
+        """What the term in force grants: its plan, quotas and extra storage (S10, S11).
+
+        ``starts_on`` is that term's first day (the trial's, or the local date of the first change, before
+        any paid term).
+        """
+        held = len(self.terms) - len(self.upcoming)
+        if held > 0:
+            starts_on = self.terms[held - 1].start
+        elif self.trial is not None:
+            starts_on = self.trial.start
+        else:
+            starts_on = local_date(self.history[0].at) if self.history else date.min
+        return TermGrant(
+            starts_on=starts_on,
+            plan_code=self.plan_code,
+            quotas=self.quotas,
+            extra_storage=self.extra_storage,
+            storage=self.storage,
+        )
+
+    @property
+    def last_grant(self) -> TermGrant:
+        """What the last paid term grants: the storage a renewal keeps is this term's (S11)."""
+        return self.upcoming[-1] if self.upcoming else self.current_grant
+
+    def in_force(self, day: date) -> TermGrant:
+        """Return what is in force on local ``day``: the grant of the paid term containing it (S10, S11).
+
+        Reads the later terms waiting in ``upcoming``, so it is right before the scheduler started them;
+        a day after the paid time keeps the last term's grant.
+        """
+        started = [grant for grant in self.upcoming if grant.starts_on <= day]
+        return started[-1] if started else self.current_grant
+
+    @property
     def purge_at(self) -> datetime | None:
         """When the data is purged if nothing happens: the end of the purge window (S4)."""
         if self.lapsed_on is None:
@@ -309,12 +366,16 @@ class Subscription:
     def deadline(self) -> tuple[datetime, Event, tuple[int, ...]] | None:
         """Return the next deadline ``(instant, event, warning lead days)``, or ``None`` if nothing is due.
 
-        A payment awaiting activation comes first and holds every other deadline (Y3); a commitment whose
-        proof of payment awaits verification is not cut off (K5) [decisions].
+        A payment awaiting activation comes first and holds every other deadline (Y3); then the start of a
+        later paid term, when its plan and storage take effect (S10, S11); a commitment whose proof of
+        payment awaits verification is not cut off (K5) [decisions].
         """
         if self.pending is not None:
             return (self.pending.activate_by, Event.ACTIVATE, ())
         state = self.state
+        if self.upcoming and state in (State.ACTIVE, State.ACTIVE_ON_COMMITMENT):
+            # A later paid term starts before any expiry or cut-off: its plan takes effect then (S10).
+            return (start_of_local_day(self.upcoming[0].starts_on), Event.START_TERM, ())
         found: tuple[datetime | None, Event, tuple[int, ...]]
         if state in (State.TRIAL, State.ACTIVE):
             found = (self.expires_at, Event.EXPIRE, self.policy.warning_days)

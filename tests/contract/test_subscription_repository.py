@@ -6,12 +6,17 @@ import datetime as dt
 
 import pytest
 
+from subscription_core.catalog import Addon, AddonKind
+from subscription_core.entitlements import Entitlement, StorageBought
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.lifecycle import advance
+from subscription_core.money import Money
 from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.renewals import renew, top_up_storage
 from subscription_core.subscriptions import Subscription
+from subscription_core.tax import VatSchedule
 
-from .builders import at, subscription
+from .builders import PRODUCT, STAFF, VND, at, subscription
 from .transactions import commit
 
 
@@ -187,3 +192,38 @@ def test_s9_save_many_refuses_a_stale_version_and_the_unit_keeps_nothing(units: 
         assert uow.subscriptions.get_many([s.id for s in subs]) == {s.id: s for s in subs}
     with units() as uow, pytest.raises(NotFoundError):
         uow.subscriptions.save_many([(subscription("sub-9"), 0)])
+
+
+def _with_a_later_term_and_storage() -> Subscription:
+    """Paid a year from T0, 2 x 5 GB bought on day 30, renewed on day 60 for a month with 1 x 5 GB (S10, S11)."""
+    addon = Addon(
+        code="STO",
+        name="5 GB",
+        kind=AddonKind.STORAGE,
+        price=Money.of(100_000, VND),
+        plans={"STD"},
+        vat=VatSchedule.flat("10%"),
+        storage_per_unit=5,
+    )
+    topped = top_up_storage(subscription("sub-1", option="1Y"), addon, 2, at(30), actor=STAFF).subscription
+    later = Entitlement.of(PRODUCT, "STD", "1M").with_storage((StorageBought(addon="STO", units=1, amount=5),))
+    return renew(topped, later, at(60), actor=STAFF).subscription
+
+
+def test_s10_s11_a_later_term_and_the_storage_of_each_term_read_back_equal(units: UnitOfWorkFactory) -> None:
+    stored = _with_a_later_term_and_storage()
+    assert stored.storage
+    assert stored.upcoming
+    store(units, stored)
+    with units() as uow:
+        read = uow.subscriptions.get("sub-1")
+    assert read == stored
+    assert read.next_due_at == stored.next_due_at
+    started = advance(read, at(366)).subscription
+    with units() as uow:
+        uow.subscriptions.save(started, expected_version=read.version)
+        uow.commit()
+    with units() as uow:
+        again = uow.subscriptions.get("sub-1")
+    assert again == started
+    assert (again.upcoming, again.extra_storage, again.storage) == ((), 5, stored.upcoming[0].storage)

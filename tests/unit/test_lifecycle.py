@@ -369,11 +369,15 @@ def test_s2_d3_leap_day_anchor_comes_back_every_four_years() -> None:
     ]
 
 
-def test_s2_plan_switch_on_renewal() -> None:
+def test_s2_s10_plan_switch_on_renewal_takes_effect_with_the_new_term() -> None:
     sub = active(vn(2026, 1, 5))
     sub = renew(sub, Entitlement.of(PRODUCT, "ENT", "1Y"), vn(2026, 12, 1), actor=CUSTOMER).subscription
+    assert sub.plan_code == "STD"
+    sub = advance(sub, vn(2027, 1, 5)).subscription
     assert sub.plan_code == "ENT"
     assert {q.code: q.amount for q in sub.quotas} == {"storage": 100, "seats": 50}
+    late = renew(expired(date(2026, 3, 31)), Entitlement.of(PRODUCT, "ENT", "1Y"), vn(2026, 4, 3), actor=CUSTOMER)
+    assert late.subscription.plan_code == "ENT"  # after expiry the new term starts at once
 
 
 def test_s2_renewal_to_a_plan_of_another_product_refused() -> None:
@@ -456,6 +460,8 @@ def test_s3_renewal_resets_the_warnings_for_the_new_expiry() -> None:
     sub = advance(active(vn(2026, 1, 5)), vn(2026, 12, 30)).subscription
     assert sub.warned == frozenset({30, 15, 7})
     sub = renew(sub, YEAR, vn(2026, 12, 30), actor=CUSTOMER).subscription
+    assert sub.next_due_at == start_of_local_day(date(2027, 1, 5))  # the new term starts (S10)
+    sub = advance(sub, vn(2027, 1, 5)).subscription
     assert sub.warned == frozenset()
     assert sub.next_due_at == start_of_local_day(date(2027, 12, 6))
 
@@ -637,14 +643,17 @@ def test_s6_extra_storage_beyond_quota_only_on_enterprise_plans() -> None:
     assert caught.value.rule == "S6"
     sub = active(vn(2026, 1, 5))
     out = renew(sub, Entitlement.of(PRODUCT, "ENT", "1Y", extra_storage=50), vn(2026, 12, 1), actor=CUSTOMER)
-    assert out.subscription.extra_storage == 50
+    assert out.subscription.in_force(date(2027, 1, 5)).extra_storage == 50
 
 
-def test_s6_extra_storage_kept_while_renewals_extend_the_term() -> None:
+def test_s11_storage_lasts_to_the_end_of_the_term_it_was_bought_for() -> None:
     sub = top_up_storage(active(vn(2026, 1, 5)), STORAGE, 2, vn(2026, 6, 1), actor=CUSTOMER).subscription
-    assert renew(sub, YEAR, vn(2026, 12, 1), actor=CUSTOMER).subscription.extra_storage == 10
+    same = renew(sub, YEAR, vn(2026, 12, 1), actor=CUSTOMER).subscription
+    assert same.extra_storage == 10  # the current term keeps it
+    assert advance(same, vn(2027, 1, 5)).subscription.extra_storage == 0  # the new term bought none
     enterprise = Entitlement.of(PRODUCT, "ENT", "1Y", extra_storage=50)
-    assert renew(sub, enterprise, vn(2026, 12, 1), actor=CUSTOMER).subscription.extra_storage == 50
+    switched = advance(renew(sub, enterprise, vn(2026, 12, 1), actor=CUSTOMER).subscription, vn(2027, 1, 5))
+    assert switched.subscription.extra_storage == 50
     assert renew(sub, YEAR, vn(2027, 1, 10), actor=CUSTOMER).subscription.extra_storage == 0  # after expiry
 
 

@@ -225,6 +225,18 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert all(a.end <= b.start for a, b in pairwise(self.sub.terms))
 
     @invariant()
+    def each_waiting_grant_is_one_of_the_last_terms(self) -> None:
+        if self.sub is not None:
+            waiting = self.sub.upcoming
+            later = self.sub.terms[len(self.sub.terms) - len(waiting) :] if waiting else ()
+            assert [g.starts_on for g in waiting] == [t.start for t in later]
+            now = advance(self.sub, self.now).subscription
+            if now.state is State.ACTIVE and self.sub.pending is None:
+                # What a view reads before the scheduler runs is what the scheduler applies (S10, S11).
+                seen = attrs.evolve(self.sub.in_force(local_date(self.now)), starts_on=now.current_grant.starts_on)
+                assert seen == now.current_grant
+
+    @invariant()
     def advancing_is_idempotent(self) -> None:
         if self.sub is not None:
             once = advance(self.sub, self.now).subscription

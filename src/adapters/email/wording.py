@@ -137,6 +137,14 @@ WORDING: Final[Mapping[Language, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
                 *_TERM_VI,
             ),
         ),
+        "term_started": (
+            "Thuê bao $subject_id: bắt đầu kỳ sử dụng mới",
+            (
+                "Kỳ sử dụng mới của thuê bao $subject_id đã bắt đầu.",
+                *_TERM_VI,
+                "Dung lượng mua thêm cho kỳ này: $storage GB",
+            ),
+        ),
         "storage_added": (
             "Thuê bao $subject_id: đã thêm dung lượng",
             (
@@ -295,6 +303,14 @@ WORDING: Final[Mapping[Language, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
             (
                 "Subscription $subject_id has been extended.",
                 *_TERM_EN,
+            ),
+        ),
+        "term_started": (
+            "Subscription $subject_id: new term started",
+            (
+                "A new paid term of subscription $subject_id has started.",
+                *_TERM_EN,
+                "Extra storage bought for this term: $storage GB",
             ),
         ),
         "storage_added": (

@@ -1,11 +1,12 @@
-"""From an order request to what is priced and ordered: a :class:`Basket` (O1, C4, S2, S5, S6, A1-A3).
+"""From an order request to what is priced and ordered: a :class:`Basket` (O1, C4, S2, S5, S6, S11, A1-A3).
 
 Building a basket reads the customer and the subscription, checks who acts (A1-A3), and checks the
 request against the domain by running the very verb that payment will run, on the subscription as it is
 now, and throwing the result away: a retention package while still active (S5), storage when no time
 remains (S6), a renewal of a purged subscription (S1) are refused at placement with the domain's own
 reason, not after the customer paid. The basket names the catalog selections only; prices come from the
-catalog when it is priced (C5).
+catalog when it is priced (C5). A renewal's basket buys again the storage the last paid term holds, unless
+the buyer drops it (S11).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from subscription_core.quotes import AddonSelection, PlanSelection, Proration, S
 from subscription_core.services.commands import NewPurchase, OrderRequest, Renewal, RetentionPackage, StorageTopUp
 from subscription_core.services.context import Services
 from subscription_core.services.permissions import require_orderer
-from subscription_core.subscriptions import Entitlement, State, Subscription
+from subscription_core.subscriptions import Entitlement, State, StorageBought, Subscription
 from subscription_core.terms import days_in
 
-__all__ = ["Basket", "basket_for", "entitlement_of", "owned_subscription"]
+__all__ = ["Basket", "basket_for", "entitlement_of", "kept_storage", "owned_subscription"]
 
 _CONVERTIBLE: Final = (State.TRIAL, State.EXPIRED)
 
@@ -153,13 +154,22 @@ def _trial(uow: UnitOfWork, request: NewPurchase, entitlement: Entitlement, at: 
 
 def _renewal(deps: Services, uow: UnitOfWork, actor: Actor, request: Renewal, at: dt.datetime) -> Basket:
     subscription = uow.subscriptions.get(request.subscription_id)
-    plan = request.plan or subscription.plan_code
-    kind = OrderKind.RENEWAL if plan == subscription.plan_code else OrderKind.RENEWAL_WITH_PLAN_SWITCH
+    current = lifecycle.advance(subscription, at).subscription
+    last_plan = current.last_grant.plan_code  # a switch already bought for a later term is kept (S10)
+    plan = request.plan or last_plan
+    kind = OrderKind.RENEWAL if plan == last_plan else OrderKind.RENEWAL_WITH_PLAN_SWITCH
     customer = uow.customers.get(subscription.customer_id)
     require_orderer(actor, customer, kind)
     storage = _storage(deps, request.storage_addon, request.storage_units) if request.storage_addon else 0
-    entitlement = entitlement_of(deps, plan, request.option, extra_storage=storage)
-    current = lifecycle.advance(subscription, at).subscription
+    entitlement_of(deps, plan, request.option, extra_storage=storage)  # storage beyond what is kept (S6)
+    units = kept_storage(deps, current, plan) if request.keep_storage else {}
+    if request.storage_addon:
+        units[request.storage_addon] = units.get(request.storage_addon, 0) + request.storage_units
+    bought = tuple(
+        StorageBought(addon=code, units=n, amount=deps.catalog.addon(code).storage_per_unit * n)
+        for code, n in units.items()
+    )
+    entitlement = entitlement_of(deps, plan, request.option).with_storage(bought)
     if not current.terms:
         raise NotEligibleError(
             "a free trial is converted by a new purchase naming it, not renewed", rule="C4", field="subscription_id"
@@ -167,19 +177,40 @@ def _renewal(deps: Services, uow: UnitOfWork, actor: Actor, request: Renewal, at
     if current.pending is not None:
         raise NotEligibleError("a payment already awaits activation", rule="Y3", field="subscription_id")
     renewals.renew(current, entitlement, at, actor=actor)  # refuses what payment would refuse (S1, C1)
-    selections: tuple[Selection, ...] = (PlanSelection(plan=plan, option=request.option, ref=subscription.id),)
-    if request.storage_addon:
-        selections += (
-            AddonSelection(addon=request.storage_addon, quantity=request.storage_units, ref=subscription.id),
-        )
+    addons = (AddonSelection(addon=code, quantity=n, ref=subscription.id) for code, n in units.items())
     return Basket(
         kind=kind,
         customer=customer,
         target=subscription.id,
-        selections=selections,
+        selections=(PlanSelection(plan=plan, option=request.option, ref=subscription.id), *addons),
         purchase=PurchaseKind.RENEWAL,
         codes=request.codes,
     )
+
+
+def kept_storage(deps: Services, subscription: Subscription, plan: str) -> dict[str, int]:
+    """The storage add-on units a renewal onto ``plan`` buys again by default: those of the last paid term (S11).
+
+    Only add-ons that go with ``plan`` are offered (C3), each at most its ``max_quantity``. Storage stored
+    before it was itemised by add-on is offered in the product's first storage add-on that goes with
+    ``plan``, rounded up to whole units [decision].
+    """
+    last = subscription.last_grant
+    units: dict[str, int] = {}
+    for bought in last.storage:
+        units[bought.addon] = units.get(bought.addon, 0) + bought.units
+    unitemised = last.extra_storage - sum(b.amount for b in last.storage)
+    addons = {a.code: a for a in deps.catalog.product(subscription.product_code).addons}
+    if unitemised > 0:
+        fallback = next((a for a in addons.values() if a.kind is AddonKind.STORAGE and a.goes_with(plan)), None)
+        if fallback is not None:
+            units[fallback.code] = units.get(fallback.code, 0) - (-unitemised // fallback.storage_per_unit)
+    kept = {}
+    for code, n in units.items():
+        addon = addons.get(code)
+        if addon is not None and addon.goes_with(plan):
+            kept[code] = min(n, addon.max_quantity or n)
+    return kept
 
 
 def _top_up(deps: Services, uow: UnitOfWork, actor: Actor, request: StorageTopUp, at: dt.datetime) -> Basket:

@@ -100,8 +100,11 @@ class NewPurchase:
 class Renewal:
     """A renewal (O1) of ``subscription_id`` with pricing option ``option``, on its plan or on ``plan`` (a switch).
 
-    ``storage_addon`` and ``storage_units`` add storage beyond the plan's quota, on an Enterprise-class
-    plan only (S6).
+    Its plan is the last paid term's unless ``plan`` names another. ``keep_storage`` (the default) buys
+    again, for the new term, the extra storage the last paid term holds, as the same storage add-on lines
+    at their full price, on any plan they go with: the quote offers it and the buyer may drop it with
+    ``keep_storage=False`` (S11). ``storage_addon`` and ``storage_units`` add storage beyond that, on an
+    Enterprise-class plan only (S6).
     """
 
     subscription_id: str = attrs.field(validator=_text)
@@ -110,6 +113,7 @@ class Renewal:
     storage_addon: str | None = attrs.field(default=None, validator=_optional_text)
     storage_units: int = attrs.field(default=0, validator=_non_negative)
     codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    keep_storage: bool = attrs.field(default=True, validator=of_type(bool))
 
     def __attrs_post_init__(self) -> None:
         """Check storage units and the storage add-on come together."""

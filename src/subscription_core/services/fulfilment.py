@@ -40,7 +40,7 @@ from subscription_core.services.baskets import entitlement_of
 from subscription_core.services.context import Services
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
-from subscription_core.subscriptions import Entitlement, Opening, Subscription
+from subscription_core.subscriptions import Entitlement, Opening, StorageBought, Subscription
 
 __all__ = ["Settlement", "fulfil"]
 
@@ -162,16 +162,19 @@ def _addon_line(lines: Sequence[OrderLine]) -> OrderLine:
 
 
 def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
-    """The plan line's entitlement with the storage add-on lines beside it as extra storage (S6)."""
+    """The plan line's entitlement with the storage add-on lines beside it as its term's storage (S6, S11)."""
     plan = next((line for line in lines if line.kind is LineKind.PLAN), None)
     if plan is None:
         raise ValidationError("the order has no plan line to grant", rule="O1", field="lines")
-    storage = 0
+    bought = []
     for line in lines:
         if line.kind is LineKind.ADDON:
             addon = deps.catalog.addon(line.code)
-            storage += addon.storage_per_unit * line.quantity if addon.kind is AddonKind.STORAGE else 0
-    return entitlement_of(deps, plan.code, plan.option, extra_storage=storage)
+            if addon.kind is AddonKind.STORAGE:
+                amount = addon.storage_per_unit * line.quantity
+                bought.append(StorageBought(addon=addon.code, units=line.quantity, amount=amount))
+    # S6's Enterprise-class check was made at placement; storage a renewal keeps goes with any plan (S11).
+    return entitlement_of(deps, plan.code, plan.option).with_storage(tuple(bought))
 
 
 def _issue_invoices(

@@ -87,7 +87,7 @@ def subscription_details(
         for stored in uow.subscriptions.of_customer(customer.id):
             sub = advance(stored, now).subscription
             mine = [o for o in orders if any(_targets(line, sub.id) for line in o.lines)]
-            view = resource_view(sub, used.get(sub.id, {}))
+            view = resource_view(sub, used.get(sub.id, {}), at=now)
             details.append(
                 SubscriptionDetail(
                     id=sub.id,

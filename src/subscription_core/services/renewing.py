@@ -35,7 +35,7 @@ from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.notifying import save_outcome
 from subscription_core.services.ordering import Priced, billing_of, check_expected_total, place_draft, price
 from subscription_core.services.permissions import require_actor, require_orderer, require_reason
-from subscription_core.subscriptions import Subscription
+from subscription_core.subscriptions import Entitlement, Subscription
 
 __all__ = [
     "extend_commitment",
@@ -175,10 +175,11 @@ def _one_year_option(deps: Services, plan_code: str) -> str:
 
 @attrs.frozen(kw_only=True)
 class _Commitment:
-    """What a renewal on commitment orders: the subscription just committed, its option, the checkout."""
+    """What a renewal on commitment orders: the subscription just committed, what it renews, the checkout."""
 
     customer: Customer
     subscription: Subscription
+    entitlement: Entitlement
     option: str
     checkout: Checkout
     codes: Sequence[str]
@@ -189,7 +190,7 @@ def _place_commitment(
 ) -> Order:
     """Price and place the order of a renewal on commitment, payable until the last date a commitment may reach (K3)."""
     sub, checkout = what.subscription, what.checkout
-    selection = PlanSelection(plan=sub.plan_code, option=what.option, ref=sub.id)
+    selection = PlanSelection(plan=what.entitlement.plan_code, option=what.option, ref=sub.id)
     priced = price(
         deps, uow, (selection,), purchase=PurchaseKind.RENEWAL, codes=what.codes, holder=what.customer.id, at=at
     )
@@ -251,13 +252,21 @@ def register_commitment(
         sub = uow.subscriptions.get(subscription_id)
         customer = uow.customers.get(sub.customer_id)
         require_orderer(actor, customer, OrderKind.RENEWAL_ON_COMMITMENT)
-        chosen = option or _one_year_option(deps, sub.plan_code)
-        entitlement = entitlement_of(deps, sub.plan_code, chosen)
+        plan = sub.last_grant.plan_code  # a plan switch already bought for a later term is kept (S10)
+        chosen = option or _one_year_option(deps, plan)
+        entitlement = entitlement_of(deps, plan, chosen)
         outcome = commitments.commit_to_pay(
             sub, now, due_on=due_on, pledged=pledged, actor=actor, entitlement=entitlement, reason=note
         )
         committed = save_outcome(uow, sub, outcome)
-        draft = _Commitment(customer=customer, subscription=committed, option=chosen, checkout=checkout, codes=codes)
+        draft = _Commitment(
+            customer=customer,
+            subscription=committed,
+            entitlement=entitlement,
+            option=chosen,
+            checkout=checkout,
+            codes=codes,
+        )
         placed = _place_commitment(deps, uow, actor, draft, key=idempotency_key, at=now)
         return placed.id, placed
 

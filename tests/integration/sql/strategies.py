@@ -27,7 +27,7 @@ from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.promotions import Promotion, PurchaseKind
 from subscription_core.redemptions import Redemption
 from subscription_core.renewals import renew
-from subscription_core.subscriptions import Entitlement, Opening, Subscription
+from subscription_core.subscriptions import Entitlement, Opening, StorageBought, Subscription
 
 from .builders import PRODUCT, STAFF
 
@@ -97,11 +97,17 @@ def customers(draw: st.DrawFn) -> Customer:
     )
 
 
+_ENTERPRISE_WITH_STORAGE = Entitlement.of(PRODUCT, "ENT", "1Y").with_storage(
+    (StorageBought(addon="STO", units=2, amount=10),)
+)
+
+
 def _steps(draw: st.DrawFn) -> list[Callable[[Subscription, dt.datetime], Subscription]]:
     actor = draw(actors)
     return [
         lambda s, t: advance(s, t).subscription,
         lambda s, t: renew(s, Entitlement.of(PRODUCT, "STD", "1Y"), t, actor=actor).subscription,
+        lambda s, t: renew(s, _ENTERPRISE_WITH_STORAGE, t, actor=actor).subscription,  # a later term waits (S10)
         lambda s, t: (
             commit_to_pay(s, t, due_on=t.date() + dt.timedelta(days=30), pledged=True, actor=actor).subscription
         ),

@@ -12,7 +12,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapters.sql import SqlUnitOfWorkFactory
 from adapters.sql.schema import customers as customers_table
@@ -21,13 +21,15 @@ from adapters.sql.schema import subscriptions as subscriptions_table
 from adapters.sql.serialization import from_document, to_document
 from subscription_core import subscriptions as subscriptions_module
 from subscription_core.customers import Actor, Customer
+from subscription_core.entitlements import Entitlement
 from subscription_core.errors import ConflictError, ValidationError
-from subscription_core.lifecycle import advance
+from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Money
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
-from subscription_core.subscriptions import Subscription
+from subscription_core.renewals import renew
+from subscription_core.subscriptions import Opening, State, Subscription
 
-from .builders import T0, at, customer, order, subscription
+from .builders import PRODUCT, STAFF, T0, at, customer, order, subscription
 from .strategies import ENTITIES, customers, orders, subscriptions
 
 KINDS = sorted(ENTITIES, key=lambda kind: kind.__name__)
@@ -166,3 +168,27 @@ def test_a_saved_subscription_appends_only_its_new_history(units: SqlUnitOfWorkF
     with units() as uow, pytest.raises(ConflictError, match="append-only") as caught:
         uow.subscriptions.save(shortened, expected_version=later.version)
     assert caught.value.rule == "S9"
+
+
+def test_s10_s11_a_subscription_stored_before_s11_loads_and_keeps_its_storage_through_its_paid_time(
+    units: SqlUnitOfWorkFactory,
+) -> None:
+    opening = Opening(subscription_id="sub-old", customer_id="cus-1", product=PRODUCT)
+    first = subscribe(opening, Entitlement.of(PRODUCT, "ENT", "1Y", extra_storage=20), T0, actor=STAFF).subscription
+    renewed = renew(first, Entitlement.of(PRODUCT, "ENT", "1Y"), at(100), actor=STAFF).subscription
+    with units() as uow:
+        uow.subscriptions.add(renewed)
+        uow.commit()
+    # As the library wrote it before S11: no storage lines, nothing waiting for a later term.
+    old = {k: v for k, v in to_document(renewed).items() if k not in {"history", "storage", "upcoming"}}
+    with units() as uow:
+        table = subscriptions_table
+        uow._rows.connection.execute(update(table).where(table.c.id == "sub-old").values(document=old))
+        uow.commit()
+    with units() as uow:
+        loaded = uow.subscriptions.get("sub-old")
+    assert loaded == attrs.evolve(renewed, upcoming=())
+    in_second_term = advance(loaded, at(500)).subscription  # 2028-04-07, in the term paid before S11
+    assert (in_second_term.state, in_second_term.plan_code, in_second_term.extra_storage) == (State.ACTIVE, "ENT", 20)
+    again = renew(in_second_term, Entitlement.of(PRODUCT, "ENT", "1Y"), at(500), actor=STAFF).subscription
+    assert advance(again, at(800)).subscription.extra_storage == 0  # the renewal after S11 bought none

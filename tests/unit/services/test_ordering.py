@@ -123,6 +123,9 @@ def test_o1_renewal_with_plan_switch(world: World) -> None:
     order = world.place(Renewal(subscription_id=sub.id, plan="pro", option="6m"))
     assert order.kind is OrderKind.RENEWAL_WITH_PLAN_SWITCH
     world.pay_online(order)
+    assert world.subscription(sub.id).plan_code == "std"  # until the paid term ends (S10)
+    world.at(days=365)
+    run_scheduler(world.deps)
     switched = world.subscription(sub.id)
     assert switched.plan_code == "pro"
     assert {q.code: q.amount for q in switched.quotas}["employees"] == 150
@@ -132,6 +135,8 @@ def test_s6_storage_beyond_the_quota_on_renewal_to_enterprise(world: World) -> N
     sub = world.buy(plan="ent")
     order = world.place(Renewal(subscription_id=sub.id, option="1y", storage_addon="storage10", storage_units=3))
     world.pay_online(order)
+    world.at(days=365)
+    run_scheduler(world.deps)
     assert world.subscription(sub.id).extra_storage == 30
 
 
