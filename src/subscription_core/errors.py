@@ -45,6 +45,7 @@ __all__ = [
     "PersonalKind",
     "ReadOnlyError",
     "SubscriptionError",
+    "TransientConflictError",
     "ValidationError",
     "Validator",
     "any_text",
@@ -128,9 +129,19 @@ class PermissionDeniedError(SubscriptionError):
 
 
 class ConflictError(SubscriptionError):
-    """A request conflicts with what was already done.
+    """A request conflicts with what was already done; asking again will not help.
 
-    For example an idempotency key reused with different input, or a lost optimistic-lock race.
+    For example a tax code registered already (U1), a promotion code taken, an idempotency key reused with
+    different input. A lost race is the subclass :class:`TransientConflictError`.
+    """
+
+
+class TransientConflictError(ConflictError):
+    """A concurrent unit of work got in the way: running the whole use case again may succeed.
+
+    A stale version on save, a row another unit stored or changed first, a limit reached concurrently, or a
+    serialization failure, deadlock or lock timeout the database reported. The use cases run their unit of
+    work again on this error alone (a bounded number of times, with the host's pause between attempts).
     """
 
 

@@ -25,4 +25,5 @@ class MemoryIdempotencyStore:
         checked(record, IdempotencyRecord, field="record")
         if not isinstance(scope, str) or not scope.strip():
             raise ValidationError("must be a non-empty text", field="scope", value=scope)
-        self._view.insert((scope, record.key), record, field="key")
+        # Taken by a concurrent request with the same key: running again replays its outcome.
+        self._view.insert((scope, record.key), record, field="key", transient=True)

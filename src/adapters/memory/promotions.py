@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 from adapters.memory.tables import TableView, checked
-from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.errors import TransientConflictError, ValidationError
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
 from subscription_core.redemptions import Redemption, RedemptionState
 
@@ -132,7 +132,7 @@ class MemoryPromotionRepository:
             rows = self._redemptions.lookup_holding_lock("code", limits.code)
             broken = _over([r for r in rows if r.counts], limits, allowed=0)
             if broken is not None:
-                raise ConflictError(
+                raise TransientConflictError(
                     f"concurrent orders reached {broken} first", rule="P9", field="code", value=limits.code
                 )
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
 from subscription_core.calendar import ensure_aware
-from subscription_core.errors import ConflictError, NotFoundError, ValidationError
+from subscription_core.errors import ConflictError, NotFoundError, TransientConflictError, ValidationError
 
 __all__ = ["ABSENT", "Absent", "Table", "TableView", "check_instant", "check_limit", "checked"]
 
@@ -155,12 +155,14 @@ class TableView(Generic[K, V]):
         self._bases.setdefault(key, base)
         self.written[key] = row
 
-    def insert(self, key: K, row: V, *, field: str = "id", rule: str = "") -> None:
-        """Stage a new row. Raises ``ConflictError`` (naming ``field`` and ``rule``) if ``key`` is taken."""
+    def insert(self, key: K, row: V, *, field: str = "id", rule: str = "", transient: bool = False) -> None:
+        """Stage a new row. Raises ``ConflictError`` (naming ``field`` and ``rule``) if ``key`` is taken.
+
+        ``transient``: a taken key means a concurrent request got there first (a ``TransientConflictError``).
+        """
         if self.get(key) is not None:
-            raise ConflictError(
-                f"this {self.noun} is already stored", rule=rule or self.table.rule, field=field, value=key
-            )
+            error = TransientConflictError if transient else ConflictError
+            raise error(f"this {self.noun} is already stored", rule=rule or self.table.rule, field=field, value=key)
         self.write(key, row, base=ABSENT)
 
     def replace(self, key: K, row: V, *, expected_version: int) -> None:
@@ -168,13 +170,13 @@ class TableView(Generic[K, V]):
 
         Raises:
             NotFoundError: there is no such entity.
-            ConflictError: its stored version is not ``expected_version`` (someone saved it since).
+            TransientConflictError: its stored version is not ``expected_version`` (someone saved it since).
         """
         current = self.require(key, field="id", shown=key)
         version = self.table.version
         stored = version(current) if version is not None else None
         if stored != expected_version:
-            raise ConflictError(
+            raise TransientConflictError(
                 f"the {self.noun} was saved by someone else since it was read (stored version {stored})",
                 field="expected_version",
                 value=expected_version,
@@ -222,7 +224,7 @@ class TableView(Generic[K, V]):
         """Check, holding the store's lock, that every pending write may still be committed.
 
         Raises:
-            ConflictError: another unit committed a row this one inserted or changed since it was read, or a
+            TransientConflictError: another unit committed a row this one inserted or changed since it was read, or a
                 row would share a unique value with another.
         """
         for key, base in self._bases.items():
@@ -237,12 +239,12 @@ class TableView(Generic[K, V]):
         version = self.table.version
         if isinstance(base, Absent):
             if current is not None:
-                raise ConflictError(
+                raise TransientConflictError(
                     f"this {self.noun} was stored by a concurrent unit of work", rule=self.table.rule, value=key
                 )
             return
         if current is None or (version(current) != version(base) if version is not None else current is not base):
-            raise ConflictError(
+            raise TransientConflictError(
                 f"the {self.noun} was changed by a concurrent unit of work; reload and retry",
                 rule=self.table.rule,
                 value=key,
@@ -252,7 +254,7 @@ class TableView(Generic[K, V]):
         for holder in self.table.holders(index, value) - {key}:
             moved = holder in self.written and value not in self.table.index_values(index, self.written[holder])
             if not moved:
-                raise ConflictError(
+                raise TransientConflictError(
                     f"another {self.noun} already has this {index} (stored concurrently)", field=index, value=value
                 )
 

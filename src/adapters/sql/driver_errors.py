@@ -3,7 +3,8 @@
 * a lost race the database reports (PostgreSQL serialization failure, deadlock, lock timeout; SQLite busy
   or locked) becomes :class:`TransientConflictError`, a ``ConflictError`` that says retrying the whole
   unit of work may succeed (see :func:`adapters.sql.unit_of_work.run_in_transaction`);
-* a broken constraint (a unique key, a foreign key) becomes ``ConflictError``;
+* a broken constraint (a unique key, a foreign key) becomes ``TransientConflictError`` too: another
+  transaction stored the row first, and running again reads it and answers for good;
 * anything else (the database unreachable, a statement refused) becomes ``SubscriptionError``.
 
 The messages carry the driver's error class, SQLSTATE or SQLite code and its first line only: never the
@@ -19,7 +20,8 @@ from typing import Final
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from subscription_core.errors import ConflictError, SubscriptionError
+# TransientConflictError is the core's, re-exported: the adapter's lost races are the core's transient conflicts.
+from subscription_core.errors import SubscriptionError, TransientConflictError
 
 __all__ = ["TransientConflictError", "translate", "translated"]
 
@@ -28,13 +30,6 @@ _TRANSIENT_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
 _SQLITE_BUSY: Final = 5
 _SQLITE_LOCKED: Final = 6
 _PRIMARY_CODE_MASK: Final = 0xFF
-
-
-class TransientConflictError(ConflictError):
-    """The database refused a transaction because of a concurrent one: running it again may succeed.
-
-    ``value`` is the SQLSTATE (PostgreSQL) or SQLite error name that said so.
-    """
 
 
 def _first_line(error: BaseException) -> str:
@@ -72,7 +67,10 @@ def translate(error: SQLAlchemyError, action: str) -> SubscriptionError:
             value=code,
         )
     if isinstance(error, IntegrityError):
-        return ConflictError(f"could not {action}: a stored record conflicts ({detail})", field="database", value=code)
+        # A unique key another transaction took first: running again reads that row and answers for good.
+        return TransientConflictError(
+            f"could not {action}: a stored record conflicts ({detail})", field="database", value=code
+        )
     return SubscriptionError(f"could not {action}: the database failed ({detail})", field="database", value=code)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from adapters.sql import schema
 from adapters.sql.rows import Rows, of_type
-from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.errors import TransientConflictError, ValidationError
 from subscription_core.ports import IdempotencyRecord
 
 __all__ = ["SqlIdempotencyStore"]
@@ -44,4 +44,5 @@ class SqlIdempotencyStore:
             "created_at": record.created_at,
         }
         if not self._rows.insert_new(_T, row, "store the idempotency key"):
-            raise ConflictError("this idempotency key is already stored", field="key", value=record.key)
+            # Taken by a concurrent request with the same key: running again replays its outcome.
+            raise TransientConflictError("this idempotency key is already stored", field="key", value=record.key)

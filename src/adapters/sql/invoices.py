@@ -10,7 +10,7 @@ from sqlalchemy import select
 from adapters.sql import schema
 from adapters.sql.rows import Rows, of_type
 from adapters.sql.serialization import from_document, to_document
-from subscription_core.errors import ConflictError
+from subscription_core.errors import TransientConflictError
 from subscription_core.invoices import IssuedInvoice
 
 __all__ = ["SqlInvoiceRepository"]
@@ -42,7 +42,7 @@ class SqlInvoiceRepository:
         """Store an issued invoice. Raises ``ConflictError`` (I1) if one is already stored for its key."""
         of_type(invoice, IssuedInvoice, "invoice")
         if not self._rows.insert_new(_T, _row(invoice), "add the invoice"):
-            raise ConflictError("this invoice is already stored", rule="I1", field="part", value=invoice.key)
+            raise TransientConflictError("this invoice is already stored", rule="I1", field="part", value=invoice.key)
 
     def add_many(self, invoices: Sequence[IssuedInvoice]) -> None:
         """Store each invoice as :meth:`add` does, in one statement.
@@ -54,7 +54,7 @@ class SqlInvoiceRepository:
             of_type(invoice, IssuedInvoice, "invoice")
         inserted = self._rows.insert_new_many(_T, [_row(i) for i in invoices], "part", "add the invoices")
         if len(inserted) != len(invoices):
-            raise ConflictError(
+            raise TransientConflictError(
                 f"{len(invoices) - len(inserted)} of these invoices are already stored", rule="I1", field="part"
             )
 

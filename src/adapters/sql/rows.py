@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.sql.driver_errors import translated
 from adapters.sql.engine import SQLITE_BEGIN
 from subscription_core.calendar import ensure_aware
-from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError
+from subscription_core.errors import NotFoundError, SubscriptionError, TransientConflictError, ValidationError
 
 __all__ = ["Rows", "check_instant", "check_limit", "chunks", "of_type"]
 
@@ -184,7 +184,7 @@ class Rows:
 
         Raises:
             NotFoundError: a row's id is not stored.
-            ConflictError: a row's stored version is another.
+            TransientConflictError: a row's stored version is another.
         """
         if not rows:
             return
@@ -202,20 +202,22 @@ class Rows:
             if shown not in stored:
                 raise NotFoundError(f"no such {noun}", field="id", value=shown)
             if stored[shown] != values.get("version"):  # an updated row holds its new version
-                raise ConflictError(
+                raise TransientConflictError(
                     f"the {noun} {shown} was saved by someone else since it was read (stored version {stored[shown]})",
                     field="expected_version",
                     value=expected_version,
                 )
         # Every row holds the version it was to get: someone else saved one at that very version first.
-        raise ConflictError(f"some {noun}s were saved by someone else since they were read", field="expected_version")
+        raise TransientConflictError(
+            f"some {noun}s were saved by someone else since they were read", field="expected_version"
+        )
 
     def replace(self, table: Table, values: Mapping[str, Any], *, expected_version: int, noun: str) -> None:
         """Update the entity row whose ``id`` is ``values["id"]`` if its stored version is ``expected_version``.
 
         Raises:
             NotFoundError: no row has that id.
-            ConflictError: the stored version is another (the entity was saved since it was read).
+            TransientConflictError: the stored version is another (the entity was saved since it was read).
         """
         columns = tuple(name for name in values if name != "id")
         parameters = _update_parameters(values, columns, expected_version)
@@ -226,7 +228,7 @@ class Rows:
         stored = self.execute(_version_of(table), f"read the {noun}", {"key_id": shown}).scalar_one_or_none()
         if stored is None:
             raise NotFoundError(f"no such {noun}", field="id", value=shown)
-        raise ConflictError(
+        raise TransientConflictError(
             f"the {noun} {shown} was saved by someone else since it was read (stored version {stored})",
             field="expected_version",
             value=expected_version,

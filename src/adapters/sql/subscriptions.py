@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, insert, select
 from adapters.sql import schema
 from adapters.sql.rows import Rows, check_instant, check_limit, chunks, of_type
 from adapters.sql.serialization import Document, from_document, to_document
-from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.errors import ConflictError, NotFoundError, TransientConflictError
 from subscription_core.subscriptions import Subscription
 
 __all__ = ["SqlSubscriptionRepository"]
@@ -75,7 +75,7 @@ class SqlSubscriptionRepository:
         query = select(_T.c.version).where(_T.c.id == subscription.id)
         stored = self._rows.execute(query, "read the subscription").scalar_one_or_none()
         if stored != expected_version:
-            raise ConflictError(
+            raise TransientConflictError(
                 f"the subscription {subscription.id} was saved by someone else since it was read"
                 f" (stored version {stored})",
                 field="expected_version",

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ConflictError, ValidationError
+from subscription_core.errors import ConflictError, TransientConflictError, ValidationError
 from subscription_core.money import Currency, Money
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
@@ -116,7 +116,7 @@ def with_retries(deps: Services, work: Callable[[UnitOfWork, dt.datetime], R], *
         try:
             with deps.uow() as uow:
                 return work(uow, deps.now())
-        except ConflictError:
+        except TransientConflictError:
             if attempt == ATTEMPTS:
                 raise
             _log.info("%s lost a race (attempt %d); running it again", name, attempt)

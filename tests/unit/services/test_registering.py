@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from subscription_core.customers import Actor, Customer, InvoiceInfo
-from subscription_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from subscription_core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransientConflictError,
+    ValidationError,
+)
 from subscription_core.services.commands import NewPurchase
 from subscription_core.services.registering import (
     grant_buying_right,
@@ -62,6 +69,17 @@ def test_u1_a_tax_code_is_registered_once_and_the_refusal_masks_it(world: World)
     assert tax_code(44) not in str(caught.value)
     assert tax_code(44) not in repr(caught.value.value)
     assert world.snapshot() == before
+
+
+def test_u1_a_duplicate_tax_code_is_refused_at_once_without_a_retry(world: World) -> None:
+    register(world, 45)
+    pauses: list[int] = []
+    world.deps = attrs.evolve(world.deps, pause=pauses.append)
+    with pytest.raises(ConflictError) as caught:
+        register(world, 45)
+    assert not isinstance(caught.value, TransientConflictError)
+    assert caught.value.rule == "U1"
+    assert pauses == []  # refused on the first attempt: a permanent conflict is never run again
 
 
 def test_u1_a_malformed_tax_code_is_refused_before_anything_is_written(world: World) -> None:
