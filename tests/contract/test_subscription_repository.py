@@ -11,7 +11,7 @@ from subscription_core.lifecycle import advance
 from subscription_core.ports import UnitOfWorkFactory
 from subscription_core.subscriptions import Subscription
 
-from .builders import at, subscription
+from .builders import at, subscription, trial
 from .transactions import commit
 
 
@@ -187,3 +187,22 @@ def test_s9_save_many_refuses_a_stale_version_and_the_unit_keeps_nothing(units: 
         assert uow.subscriptions.get_many([s.id for s in subs]) == {s.id: s for s in subs}
     with units() as uow, pytest.raises(NotFoundError):
         uow.subscriptions.save_many([(subscription("sub-9"), 0)])
+
+
+def test_s12_one_free_trial_per_company_and_product_is_ever_stored(units: UnitOfWorkFactory) -> None:
+    store(units, trial("sub-1"), trial("sub-2", customer_id="cus-2"), subscription("sub-3"), subscription("sub-4"))
+    with pytest.raises(ConflictError):
+        commit(units, lambda uow: uow.subscriptions.add(trial("sub-5", start=at(400))))
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.of_customer("cus-1")] == ["sub-1", "sub-3", "sub-4"]
+
+
+def test_s12_a_trial_keeps_its_place_when_saved(units: UnitOfWorkFactory) -> None:
+    first = trial("sub-1")
+    store(units, first)
+    later = advance(first, at(45)).subscription  # expired, then in its purge window
+    commit(units, lambda uow: uow.subscriptions.save(later, expected_version=first.version))
+    with pytest.raises(ConflictError):
+        commit(units, lambda uow: uow.subscriptions.add(trial("sub-2", start=at(50))))
+    with units() as uow:
+        assert uow.subscriptions.get("sub-1") == later

@@ -24,6 +24,7 @@ from subscription_core.customers import Actor, Customer
 from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
+from subscription_core.orders import Order
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.subscriptions import Subscription
 
@@ -166,3 +167,13 @@ def test_a_saved_subscription_appends_only_its_new_history(units: SqlUnitOfWorkF
     with units() as uow, pytest.raises(ConflictError, match="append-only") as caught:
         uow.subscriptions.save(shortened, expected_version=later.version)
     assert caught.value.rule == "S9"
+
+
+def test_o8_an_order_stored_before_payment_reminders_loads_with_none_to_send() -> None:
+    placed = order("ord-1", pay_by=at(10))
+    document = json.loads(json.dumps(to_document(attrs.evolve(placed, reminder_days=(3, 1)))))
+    del document["reminder_days"]  # as written before reminders existed
+    old = from_document(document, Order)
+    assert old == placed
+    assert (old.reminder_days, old.next_reminder_at, old.reminder_due(at(9))) == ((), None, None)
+    assert old.lapse(at=at(11), by=Actor.scheduler()).state.value == "lapsed"
