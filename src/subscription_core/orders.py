@@ -37,7 +37,7 @@ from subscription_core.money import Currency, Money
 from subscription_core.order_kinds import OrderKind, check_quote
 from subscription_core.order_lines import Billing, OrderLine
 from subscription_core.order_states import OrderChange, OrderEvent, OrderState, next_state
-from subscription_core.payment_deadlines import check_reminder_days, reminder_at, reminders_ahead
+from subscription_core.payment_deadlines import check_reminder_days, due_reminder, reminder_at, reminders_ahead
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import AppliedPromotion, Quote, VatTotal
 
@@ -281,16 +281,10 @@ class Order:
         return reminder_at(self.pay_by, self.reminder_days[0])
 
     def reminder_due(self, at: dt.datetime) -> int | None:
-        """The lead time of the payment reminder to send at ``at`` (O8), or ``None``.
-
-        Of several whose time has come (the scheduler lagged), only the nearest to the deadline is due;
-        none once the deadline has passed (the order lapses instead).
-        """
-        when = utc(at)
-        if self.next_reminder_at is None or self.pay_by is None or when >= self.pay_by:
+        """The lead time of the payment reminder to send at ``at`` while placed (O8; see :func:`due_reminder`)."""
+        if self.state is not OrderState.PLACED or self.pay_by is None:
             return None
-        due = [days for days in self.reminder_days if reminder_at(self.pay_by, days) <= when]
-        return min(due) if due else None
+        return due_reminder(self.pay_by, self.reminder_days, at=utc(at))
 
     def remind(self, *, at: dt.datetime) -> Order:
         """Record the payment reminder due at ``at`` as sent (O8): one version higher, its state unchanged.

@@ -33,6 +33,7 @@ __all__ = [
     "MIN_TIME_TO_PAY",
     "PayLimit",
     "check_reminder_days",
+    "due_reminder",
     "paid_time_limit",
     "payment_deadline",
     "purge_limit",
@@ -145,3 +146,15 @@ def reminders_ahead(pay_by: dt.datetime, days: Iterable[int], *, placed_at: dt.d
     """
     leads = check_reminder_days(list(days))
     return tuple(d for d in leads if reminder_at(pay_by, d) > placed_at)
+
+
+def due_reminder(pay_by: dt.datetime, days: Iterable[int], *, at: dt.datetime) -> int | None:
+    """The lead time of ``days`` whose reminder to send at ``at``, or ``None`` (O8).
+
+    Of several whose time has come (the scheduler lagged), only the nearest to the deadline is due; none
+    once the deadline has passed (the order lapses instead).
+    """
+    if at >= pay_by:
+        return None
+    due = [lead for lead in days if reminder_at(pay_by, lead) <= at]
+    return min(due) if due else None

@@ -222,7 +222,9 @@ def test_s12_upgrading_to_0006_marks_each_company_s_earliest_trial_only(tmp_path
                 )
             command.upgrade(config, "head")
         with engine.connect() as connection:
-            marked = dict(connection.execute(text("SELECT id, trial_of FROM subscriptions")).all())
+            marked: dict[str, str | None] = dict(
+                connection.execute(text("SELECT id, trial_of FROM subscriptions")).all()
+            )
         assert marked == {"sub-1": None, "sub-2": "QLTS", "sub-3": None, "sub-4": "QLTS"}
         assert differences(engine) == []
     finally:
