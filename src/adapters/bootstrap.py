@@ -11,13 +11,14 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from subscription_core.calendar import BusinessCalendar
 from subscription_core.catalog import Catalog
 from subscription_core.customers import ServiceAccountant
 from subscription_core.errors import ValidationError
+from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS
 from subscription_core.payments import MethodKind, PaymentLinkSigner
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
 from subscription_core.services import Services
@@ -46,6 +47,7 @@ def bootstrap_memory(
     link_key: bytes | None = None,
     accountants: Mapping[str, ServiceAccountant] | None = None,
     pay_within_days: int = 7,
+    payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
 ) -> Services:
     """Wire the services on the in-memory adapters, with fakes for the outside world unless given real ones.
@@ -53,11 +55,12 @@ def bootstrap_memory(
     Defaults: the system clock, random ids, a fresh in-memory store, the Vietnamese business calendar, one
     fake payment provider (:data:`DEMO_PROVIDER`, with a random key) taking every method, an in-memory
     invoice issuer, a recording notifier, a random payment-link key. ``routes`` defaults to every method
-    kind to the one provider when there is exactly one.
+    kind to the one provider when there is exactly one. Orders are payable for ``pay_within_days`` at most
+    and reminded ``payment_reminder_days`` before their deadline (O4, O8).
 
     Raises:
-        ValidationError: no routes given for several providers, a route to an unknown provider, or a link
-            key shorter than 32 bytes (the key is never shown).
+        ValidationError: no routes given for several providers, a route to an unknown provider, a link
+            key shorter than 32 bytes (the key is never shown), or a setting out of range.
     """
     from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier  # noqa: PLC0415 - lazy
     from adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
@@ -79,6 +82,7 @@ def bootstrap_memory(
         link_key=link_key if link_key is not None else secrets.token_bytes(_KEY_BYTES),
         accountants=accountants,
         pay_within_days=pay_within_days,
+        payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
     )
 
@@ -97,6 +101,7 @@ def bootstrap_sql(
     calendar: BusinessCalendar | None = None,
     accountants: Mapping[str, ServiceAccountant] | None = None,
     pay_within_days: int = 7,
+    payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
     schema: str | None = None,
 ) -> Services:
@@ -137,6 +142,7 @@ def bootstrap_sql(
         link_key=link_key,
         accountants=accountants,
         pay_within_days=pay_within_days,
+        payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
         pause=backoff,
     )
@@ -156,6 +162,7 @@ def _services(
     link_key: bytes,
     accountants: Mapping[str, ServiceAccountant] | None,
     pay_within_days: int,
+    payment_reminder_days: Sequence[int],
     link_valid_days: int,
     pause: Callable[[int], None] | None = None,
 ) -> Services:
@@ -176,6 +183,7 @@ def _services(
         notifier=notifier,
         accountants=dict(accountants or {}),
         pay_within_days=pay_within_days,
+        payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
         pause=pause,
     )

@@ -17,7 +17,7 @@ subscriptions in :mod:`subscription_core.scheduling`. Time is always passed in; 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -366,16 +366,31 @@ def _create(
     return Outcome(subscription=created, notices=(notice,))
 
 
-def start_trial(opening: Opening, plan: Plan, at: datetime, *, actor: Actor, reason: str = "") -> Outcome:
+def start_trial(
+    opening: Opening, plan: Plan, at: datetime, *, actor: Actor, reason: str = "", held: Iterable[Subscription] = ()
+) -> Outcome:
     """Start a free trial of ``plan`` on the local date of ``at``, for ``plan.trial_days`` days (C4).
 
+    ``held`` are the company's subscriptions: a company gets one free trial per product, ever (S12),
+    whether the earlier one still runs, ended, was purged or was converted to paid.
+
     Raises:
-        NotEligibleError: (C4) the plan offers no trial or is not a plan of the product.
+        NotEligibleError: (C4) the plan offers no trial or is not a plan of the product; (S12) ``held`` has
+            a trial of the product, named in the message.
         ValidationError: (D2) ``at`` is naive.
     """
     at = utc(at)
     if not plan.has_trial or plan not in opening.product.plans:
         raise NotEligibleError("this plan offers no free trial", rule="C4", field="plan", value=plan.code)
+    earlier = next((s for s in held if s.trial is not None and s.product_code == opening.product.code), None)
+    if earlier is not None and earlier.trial is not None:
+        raise NotEligibleError(
+            f"the company already had its free trial of {opening.product.code}: subscription {earlier.id},"
+            f" from {earlier.trial.start.isoformat()}",
+            rule="S12",
+            field="plan",
+            value=plan.code,
+        )
     start = local_date(at)
     trial = Term(start=start, end=start + timedelta(days=plan.trial_days))
     by = (actor, reason or "free trial started")

@@ -44,6 +44,7 @@ class OrderNoticeKind(enum.Enum):
     ORDER_PAID = "order_paid"
     ORDER_CANCELLED = "order_cancelled"
     ORDER_LAPSED = "order_lapsed"
+    PAYMENT_REMINDER = "payment_reminder"  # a placed order still unpaid, days before its deadline (O8)
     INVOICE_ISSUED = "invoice_issued"
     BULK_RENEWED = "bulk_renewed"  # every client of a bulk renewal extended (B5)
 

@@ -37,6 +37,7 @@ from subscription_core.money import Currency, Money
 from subscription_core.order_kinds import OrderKind, check_quote
 from subscription_core.order_lines import Billing, OrderLine
 from subscription_core.order_states import OrderChange, OrderEvent, OrderState, next_state
+from subscription_core.payment_deadlines import check_reminder_days, due_reminder, reminder_at, reminders_ahead
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import AppliedPromotion, Quote, VatTotal
 
@@ -61,7 +62,8 @@ class Order:
     are for many clients (B5). ``billing`` holds one :class:`Billing` per customer of the lines.
     ``notify`` receives the order's notices (B3). ``applied`` are the promotions whose redemptions the
     order reserves (P9). ``placed_by`` is who prepared and places it; ``idempotency_key`` the key of the
-    request that created it. ``pay_by`` is the payment deadline, set when the order is placed (O4).
+    request that created it. ``pay_by`` is the payment deadline, set when the order is placed (O4);
+    ``reminder_days`` the lead times, in days before it, of the payment reminders still to send (O8).
 
     Raises:
         ValidationError: a field of the wrong type, or figures, customers and kinds that do not agree.
@@ -91,6 +93,8 @@ class Order:
     pay_by: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     payment_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     changes: tuple[OrderChange, ...] = attrs.field(default=(), validator=tuple_of(OrderChange))
+    # A default, so that orders stored before reminders existed load, with none to send (O8).
+    reminder_days: tuple[int, ...] = attrs.field(default=(), validator=lambda _i, _a, v: _reminders(v))
     version: int = attrs.field(default=0, validator=whole_number(0))
     _billing_index: dict[str, Billing] = attrs.field(init=False, eq=False, repr=False)
 
@@ -266,13 +270,46 @@ class Order:
             groups.setdefault(invoice.buyer, (invoice, []))[1].append(line)
         return tuple((invoice, tuple(lines)) for invoice, lines in groups.values())
 
-    def place(self, *, at: dt.datetime, pay_by: dt.datetime, confirmed: bool) -> Order:
+    @property
+    def next_reminder_at(self) -> dt.datetime | None:
+        """When the next payment reminder is due (O8): ``None`` unless placed with a reminder still to send.
+
+        A host may store it in an indexed column and load only the orders with a reminder due.
+        """
+        if self.state is not OrderState.PLACED or self.pay_by is None or not self.reminder_days:
+            return None
+        return reminder_at(self.pay_by, self.reminder_days[0])
+
+    def reminder_due(self, at: dt.datetime) -> int | None:
+        """The lead time of the payment reminder to send at ``at`` while placed (O8; see :func:`due_reminder`)."""
+        if self.state is not OrderState.PLACED or self.pay_by is None:
+            return None
+        return due_reminder(self.pay_by, self.reminder_days, at=utc(at))
+
+    def remind(self, *, at: dt.datetime) -> Order:
+        """Record the payment reminder due at ``at`` as sent (O8): one version higher, its state unchanged.
+
+        Every lead time whose time has come is dropped, so that no reminder is sent twice.
+
+        Raises:
+            NotEligibleError: (O8) no reminder is due at ``at``.
+        """
+        due = self.reminder_due(at)
+        if due is None:
+            raise NotEligibleError("no payment reminder is due", rule="O8", field="at", value=at)
+        left = tuple(days for days in self.reminder_days if days < due)
+        return attrs.evolve(self, reminder_days=left, version=self.version + 1)
+
+    def place(self, *, at: dt.datetime, pay_by: dt.datetime, confirmed: bool, reminders: Sequence[int] = ()) -> Order:
         """Place the draft (O3, O4): it then awaits payment until ``pay_by``.
+
+        It is reminded ``reminders`` days before ``pay_by``, except where that time is already past (O8).
 
         Raises:
             InvalidTransitionError: (O4) the order is not a draft.
             NotEligibleError: (O3) the buyer has not confirmed the order and accepted the terms.
-            ValidationError: (D2, O4) a naive instant, or a deadline not after ``at``.
+            ValidationError: (D2, O4) a naive instant, or a deadline not after ``at``; (O8) a lead time that
+                is not a whole number of days >= 1.
         """
         next_state(self.state, OrderEvent.PLACE)
         if confirmed is not True:
@@ -287,7 +324,8 @@ class Order:
             raise ValidationError(
                 "the payment deadline must come after placing", rule="O4", field="pay_by", value=pay_by
             )
-        return self._fire(OrderEvent.PLACE, at, self.placed_by, pay_by=deadline)
+        placed = self._fire(OrderEvent.PLACE, at, self.placed_by, pay_by=deadline)
+        return attrs.evolve(placed, reminder_days=reminders_ahead(deadline, reminders, placed_at=utc(at)))
 
     def mark_paid(self, *, at: dt.datetime, payment_id: str, by: Actor) -> Order:
         """Record the order as paid by ``payment_id`` (O4, Y2, Y3).
@@ -358,6 +396,11 @@ class Order:
             pay_by=self.pay_by if pay_by is None else pay_by,
             payment_id=self.payment_id if payment_id is None else payment_id,
         )
+
+
+def _reminders(value: object) -> None:
+    if check_reminder_days(value) != value:
+        raise ValidationError("must be distinct, longest first", rule="O8", field="reminder_days", value=value)
 
 
 def _priced(quote: Quote) -> dict[str, Any]:

@@ -176,6 +176,14 @@ class OrderRepository(Protocol):
         """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4)."""
         ...
 
+    def reminders_due(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders with a payment reminder due by ``at`` (to remind, O8), earliest first.
+
+        Those whose ``next_reminder_at`` is at or before ``at`` and whose deadline is after ``at``. Must
+        scale with the number due, not the number stored.
+        """
+        ...
+
     def by_transfer_reference(self, reference: str) -> list[Order]:
         """The orders whose ``transfers.transfer_reference`` is ``reference`` (Y3), by id: normally one.
 

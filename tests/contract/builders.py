@@ -8,7 +8,7 @@ from decimal import Decimal
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, invoice_requests
-from subscription_core.lifecycle import subscribe
+from subscription_core.lifecycle import start_trial, subscribe
 from subscription_core.money import Currency, Money
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Billing, Order, OrderKind
@@ -42,6 +42,21 @@ PRODUCT = Product(
         )
     ],
 )
+
+TRIAL_PRODUCT = Product(
+    code="QLTS",
+    name="MISA QLTS",
+    plans=[
+        Plan(
+            code="QLTS-STD",
+            name="Standard",
+            options=[PricingOption(code="1Y", cycle=Cycle(CycleUnit.YEAR), price=Money.of(3_000_000, VND))],
+            vat=VatSchedule.flat("KCT"),
+            trial_days=30,
+        )
+    ],
+)
+"""A product whose plan offers a 30-day free trial (C4, S12)."""
 
 tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG = Catalog(currency=VND, products=[PRODUCT])
@@ -91,6 +106,12 @@ def subscription(
     return subscribe(opening, entitlement, start, actor=STAFF).subscription
 
 
+def trial(id: str, *, customer_id: str = "cus-1", start: dt.datetime = T0) -> Subscription:  # noqa: A002
+    """A free trial of :data:`TRIAL_PRODUCT` started at ``start`` (C4)."""
+    opening = Opening(subscription_id=id, customer_id=customer_id, product=TRIAL_PRODUCT)
+    return start_trial(opening, TRIAL_PRODUCT.plans[0], start, actor=STAFF).subscription
+
+
 def promotion(code: str, *, limit: int | None = None, per_customer: int | None = None) -> Promotion:
     """A 10% package promotion with the given redemption limits (P4)."""
     return Promotion(
@@ -109,8 +130,12 @@ def order(
     created: dt.datetime = T0,
     pay_by: dt.datetime | None = None,
     promotions: tuple[Promotion, ...] = (),
+    reminders: tuple[int, ...] = (),
 ) -> Order:
-    """A new purchase of STD 1M for ``customer_id``, created at ``created``; placed if ``pay_by`` is given."""
+    """A new purchase of STD 1M for ``customer_id``, created at ``created``; placed if ``pay_by`` is given.
+
+    Placed, it is reminded ``reminders`` days before ``pay_by`` (O8).
+    """
     priced = quote(CATALOG, [PlanSelection(plan="STD", option="1M")], as_of=created.date(), promotions=promotions)
     details = party("Công ty Cổ phần Đầu tư")
     draft = Order.from_quote(
@@ -124,7 +149,7 @@ def order(
         idempotency_key=f"req-{id}",
         at=created,
     )
-    return draft if pay_by is None else draft.place(at=created, pay_by=pay_by, confirmed=True)
+    return draft if pay_by is None else draft.place(at=created, pay_by=pay_by, confirmed=True, reminders=reminders)
 
 
 def bulk_order(

@@ -166,3 +166,18 @@ def test_o4_unpaid_past_deadline_reads_only_the_rows_it_returns() -> None:
         found = uow.orders.unpaid_past_deadline(at(2), limit=2)
     assert [o.id for o in found] == ["ord-00", "ord-01"]
     assert rows.reads == 2
+
+
+def test_o8_reminders_due_reads_only_the_rows_it_returns() -> None:
+    store = MemoryStore()
+    units = MemoryUnitOfWorkFactory(store)
+    with units() as uow:
+        for i in range(50):
+            uow.orders.add(order(f"ord-{i:02d}", pay_by=at(10, minutes=i), reminders=(3, 1)))
+        uow.commit()
+    rows = CountingRows(store.orders.rows)
+    store.orders.rows = rows
+    with units() as uow:
+        found = uow.orders.reminders_due(at(9), limit=2)
+    assert [o.id for o in found] == ["ord-00", "ord-01"]
+    assert rows.reads == 2

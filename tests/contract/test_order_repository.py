@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from subscription_core.errors import ConflictError, NotFoundError
@@ -153,3 +155,64 @@ def test_y3_a_saved_order_keeps_its_transfer_reference(units: UnitOfWorkFactory)
         uow.commit()
     with units() as uow:
         assert uow.orders.by_transfer_reference(transfer_reference("ord-1")) == [cancelled]
+
+
+# --- O8: payment reminders ---------------------------------------------------------------------------------
+# Due at 10 days (09:00 local on 2026-12-03): reminded 3 days before at 00:00 local on 2026-11-30 (6.625
+# days from T0), 1 day before at 00:00 local on 2026-12-02 (8.625 days).
+THREE_DAYS, ONE_DAY = at(6.625), at(8.625)
+
+
+def test_o8_reminders_due_lists_placed_orders_whose_reminder_came_earliest_first(units: UnitOfWorkFactory) -> None:
+    paid = order("ord-paid", pay_by=at(10), reminders=(3, 1)).mark_paid(at=at(1), payment_id="pay-1", by=STAFF)
+    store(
+        units,
+        order("ord-1", pay_by=at(10), reminders=(3, 1)),
+        order("ord-2", pay_by=at(9), reminders=(1,)),
+        order("ord-none", pay_by=at(10)),
+        order("ord-draft"),
+        paid,
+    )
+    with units() as uow:
+        assert uow.orders.reminders_due(THREE_DAYS - dt.timedelta(seconds=1), limit=10) == []
+        assert [o.id for o in uow.orders.reminders_due(THREE_DAYS, limit=10)] == ["ord-1"]
+        assert [o.id for o in uow.orders.reminders_due(at(8), limit=10)] == ["ord-1", "ord-2"]  # ord-2: 7.625
+        assert [o.id for o in uow.orders.reminders_due(at(8), limit=1)] == ["ord-1"]
+        assert [o.id for o in uow.orders.reminders_due(at(9.5), limit=10)] == ["ord-1"]  # ord-2 is past its deadline
+
+
+def test_o8_a_reminded_order_moves_on_to_its_next_reminder_then_out(units: UnitOfWorkFactory) -> None:
+    placed = order("ord-1", pay_by=at(10), reminders=(3, 1))
+    store(units, placed)
+    first = placed.remind(at=THREE_DAYS)
+    commit(units, lambda uow: uow.orders.save(first, expected_version=placed.version))
+    with units() as uow:
+        assert uow.orders.reminders_due(at(8), limit=10) == []
+        assert [o.id for o in uow.orders.reminders_due(ONE_DAY, limit=10)] == ["ord-1"]
+        assert uow.orders.get("ord-1") == first
+    second = first.remind(at=ONE_DAY)
+    commit(units, lambda uow: uow.orders.save(second, expected_version=first.version))
+    with units() as uow:
+        assert uow.orders.reminders_due(at(9.9), limit=10) == []
+        assert [o.id for o in uow.orders.unpaid_past_deadline(at(10.5), limit=10)] == ["ord-1"]
+
+
+def test_o8_an_order_with_a_reminder_unsent_still_lapses_past_its_deadline(units: UnitOfWorkFactory) -> None:
+    store(units, order("ord-1", pay_by=at(10), reminders=(3, 1)), order("ord-2", pay_by=at(2)))
+    with units() as uow:
+        assert [o.id for o in uow.orders.unpaid_past_deadline(at(11), limit=10)] == ["ord-2", "ord-1"]
+        assert [o.id for o in uow.orders.unpaid_past_deadline(at(11), limit=1)] == ["ord-2"]
+        assert uow.orders.reminders_due(at(11), limit=10) == []
+
+
+def test_o8_reminders_due_sees_the_units_own_writes(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        uow.orders.add(order("ord-1", pay_by=at(10), reminders=(3,)))
+        assert [o.id for o in uow.orders.reminders_due(THREE_DAYS, limit=10)] == ["ord-1"]
+
+
+def test_o8_an_order_stored_before_reminders_existed_has_none_due(units: UnitOfWorkFactory) -> None:
+    store(units, order("ord-1", pay_by=at(10)))
+    with units() as uow:
+        assert uow.orders.get("ord-1").reminder_days == ()
+        assert uow.orders.reminders_due(at(9.9), limit=10) == []

@@ -16,7 +16,7 @@ from subscription_core.renewals import renew, top_up_storage
 from subscription_core.subscriptions import Subscription
 from subscription_core.tax import VatSchedule
 
-from .builders import PRODUCT, STAFF, VND, at, subscription
+from .builders import PRODUCT, STAFF, VND, at, subscription, trial
 from .transactions import commit
 
 
@@ -227,3 +227,22 @@ def test_s10_s11_a_later_term_and_the_storage_of_each_term_read_back_equal(units
         again = uow.subscriptions.get("sub-1")
     assert again == started
     assert (again.upcoming, again.extra_storage, again.storage) == ((), 5, stored.upcoming[0].storage)
+
+
+def test_s12_one_free_trial_per_company_and_product_is_ever_stored(units: UnitOfWorkFactory) -> None:
+    store(units, trial("sub-1"), trial("sub-2", customer_id="cus-2"), subscription("sub-3"), subscription("sub-4"))
+    with pytest.raises(ConflictError):
+        commit(units, lambda uow: uow.subscriptions.add(trial("sub-5", start=at(400))))
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.of_customer("cus-1")] == ["sub-1", "sub-3", "sub-4"]
+
+
+def test_s12_a_trial_keeps_its_place_when_saved(units: UnitOfWorkFactory) -> None:
+    first = trial("sub-1")
+    store(units, first)
+    later = advance(first, at(45)).subscription  # expired, then in its purge window
+    commit(units, lambda uow: uow.subscriptions.save(later, expected_version=first.version))
+    with pytest.raises(ConflictError):
+        commit(units, lambda uow: uow.subscriptions.add(trial("sub-2", start=at(50))))
+    with units() as uow:
+        assert uow.subscriptions.get("sub-1") == later

@@ -18,6 +18,7 @@ from subscription_core.money import Currency, Money
 from subscription_core.order_lines import Billing, OrderLine
 from subscription_core.order_states import TRANSITIONS, OrderEvent, OrderState, next_state
 from subscription_core.orders import Order, OrderKind
+from subscription_core.payment_deadlines import reminder_at
 from subscription_core.pricing import quote
 from subscription_core.promotions import AmountOff, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Quote
@@ -487,6 +488,40 @@ def test_o4_next_state() -> None:
     assert next_state(OrderState.PLACED, OrderEvent.PAY) is OrderState.PAID
     with pytest.raises(InvalidTransitionError, match="cannot fulfil an order that is cancelled"):
         next_state(OrderState.CANCELLED, OrderEvent.FULFIL)
+
+
+# --- O8: payment reminders -------------------------------------------------------------------------------
+
+
+def test_o8_a_placed_order_is_reminded_once_per_lead_time_then_has_none() -> None:
+    pay_by = dt.datetime(2026, 11, 30, 16, 59, 59, 999999, tzinfo=dt.UTC)
+    order = draft().place(at=T0, pay_by=pay_by, confirmed=True, reminders=(1, 3))
+    assert (order.reminder_days, order.next_reminder_at) == ((3, 1), reminder_at(pay_by, 3))
+    with pytest.raises(NotEligibleError) as caught:
+        order.remind(at=T0 + dt.timedelta(days=1))
+    assert caught.value.rule == "O8"
+    first = order.remind(at=reminder_at(pay_by, 3))
+    assert (first.reminder_days, first.version, first.state) == ((1,), order.version + 1, OrderState.PLACED)
+    assert first.changes == order.changes
+    last = first.remind(at=reminder_at(pay_by, 1))
+    assert (last.reminder_days, last.next_reminder_at) == ((), None)
+    assert last.lapse(at=pay_by, by=SCHEDULER).state is OrderState.LAPSED
+
+
+def test_o8_no_reminder_once_paid_and_a_draft_has_none() -> None:
+    pay_by = dt.datetime(2026, 11, 30, 16, 59, 59, 999999, tzinfo=dt.UTC)
+    order = draft().place(at=T0, pay_by=pay_by, confirmed=True, reminders=(3, 1))
+    paid = order.mark_paid(at=T0 + dt.timedelta(hours=1), payment_id="pay-1", by=BUYER)
+    assert (paid.next_reminder_at, paid.reminder_due(pay_by - dt.timedelta(hours=1))) == (None, None)
+    assert draft().next_reminder_at is None
+
+
+def test_o8_an_order_s_reminders_are_checked() -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(draft(), reminder_days=(1, 3))
+    assert (caught.value.rule, caught.value.field) == ("O8", "reminder_days")
+    with pytest.raises(ValidationError):
+        draft().place(at=T0, pay_by=T0 + dt.timedelta(days=3), confirmed=True, reminders=(0,))
 
 
 # --- P9: redemptions -------------------------------------------------------------------------------------

@@ -103,6 +103,14 @@ WORDING: Final[Mapping[Language, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
                 "Nếu vẫn có nhu cầu, Quý khách vui lòng đặt hàng lại.",
             ),
         ),
+        "payment_reminder": (
+            "Nhắc thanh toán đơn hàng $order_id",
+            (
+                "Đơn hàng $order_id (tổng tiền $total) của Quý khách chưa được thanh toán.",
+                "Hạn thanh toán: $pay_by (còn $days_left ngày).",
+                "Sau thời hạn này, đơn hàng sẽ hết hiệu lực.",
+            ),
+        ),
         "invoice_issued": (
             "Hóa đơn điện tử của đơn hàng $order_id",
             (
@@ -266,6 +274,14 @@ WORDING: Final[Mapping[Language, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
             (
                 "Order $order_id (total $total) was not paid in time and is no longer valid.",
                 "Please place a new order if you still need it.",
+            ),
+        ),
+        "payment_reminder": (
+            "Payment reminder for order $order_id",
+            (
+                "Your order $order_id (total $total) has not been paid yet.",
+                "Pay by: $pay_by ($days_left days left).",
+                "After that, the order is no longer valid.",
             ),
         ),
         "invoice_issued": (

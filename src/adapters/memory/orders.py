@@ -1,4 +1,9 @@
-"""Orders in memory: the ``OrderRepository`` port (O1-O5), unpaid ones found through a sorted deadline index."""
+"""Orders in memory: the ``OrderRepository`` port (O1-O5, O8), placed ones found through a sorted index.
+
+The index holds each placed order at the first instant something is due for it: its next payment reminder
+(O8), else its payment deadline (O4). Both queries walk it only as far as ``at``: they read the orders due
+for something, never the whole table.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ __all__ = ["MemoryOrderRepository"]
 
 
 class MemoryOrderRepository:
-    """Orders of one unit of work; placed orders are indexed by ``(pay_by, id)``."""
+    """Orders of one unit of work; placed orders are indexed by ``(next reminder or pay_by, id)``."""
 
     def __init__(self, view: TableView[str, Order]) -> None:
         """Work on ``view``, the unit of work's window on the orders table."""
@@ -41,13 +46,36 @@ class MemoryOrderRepository:
         return sorted(found, key=lambda o: (o.created_at, o.id), reverse=True)
 
     def unpaid_past_deadline(self, at: dt.datetime, *, limit: int) -> list[Order]:
-        """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4), earliest first.
+        """Up to ``limit`` placed orders whose payment deadline is before ``at`` (to lapse, O4).
+
+        Those first due for something come first: by deadline, or by their next reminder still unsent.
 
         Raises:
             ValidationError: (D2) a naive ``at``, or a negative limit.
         """
         when = check_instant(at)
-        return self._view.ordered_while(lambda place: place[0] < when, limit=check_limit(limit))
+        # Walks the orders due for something before ``at``, passing over those only due for a reminder.
+        return self._view.ordered_while(
+            lambda place: place[0] < when,
+            limit=check_limit(limit),
+            keep=lambda order: order.pay_by is not None and order.pay_by < when,
+        )
+
+    def reminders_due(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders with a payment reminder due by ``at`` and their deadline still ahead (O8).
+
+        Earliest reminder first, then by id.
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        # Walks the orders due for something by ``at``, passing over those past their deadline (to lapse).
+        return self._view.ordered_while(
+            lambda place: place[0] <= when,
+            limit=check_limit(limit),
+            keep=lambda order: order.next_reminder_at is not None and order.pay_by is not None and order.pay_by > when,
+        )
 
     def by_transfer_reference(self, reference: str) -> list[Order]:
         """The orders whose transfer reference is ``reference`` (Y3), by id; none for a malformed one."""

@@ -38,10 +38,16 @@ def _due(subscription: Subscription) -> tuple[Any, ...] | None:
     return None if due is None else (due, subscription.id)
 
 
+def _trial_of(subscription: Subscription) -> tuple[tuple[str, str], ...]:
+    return () if subscription.trial is None else ((subscription.customer_id, subscription.product_code),)
+
+
 def _deadline(order: Order) -> tuple[Any, ...] | None:
+    # A placed order sits at the first instant something is due for it: its next payment reminder (O8),
+    # which always comes before its deadline, else its deadline (O4).
     if order.state is not OrderState.PLACED or order.pay_by is None:
         return None
-    return (order.pay_by, order.id)
+    return (order.next_reminder_at or order.pay_by, order.id)
 
 
 def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
@@ -72,7 +78,11 @@ class MemoryStore:
             version=_version,
         )
         self.subscriptions: Table[str, Subscription] = Table(
-            "subscription", indexes={"customer": lambda s: (s.customer_id,)}, order=_due, version=_version
+            "subscription",
+            indexes={"customer": lambda s: (s.customer_id,), "trial": _trial_of},
+            unique=("trial",),  # one free trial per company and product, even for trials started at once (S12)
+            order=_due,
+            version=_version,
         )
         self.orders: Table[str, Order] = Table(
             "order",

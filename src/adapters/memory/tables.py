@@ -201,10 +201,13 @@ class TableView(Generic[K, V]):
             found = [row for key, row in self.table.rows.items() if key not in self.written and keep(row)]
         return found + [row for row in self.written.values() if keep(row)]
 
-    def ordered_while(self, within: Callable[[tuple[Any, ...]], bool], *, limit: int | None) -> list[V]:
+    def ordered_while(
+        self, within: Callable[[tuple[Any, ...]], bool], *, limit: int | None, keep: Callable[[V], bool] | None = None
+    ) -> list[V]:
         """Rows of the sorted index, smallest first, while ``within`` accepts their order key; at most ``limit``.
 
-        Reads only the rows it returns (plus those this unit rewrote), never the whole table.
+        ``keep``, when given, passes over the rows it refuses (they do not count towards ``limit``). Reads
+        only the rows it returns and those it passed over (plus those this unit rewrote), never the whole table.
         """
         picked: list[tuple[tuple[Any, ...], V]] = []
         with self._lock:
@@ -212,10 +215,12 @@ class TableView(Generic[K, V]):
                 if not within(place) or (limit is not None and len(picked) >= limit):
                     break
                 if key not in self.written:
-                    picked.append((place, self.table.rows[key]))
+                    row = self.table.rows[key]
+                    if keep is None or keep(row):
+                        picked.append((place, row))
         for row in self.written.values():
             mine = self.table.order_key(row)
-            if mine is not None and within(mine):
+            if mine is not None and within(mine) and (keep is None or keep(row)):
                 picked.append((mine, row))
         picked.sort(key=lambda pair: pair[0])
         return [row for _, row in picked[:limit]]

@@ -2,8 +2,9 @@
 
 An order's row holds the entity without its lines; each line is a row of ``order_lines`` with its amounts
 as NUMERIC + currency (C5), found by customer for ``of_customer`` (a bulk renewal's lines name many
-customers). Placed orders are found by ``(state, pay_by)`` for ``unpaid_past_deadline``, and any order by
-its bank-transfer reference (a digest of its id, kept in an indexed column) for reconciliation.
+customers). Placed orders are found by ``(state, pay_by)`` for ``unpaid_past_deadline``, by
+``(state, remind_at)`` (the next payment reminder, O8) for ``reminders_due``, and any order by its
+bank-transfer reference (a digest of its id, kept in an indexed column) for reconciliation.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def _split(order: Order) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "state": order.state.value,
         "created_at": order.created_at,
         "pay_by": order.pay_by,
+        "remind_at": order.next_reminder_at,
         "grand_total": order.grand_total.amount,
         "currency": order.currency.code,
         "transfer_reference": transfer_reference(order.id),
@@ -146,6 +148,19 @@ class SqlOrderRepository:
         when = check_instant(at)
         query = select(_T.c.id, _T.c.document).where(_T.c.state == OrderState.PLACED.value, _T.c.pay_by < when)
         return self._load(query.order_by(_T.c.pay_by, _T.c.id).limit(check_limit(limit)))
+
+    def reminders_due(self, at: dt.datetime, *, limit: int) -> list[Order]:
+        """Up to ``limit`` placed orders with a payment reminder due by ``at`` and their deadline still ahead (O8).
+
+        Earliest reminder first, then by id; read through the ``(state, remind_at)`` index.
+
+        Raises:
+            ValidationError: (D2) a naive ``at``, or a negative limit.
+        """
+        when = check_instant(at)
+        placed = _T.c.state == OrderState.PLACED.value
+        query = select(_T.c.id, _T.c.document).where(placed, _T.c.remind_at <= when, _T.c.pay_by > when)
+        return self._load(query.order_by(_T.c.remind_at, _T.c.id).limit(check_limit(limit)))
 
     def by_transfer_reference(self, reference: str) -> list[Order]:
         """The orders whose transfer reference is ``reference`` (Y3), by id; none for a malformed one."""

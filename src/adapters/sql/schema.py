@@ -183,8 +183,11 @@ subscriptions: Final = Table(
     Column("state", String(32), nullable=False),
     Column("next_due_at", UtcDateTime(), nullable=True),
     Column("history_length", Integer, nullable=False),
+    # The product of a free trial, else NULL: one trial per company and product, ever (S12); NULLs never collide.
+    Column("trial_of", text_key(), nullable=True),
     _document(),
     Index(None, "next_due_at", "id"),
+    Index(None, "customer_id", "trial_of", unique=True),
 )
 
 subscription_history: Final = Table(
@@ -211,8 +214,10 @@ orders: Final = Table(
     Column("grand_total", Amount(), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("transfer_reference", String(16), nullable=False, index=True),
+    Column("remind_at", UtcDateTime(), nullable=True),  # the next payment reminder due (O8), else NULL
     _document(),
     Index(None, "state", "pay_by"),
+    Index(None, "state", "remind_at"),
 )
 
 order_lines: Final = Table(

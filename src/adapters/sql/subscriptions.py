@@ -3,7 +3,8 @@
 A subscription's row holds the entity without its history; each history entry is a row of the
 append-only ``subscription_history`` table (S9): a save inserts the entries added since the stored
 version and never rewrites one. ``due`` reads the ``(next_due_at, id)`` index, so it costs the number of
-subscriptions due, not the number stored.
+subscriptions due, not the number stored. A free trial's row names its product in ``trial_of``, under a
+unique index with the customer: a second trial of a product for a company is never stored (S12).
 """
 
 from __future__ import annotations
@@ -106,7 +107,14 @@ class SqlSubscriptionRepository:
         """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
         of_type(subscription, Subscription, "subscription")
         row, history = _split(subscription)
-        if not self._rows.insert_new(_T, row, "add the subscription"):
+        # Written once, here: a subscription is a trial from its start or never (S12); saves leave it alone.
+        trial_of = None if subscription.trial is None else subscription.product_code
+        if not self._rows.insert_new(_T, {**row, "trial_of": trial_of}, "add the subscription"):
+            if trial_of is not None and not self._load(_BY_ID, {"subscription_id": subscription.id}):
+                # A concurrent request stored the company's trial first: running again refuses it by S12.
+                raise TransientConflictError(
+                    "the company already has a free trial of this product", rule="S12", field="trial", value=trial_of
+                )
             raise ConflictError("this subscription is already stored", field="id", value=subscription.id)
         self._append_history(subscription, history, 0)
         self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))

@@ -23,6 +23,7 @@ from subscription_core.catalog import AddonKind
 from subscription_core.customers import Actor, Customer
 from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError
 from subscription_core.orders import OrderKind
+from subscription_core.payment_deadlines import PayLimit, paid_time_limit, purge_limit
 from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import AddonSelection, PlanSelection, Proration, Selection
@@ -42,8 +43,8 @@ class Basket:
     """What one ordinary order buys: its kind, customer, subscription, selections and pricing context.
 
     ``target`` is the subscription the order renews or adds to, or for a new purchase the one it opens
-    or converts (C4), which is the plan line's ``ref``. ``pay_until`` caps the payment deadline (a
-    top-up must be paid while time remains, a retention package before the purge).
+    or converts (C4), which is the plan line's ``ref``. ``pay_until`` caps the payment deadline (O8: a
+    top-up must be paid while time remains, a renewal, a conversion or a retention package before the purge).
     """
 
     kind: OrderKind
@@ -53,7 +54,7 @@ class Basket:
     purchase: PurchaseKind
     codes: tuple[str, ...]
     current_plan: str | None = None
-    pay_until: dt.datetime | None = None
+    pay_until: PayLimit | None = None
 
     @property
     def subscription_id(self) -> str | None:
@@ -122,7 +123,8 @@ def _new_purchase(
         if deps.catalog.addon(a.addon).kind is AddonKind.STORAGE
     )
     entitlement = entitlement_of(deps, request.plan, request.option, extra_storage=storage)
-    target = mint() if request.trial_id is None else _trial(uow, request, entitlement, at)
+    trial = None if request.trial_id is None else _trial(uow, request, entitlement, at)
+    target = mint() if trial is None else trial.id
     addons = tuple(AddonSelection(addon=a.addon, quantity=a.quantity, cycles=a.cycles) for a in request.addons)
     return Basket(
         kind=OrderKind.NEW_PURCHASE,
@@ -131,11 +133,12 @@ def _new_purchase(
         selections=(PlanSelection(plan=request.plan, option=request.option, ref=target), *addons),
         purchase=PurchaseKind.NEW,
         codes=request.codes,
+        pay_until=None if trial is None else purge_limit(trial),
     )
 
 
-def _trial(uow: UnitOfWork, request: NewPurchase, entitlement: Entitlement, at: dt.datetime) -> str:
-    """Check the trial a new purchase converts (C4): the customer's, never paid, of the plan's product."""
+def _trial(uow: UnitOfWork, request: NewPurchase, entitlement: Entitlement, at: dt.datetime) -> Subscription:
+    """The trial a new purchase converts, as of ``at`` (C4): the customer's, never paid, of the plan's product."""
     trial_id = str(request.trial_id)
     trial = lifecycle.advance(owned_subscription(uow, trial_id, request.customer_id), at).subscription
     if trial.trial is None or trial.terms or trial.state not in _CONVERTIBLE or trial.pending is not None:
@@ -149,7 +152,7 @@ def _trial(uow: UnitOfWork, request: NewPurchase, entitlement: Entitlement, at: 
         raise NotEligibleError(
             f"the trial is of {trial.product_code}", rule="C1", field="plan", value=entitlement.plan_code
         )
-    return trial_id
+    return trial
 
 
 def _renewal(deps: Services, uow: UnitOfWork, actor: Actor, request: Renewal, at: dt.datetime) -> Basket:
@@ -185,6 +188,7 @@ def _renewal(deps: Services, uow: UnitOfWork, actor: Actor, request: Renewal, at
         selections=(PlanSelection(plan=plan, option=request.option, ref=subscription.id), *addons),
         purchase=PurchaseKind.RENEWAL,
         codes=request.codes,
+        pay_until=purge_limit(current),
     )
 
 
@@ -234,7 +238,7 @@ def _top_up(deps: Services, uow: UnitOfWork, actor: Actor, request: StorageTopUp
         purchase=PurchaseKind.RENEWAL,
         codes=request.codes,
         current_plan=current.plan_code,
-        pay_until=current.expires_at,
+        pay_until=paid_time_limit(current),
     )
 
 
@@ -254,5 +258,5 @@ def _retention(deps: Services, uow: UnitOfWork, actor: Actor, request: Retention
         purchase=PurchaseKind.RENEWAL,
         codes=request.codes,
         current_plan=current.plan_code,
-        pay_until=current.purge_at or current.retention_ends_at,
+        pay_until=purge_limit(current),
     )

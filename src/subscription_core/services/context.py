@@ -17,6 +17,7 @@ from subscription_core.calendar import BusinessCalendar, ensure_aware
 from subscription_core.catalog import Catalog
 from subscription_core.customers import ServiceAccountant
 from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS, check_reminder_days
 from subscription_core.payments import MethodKind, PaymentLinkSigner, PaymentMethod
 from subscription_core.ports import (
     Clock,
@@ -40,6 +41,10 @@ def _mapping(_instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise ValidationError("must be a mapping", field=attribute.name, value=type(value).__name__)
 
 
+def _reminder_days(value: object) -> tuple[int, ...]:
+    return check_reminder_days(value, field="payment_reminder_days")
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Services:
     """The ports and settings every use case takes as its first argument (``deps``).
@@ -47,10 +52,12 @@ class Services:
     ``providers`` are the payment providers by name; ``routes`` says which provider takes each method kind
     (Y1), including the offline ones whose provider gives the transfer instructions (Y3). ``accountants``
     are the service accountants known to the host (A3, B3), by id. ``links`` signs payment links (O5).
-    ``pay_within_days`` is how long a placed order awaits payment (O4); ``link_valid_days`` how long a
-    payment link works at most. ``notifier`` is used only by :func:`relay_outbox`. ``pause``, when set, is
-    called with the attempt number before a use case that lost a race runs again (a host's backoff: a
-    short, jittered sleep lets the winner commit; the core itself never sleeps).
+    ``pay_within_days`` is how long a placed order awaits payment at most (O4, O8);
+    ``payment_reminder_days`` the lead times, in days before its deadline, of its payment reminders (O8:
+    3 and 1 by default, none when empty); ``link_valid_days`` how long a payment link works at most.
+    ``notifier`` is used only by :func:`relay_outbox`. ``pause``, when set, is called with the attempt
+    number before a use case that lost a race runs again (a host's backoff: a short, jittered sleep lets
+    the winner commit; the core itself never sleeps).
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
@@ -70,6 +77,7 @@ class Services:
     notifier: Notifier | None = None
     accountants: Mapping[str, ServiceAccountant] = attrs.field(factory=dict, validator=_mapping)
     pay_within_days: int = attrs.field(default=7, validator=_days)
+    payment_reminder_days: tuple[int, ...] = attrs.field(default=DEFAULT_REMINDER_DAYS, converter=_reminder_days)
     link_valid_days: int = attrs.field(default=7, validator=_days)
     pause: Callable[[int], None] | None = None
 

@@ -16,12 +16,13 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from subscription_core.calendar import end_of_local_day, local_date
+from subscription_core.calendar import local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.errors import CurrencyMismatchError, NotEligibleError, ValidationError
 from subscription_core.money import Money
 from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order, OrderKind
+from subscription_core.payment_deadlines import PayLimit, payment_deadline
 from subscription_core.ports import UnitOfWork
 from subscription_core.pricing import quote
 from subscription_core.promotions import Promotion, PurchaseKind, RefusalReason, code_key
@@ -224,24 +225,26 @@ def place_draft(
     *,
     confirmed: bool,
     at: dt.datetime,
-    pay_until: dt.datetime | None = None,
+    pay_until: PayLimit | None = None,
     deadline: dt.datetime | None = None,
 ) -> Order:
     """Place ``draft`` (O3, O4), store it, reserve its redemptions (P9) and queue its notice (N1, N2).
 
     The payment deadline is ``deadline`` if given, else the end of the local day ``pay_within_days`` after
-    ``at``, or ``pay_until`` if that is sooner.
+    ``at``, or the limit ``pay_until`` (when what the order buys can no longer be granted) if that is sooner
+    (O8). The order is reminded ``payment_reminder_days`` before its deadline (O8).
 
     Raises:
         NotEligibleError: (O3) not confirmed; (P4, P9) a promotion asked for was refused or has no
-            redemptions left. ValidationError: (O4) a deadline not after ``at``.
+            redemptions left; (O8) ``pay_until`` is past or too near to pay. ValidationError: (O4) a
+            deadline not after ``at``.
     """
     _check_refusals(priced.quote)
     if deadline is None:
-        deadline = end_of_local_day(local_date(at) + dt.timedelta(days=deps.pay_within_days)).astimezone(dt.UTC)
-        if pay_until is not None:
-            deadline = min(deadline, pay_until)
-    placed = draft.place(at=at, pay_by=deadline, confirmed=confirmed)
+        deadline = payment_deadline(at, pay_within_days=deps.pay_within_days, limit=pay_until)
+    # A commitment is reminded by its due-date warnings (K2), not by payment reminders as well.
+    reminders = () if draft.kind is OrderKind.RENEWAL_ON_COMMITMENT else deps.payment_reminder_days
+    placed = draft.place(at=at, pay_by=deadline, confirmed=confirmed, reminders=reminders)
     uow.orders.add(placed)
     for redemption in reserve_redemptions(placed):
         promotion = priced.book[code_key(redemption.code)]

@@ -25,6 +25,7 @@ from subscription_core.customers import Actor, Customer, TaxCode
 from subscription_core.errors import PermissionDeniedError, ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderKind
+from subscription_core.payment_deadlines import PayLimit, purge_limit
 from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import PlanSelection, Quote
@@ -97,9 +98,18 @@ def review_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal) -> t
 
 
 def _checked(deps: Services, uow: UnitOfWork, actor: Actor, request: BulkRenewal, at: dt.datetime) -> CheckedRenewal:
+    return _checked_with_limit(deps, uow, actor, request, at)[0]
+
+
+def _checked_with_limit(
+    deps: Services, uow: UnitOfWork, actor: Actor, request: BulkRenewal, at: dt.datetime
+) -> tuple[CheckedRenewal, PayLimit | None]:
+    """The checked renewal and the earliest purge of the subscriptions it renews: its payment limit (O8)."""
     clients = _clients(uow, request)
     held = _held(uow, clients, at)
-    return validate_rows(request, clients, deps.accountant(actor.id), subscriptions=held, catalog=deps.catalog)
+    checked = validate_rows(request, clients, deps.accountant(actor.id), subscriptions=held, catalog=deps.catalog)
+    renewed = {line.subscription_id for line in checked.lines}
+    return checked, PayLimit.earliest(purge_limit(sub) for sub in held if sub.id in renewed)
 
 
 def _price_bulk(
@@ -134,23 +144,25 @@ def place_bulk_renewal(
     """Place one order renewing every row's client (B1-B5), once the accountant confirmed the list (B4, O3).
 
     Invoices go to each client or to the typed-in buyer (B2); notices to the accountant or the typed-in
-    recipient (B3). Paying it extends every client's expiry, all or nothing (B5).
+    recipient (B3). Paying it extends every client's expiry, all or nothing (B5). It must be paid before
+    the first of the renewed subscriptions is purged (O8).
 
     Raises:
         PermissionDeniedError: (A3) not a service accountant. InvalidRowsError: (B4) any row is invalid,
             with every row's problems; nothing is placed. NotEligibleError: (O3) not confirmed; (P4, P9) a
-            promotion does not apply. ValidationError, CurrencyMismatchError: (C5) ``expected_total``
-            differs from the catalog's. ConflictError: the key was used for another request.
+            promotion does not apply; (O8) a client's subscription is purged too soon to pay, named.
+            ValidationError, CurrencyMismatchError: (C5) ``expected_total`` differs from the catalog's.
+            ConflictError: the key was used for another request.
     """
     _require_accountant(actor)
     digest = fingerprint(request=request, confirmed=confirmed, codes=tuple(codes), expected_total=expected_total)
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
-        checked = _checked(deps, uow, actor, request, now)
+        checked, limit = _checked_with_limit(deps, uow, actor, request, now)
         priced = _price_bulk(deps, uow, actor, checked, codes, now)
         check_expected_total(priced.quote, expected_total)
         draft = checked.order(priced.quote, id=deps.ids.new_id("ord"), idempotency_key=idempotency_key, at=now)
-        placed = place_draft(deps, uow, draft, priced, confirmed=confirmed, at=now)
+        placed = place_draft(deps, uow, draft, priced, confirmed=confirmed, at=now, pay_until=limit)
         _log.info("bulk renewal %s placed by %s for %d line(s)", placed.id, actor.id, len(placed.lines))
         return placed.id, placed
 

@@ -1,18 +1,20 @@
-"""The host's periodic job: time-driven transitions, lapsed orders, and the outbox relay (S3-S5, Y3, K2, K4, O4, N2).
+"""The host's periodic job: time-driven transitions, lapsed orders, payment reminders and the outbox relay.
 
-:func:`run_scheduler` takes one instant from the clock and, in batches, advances every subscription with
-something due by then (expiry warnings and expiry, purge, end of retention, activation of money received
-offline at its deadline, commitment warnings and cut-off), saving each with its expected version and
-queueing its notices in the same unit of work; then it lapses the orders left unpaid past their deadline
-and releases their promotion redemptions (P9). Running it twice at the same instant changes nothing the
-second time. :func:`relay_outbox` hands queued notices to the notifier, at least once, and sets aside as
-dead those that fail permanently or too often.
+Rules S3-S5, Y3, K2, K4, O4, O8, N2. :func:`run_scheduler` takes one instant from the clock and, in
+batches, advances every subscription with something due by then (expiry warnings and expiry, purge, end
+of retention, activation of money received offline at its deadline, commitment warnings and cut-off),
+saving each with its expected version and queueing its notices in the same unit of work; then it lapses
+the orders left unpaid past their deadline and releases their promotion redemptions (P9); then it reminds
+the orders still unpaid whose payment reminder has come (O8), each reminder once. Running it twice at the
+same instant changes nothing the second time. :func:`relay_outbox` hands queued notices to the notifier,
+at least once, and sets aside as dead those that fail permanently or too often.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Final
 
 import attrs
@@ -47,12 +49,13 @@ _MAX_RETRY: Final = dt.timedelta(hours=6)
 
 @attrs.frozen(kw_only=True)
 class SchedulerRun:
-    """What one run did at ``at``: subscriptions advanced, orders lapsed, commitment orders closed at cut-off."""
+    """What one run did at ``at``: subscriptions advanced, orders lapsed, orders closed at cut-off, reminded (O8)."""
 
     at: dt.datetime
     advanced: tuple[str, ...]
     lapsed: tuple[str, ...]
     cancelled: tuple[str, ...]
+    reminded: tuple[str, ...] = ()
 
 
 def _check_batch(batch: object) -> int:
@@ -62,7 +65,7 @@ def _check_batch(batch: object) -> int:
 
 
 def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
-    """Apply everything due by now, ``batch`` subscriptions or orders per unit of work (S3-S5, Y3, K4, O4, P9).
+    """Apply everything due by now, ``batch`` subscriptions or orders per unit of work (S3-S5, Y3, K4, O4, O8, P9).
 
     Raises:
         ValidationError: a batch size below 1.
@@ -79,14 +82,29 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
         cancelled += closed
         if len(ids) < size:
             break
-    lapsed: list[str] = []
+    lapsed = _drain(deps, lambda uow: _lapse_batch(uow, at, size), size)
+    # After the lapses: an order past its deadline lapses and is not reminded (O4, O8).
+    reminded = _drain(deps, lambda uow: _remind_batch(uow, at, size), size)
+    _log.info(
+        "scheduler at %s: %d advanced, %d lapsed, %d reminded",
+        at.isoformat(),
+        len(advanced),
+        len(lapsed),
+        len(reminded),
+    )
+    return SchedulerRun(
+        at=at, advanced=tuple(advanced), lapsed=tuple(lapsed), cancelled=tuple(cancelled), reminded=tuple(reminded)
+    )
+
+
+def _drain(deps: Services, batch: Callable[[UnitOfWork], list[str]], size: int) -> list[str]:
+    """Run ``batch`` in units of work until one handles fewer than ``size``; every id handled."""
+    done: list[str] = []
     while True:
-        ids = with_retries(deps, lambda uow, _now: _lapse_batch(uow, at, size), name="run_scheduler")
-        lapsed += ids
+        ids = with_retries(deps, lambda uow, _now: batch(uow), name="run_scheduler")
+        done += ids
         if len(ids) < size:
-            break
-    _log.info("scheduler at %s: %d advanced, %d lapsed", at.isoformat(), len(advanced), len(lapsed))
-    return SchedulerRun(at=at, advanced=tuple(advanced), lapsed=tuple(lapsed), cancelled=tuple(cancelled))
+            return done
 
 
 def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[str], list[str]]:
@@ -133,6 +151,27 @@ def _lapse_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:
     orders = uow.orders.unpaid_past_deadline(at, limit=size)
     for order in orders:
         _close(uow, order, order.lapse(at=at, by=Actor.scheduler()), at)
+    uow.commit()
+    return [order.id for order in orders]
+
+
+def _remind_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:
+    """Send the payment reminder due of up to ``size`` placed orders (O8), each recorded on its order.
+
+    The notice id names the lead time (``<order>:payment_reminder:<n>d:<channel>``), so a reminder is queued
+    once however often the batch is retried (N2).
+    """
+    orders = uow.orders.reminders_due(at, limit=size)
+    queued: list[OutboxMessage] = []
+    for order in orders:
+        days = order.reminder_due(at)
+        if days is None:  # pragma: no cover - the repository lists only orders with a reminder due
+            continue
+        reminded = order.remind(at=at)
+        uow.orders.save(reminded, expected_version=order.version)
+        facts = {"days_left": str(days), "pay_by": (order.pay_by or at).isoformat(), "kind": order.kind.value}
+        order_notice(uow, reminded, OrderNoticeKind.PAYMENT_REMINDER, at, data=facts, part=f"{days}d", into=queued)
+    uow.outbox.add_many(queued)
     uow.commit()
     return [order.id for order in orders]
 

@@ -1,4 +1,10 @@
-"""Free trials (C4): a customer starts one on a plan that offers it; a new purchase naming it converts it."""
+"""Free trials (C4, S12): a customer starts one on a plan that offers it; a new purchase naming it converts it.
+
+A company gets one free trial per product, ever (S12). The use case refuses a second one from the
+company's subscriptions; two started at once both find none, so the store holds the line: it keeps one
+trial per company and product (a unique index), the loser's commit conflicts, and the use case, run
+again, finds the winner's trial and refuses with S12.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +34,8 @@ def start_trial(
     Who may order a new purchase may start a trial (A1, A2).
 
     Raises:
-        NotEligibleError: (C4) the plan offers no trial. NotFoundError: unknown customer or plan.
+        NotEligibleError: (C4) the plan offers no trial; (S12) the company already had a trial of the
+            product (running, ended or converted). NotFoundError: unknown customer or plan.
         PermissionDeniedError: (A1-A3). ConflictError: the key was used for another request.
     """
     require_actor(actor)
@@ -38,8 +45,9 @@ def start_trial(
         customer = uow.customers.get(customer_id)
         require_orderer(actor, customer, OrderKind.NEW_PURCHASE)
         product, chosen = deps.catalog.plan_entry(plan)
+        held = uow.subscriptions.of_customer(customer.id)
         opening = Opening(subscription_id=deps.ids.new_id("sub"), customer_id=customer.id, product=product)
-        outcome = lifecycle.start_trial(opening, chosen, now, actor=actor, reason=note)
+        outcome = lifecycle.start_trial(opening, chosen, now, actor=actor, reason=note, held=held)
         trial = save_outcome(uow, None, outcome)
         _log.info("trial %s started for customer %s", trial.id, customer.id)
         return trial.id, trial

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from subscription_core.transfers import transfer_reference
 from .conftest import drop_schema, new_schema, pg_dsn
 
 TABLES = {table.name for table in metadata.sorted_tables}
-HEAD = "0004"  # the latest revision shipped
+HEAD = "0006"  # the latest revision shipped
 
 
 def differences(engine: Engine) -> list[Any]:
@@ -187,4 +188,46 @@ def test_y3_upgrading_from_0001_fills_the_transfer_references_of_stored_orders(t
         assert stored == {"ord-1": transfer_reference("ord-1"), "ord-2": transfer_reference("ord-2")}
         assert differences(engine) == []
     finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_s12_upgrading_to_0006_marks_each_company_s_earliest_trial_only(tmp_path: Path, backend: str) -> None:
+    # Stored before S12 was enforced: cus-1 got two trials of QLTS (the later one first by id), cus-2 one.
+    schema = new_schema()
+    engine = (
+        sqlite_engine(tmp_path / "old.db", migrate=False)
+        if backend == "sqlite"
+        else postgres_engine(pg_dsn(), schema=schema)
+    )
+    rows = [
+        ("sub-1", "cus-1", {"trial": {"start": "2026-12-01", "end": "2026-12-31"}}),
+        ("sub-2", "cus-1", {"trial": {"start": "2026-01-01", "end": "2026-01-31"}}),
+        ("sub-3", "cus-1", {"trial": None}),
+        ("sub-4", "cus-2", {"trial": {"start": "2026-05-01", "end": "2026-05-31"}}),
+    ]
+    try:
+        with engine.begin() as connection:
+            if backend == "postgresql":
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            config = alembic_config(connection)
+            command.upgrade(config, "0003")
+            for sub_id, customer_id, document in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO subscriptions (id, version, customer_id, product_code, state, history_length,"
+                        " document) VALUES (:id, 1, :customer_id, 'QLTS', 'trial', 0, :document)"
+                    ),
+                    {"id": sub_id, "customer_id": customer_id, "document": json.dumps(document)},
+                )
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            marked: dict[str, str | None] = dict(
+                connection.execute(text("SELECT id, trial_of FROM subscriptions")).all()
+            )
+        assert marked == {"sub-1": None, "sub-2": "QLTS", "sub-3": None, "sub-4": "QLTS"}
+        assert differences(engine) == []
+    finally:
+        if backend == "postgresql":
+            drop_schema(engine, schema)
         engine.dispose()

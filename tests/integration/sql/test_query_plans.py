@@ -1,4 +1,4 @@
-"""The scheduler's queries read an index, so they cost the number due, not the number stored (S3, O4)."""
+"""The scheduler's queries read an index, so they cost the number due, not the number stored (S3, O4, O8)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import attrs
 from sqlalchemy import Engine, event, text
 
 from adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -74,5 +75,21 @@ def test_o4_unpaid_past_deadline_reads_the_state_and_deadline_index(engine: Engi
         uow.commit()
     found = first_plan(engine, lambda uow: uow.orders.unpaid_past_deadline(at(3.5), limit=50))
     assert "ix_orders_state_pay_by" in found
+    if engine.dialect.name == "postgresql":
+        assert '"Actual Rows": 3' in found
+
+
+def test_o8_reminders_due_reads_the_state_and_reminder_index(engine: Engine) -> None:
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow:
+        for i in range(STORED // 3):
+            placed = order(f"ord-{i:05d}", pay_by=at(10 + i))
+            uow.orders.add(attrs.evolve(placed, reminder_days=(3, 1)))
+        uow.commit()
+    # The 3-day reminders of the orders due at 10, 11 and 12 days fall at 6.6, 7.6 and 8.6 days.
+    with units() as uow:
+        assert len(uow.orders.reminders_due(at(9), limit=50)) == 3
+    found = first_plan(engine, lambda uow: uow.orders.reminders_due(at(9), limit=50))
+    assert "ix_orders_state_remind_at" in found
     if engine.dialect.name == "postgresql":
         assert '"Actual Rows": 3' in found

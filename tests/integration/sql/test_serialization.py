@@ -25,6 +25,7 @@ from subscription_core.entitlements import Entitlement
 from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Money
+from subscription_core.orders import Order
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.renewals import renew
 from subscription_core.subscriptions import Opening, State, Subscription
@@ -192,3 +193,13 @@ def test_s10_s11_a_subscription_stored_before_s11_loads_and_keeps_its_storage_th
     assert (in_second_term.state, in_second_term.plan_code, in_second_term.extra_storage) == (State.ACTIVE, "ENT", 20)
     again = renew(in_second_term, Entitlement.of(PRODUCT, "ENT", "1Y"), at(500), actor=STAFF).subscription
     assert advance(again, at(800)).subscription.extra_storage == 0  # the renewal after S11 bought none
+
+
+def test_o8_an_order_stored_before_payment_reminders_loads_with_none_to_send() -> None:
+    placed = order("ord-1", pay_by=at(10))
+    document = json.loads(json.dumps(to_document(attrs.evolve(placed, reminder_days=(3, 1)))))
+    del document["reminder_days"]  # as written before reminders existed
+    old = from_document(document, Order)
+    assert old == placed
+    assert (old.reminder_days, old.next_reminder_at, old.reminder_due(at(9))) == ((), None, None)
+    assert old.lapse(at=at(11), by=Actor.scheduler()).state.value == "lapsed"

@@ -100,3 +100,11 @@ def test_y2_y5_n2_bootstrap_sql_runs_the_flows_on_sqlite(tmp_path: Path) -> None
     assert run_scheduler(deps).advanced == (detail.id,)
     assert run_scheduler(deps).advanced == ()
     assert relay_outbox(deps).sent > 0
+
+
+def test_o8_bootstrap_takes_the_payment_reminder_lead_times() -> None:
+    assert bootstrap_memory(CATALOG).payment_reminder_days == (3, 1)
+    assert bootstrap_memory(CATALOG, payment_reminder_days=[1, 7]).payment_reminder_days == (7, 1)
+    with pytest.raises(ValidationError) as caught:
+        bootstrap_memory(CATALOG, payment_reminder_days=[0])
+    assert caught.value.rule == "O8"
