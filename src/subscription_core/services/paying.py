@@ -42,6 +42,7 @@ from subscription_core.ports import PaymentRequest, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once, with_retries
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.notifying import order_notice, save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
 from subscription_core.subscriptions import Subscription
@@ -198,7 +199,9 @@ def handle_notification(deps: Services, provider: str, payload: Mapping[str, str
     def work(uow: UnitOfWork, now: dt.datetime) -> NotificationResult:
         return _apply_notification(deps, uow, notification, now)
 
-    return with_retries(deps, work, name="handle_notification")
+    result = with_retries(deps, work, name="handle_notification")
+    issue_invoices(deps, result.order_id)  # O7: after the commit, and never holding back the answer
+    return result
 
 
 def _apply_notification(
@@ -316,7 +319,7 @@ def record_offline_payment(
         return order.id, fulfil(deps, uow, order, settlement)
 
     digest = fingerprint(order_id=order_id, method=method, amount=amount, reason=note, received_at=received_at)
-    return run_once(
+    done = run_once(
         deps,
         actor,
         name="record_offline_payment",
@@ -325,6 +328,8 @@ def record_offline_payment(
         work=work,
         replay=lambda uow, oid: uow.orders.get(oid),
     )
+    issue_invoices(deps, done.id)  # O7: after the commit
+    return done
 
 
 def receive_offline(

@@ -28,6 +28,7 @@ from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, with_retries
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.paying import receive_offline
 from subscription_core.services.permissions import require_staff
 from subscription_core.statements import (
@@ -104,6 +105,7 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
         note = f"matched{named}, but recording it was refused: {rule}{type(error).__name__}: {error.message}"
         result = LineResult(line=line, outcome=LineOutcome.REFUSED, note=note)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
+    issue_invoices(deps, result.order_id if result.outcome is LineOutcome.RECORDED else None)  # O7: after the commit
     return result
 
 
