@@ -290,6 +290,10 @@ class InvoiceRepository(Protocol):
         """The invoices an order asked for, pending or issued, by part (O7)."""
         ...
 
+    def get_request(self, order_id: str, part: int) -> RequestedInvoice | None:
+        """The invoice ``part`` of ``order_id`` asked for, or ``None`` (O7): one look-up by key."""
+        ...
+
     def save_request(self, request: RequestedInvoice, *, expected_version: int) -> None:
         """Replace a requested invoice. ``ConflictError`` if its stored version is not ``expected_version``.
 

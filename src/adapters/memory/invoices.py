@@ -49,6 +49,10 @@ class MemoryInvoiceRepository:
         """The invoices an order asked for, by part."""
         return sorted(self._requests.lookup("order", order_id), key=lambda r: r.key)
 
+    def get_request(self, order_id: str, part: int) -> RequestedInvoice | None:
+        """The invoice ``part`` of ``order_id`` asked for, or ``None``."""
+        return self._requests.get((order_id, part))
+
     def save_request(self, request: RequestedInvoice, *, expected_version: int) -> None:
         """Replace a request: ``ConflictError`` if its stored version moved on, ``NotFoundError`` if unknown."""
         checked(request, RequestedInvoice, field="request", rule="O7")

@@ -99,6 +99,12 @@ class SqlInvoiceRepository:
         query = select(_R.c.document).where(_R.c.order_id == order_id).order_by(_R.c.part)
         return self._requests(query, "read the requested invoices")
 
+    def get_request(self, order_id: str, part: int) -> RequestedInvoice | None:
+        """The invoice ``part`` of ``order_id`` asked for, or ``None`` (by primary key)."""
+        query = select(_R.c.document).where(_R.c.order_id == order_id, _R.c.part == part)
+        found = self._requests(query, "read the requested invoice")
+        return found[0] if found else None
+
     def save_request(self, request: RequestedInvoice, *, expected_version: int) -> None:
         """Replace a request: ``ConflictError`` if its stored version moved on, ``NotFoundError`` if unknown."""
         of_type(request, RequestedInvoice, "request")

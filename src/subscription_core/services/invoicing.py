@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Final
 
 import attrs
@@ -29,7 +30,8 @@ import attrs
 from subscription_core.customers import Actor
 from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError
 from subscription_core.invoices import IssuedInvoice, RequestedInvoice
-from subscription_core.notices import OrderNoticeKind, backoff
+from subscription_core.notices import OrderNoticeKind, OutboxMessage, backoff
+from subscription_core.orders import Order
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
@@ -43,6 +45,7 @@ _FIRST_RETRY: Final = dt.timedelta(minutes=5)
 _MAX_RETRY: Final = dt.timedelta(hours=6)
 _MAX_ERROR: Final = 300
 _MAX_LIMIT: Final = 1000
+_RECORD_BATCH: Final = 500  # outcomes recorded per unit of work: a bulk renewal's thousands of invoices
 
 
 @attrs.frozen(kw_only=True)
@@ -57,7 +60,7 @@ def issue_invoices(deps: Services, order_id: str | None) -> tuple[RequestedInvoi
     """Issue the pending invoices of ``order_id``, each in a unit of work of its own (O7, I1, I2, I3).
 
     Call it after the unit of work that fulfilled the order committed; ``None`` (no order) does nothing.
-    Returns the order's requests as they stand after the attempts.
+    Returns the requests it tried (those pending), as they stand after the attempts.
 
     Raises:
         Nothing: a failure of the issuer or of the store is kept on the request (or left for later), logged,
@@ -71,7 +74,7 @@ def issue_invoices(deps: Services, order_id: str | None) -> tuple[RequestedInvoi
     except Exception:  # noqa: BLE001 - the money is applied; the retry step finds the requests later
         _log.exception("could not read the invoices to issue for order %s; the retry step will", order_id)
         return ()
-    return tuple(_attempt(deps, requested) for requested in pending)
+    return tuple(_attempt_all(deps, pending))
 
 
 def issue_pending_invoices(deps: Services, *, batch: int = 100) -> InvoicingRun:
@@ -86,7 +89,7 @@ def issue_pending_invoices(deps: Services, *, batch: int = 100) -> InvoicingRun:
     size = _check_limit(batch, "batch")
     with deps.uow() as uow:
         due = uow.invoices.due_requests(deps.now(), limit=size)
-    after = [_attempt(deps, requested) for requested in due]
+    after = _attempt_all(deps, due)
     issued = sum(1 for r in after if not r.pending)
     return InvoicingRun(issued=issued, failed=len(after) - issued)
 
@@ -118,7 +121,7 @@ def retry_invoice(deps: Services, actor: Actor, *, order_id: str, part: int = 0)
     """
     require_staff(actor, "issue an invoice again")
     with deps.uow() as uow:
-        found = _requested(uow, order_id, part)
+        found = uow.invoices.get_request(order_id, part)
     if found is None:
         raise NotFoundError("the order asked for no such invoice", rule="O7", field="part", value=(order_id, part))
     _log.info("invoice %s part %d retried by %s", order_id, part, actor.id)
@@ -131,52 +134,75 @@ def _check_limit(value: object, field: str) -> int:
     return value
 
 
-def _requested(uow: UnitOfWork, order_id: str, part: int) -> RequestedInvoice | None:
-    return next((r for r in uow.invoices.requested_of(order_id) if r.request.part == part), None)
-
-
 def _attempt(deps: Services, requested: RequestedInvoice) -> RequestedInvoice:
-    """Ask the issuer for ``requested`` and record what it answered; never raises (O7)."""
+    [after] = _attempt_all(deps, [requested])
+    return after
+
+
+def _attempt_all(deps: Services, requests: Sequence[RequestedInvoice]) -> list[RequestedInvoice]:
+    """Ask the issuer for each request, recording the outcomes a batch per unit of work; never raises (O7)."""
+    after: list[RequestedInvoice] = []
+    for start in range(0, len(requests), _RECORD_BATCH):
+        outcomes = [(requested, _ask(deps, requested)) for requested in requests[start : start + _RECORD_BATCH]]
+        after += _record(deps, outcomes)
+    return after
+
+
+def _ask(deps: Services, requested: RequestedInvoice) -> IssuedInvoice | str:
+    """The invoice the issuer issued for ``requested``, or what kept it from issuing (for staff)."""
     try:
-        invoice = deps.invoices.issue(requested.request)
+        return deps.invoices.issue(requested.request)
     except Exception as error:  # noqa: BLE001 - any failure of the issuer is kept on the request and retried
         _log.warning("invoice %s part %d not issued: %s", *requested.key, type(error).__name__)
-        return _record(deps, requested, failure=failure_text(error))
-    return _record(deps, requested, invoice=invoice)
+        return failure_text(error)
 
 
-def _record(
-    deps: Services, requested: RequestedInvoice, *, invoice: IssuedInvoice | None = None, failure: str = ""
-) -> RequestedInvoice:
-    def work(uow: UnitOfWork, now: dt.datetime) -> RequestedInvoice:
-        current = _requested(uow, *requested.key)
-        if current is None or not current.pending:
-            return current or requested  # another worker recorded it first
-        if invoice is None:
-            retry_at = now + backoff(current.attempts + 1, first=_FIRST_RETRY, cap=_MAX_RETRY)
-            done = current.fail(at=now, error=failure, retry_at=retry_at)
-        else:
-            done = current.issue(at=now)
-            _keep_issued(uow, done, invoice, now)
-        uow.invoices.save_request(done, expected_version=current.version)
+def _record(deps: Services, outcomes: Sequence[tuple[RequestedInvoice, IssuedInvoice | str]]) -> list[RequestedInvoice]:
+    def work(uow: UnitOfWork, now: dt.datetime) -> list[RequestedInvoice]:
+        recorded: list[RequestedInvoice] = []
+        issued: list[IssuedInvoice] = []
+        queued: list[OutboxMessage] = []  # the batch's notices, queued in one add_many (N2)
+        orders: dict[str, Order] = {}
+        for requested, outcome in outcomes:
+            current = uow.invoices.get_request(*requested.key)
+            if current is None or not current.pending:
+                recorded.append(current or requested)  # another worker recorded it first
+                continue
+            if isinstance(outcome, str):
+                retry_at = now + backoff(current.attempts + 1, first=_FIRST_RETRY, cap=_MAX_RETRY)
+                done = current.fail(at=now, error=outcome, retry_at=retry_at)
+            else:
+                done = current.issue(at=now)
+                issued.append(outcome)
+                if done.order_id not in orders:
+                    orders[done.order_id] = uow.orders.get(done.order_id)
+                _notify(uow, orders[done.order_id], done, outcome, now, queued)
+            uow.invoices.save_request(done, expected_version=current.version)
+            recorded.append(done)
+        uow.invoices.add_many(issued)
+        uow.outbox.add_many(queued)
         uow.commit()
-        return done
+        return recorded
 
     try:
         return with_retries(deps, work, name="issue_invoices")
-    except Exception:  # noqa: BLE001 - the request stays as it was; the retry step tries it again
-        _log.exception("could not record the outcome of invoice %s part %d", *requested.key)
-        return requested
+    except Exception:  # noqa: BLE001 - the requests stay as they were; the retry step tries them again
+        _log.exception("could not record the outcome of %d invoice attempt(s)", len(outcomes))
+        return [requested for requested, _ in outcomes]
 
 
-def _keep_issued(uow: UnitOfWork, requested: RequestedInvoice, invoice: IssuedInvoice, at: dt.datetime) -> None:
-    """Store the issued invoice and queue its notice to the invoice e-mail (I1, I2, N2)."""
-    if all(kept.part != invoice.part for kept in uow.invoices.of_order(invoice.order_id)):
-        uow.invoices.add(invoice)
-    order = uow.orders.get(invoice.order_id)
+def _notify(
+    uow: UnitOfWork,
+    order: Order,
+    requested: RequestedInvoice,
+    invoice: IssuedInvoice,
+    at: dt.datetime,
+    into: list[OutboxMessage],
+) -> None:
+    """Queue the invoice-issued notice to the invoice e-mail (I2, N2) as the invoice is stored (I1)."""
     data = {"series": invoice.series, "number": invoice.number, "part": str(invoice.part)}
-    email = requested.request.buyer.email
-    order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=str(invoice.part), email=email, data=data)
+    email, part = requested.request.buyer.email, str(invoice.part)
+    order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=part, email=email, data=data, into=into)
     _log.info("invoice %s %s issued for order %s part %d", invoice.series, invoice.number, *requested.key)
 
 

@@ -254,6 +254,7 @@ class World:
             "promotions",
             "redemptions",
             "invoices",
+            "invoice_requests",
             "outbox",
             "idempotency",
         ]
