@@ -10,8 +10,9 @@ The library runs the use cases an accountant's bulk renewal goes through (B1-B5)
   its notices in the outbox (O3, O4, N2);
 * pay: ``start_payment`` by e-wallet (Y1), the fake provider answering with a redirect;
 * fulfil: ``handle_notification`` of the provider's signed success: the notification verified and recorded
-  once (Y5), the order paid, 10,000 subscriptions extended, 10,000 e-invoices issued and their notices
-  queued, all in one unit of work (B5, I1, N2).
+  once (Y5), the order paid, 10,000 subscriptions extended and 10,000 e-invoices requested, all in one unit
+  of work (B5, I1, N2); then, after its commit, the 10,000 e-invoices issued and their notices queued, 500
+  per unit of work (O7).
 
 The baseline is the domain work without services, repositories or a unit of work: pricing the 10,000
 lines with ``pricing.quote`` and extending the 10,000 subscriptions with ``renewals.renew``. The ratio is

@@ -50,7 +50,7 @@ from subscription_core.errors import (
     ValidationError,
     masked,
 )
-from subscription_core.invoices import InvoiceRequest, IssuedInvoice
+from subscription_core.invoices import InvoiceRequest, InvoiceState, IssuedInvoice, RequestedInvoice
 from subscription_core.lifecycle import (
     Notice,
     NoticeKind,
@@ -146,6 +146,7 @@ __all__ = [
     "InvalidTransitionError",
     "InvoiceInfo",
     "InvoiceRequest",
+    "InvoiceState",
     "IssuedInvoice",
     "LineDiscount",
     "LineKind",
@@ -185,6 +186,7 @@ __all__ = [
     "RedemptionCounts",
     "Refusal",
     "RefusalReason",
+    "RequestedInvoice",
     "ResourceView",
     "Scope",
     "Selection",

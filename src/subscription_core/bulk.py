@@ -324,10 +324,22 @@ def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem]
     problems += _plan_problems(book, number, plan, row.option)
     invoice = customer.invoice if book.request.other_buyer is None else InvoiceInfo.of(book.request.other_buyer)
     billing = Billing(customer_id=customer.id, subscriber=customer.subscriber, invoice=invoice)
+    problems += _detail_problems(number, billing)
     line = RenewalLine(
         row=number, customer=customer, subscription_id=subscription.id, plan=plan, option=row.option, billing=billing
     )
     return problems, line
+
+
+def _detail_problems(number: int, billing: Billing) -> list[RowProblem]:
+    """The client's details that its e-invoice would refuse (O7), as the order would be refused for them."""
+    found = []
+    for field, party in (("subscriber", billing.subscriber), ("invoice", billing.invoice.buyer)):
+        try:
+            party.check_invoiceable(field)
+        except ValidationError as refused:
+            found.append(RowProblem(number, refused.field, refused.message, refused.rule, refused.value))
+    return found
 
 
 def _find_client(book: _Book, number: int, row: BulkRow, problems: list[RowProblem]) -> Customer | None:

@@ -1,18 +1,36 @@
-"""E-mail addresses and phone numbers: the shapes the core accepts for a contact (O2, I2).
+"""E-mail addresses, phone numbers and the e-invoice's field limits: what the core accepts for a contact (O2, I2, O7).
 
 :func:`is_email_address` is the project's one e-mail check: parties and contacts apply it through
 :func:`email_address`, and the SMTP adapter before it sends. Both are personal data, so a refused address
 or number is :func:`~subscription_core.errors.masked` in the error, whose message still says what is wrong.
+
+:data:`INVOICE_FIELD_LIMITS`, :func:`fitted_text` and :func:`fitted_email` are the one set of limits of the
+e-invoice's fields (the lengths of the XML format of Quyết định 1450/QĐ-TCT, and the characters an XML
+document can carry): an order's subscriber and invoice details are checked against them when it is placed
+(O7), and the e-invoice adapter builds its documents with the same functions, so that details the checkout
+accepted are never refused when the invoice is issued.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Final
+import unicodedata
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final, Literal
 
-from subscription_core.errors import ValidationError, masked
+from subscription_core.errors import PersonalKind, ValidationError, masked
 
-__all__ = ["email_address", "is_email_address", "phone_number"]
+__all__ = [
+    "INVOICE_FIELD_LIMITS",
+    "InvoiceField",
+    "character_problem",
+    "email_address",
+    "fitted_email",
+    "fitted_text",
+    "is_email_address",
+    "phone_number",
+]
 
 _LOCAL: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _DOMAIN: Final = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -96,3 +114,95 @@ def phone_number(value: object, *, field: str = "phone", rule: str = "O2") -> st
             value=masked(value, "phone"),
         )
     return text
+
+
+InvoiceField = Literal[
+    "name", "address", "email", "phone", "bank_account", "bank_name", "description", "code", "unit", "payment_method"
+]
+"""A text field of the e-invoice, by what it holds."""
+
+INVOICE_FIELD_LIMITS: Final[Mapping[InvoiceField, int]] = MappingProxyType(
+    {
+        "name": 400,
+        "address": 400,
+        "email": 50,
+        "phone": 20,
+        "bank_account": 30,
+        "bank_name": 400,
+        "description": 500,
+        "code": 50,
+        "unit": 50,
+        "payment_method": 50,
+    }
+)
+"""The longest text each field of the e-invoice takes, in characters (QĐ 1450/QĐ-TCT, XML format 2.0.0): names
+(``Ten``), addresses (``DChi``), e-mail (``DCTDTu``), phone (``SDThoai``), bank account and bank (``STKNHang``,
+``TNHang``), item name and code (``THHDVu``, ``MHHDVu``), unit (``DVTinh``) and payment method (``HTTToan``)."""
+
+_PERSONAL: Final[Mapping[InvoiceField, PersonalKind]] = MappingProxyType(
+    {"email": "email", "phone": "phone", "bank_account": "account"}
+)
+
+
+_NONCHARACTER_BLOCK: Final = range(0xFDD0, 0xFDF0)
+_PLANE_END: Final = 0xFFFE  # the last two code points of every plane are non-characters: ...FFFE and ...FFFF
+
+
+def _is_noncharacter(code: int) -> bool:
+    # Unicode's 66 non-characters: U+FDD0..U+FDEF and U+FFFE, U+FFFF, U+1FFFE, U+1FFFF ... U+10FFFF.
+    return code in _NONCHARACTER_BLOCK or code & _PLANE_END == _PLANE_END
+
+
+def character_problem(text: str) -> str | None:
+    """What character of ``text`` an e-invoice cannot carry, or ``None`` (O7, I1).
+
+    Refused: control characters (C0, DEL and C1; whitespace is collapsed to spaces before this is asked),
+    surrogates (a lone half of a UTF-16 pair is not a character), and Unicode's non-characters such as U+FFFE.
+    Never raises for text.
+    """
+    for char in text:
+        kind = unicodedata.category(char)
+        if kind == "Cc":
+            return f"holds a control character (U+{ord(char):04X}) that an e-invoice cannot carry"
+        if kind == "Cs":
+            return f"holds a lone surrogate (U+{ord(char):04X}), which is not a character"
+        if _is_noncharacter(ord(char)):
+            return f"holds U+{ord(char):04X}, a Unicode non-character that an e-invoice cannot carry"
+    return None
+
+
+def fitted_text(value: object, *, field: str, limit: InvoiceField, rule: str = "O7") -> str:
+    """``value`` trimmed, its inner whitespace collapsed, checked to fit the e-invoice's field ``limit`` (O7, I1).
+
+    Raises:
+        ValidationError: (``rule``, ``field``) not text, blank, longer than :data:`INVOICE_FIELD_LIMITS` allows
+            (the message names the limit), or holding a character :func:`character_problem` refuses; the value
+            is :func:`~subscription_core.errors.masked`.
+    """
+    kind = _PERSONAL.get(limit, "text")
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule=rule, field=field, value=masked(value, kind))
+    text = " ".join(value.split())
+    if not text:
+        raise ValidationError("must not be empty", rule=rule, field=field, value=masked(value, kind))
+    most = INVOICE_FIELD_LIMITS[limit]
+    if len(text) > most:
+        raise ValidationError(
+            f"has {len(text)} characters; the e-invoice takes at most {most}",
+            rule=rule,
+            field=field,
+            value=masked(text, kind),
+        )
+    if problem := character_problem(text):
+        raise ValidationError(problem, rule=rule, field=field, value=masked(text, kind))
+    return text
+
+
+def fitted_email(value: object, *, field: str, rule: str = "O7") -> str:
+    """A valid e-mail address (I2) that fits the e-invoice's 50 characters, as :func:`email_address` gives it (O7).
+
+    Raises:
+        ValidationError: (I2) a malformed address, with the reason, or (``rule``) one longer than the
+            e-invoice takes; the address is masked either way.
+    """
+    return fitted_text(email_address(value, field=field, rule="I2"), field=field, limit="email", rule=rule)

@@ -19,7 +19,7 @@ import attrs
 from subscription_core import subscriptions
 
 # is_email_address is re-exported beside the classes whose e-mail it checks.
-from subscription_core.contact_details import email_address, is_email_address, phone_number
+from subscription_core.contact_details import email_address, fitted_email, fitted_text, is_email_address, phone_number
 from subscription_core.errors import (
     PermissionDeniedError,
     ValidationError,
@@ -125,6 +125,24 @@ class Party:
     def contact(self) -> Contact:
         """The unit as someone to notify."""
         return Contact(name=self.unit_name, email=self.email, phone=self.phone)
+
+    def check_invoiceable(self, field: str) -> None:
+        """Check that every detail fits the e-invoice it may be printed on (O7): lengths, characters, e-mail.
+
+        ``field`` is where the party stands (``"subscriber"``); an error names ``field.unit_name`` and so on.
+        A party is not refused on construction for these, so that details stored before the check still load;
+        an order checks its parties when it is placed.
+
+        Raises:
+            ValidationError: (O7) a name or address longer than 400 characters, an e-mail longer than 50, or
+                a control character, surrogate or non-character (U+FFFE) in any of them, with the limit and
+                the value masked.
+        """
+        fitted_text(self.unit_name, field=f"{field}.unit_name", limit="name")
+        fitted_text(self.address, field=f"{field}.address", limit="address")
+        fitted_email(self.email, field=f"{field}.email")
+        if self.phone is not None:
+            fitted_text(self.phone, field=f"{field}.phone", limit="phone")
 
 
 @attrs.frozen(kw_only=True)

@@ -165,9 +165,9 @@ class DeliveryError(SubscriptionError):
         self.permanent = bool(permanent)
 
 
-PersonalKind = Literal["email", "tax_code", "phone", "account"]
+PersonalKind = Literal["email", "tax_code", "phone", "account", "text"]
 """What a personal value is, for :func:`masked`: an e-mail address, a tax code (or personal identification
-number), a phone number or a bank account number."""
+number), a phone number, a bank account number, or a name, an address or other free text."""
 
 _HIDDEN: Final = "***"
 _SHORT: Final = 4  # texts this short are hidden whole
@@ -181,9 +181,9 @@ def masked(text: object, kind: PersonalKind) -> str:
 
     The result never contains ``text`` (stripped of surrounding whitespace) when that is longer than 4
     characters, and shows at most: for ``"email"``, the first character of the name and of the domain and a
-    top-level domain of 2-6 letters (``k***@h***.vn``); for ``"tax_code"``, ``"phone"`` and ``"account"``,
-    the first 2 and last 4 characters and no more than 60 % of the text, each hidden character a ``*``
-    (``01****3150``). A text of 4 characters or fewer is all ``*``; a value that is not a ``str`` gives its
+    top-level domain of 2-6 letters (``k***@h***.vn``); for ``"tax_code"``, ``"phone"``, ``"account"`` and
+    ``"text"``, the first 2 and last 4 characters and no more than 60 % of the text, each hidden character a
+    ``*`` (``01****3150``). A text of 4 characters or fewer is all ``*``; a value that is not a ``str`` gives its
     type's name (``<int>``), which is what an error saying "must be text" needs. Any other ``kind`` is
     masked as a tax code is. Never raises.
     """

@@ -1,26 +1,41 @@
-"""E-invoices requested when an order is paid (rules I1, I2).
+"""E-invoices requested when an order is paid, and their way to being issued (rules I1, I2, I3, O7).
 
 An :class:`InvoiceRequest` is what the invoice-issuer port receives: the buyer's name, address, tax code
 and e-mail, and each line with its VAT rate and amounts in whole đồng, frozen from the order (C5). A bulk
 renewal invoiced to each client (B2) asks for one invoice per client; one invoiced to "Other" asks for a
 single invoice. Each request is numbered ``part`` within its order: (order id, part) is unique.
+
+A :class:`RequestedInvoice` is a request kept until the issuer has issued it (O7): fulfilling an order
+stores its requests *pending*, in the fulfilment's own unit of work, and never waits for the issuer; the
+invoices are issued after that commits, and a failed attempt is kept with its error and a retry time. So an
+order that is never fulfilled (cancelled, lapsed, a payment rolled back) has no request and takes no invoice
+number (I3), and an issuer that is down never holds back an activation (O7).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import attrs
 
 from subscription_core.customers import Party
-from subscription_core.errors import ValidationError, aware, non_empty_text, of_type
+from subscription_core.errors import (
+    InvalidTransitionError,
+    ValidationError,
+    aware,
+    non_empty_text,
+    of_type,
+    optional,
+    whole_number,
+)
 from subscription_core.money import Money
 from subscription_core.order_lines import OrderLine
 from subscription_core.orders import Order
 from subscription_core.quotes import VatTotal
 from subscription_core.tax import VatRate
 
-__all__ = ["InvoiceRequest", "IssuedInvoice", "invoice_requests"]
+__all__ = ["InvoiceRequest", "InvoiceState", "IssuedInvoice", "RequestedInvoice", "invoice_requests"]
 
 
 @attrs.frozen(kw_only=True)
@@ -79,6 +94,84 @@ class IssuedInvoice:
     def key(self) -> tuple[str, int]:
         """One invoice per order and part (I1)."""
         return (self.order_id, self.part)
+
+
+class InvoiceState(enum.Enum):
+    """Where a requested invoice stands (O7): pending (never tried, or failed and to be retried), or issued."""
+
+    PENDING = "pending"
+    ISSUED = "issued"
+
+
+@attrs.frozen(kw_only=True)
+class RequestedInvoice:
+    """An invoice a fulfilled order asked for, kept until it is issued (O7, I3): entity keyed by order and part.
+
+    ``next_attempt_at`` is when it may be tried (again); ``attempts`` counts the failed tries, and
+    ``last_error`` says what the last one met (no personal data: errors carry masked values only). The verbs
+    return a new request one version higher.
+
+    Raises:
+        ValidationError: a field of the wrong type, a naive instant, a negative count or version.
+    """
+
+    request: InvoiceRequest = attrs.field(validator=of_type(InvoiceRequest))
+    next_attempt_at: dt.datetime = attrs.field(validator=aware())
+    state: InvoiceState = attrs.field(default=InvoiceState.PENDING, validator=of_type(InvoiceState))
+    attempts: int = attrs.field(default=0, validator=whole_number(0, rule="O7"))
+    last_attempt_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    last_error: str | None = attrs.field(default=None, validator=optional(of_type(str)))
+    issued_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
+    version: int = attrs.field(default=0, validator=whole_number(0))
+
+    @classmethod
+    def of(cls, request: InvoiceRequest) -> RequestedInvoice:
+        """A new pending request, due at once (when the order asked for it)."""
+        return cls(request=request, next_attempt_at=request.requested_at)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Its order and part, as the invoice issued for it will have (I1)."""
+        return self.request.key
+
+    @property
+    def order_id(self) -> str:
+        """The order that asked for it."""
+        return self.request.order_id
+
+    @property
+    def pending(self) -> bool:
+        """Whether it is still to be issued (O7)."""
+        return self.state is InvoiceState.PENDING
+
+    def fail(self, *, at: dt.datetime, error: str, retry_at: dt.datetime) -> RequestedInvoice:
+        """Record a failed attempt at ``at`` (its ``error``, which holds no personal data), to retry at ``retry_at``.
+
+        Raises:
+            InvalidTransitionError: (O7) it was issued already.
+        """
+        self._require_pending()
+        return attrs.evolve(
+            self,
+            attempts=self.attempts + 1,
+            last_attempt_at=at,
+            last_error=error,
+            next_attempt_at=retry_at,
+            version=self.version + 1,
+        )
+
+    def issue(self, *, at: dt.datetime) -> RequestedInvoice:
+        """Record that the invoice was issued at ``at`` (O7); its number is the issued invoice's.
+
+        Raises:
+            InvalidTransitionError: (O7) it was issued already.
+        """
+        self._require_pending()
+        return attrs.evolve(self, state=InvoiceState.ISSUED, issued_at=at, version=self.version + 1)
+
+    def _require_pending(self) -> None:
+        if not self.pending:
+            raise InvalidTransitionError("the invoice was issued already", rule="O7", field="state", value=self.key)
 
 
 def invoice_requests(order: Order, at: dt.datetime) -> tuple[InvoiceRequest, ...]:

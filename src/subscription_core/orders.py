@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import attrs
 
+from subscription_core.contact_details import fitted_text
 from subscription_core.customers import Actor, Contact, InvoiceInfo, Party
 from subscription_core.errors import (
     NotEligibleError,
@@ -42,6 +43,17 @@ from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import AppliedPromotion, Quote, VatTotal
 
 __all__ = ["Billing", "Order", "OrderKind", "OrderLine", "OrderState"]
+
+
+def _check_invoiceable(order: Order) -> None:
+    """Check that the e-invoice of the order, once paid, will take its details and lines (O7)."""
+    for billing in order.billing:
+        where = "" if order.customer_id is not None else f"billing[{billing.customer_id}]."
+        billing.subscriber.check_invoiceable(f"{where}subscriber")
+        billing.invoice.buyer.check_invoiceable(f"{where}invoice")
+    for i, line in enumerate(order.lines):
+        fitted_text(line.code, field=f"lines[{i}].code", limit="code")
+        fitted_text(line.description or line.code, field=f"lines[{i}].description", limit="description")
 
 
 _LINE_SUMS: Final = {
@@ -309,9 +321,11 @@ class Order:
             InvalidTransitionError: (O4) the order is not a draft.
             NotEligibleError: (O3) the buyer has not confirmed the order and accepted the terms.
             ValidationError: (D2, O4) a naive instant, or a deadline not after ``at``; (O8) a lead time that
-                is not a whole number of days >= 1.
+                is not a whole number of days >= 1; (O7) subscriber or invoice details, or a line's code or
+                name, that the e-invoice would refuse.
         """
         next_state(self.state, OrderEvent.PLACE)
+        _check_invoiceable(self)
         if confirmed is not True:
             raise NotEligibleError(
                 "the buyer must confirm the order information and accept the terms before it is placed",

@@ -21,7 +21,7 @@ from typing import Protocol, Self
 import attrs
 
 from subscription_core.customers import Customer
-from subscription_core.invoices import InvoiceRequest, IssuedInvoice
+from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof, ProviderNotification
@@ -303,7 +303,7 @@ class PromotionRepository(Protocol):
 
 
 class InvoiceRepository(Protocol):
-    """E-invoices issued (I1): at most one per order and part."""
+    """E-invoices requested (O7) and issued (I1): at most one of each per order and part."""
 
     def add(self, invoice: IssuedInvoice) -> None:
         """Store an issued invoice. Raises ``ConflictError`` if one is already stored for its key."""
@@ -319,6 +319,40 @@ class InvoiceRepository(Protocol):
 
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
         """The invoices of an order, by part."""
+        ...
+
+    def request_many(self, requests: Sequence[RequestedInvoice]) -> None:
+        """Store the invoices a fulfilled order asks for, pending (O7), in few statements.
+
+        Raises ``ConflictError`` if one is already requested for its key (or given twice); the unit of work
+        must then be rolled back.
+        """
+        ...
+
+    def requested_of(self, order_id: str) -> list[RequestedInvoice]:
+        """The invoices an order asked for, pending or issued, by part (O7)."""
+        ...
+
+    def get_request(self, order_id: str, part: int) -> RequestedInvoice | None:
+        """The invoice ``part`` of ``order_id`` asked for, or ``None`` (O7): one look-up by key."""
+        ...
+
+    def save_request(self, request: RequestedInvoice, *, expected_version: int) -> None:
+        """Replace a requested invoice. ``ConflictError`` if its stored version is not ``expected_version``.
+
+        ``NotFoundError`` if it was never requested.
+        """
+        ...
+
+    def due_requests(self, at: dt.datetime, *, limit: int) -> list[RequestedInvoice]:
+        """Up to ``limit`` pending invoices whose ``next_attempt_at`` is at or before ``at``, earliest first (O7).
+
+        Must scale with the number due, not the number ever requested.
+        """
+        ...
+
+    def pending_requests(self, *, limit: int) -> list[RequestedInvoice]:
+        """Up to ``limit`` invoices not issued yet, due or not, the earliest requested first (O7: staff see them)."""
         ...
 
 

@@ -255,6 +255,18 @@ def test_b4_every_problem_of_every_row_is_reported_at_once() -> None:
     assert listed == error.problems
 
 
+def test_o7_invoice_details_the_e_invoice_refuses_are_reported_row_by_row() -> None:
+    long_email = "ke.toan.truong.phong.tai.chinh@congtyhoabinh.com.vn"  # 51 characters; the e-invoice takes 50
+    buyer = Party(unit_name="Công ty Hòa Bình", address="Hà Nội", email=long_email)
+    request = BulkRenewal(product="ASP", rows=GOOD_ROWS, invoice_target=InvoiceTarget.OTHER, other_buyer=buyer)
+    with pytest.raises(InvalidRowsError) as caught:
+        check(request)
+    problems = caught.value.problems
+    assert [(p.row, p.field, p.rule) for p in problems] == [(row, "invoice.email", "O7") for row in (1, 2, 3)]
+    assert "at most 50" in problems[0].message
+    assert long_email not in str(caught.value)
+
+
 def test_b4_valid_rows_have_no_problems() -> None:
     request = BulkRenewal(product="ASP", rows=GOOD_ROWS)
     assert row_problems(request, CUSTOMERS, ACCOUNTANT, subscriptions=SUBSCRIPTIONS, catalog=CATALOG) == ()

@@ -9,9 +9,9 @@ the commit rolls the whole transaction back, the number with it: numbers never h
 race reads the winner's invoice back. A serialization failure, deadlock or lock timeout reported by the
 database runs the transaction again, a bounded number of times.
 
-The tables are ``einvoice_series`` and ``einvoice_documents`` (migration 0003). On SQLite, give the store a
-database file of its own: the paying unit of work holds the write lock of its file while it asks for the
-invoice, and a second writer on that file would wait for it.
+The tables are ``einvoice_series`` and ``einvoice_documents`` (migration 0003). The core asks for invoices
+only after the unit of work that fulfilled an order committed (O7), never while one is open, so the store
+may share the core's database; on SQLite a file of its own still keeps its writers apart from the core's.
 """
 
 from __future__ import annotations

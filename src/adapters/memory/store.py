@@ -11,7 +11,7 @@ from adapters.memory.payments import ProcessedNotification
 from adapters.memory.promotions import code_key
 from adapters.memory.tables import Table
 from subscription_core.customers import Customer
-from subscription_core.invoices import IssuedInvoice
+from subscription_core.invoices import IssuedInvoice, RequestedInvoice
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import Payment, PaymentProof
 from subscription_core.ports import IdempotencyRecord
@@ -48,6 +48,11 @@ def _deadline(order: Order) -> tuple[Any, ...] | None:
     if order.state is not OrderState.PLACED or order.pay_by is None:
         return None
     return (order.next_reminder_at or order.pay_by, order.id)
+
+
+def _to_issue(request: RequestedInvoice) -> tuple[Any, ...] | None:
+    # Issued requests are out of the due index: due_requests never reads them.
+    return (request.next_attempt_at, *request.key) if request.pending else None
 
 
 def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
@@ -113,6 +118,13 @@ class MemoryStore:
             unique=("reference",),
             version=_version,
             rule="Y6",
+        )
+        self.invoice_requests: Table[tuple[str, int], RequestedInvoice] = Table(
+            "requested invoice",
+            indexes={"order": lambda r: (r.order_id,)},
+            order=_to_issue,
+            version=_version,
+            rule="O7",
         )
         self.outbox: Table[str, Delivery] = Table("outbox message", order=_unsent, rule="N2")
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table("idempotency key")

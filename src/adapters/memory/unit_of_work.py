@@ -68,7 +68,7 @@ class MemoryUnitOfWork:
         )
         self._promotions = MemoryPromotionRepository(self._view(s.promotions), self._view(s.redemptions))
         self.promotions = self._promotions
-        self.invoices = MemoryInvoiceRepository(self._view(s.invoices))
+        self.invoices = MemoryInvoiceRepository(self._view(s.invoices), self._view(s.invoice_requests))
         self.unapplied = MemoryUnappliedMoneyRepository(self._view(s.unapplied))
         self.outbox = MemoryOutbox(self._view(s.outbox))
         self.idempotency = MemoryIdempotencyStore(self._view(s.idempotency))

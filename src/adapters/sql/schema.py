@@ -7,9 +7,9 @@ entities are split where their parts grow or are queried on their own: an order'
 ``subscription_history``.
 
 The unique keys are the backstop that holds even when a lock is missed: one processed notification per
-provider and event (Y5), one invoice per order and part (I1), one redemption per order and promotion (P9),
-one unapplied-money record per source and reference (Y6), one outbox message per id (N2), one idempotency
-record per scope and key, one customer per tax code.
+provider and event (Y5), one invoice issued and one requested per order and part (I1, O7), one redemption per
+order and promotion (P9), one unapplied-money record per source and reference (Y6), one outbox message per id
+(N2), one idempotency record per scope and key, one customer per tax code.
 
 Instants are ``timestamptz`` in UTC on PostgreSQL (naive UTC text on SQLite, which has no time zones);
 text keys use the "C" collation on PostgreSQL, so that ``ORDER BY`` agrees with Python's ordering of
@@ -50,6 +50,7 @@ __all__ = [
     "einvoice_documents",
     "einvoice_series",
     "idempotency_keys",
+    "invoice_requests",
     "invoices",
     "metadata",
     "order_lines",
@@ -327,6 +328,22 @@ invoices: Final = Table(
     Column("currency", String(3), nullable=False),
     _document(),
     PrimaryKeyConstraint("order_id", "part"),
+)
+
+# The invoices fulfilled orders asked for (O7), pending until issued; the retry step reads the due ones by
+# (state, next_attempt_at). Migration 0005.
+invoice_requests: Final = Table(
+    "invoice_requests",
+    metadata,
+    Column("order_id", text_key(), nullable=False),
+    Column("part", Integer, nullable=False),
+    _version(),
+    Column("state", String(16), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    _document(),
+    PrimaryKeyConstraint("order_id", "part"),
+    Index(None, "state", "next_attempt_at"),
 )
 
 outbox: Final = Table(

@@ -19,6 +19,13 @@ from subscription_core.services.commands import (
 from subscription_core.services.context import Services
 from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
 from subscription_core.services.dead_letters import dead_notices, requeue_notice
+from subscription_core.services.invoicing import (
+    InvoicingRun,
+    issue_invoices,
+    issue_pending_invoices,
+    retry_invoice,
+    unissued_invoices,
+)
 from subscription_core.services.links import (
     LinkedLine,
     LinkedOrder,
@@ -58,6 +65,7 @@ __all__ = [
     "AddonChoice",
     "Checkout",
     "Delivery",
+    "InvoicingRun",
     "LinkedLine",
     "LinkedOrder",
     "NewPurchase",
@@ -83,7 +91,9 @@ __all__ = [
     "extend_commitment",
     "grant_buying_right",
     "handle_notification",
+    "issue_invoices",
     "issue_payment_link",
+    "issue_pending_invoices",
     "link_accountant",
     "open_payment_link",
     "pay_by_link",
@@ -100,6 +110,7 @@ __all__ = [
     "reject_payment_proof",
     "relay_outbox",
     "requeue_notice",
+    "retry_invoice",
     "review_bulk_renewal",
     "run_scheduler",
     "search_customers",
@@ -108,5 +119,6 @@ __all__ = [
     "submit_payment_proof",
     "subscription_details",
     "unapplied_money",
+    "unissued_invoices",
     "verify_payment_proof",
 ]

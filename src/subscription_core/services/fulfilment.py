@@ -1,9 +1,12 @@
-"""What happens when an order is paid: one step, in the payment's unit of work (O4, Y2, Y3, I1, N2, P9, B5, K5).
+"""What happens when an order is paid: one step, in the payment's unit of work (O4, Y2, Y3, I1, O7, N2, P9, B5, K5).
 
-:func:`fulfil` marks the order paid, grants what it bought to each subscription it names, issues its
-e-invoices, queues every notice and consumes its promotion redemptions, then marks it fulfilled. It runs
-inside the unit of work that recorded the payment, so either all of it is kept or none: a bulk renewal
-extends every client or none (B5), and a failed step leaves no notice in the outbox (N2).
+:func:`fulfil` marks the order paid, grants what it bought to each subscription it names, requests its
+e-invoices (kept pending, O7), queues every notice and consumes its promotion redemptions, then marks it
+fulfilled. It runs inside the unit of work that recorded the payment, so either all of it is kept or none: a
+bulk renewal extends every client or none (B5), and a failed step leaves no notice in the outbox (N2). It
+never waits for the invoice issuer: the use case issues the order's invoices after its unit of work commits
+(:func:`~subscription_core.services.invoicing.issue_invoices`), so a number is taken only by an invoice of
+a fulfilled order (I3), and an issuer that fails never holds back the activation (O7).
 
 What a paid order grants, by kind (O1):
 
@@ -29,7 +32,7 @@ from subscription_core import commitments, lifecycle, renewals, retention
 from subscription_core.catalog import AddonKind
 from subscription_core.customers import Actor
 from subscription_core.errors import NotFoundError, ValidationError
-from subscription_core.invoices import IssuedInvoice, invoice_requests
+from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import Outcome
 from subscription_core.notices import OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Order, OrderKind, OrderLine
@@ -63,9 +66,10 @@ class Settlement:
 
 
 def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement) -> Order:
-    """Mark ``order`` paid and grant, invoice, notify and settle everything it bought; return it fulfilled.
+    """Mark ``order`` paid and grant, request invoices, notify and settle everything it bought; return it fulfilled.
 
-    Nothing is committed here: the caller's unit of work keeps all of it or none.
+    Nothing is committed here: the caller's unit of work keeps all of it or none. After committing, the caller
+    issues the invoices requested: ``issue_invoices(deps, order.id)`` (O7).
 
     Raises:
         InvalidTransitionError: (O4) the order is not awaiting payment; (S1) a subscription cannot take what
@@ -81,7 +85,7 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     queued: list[OutboxMessage] = []  # every notice of the order, queued in one add_many at the end (N2)
     granted = [_grant(deps, paid, target, lines, settlement, held.get(target)) for target, lines in targets.items()]
     save_outcomes(uow, granted, into=queued)
-    invoices = _issue_invoices(deps, uow, paid, at, queued)
+    invoices = _request_invoices(uow, paid, at)
     settle(uow, paid, at)
     facts = {"payment_id": settlement.payment.id}
     order_notice(uow, paid, OrderNoticeKind.ORDER_PAID, at, data=facts, into=queued)
@@ -92,7 +96,9 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     done = paid.fulfil(at=at, by=by)
     # One save, paid and fulfilled at once: nothing above reads the order back from the repository.
     uow.orders.save(done, expected_version=order.version)
-    _log.info("order %s paid by %s and fulfilled; %d invoice(s) issued", order.id, settlement.payment.id, len(invoices))
+    _log.info(
+        "order %s paid by %s and fulfilled; %d invoice(s) to issue", order.id, settlement.payment.id, len(invoices)
+    )
     return done
 
 
@@ -177,23 +183,16 @@ def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
     return entitlement_of(deps, plan.code, plan.option).with_storage(tuple(bought))
 
 
-def _issue_invoices(
-    deps: Services, uow: UnitOfWork, order: Order, at: dt.datetime, queued: list[OutboxMessage]
-) -> list[IssuedInvoice]:
-    """Issue each invoice of the paid order not issued yet, to its buyer's invoice e-mail (I1, I2).
+def _request_invoices(uow: UnitOfWork, order: Order, at: dt.datetime) -> list[RequestedInvoice]:
+    """Keep each invoice of the paid order not requested or issued yet, pending (I1, O7, I3).
 
-    The issuer answers a repeated request with the invoice already issued, and the repository keeps one
-    per order and part, so a retried payment never makes a second invoice.
+    The issuer is not called here: the order is fulfilled whatever it answers, and a number is taken only
+    after this unit of work commits, for an order that is fulfilled. The use case that fulfilled issues the
+    pending invoices once it committed (:func:`~subscription_core.services.invoicing.issue_invoices`), and
+    the retry step retries those that failed.
     """
     done = {invoice.part for invoice in uow.invoices.of_order(order.id)}
-    issued = []
-    for request in invoice_requests(order, at):
-        if request.part in done:
-            continue
-        invoice = deps.invoices.issue(request)
-        issued.append(invoice)
-        data = {"series": invoice.series, "number": invoice.number, "part": str(invoice.part)}
-        part, email = str(request.part), request.buyer.email
-        order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=part, email=email, data=data, into=queued)
-    uow.invoices.add_many(issued)
-    return issued
+    done |= {requested.request.part for requested in uow.invoices.requested_of(order.id)}
+    requested = [RequestedInvoice.of(r) for r in invoice_requests(order, at) if r.part not in done]
+    uow.invoices.request_many(requested)
+    return requested

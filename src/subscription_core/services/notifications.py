@@ -33,6 +33,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import with_retries
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.unapplied_money import keep_unapplied
 from subscription_core.subscriptions import State
 from subscription_core.unapplied import UnappliedReason
@@ -91,7 +92,7 @@ def handle_notification(deps: Services, provider: str, payload: Mapping[str, str
         return _apply_notification(deps, uow, notification, now)
 
     try:
-        return with_retries(deps, work, name="handle_notification")
+        result = with_retries(deps, work, name="handle_notification")
     except ConflictError:
         raise
     except SubscriptionError as refusal:
@@ -99,6 +100,9 @@ def handle_notification(deps: Services, provider: str, payload: Mapping[str, str
             raise
         # Fulfilment refused (S1, S5, S6, ...): nothing of it was kept; the money is kept instead (Y6).
         return with_retries(deps, _refused_money(deps, notification, refusal), name="handle_notification")
+    if result.status is NotificationStatus.APPLIED:
+        issue_invoices(deps, result.order_id)  # O7, I3: after the commit, never holding back the answer
+    return result
 
 
 def _apply_notification(

@@ -36,6 +36,7 @@ from subscription_core.ports import PaymentRequest, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.notifying import order_notice, save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
 from subscription_core.subscriptions import Subscription
@@ -195,7 +196,7 @@ def record_offline_payment(
         return order.id, fulfil(deps, uow, order, settlement)
 
     digest = fingerprint(order_id=order_id, method=method, amount=amount, reason=note, received_at=received_at)
-    return run_once(
+    done = run_once(
         deps,
         actor,
         name="record_offline_payment",
@@ -204,6 +205,8 @@ def record_offline_payment(
         work=work,
         replay=lambda uow, oid: uow.orders.get(oid),
     )
+    issue_invoices(deps, done.id)  # O7: after the commit
+    return done
 
 
 def receive_offline(

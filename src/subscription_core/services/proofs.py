@@ -18,6 +18,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.notifying import save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
 
@@ -108,7 +109,7 @@ def verify_payment_proof(deps: Services, actor: Actor, *, proof_id: str, reason:
         return order.id, fulfil(deps, uow, order, settlement)
 
     digest = fingerprint(proof_id=proof_id, reason=note)
-    return run_once(
+    done = run_once(
         deps,
         actor,
         name="verify_payment_proof",
@@ -117,6 +118,8 @@ def verify_payment_proof(deps: Services, actor: Actor, *, proof_id: str, reason:
         work=work,
         replay=lambda uow, oid: uow.orders.get(oid),
     )
+    issue_invoices(deps, done.id)  # O7: after the commit
+    return done
 
 
 def reject_payment_proof(

@@ -39,6 +39,7 @@ from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, with_retries
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.paying import receive_offline
 from subscription_core.services.permissions import require_staff
 from subscription_core.services.unapplied_money import keep_unapplied
@@ -125,6 +126,7 @@ def _reconcile_line(deps: Services, actor: Actor, line: StatementLine, statement
         if error.rule != "Y7" and not isinstance(error, ConflictError):
             result = with_retries(deps, _refused(deps, result, note), name=SCOPE)
     _log.info("statement %s line %s: %s (order %s)", statement_id, line.line_id, result.outcome.value, result.order_id)
+    issue_invoices(deps, result.order_id if result.outcome is LineOutcome.RECORDED else None)  # O7: after the commit
     return result
 
 

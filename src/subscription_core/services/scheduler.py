@@ -35,6 +35,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.scheduling import run_due
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
+from subscription_core.services.invoicing import issue_pending_invoices
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
 from subscription_core.subscriptions import State, Subscription
@@ -49,19 +50,28 @@ _MAX_RETRY: Final = dt.timedelta(hours=6)
 
 @attrs.frozen(kw_only=True)
 class SchedulerRun:
-    """What one run did at ``at``: subscriptions advanced, orders lapsed, orders closed at cut-off, reminded (O8)."""
+    """What one run did at ``at``: subscriptions advanced, orders lapsed, closed at cut-off, reminded, invoiced.
+
+    ``reminded`` are the orders reminded of their payment deadline (O8); ``invoices_issued`` counts the
+    pending invoices the run issued (O7).
+    """
 
     at: dt.datetime
     advanced: tuple[str, ...]
     lapsed: tuple[str, ...]
     cancelled: tuple[str, ...]
     reminded: tuple[str, ...] = ()
+    invoices_issued: int = 0
 
 
 def _check_batch(batch: object) -> int:
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ValidationError("must be a whole number >= 1", field="batch", value=batch)
     return batch
+
+
+_INVOICE_BATCH: Final = 100
+"""Pending invoices retried per run: each is a call to the issuer, so fewer than subscriptions advanced."""
 
 
 def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
@@ -85,15 +95,24 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
     lapsed = _drain(deps, lambda uow: _lapse_batch(uow, at, size), size)
     # After the lapses: an order past its deadline lapses and is not reminded (O4, O8).
     reminded = _drain(deps, lambda uow: _remind_batch(uow, at, size), size)
+    # Invoices that could not be issued right after their fulfilment are retried here (O7).
+    invoicing = issue_pending_invoices(deps, batch=min(size, _INVOICE_BATCH))
     _log.info(
-        "scheduler at %s: %d advanced, %d lapsed, %d reminded",
+        "scheduler at %s: %d advanced, %d lapsed, %d reminded, %d invoices issued, %d still pending",
         at.isoformat(),
         len(advanced),
         len(lapsed),
         len(reminded),
+        invoicing.issued,
+        invoicing.failed,
     )
     return SchedulerRun(
-        at=at, advanced=tuple(advanced), lapsed=tuple(lapsed), cancelled=tuple(cancelled), reminded=tuple(reminded)
+        at=at,
+        advanced=tuple(advanced),
+        lapsed=tuple(lapsed),
+        cancelled=tuple(cancelled),
+        reminded=tuple(reminded),
+        invoices_issued=invoicing.issued,
     )
 
 

@@ -22,6 +22,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once
+from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.permissions import require_reason, require_staff
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason, UnappliedState
 
@@ -147,7 +148,7 @@ def apply_unapplied_money(
         return order.id, done
 
     digest = fingerprint(unapplied_id=unapplied_id, order_id=order_id, reason=note)
-    return run_once(
+    done = run_once(
         deps,
         actor,
         name="apply_unapplied_money",
@@ -156,6 +157,8 @@ def apply_unapplied_money(
         work=work,
         replay=lambda uow, oid: uow.orders.get(oid),
     )
+    issue_invoices(deps, done.id)  # O7, I3: after the commit
+    return done
 
 
 def refund_unapplied_money(

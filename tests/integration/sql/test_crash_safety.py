@@ -21,6 +21,7 @@ from sqlalchemy import Engine, event, select, text
 from adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, sqlite_engine
 from adapters.sql.schema import metadata
 from subscription_core.errors import SubscriptionError
+from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import advance
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import IdempotencyRecord
@@ -81,6 +82,7 @@ def write_everywhere(uow: SqlUnitOfWork) -> None:
     )
     uow.payments.add_proof(proof)
     uow.invoices.add(issued_invoice("ord-1"))
+    uow.invoices.request_many([RequestedInvoice.of(invoice_requests(paid, at(1))[0])])
     uow.outbox.mark_sent("msg-1", at(1))
     assert uow.outbox.add(message("msg-2", created=at(1)))
     record = IdempotencyRecord(key="req-1", fingerprint="sha256:aa", outcome="ord-2", created_at=T0)

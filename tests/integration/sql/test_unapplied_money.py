@@ -219,3 +219,7 @@ def test_y6_cancel_racing_the_success_ends_with_the_money_applied_or_unapplied(s
             assert final.state is OrderState.FULFILLED
         outcomes.append((final.state, len(applied), int(kept is not None)))
     assert {state for state, _, _ in outcomes} <= {OrderState.CANCELLED, OrderState.FULFILLED}
+    # I3: a number was taken for each fulfilled order and for no cancelled one.
+    fulfilled = sum(1 for state, _, _ in outcomes if state is OrderState.FULFILLED)
+    numbers = {(invoice.series, invoice.number) for invoice in shop.issuer.issued}
+    assert len(numbers) == len(shop.issuer.issued) == fulfilled

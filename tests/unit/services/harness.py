@@ -255,6 +255,7 @@ class World:
             "redemptions",
             "invoices",
             "unapplied",
+            "invoice_requests",
             "outbox",
             "idempotency",
         ]

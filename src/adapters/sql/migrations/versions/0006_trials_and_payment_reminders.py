@@ -1,7 +1,7 @@
 """One free trial per company and product (S12), and placed orders found by their next payment reminder (O8).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03
 
 ``subscriptions.trial_of`` names the product of a free trial (NULL for any other subscription) under a
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
