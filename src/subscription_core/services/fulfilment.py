@@ -26,9 +26,10 @@ from collections.abc import Sequence
 import attrs
 
 from subscription_core import commitments, lifecycle, renewals, retention
-from subscription_core.catalog import AddonKind
+from subscription_core.catalog import Addon, AddonKind
 from subscription_core.customers import Actor
 from subscription_core.errors import NotFoundError, ValidationError
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.invoices import IssuedInvoice, invoice_requests
 from subscription_core.lifecycle import Outcome
 from subscription_core.notices import OrderNoticeKind, OutboxMessage
@@ -36,11 +37,10 @@ from subscription_core.orders import Order, OrderKind, OrderLine
 from subscription_core.payments import Payment
 from subscription_core.ports import UnitOfWork
 from subscription_core.quotes import LineKind
-from subscription_core.services.baskets import entitlement_of
 from subscription_core.services.context import Services
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
-from subscription_core.subscriptions import Entitlement, Opening, Subscription
+from subscription_core.subscriptions import Opening, Subscription
 
 __all__ = ["Settlement", "fulfil"]
 
@@ -125,10 +125,13 @@ def _grant(
 def _open(
     deps: Services, order: Order, target: str, lines: Sequence[OrderLine], how: Settlement, reason: str
 ) -> Outcome:
-    entitlement = _entitlement(deps, lines)
-    customer_id = lines[0].customer_id
-    product = deps.catalog.product(entitlement.product_code)
-    opening = Opening(subscription_id=target, customer_id=customer_id, product=product)
+    plan = _plan_line(lines)
+    grant = _plan_grant(deps, plan)
+    entitlement = grant.entitlement(plan.product, plan.code, extra_storage=_extra_storage(deps, lines))
+    # What the line froze, not the catalog: the product may have changed or gone since the order was placed (O6).
+    opening = Opening(
+        subscription_id=target, customer_id=lines[0].customer_id, product_code=plan.product, policy=grant.policy
+    )
     _log.info("order %s opens subscription %s", order.id, target)
     if how.immediate:
         return lifecycle.subscribe(opening, entitlement, how.at, actor=how.by, reason=reason)
@@ -144,13 +147,15 @@ def _apply(
     at, by = how.at, how.by
     if kind is OrderKind.STORAGE_TOP_UP:
         line = _addon_line(lines)
-        return renewals.top_up_storage(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+        return renewals.top_up_storage(sub, _addon(deps, line), line.quantity, at, actor=by, reason=reason)
     if kind is OrderKind.DATA_RETENTION:
         line = _addon_line(lines)
-        return retention.buy_retention(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+        return retention.buy_retention(sub, _addon(deps, line), line.quantity, at, actor=by, reason=reason)
     if kind is OrderKind.RENEWAL_ON_COMMITMENT:
         return commitments.verify_payment(sub, at, actor=by, reason=reason)
-    entitlement = _entitlement(deps, lines)
+    plan = _plan_line(lines)
+    grant = _plan_grant(deps, plan)
+    entitlement = grant.entitlement(plan.product, plan.code, extra_storage=_extra_storage(deps, lines))
     if how.immediate:
         return renewals.renew(sub, entitlement, at, actor=by, reason=reason)
     received = how.payment.received_at or at
@@ -161,17 +166,45 @@ def _addon_line(lines: Sequence[OrderLine]) -> OrderLine:
     return next(line for line in lines if line.kind is LineKind.ADDON)
 
 
-def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
-    """The plan line's entitlement with the storage add-on lines beside it as extra storage (S6)."""
+def _plan_line(lines: Sequence[OrderLine]) -> OrderLine:
     plan = next((line for line in lines if line.kind is LineKind.PLAN), None)
     if plan is None:
         raise ValidationError("the order has no plan line to grant", rule="O1", field="lines")
+    return plan
+
+
+def _extra_storage(deps: Services, lines: Sequence[OrderLine]) -> int:
+    """The storage the storage add-on lines beside a plan line add (S6), per unit as frozen (O6)."""
     storage = 0
     for line in lines:
         if line.kind is LineKind.ADDON:
-            addon = deps.catalog.addon(line.code)
-            storage += addon.storage_per_unit * line.quantity if addon.kind is AddonKind.STORAGE else 0
-    return entitlement_of(deps, plan.code, plan.option, extra_storage=storage)
+            grant = _addon_grant(deps, line)
+            storage += grant.storage_per_unit * line.quantity if grant.kind is AddonKind.STORAGE else 0
+    return storage
+
+
+def _plan_grant(deps: Services, line: OrderLine) -> PlanGrant:
+    """What a plan line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
+    if isinstance(line.grant, PlanGrant):
+        return line.grant
+    _log.warning("order line %s (plan %s) froze no grant: granting what the catalog says now", line.ref, line.code)
+    return PlanGrant.of(deps.catalog.product_of_plan(line.code), line.code, line.option)
+
+
+def _addon_grant(deps: Services, line: OrderLine) -> AddonGrant:
+    """What an add-on line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
+    if isinstance(line.grant, AddonGrant):
+        return line.grant
+    _log.warning("order line %s (add-on %s) froze no grant: granting what the catalog says now", line.ref, line.code)
+    return AddonGrant.of(deps.catalog.addon(line.code))
+
+
+def _addon(deps: Services, line: OrderLine) -> Addon:
+    """The add-on of ``line`` as it was priced, for the verbs that take one (S5, S6, O6)."""
+    grant = _addon_grant(deps, line)
+    return grant.addon(
+        code=line.code, name=line.description or line.code, price=line.unit_price, vat_rate=line.vat_rate
+    )
 
 
 def _issue_invoices(
