@@ -9,6 +9,7 @@ settings. A plan or add-on removed from the catalog after placing is still grant
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 import attrs
@@ -227,3 +228,36 @@ def test_o6_a_renewal_whose_plan_or_add_on_was_removed_is_still_granted(vendor: 
     renewed = vendor.pay(order, under=catalog(without=removed))
     assert renewed.extra_storage == 10
     assert renewed.terms[-1].end == _year_after(_year_after(local_date(T0)))
+
+
+def _as_stored_before_o6(vendor: Vendor, placed: Order) -> Order:
+    """``placed`` as an order placed before O6 froze grants: its lines carry no grant and no catalog version."""
+    lines = tuple(attrs.evolve(line, grant=None, catalog_version="") for line in placed.lines)
+    legacy = attrs.evolve(placed, lines=lines)
+    with vendor.deps.uow() as uow:
+        uow.orders.save(legacy, expected_version=placed.version)
+        uow.commit()
+    with vendor.deps.uow() as uow:
+        assert uow.orders.get(placed.id) == legacy
+    return legacy
+
+
+def test_o6_an_order_stored_before_o6_is_granted_what_the_catalog_says_at_payment(
+    vendor: Vendor, caplog: pytest.LogCaptureFixture
+) -> None:
+    # [decision] A line without a frozen grant is granted from the catalog at payment, as before O6, logged.
+    sub = vendor.buy("ent")
+    renewal = Renewal(subscription_id=sub.id, option="1y", storage_addon="storage10", storage_units=2)
+    legacy = _as_stored_before_o6(vendor, vendor.place(renewal))
+    with caplog.at_level(logging.WARNING, logger="subscription_core.services.fulfilment"):
+        renewed = vendor.pay(legacy, under=EDITED)
+    assert renewed.extra_storage == 2  # 2 units of the edited catalog's 1 GB
+    assert renewed.terms[-1].end == _year_after(local_date(T0)) + relativedelta(months=1)
+    assert caplog.text.count("froze no grant") == 2  # the plan line and the storage line
+
+
+def test_o6_a_new_purchase_stored_before_o6_still_opens_its_subscription(vendor: Vendor) -> None:
+    legacy = _as_stored_before_o6(vendor, vendor.place(NewPurchase(customer_id="cus-1", plan="std", option="1y")))
+    sub = vendor.pay(legacy, under=catalog())
+    assert (sub.plan_code, sub.quotas, sub.policy.purge_after_days) == ("std", STD_QUOTAS, 30)
+    assert sub.terms[-1].end == _year_after(local_date(T0))
