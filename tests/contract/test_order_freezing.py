@@ -230,6 +230,21 @@ def test_o6_a_renewal_whose_plan_or_add_on_was_removed_is_still_granted(vendor: 
     assert renewed.terms[-1].end == _year_after(_year_after(local_date(T0)))
 
 
+def test_o6_a_storage_top_up_whose_add_on_was_removed_is_still_granted(vendor: Vendor) -> None:
+    sub = vendor.buy("ent")
+    order = vendor.place(StorageTopUp(subscription_id=sub.id, addon="storage10", quantity=1))
+    assert vendor.pay(order, under=catalog(without="storage10")).extra_storage == 10
+
+
+def test_o6_a_retention_package_removed_from_the_catalog_is_still_granted(vendor: Vendor) -> None:
+    sub = vendor.buy()
+    vendor.clock.set(T0 + dt.timedelta(days=370))
+    order = vendor.place(RetentionPackage(subscription_id=sub.id, addon="retention", quantity=1))
+    archived = vendor.pay(order, under=catalog(without="retention"))
+    assert archived.retention is not None
+    assert archived.retention.end == archived.retention.day + relativedelta(months=1)
+
+
 def _as_stored_before_o6(vendor: Vendor, placed: Order) -> Order:
     """``placed`` as an order placed before O6 froze grants: its lines carry no grant and no catalog version."""
     lines = tuple(attrs.evolve(line, grant=None, catalog_version="") for line in placed.lines)
