@@ -40,7 +40,7 @@ from subscription_core.quotes import LineKind
 from subscription_core.services.context import Services
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
-from subscription_core.subscriptions import Opening, Subscription
+from subscription_core.subscriptions import Entitlement, Opening, Subscription
 
 __all__ = ["Settlement", "fulfil"]
 
@@ -125,12 +125,13 @@ def _grant(
 def _open(
     deps: Services, order: Order, target: str, lines: Sequence[OrderLine], how: Settlement, reason: str
 ) -> Outcome:
-    plan = _plan_line(lines)
-    grant = _plan_grant(deps, plan)
-    entitlement = grant.entitlement(plan.product, plan.code, extra_storage=_extra_storage(deps, lines))
+    grant, entitlement = _entitlement(deps, lines)
     # What the line froze, not the catalog: the product may have changed or gone since the order was placed (O6).
     opening = Opening(
-        subscription_id=target, customer_id=lines[0].customer_id, product_code=plan.product, policy=grant.policy
+        subscription_id=target,
+        customer_id=lines[0].customer_id,
+        product_code=entitlement.product_code,
+        policy=grant.policy,
     )
     _log.info("order %s opens subscription %s", order.id, target)
     if how.immediate:
@@ -153,9 +154,7 @@ def _apply(
         return retention.buy_retention(sub, _addon(deps, line), line.quantity, at, actor=by, reason=reason)
     if kind is OrderKind.RENEWAL_ON_COMMITMENT:
         return commitments.verify_payment(sub, at, actor=by, reason=reason)
-    plan = _plan_line(lines)
-    grant = _plan_grant(deps, plan)
-    entitlement = grant.entitlement(plan.product, plan.code, extra_storage=_extra_storage(deps, lines))
+    _, entitlement = _entitlement(deps, lines)
     if how.immediate:
         return renewals.renew(sub, entitlement, at, actor=by, reason=reason)
     received = how.payment.received_at or at
@@ -166,11 +165,13 @@ def _addon_line(lines: Sequence[OrderLine]) -> OrderLine:
     return next(line for line in lines if line.kind is LineKind.ADDON)
 
 
-def _plan_line(lines: Sequence[OrderLine]) -> OrderLine:
+def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> tuple[PlanGrant, Entitlement]:
+    """The plan line's grant, and its entitlement with the storage add-on lines beside it as extra storage (S6)."""
     plan = next((line for line in lines if line.kind is LineKind.PLAN), None)
     if plan is None:
         raise ValidationError("the order has no plan line to grant", rule="O1", field="lines")
-    return plan
+    grant = _plan_grant(deps, plan)
+    return grant, grant.entitlement(plan.product, plan.code, extra_storage=_extra_storage(deps, lines))
 
 
 def _extra_storage(deps: Services, lines: Sequence[OrderLine]) -> int:
@@ -187,7 +188,9 @@ def _plan_grant(deps: Services, line: OrderLine) -> PlanGrant:
     """What a plan line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
     if isinstance(line.grant, PlanGrant):
         return line.grant
-    _log.warning("order line %s (plan %s) froze no grant: granting what the catalog says now", line.ref, line.code)
+    _log.warning(
+        "a line of plan %s (ref %r) froze no grant, placed before O6: granting the catalog's", line.code, line.ref
+    )
     return PlanGrant.of(deps.catalog.product_of_plan(line.code), line.code, line.option)
 
 
@@ -195,7 +198,9 @@ def _addon_grant(deps: Services, line: OrderLine) -> AddonGrant:
     """What an add-on line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
     if isinstance(line.grant, AddonGrant):
         return line.grant
-    _log.warning("order line %s (add-on %s) froze no grant: granting what the catalog says now", line.ref, line.code)
+    _log.warning(
+        "a line of add-on %s (ref %r) froze no grant, placed before O6: granting the catalog's", line.code, line.ref
+    )
     return AddonGrant.of(deps.catalog.addon(line.code))
 
 
