@@ -50,6 +50,7 @@ from subscription_core.errors import (
     ValidationError,
     masked,
 )
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.invoices import InvoiceRequest, InvoiceState, IssuedInvoice, RequestedInvoice
 from subscription_core.lifecycle import (
     Notice,
@@ -118,6 +119,7 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Addon",
+    "AddonGrant",
     "AddonKind",
     "AddonSelection",
     "AmountOff",
@@ -171,6 +173,7 @@ __all__ = [
     "PercentOff",
     "PermissionDeniedError",
     "Plan",
+    "PlanGrant",
     "PlanSelection",
     "PricingOption",
     "Product",

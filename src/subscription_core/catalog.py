@@ -9,6 +9,8 @@ and raises :class:`CatalogError` listing every problem at once. Files are read b
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Final
@@ -252,6 +254,20 @@ class Product:
             )
 
 
+def _content(value: object) -> object:
+    """``value`` as plain data in a canonical form: sets sorted, derived fields and defaults left out."""
+    if attrs.has(kind := type(value)):
+        fields = [(f.name, getattr(value, f.name), f.default) for f in attrs.fields(kind) if f.init]
+        return {name: _content(item) for name, item, default in fields if item != default}
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [_content(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value if isinstance(value, int | str) else str(value)  # decimals and dates as text
+
+
 def _distinct(field: str, codes: list[str]) -> None:
     seen: set[str] = set()
     for code in codes:
@@ -265,7 +281,8 @@ class Catalog:
     """Every product a vendor sells, in one currency.
 
     Plan codes and add-on codes are unique across the whole catalog, so an order line or a promotion names
-    an item by its code alone.
+    an item by its code alone. :attr:`version` identifies its content; an order line records the version
+    it was priced from (O6).
 
     Raises (when built):
         CatalogError: with every problem found: duplicate codes, prices in another currency, add-ons naming
@@ -276,6 +293,7 @@ class Catalog:
     products: tuple[Product, ...] = attrs.field(converter=_products)
     _plans: dict[str, tuple[Product, Plan]] = attrs.field(init=False, repr=False, eq=False)
     _addons: dict[str, tuple[Product, Addon]] = attrs.field(init=False, repr=False, eq=False)
+    _version: str = attrs.field(init=False, default="", repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         """Index the codes and check the catalog as a whole."""
@@ -310,6 +328,19 @@ class Catalog:
                 yield from self._currency_problem(addon.price, f"{at}.addons[{j}].price")
                 for missing in sorted(addon.plans - plan_codes):
                     yield f"{at}.addons[{j}].plans: names no plan of the catalog, got {missing!r}"
+
+    @property
+    def version(self) -> str:
+        """A digest of the catalog's content: ``sha256:`` and 16 hex digits, the same in every process (O6).
+
+        Equal catalogs have the same version; an edit of any code, price, term, quota or setting gives
+        another. Fields left at their default do not count, so a field a later release adds, with a default,
+        leaves the version of a catalog that does not set it unchanged.
+        """
+        if not self._version:
+            text = json.dumps(_content(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            object.__setattr__(self, "_version", "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16])
+        return self._version
 
     def _currency_problem(self, price: Money, path: str) -> Iterator[str]:
         if price.currency != self.currency:

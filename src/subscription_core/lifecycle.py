@@ -34,7 +34,6 @@ from subscription_core.subscriptions import (
     Details,
     Event,
     HistoryEntry,
-    LifecyclePolicy,
     Opening,
     State,
     Subscription,
@@ -355,8 +354,8 @@ def _create(
     created = Subscription(
         id=opening.subscription_id,
         customer_id=opening.customer_id,
-        product_code=opening.product.code,
-        policy=LifecyclePolicy.of(opening.product),
+        product_code=opening.product_code,
+        policy=opening.policy,
         state=row.target,
         version=1,
         history=(entry,),
@@ -380,7 +379,7 @@ def start_trial(
         ValidationError: (D2) ``at`` is naive.
     """
     at = utc(at)
-    if not plan.has_trial or plan not in opening.product.plans:
+    if not plan.has_trial or opening.product is None or plan not in opening.product.plans:
         raise NotEligibleError("this plan offers no free trial", rule="C4", field="plan", value=plan.code)
     earlier = next((s for s in held if s.trial is not None and s.product_code == opening.product.code), None)
     if earlier is not None and earlier.trial is not None:
@@ -404,7 +403,7 @@ def subscribe(opening: Opening, entitlement: Entitlement, at: datetime, *, actor
         ValidationError: (D2) ``at`` is naive.
     """
     at = utc(at)
-    check_product(entitlement, opening.product.code)
+    check_product(entitlement, opening.product_code)
     anchor = Anchor.starting(local_date(at), entitlement.unit, entitlement.length)
     fields = granted_fields(None, entitlement, anchor, Term(start=anchor.day, end=anchor.end), today=anchor.day)
     return _create(opening, Event.SUBSCRIBE, at, by=(actor, reason or "paid online"), **fields)
@@ -428,7 +427,7 @@ def subscribe_offline(
     Raises:
         ValidationError: (D2) ``received_at`` is naive.
     """
-    check_product(entitlement, opening.product.code)
+    check_product(entitlement, opening.product_code)
     pending = pending_payment(entitlement, received_at, calendar=calendar)
     by = (actor, reason or "money received offline")
     plan = {"plan_code": entitlement.plan_code, "quotas": entitlement.quotas}

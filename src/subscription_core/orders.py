@@ -1,11 +1,11 @@
-"""Orders: the order entity, built from a quote and moved by its verbs (O1-O4, C5).
+"""Orders: the order entity, built from a quote and moved by its verbs (O1-O4, C5, O6).
 
 An :class:`Order` is built as a draft from a :class:`~subscription_core.quotes.Quote` (:meth:`Order.from_quote`,
-or :meth:`Order.for_clients` for a bulk renewal): every priced figure is copied into its
-:class:`~subscription_core.order_lines.OrderLine` values, so a later catalog change touches nothing (C5). It
-then moves through the state machine of :mod:`subscription_core.order_states` (O4) by its verbs
-:meth:`~Order.place`, :meth:`~Order.mark_paid`, :meth:`~Order.fulfil`, :meth:`~Order.cancel` and
-:meth:`~Order.lapse`, each returning a new order one version higher with one more
+or :meth:`Order.for_clients` for a bulk renewal): every priced figure, and what each line grants once paid,
+is copied into its :class:`~subscription_core.order_lines.OrderLine` values, so a later catalog change
+touches nothing (C5, O6). It then moves through the state machine of :mod:`subscription_core.order_states`
+(O4) by its verbs :meth:`~Order.place`, :meth:`~Order.mark_paid`, :meth:`~Order.fulfil`,
+:meth:`~Order.cancel` and :meth:`~Order.lapse`, each returning a new order one version higher with one more
 :class:`~subscription_core.order_states.OrderChange`. Its kind is an
 :class:`~subscription_core.order_kinds.OrderKind` (O1). The redemptions of its promotion codes are reserved
 and settled by :mod:`subscription_core.redemptions` (P9).
@@ -150,8 +150,10 @@ class Order:
         check_quote(quote, kind)
         if kind is OrderKind.BULK_RENEWAL:
             raise ValidationError("a bulk renewal is built with Order.for_clients", rule="O1", field="kind", value=kind)
+        version = quote.catalog_version
         lines = [
-            OrderLine.freeze(line, customer_id=customer_id, subscription_id=subscription_id) for line in quote.lines
+            OrderLine.freeze(line, customer_id=customer_id, subscription_id=subscription_id, catalog_version=version)
+            for line in quote.lines
         ]
         billing = Billing(customer_id=customer_id, subscriber=subscriber, invoice=invoice)
         return cls(
@@ -195,7 +197,10 @@ class Order:
         for line in quote.lines:
             if line.ref not in clients:
                 raise ValidationError("names no client's subscription", rule="B1", field="lines.ref", value=line.ref)
-            lines.append(OrderLine.freeze(line, customer_id=clients[line.ref], subscription_id=line.ref))
+            customer_id, version = clients[line.ref], quote.catalog_version
+            lines.append(
+                OrderLine.freeze(line, customer_id=customer_id, subscription_id=line.ref, catalog_version=version)
+            )
         return cls(
             id=id,
             kind=OrderKind.BULK_RENEWAL,

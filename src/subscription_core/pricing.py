@@ -13,7 +13,8 @@ Order of application (P6):
    back to the lines by largest remainder (P7).
 
 No discount exceeds its base and nothing is ever negative (P8). The result does not depend on the order
-in which selections or promotions are given.
+in which selections or promotions are given. Beside its price, each line copies from the catalog what it
+grants once paid, and the quote names the catalog version it was priced from (O6).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from subscription_core.discounts import (
     find_offers,
 )
 from subscription_core.errors import ValidationError
+from subscription_core.grants import Grant, grant_of
 from subscription_core.money import Money, allocate_units, from_units, money_factory, to_units
 from subscription_core.promotions import (
     Entry,
@@ -283,6 +285,7 @@ def _build(
 
     quote_lines = []
     subtotal = line_discounts = 0
+    grants: dict[tuple[LineKind, str, str], Grant] = {}  # a bulk renewal has many lines of one plan
     for line in lines:
         subtotal += line.base
         line_discounts += line.base - line.net
@@ -302,6 +305,7 @@ def _build(
                 taxable=money(line.net - line.invoice_share),
                 vat_rate=line.vat_rate,
                 vat=money(line.vat),
+                grant=_grant(catalog, line, grants),
             )
         )
     pretax = vat = 0
@@ -329,7 +333,21 @@ def _build(
         pretax_total=money(pretax),
         vat_total=money(vat),
         grand_total=money(pretax + vat),
+        catalog_version=catalog.version,
     )
+
+
+def _grant(catalog: Catalog, line: PricedLine, known: dict[tuple[LineKind, str, str], Grant]) -> Grant:
+    """What ``line`` grants once paid, copied from ``catalog`` (O6); ``known`` keeps those already copied."""
+    key = (line.kind, line.code, line.option)
+    found = known.get(key)
+    if found is None:
+        if line.kind is LineKind.PLAN:
+            found = grant_of(catalog, plan=line.code, option=line.option)
+        else:
+            found = grant_of(catalog, addon=line.code)
+        known[key] = found
+    return found
 
 
 def _applied_key(item: tuple[str, tuple[Scope, int]]) -> tuple[int, str]:

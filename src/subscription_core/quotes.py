@@ -1,7 +1,8 @@
 """What a buyer selects and what a quote answers: the inputs and outputs of :func:`pricing.quote`.
 
 All values here are frozen; a :class:`Quote` is the exact breakdown that an order freezes (C5) and that an
-e-invoice prints (I1): lines with their discounts and VAT, VAT totals per rate, and the totals.
+e-invoice prints (I1): lines with their discounts and VAT, VAT totals per rate, and the totals. Each line
+also carries what it grants once paid, and the quote the catalog version it was priced from (O6).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import enum
 import attrs
 
 from subscription_core.errors import ValidationError, any_text, whole_number
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.money import Currency, Money
 from subscription_core.promotions import PurchaseKind, Refusal, Scope
 from subscription_core.tax import VatRate
@@ -103,7 +105,8 @@ class QuoteLine:
 
     ``base`` is ``unit_price`` × ``quantity`` (× cycles, or prorated); ``discounts`` are the package or
     add-on promotions on it; ``invoice_discount`` is its share of the invoice promotions; ``taxable`` is
-    what is left; ``vat`` its share of its rate's VAT total.
+    what is left; ``vat`` its share of its rate's VAT total. ``grant`` is what the line grants once paid,
+    copied from the catalog with the price (O6).
     """
 
     kind: LineKind
@@ -120,6 +123,7 @@ class QuoteLine:
     taxable: Money
     vat_rate: VatRate
     vat: Money
+    grant: PlanGrant | AddonGrant | None = None
 
     @property
     def line_discount(self) -> Money:
@@ -161,7 +165,8 @@ class Quote:
 
     ``lines`` come in a canonical order (plans, then add-ons, by code and ref), so a quote never depends on
     the order of its inputs. ``pretax_total`` + ``vat_total`` = ``grand_total``; the lines add up to the
-    totals to the last minor unit.
+    totals to the last minor unit. ``catalog_version`` is the :attr:`~subscription_core.catalog.Catalog.version`
+    of the catalog it was priced from (O6).
     """
 
     currency: Currency
@@ -177,6 +182,7 @@ class Quote:
     pretax_total: Money
     vat_total: Money
     grand_total: Money
+    catalog_version: str = ""
 
     @property
     def discount_total(self) -> Money:

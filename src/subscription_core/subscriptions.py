@@ -41,7 +41,7 @@ from subscription_core.entitlements import (
     StorageBought,
     TermGrant,
 )
-from subscription_core.errors import ValidationError, non_empty_text, of_type, whole_number
+from subscription_core.errors import ValidationError, non_empty_text, of_type, optional, whole_number
 from subscription_core.terms import Term, expiry_instant
 
 __all__ = [
@@ -140,11 +140,38 @@ _SCHEDULER: Final = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
 
 @attrs.frozen(kw_only=True)
 class Opening:
-    """Who a new subscription is for (S8): its id, the customer (company) and the product."""
+    """Who a new subscription is for (S8): its id, the customer (company) and the product.
+
+    A paid order opens its subscription from what its line froze (O6): ``product_code`` and the lifecycle
+    ``policy`` it takes, with no ``product``, so a product changed or gone from the catalog since does not
+    matter. Given a ``product``, both default to the product's.
+
+    Raises:
+        ValidationError: neither a product nor a product code and a policy, or a code not the product's.
+    """
 
     subscription_id: str = attrs.field(validator=non_empty_text())
     customer_id: str = attrs.field(validator=non_empty_text())
-    product: Product = attrs.field(validator=of_type(Product))
+    product: Product | None = attrs.field(default=None, validator=optional(of_type(Product)))
+    product_code: str = attrs.field(validator=non_empty_text())
+    policy: LifecyclePolicy = attrs.field()
+
+    @product_code.default
+    def _product_code(self) -> str:
+        return self.product.code if self.product is not None else ""
+
+    @policy.default
+    def _policy(self) -> LifecyclePolicy:
+        if self.product is None:
+            raise ValidationError("give the product or its lifecycle policy", rule="S8", field="policy")
+        return LifecyclePolicy.of(self.product)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the policy, and that the code is the product's (O6)."""
+        if not isinstance(self.policy, LifecyclePolicy):
+            raise ValidationError("must be a LifecyclePolicy", rule="S8", field="policy", value=self.policy)
+        if self.product is not None and self.product.code != self.product_code:
+            raise ValidationError("is not the product's code", rule="S8", field="product_code", value=self.product_code)
 
 
 @attrs.frozen(kw_only=True)

@@ -4,9 +4,10 @@ Building a basket reads the customer and the subscription, checks who acts (A1-A
 request against the domain by running the very verb that payment will run, on the subscription as it is
 now, and throwing the result away: a retention package while still active (S5), storage when no time
 remains (S6), a renewal of a purged subscription (S1) are refused at placement with the domain's own
-reason, not after the customer paid. The basket names the catalog selections only; prices come from the
-catalog when it is priced (C5). A renewal's basket buys again the storage the last paid term holds, unless
-the buyer drops it (S11).
+reason, not after the customer paid. The basket names the catalog selections only; prices, and what each
+line grants once paid, come from the catalog when it is priced (C5, O6), and payment grants what the order
+froze then, not what :func:`entitlement_of` would read from the catalog by that time. A renewal's basket
+buys again the storage the last paid term holds, unless the buyer drops it (S11).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def owned_subscription(uow: UnitOfWork, subscription_id: str, customer_id: str |
 
 
 def entitlement_of(deps: Services, plan: str, option: str, *, extra_storage: int = 0) -> Entitlement:
-    """The entitlement a plan line grants (C1, S6).
+    """The entitlement a plan line would grant if placed now (C1, S6), to check an order before it is placed.
 
     Raises:
         NotFoundError: (C1) no such plan or option. NotEligibleError: (S6) extra storage on a non-Enterprise plan.

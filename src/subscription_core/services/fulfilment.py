@@ -29,9 +29,10 @@ from collections.abc import Sequence
 import attrs
 
 from subscription_core import commitments, lifecycle, renewals, retention
-from subscription_core.catalog import AddonKind
+from subscription_core.catalog import Addon, AddonKind
 from subscription_core.customers import Actor
 from subscription_core.errors import NotFoundError, ValidationError
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import Outcome
 from subscription_core.notices import OrderNoticeKind, OutboxMessage
@@ -39,7 +40,6 @@ from subscription_core.orders import Order, OrderKind, OrderLine
 from subscription_core.payments import Payment
 from subscription_core.ports import UnitOfWork
 from subscription_core.quotes import LineKind
-from subscription_core.services.baskets import entitlement_of
 from subscription_core.services.context import Services
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
@@ -131,10 +131,14 @@ def _grant(
 def _open(
     deps: Services, order: Order, target: str, lines: Sequence[OrderLine], how: Settlement, reason: str
 ) -> Outcome:
-    entitlement = _entitlement(deps, lines)
-    customer_id = lines[0].customer_id
-    product = deps.catalog.product(entitlement.product_code)
-    opening = Opening(subscription_id=target, customer_id=customer_id, product=product)
+    grant, entitlement = _entitlement(deps, lines)
+    # What the line froze, not the catalog: the product may have changed or gone since the order was placed (O6).
+    opening = Opening(
+        subscription_id=target,
+        customer_id=lines[0].customer_id,
+        product_code=entitlement.product_code,
+        policy=grant.policy,
+    )
     _log.info("order %s opens subscription %s", order.id, target)
     if how.immediate:
         return lifecycle.subscribe(opening, entitlement, how.at, actor=how.by, reason=reason)
@@ -150,13 +154,13 @@ def _apply(
     at, by = how.at, how.by
     if kind is OrderKind.STORAGE_TOP_UP:
         line = _addon_line(lines)
-        return renewals.top_up_storage(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+        return renewals.top_up_storage(sub, _addon(deps, line), line.quantity, at, actor=by, reason=reason)
     if kind is OrderKind.DATA_RETENTION:
         line = _addon_line(lines)
-        return retention.buy_retention(sub, deps.catalog.addon(line.code), line.quantity, at, actor=by, reason=reason)
+        return retention.buy_retention(sub, _addon(deps, line), line.quantity, at, actor=by, reason=reason)
     if kind is OrderKind.RENEWAL_ON_COMMITMENT:
         return commitments.verify_payment(sub, at, actor=by, reason=reason)
-    entitlement = _entitlement(deps, lines)
+    _, entitlement = _entitlement(deps, lines)
     if how.immediate:
         return renewals.renew(sub, entitlement, at, actor=by, reason=reason)
     received = how.payment.received_at or at
@@ -167,20 +171,57 @@ def _addon_line(lines: Sequence[OrderLine]) -> OrderLine:
     return next(line for line in lines if line.kind is LineKind.ADDON)
 
 
-def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> Entitlement:
-    """The plan line's entitlement with the storage add-on lines beside it as its term's storage (S6, S11)."""
+def _entitlement(deps: Services, lines: Sequence[OrderLine]) -> tuple[PlanGrant, Entitlement]:
+    """The plan line's grant, and its entitlement with the storage add-on lines beside it as its term's storage.
+
+    The term, quotas and storage per unit are those frozen on the lines (O6). S6's Enterprise-class check was
+    made at placement; storage a renewal keeps goes with any plan (S11).
+    """
     plan = next((line for line in lines if line.kind is LineKind.PLAN), None)
     if plan is None:
         raise ValidationError("the order has no plan line to grant", rule="O1", field="lines")
+    grant = _plan_grant(deps, plan)
+    return grant, grant.entitlement(plan.product, plan.code).with_storage(_storage_bought(deps, lines))
+
+
+def _storage_bought(deps: Services, lines: Sequence[OrderLine]) -> tuple[StorageBought, ...]:
+    """The storage the storage add-on lines beside a plan line buy for its term (S6, S11), per unit as frozen (O6)."""
     bought = []
     for line in lines:
         if line.kind is LineKind.ADDON:
-            addon = deps.catalog.addon(line.code)
-            if addon.kind is AddonKind.STORAGE:
-                amount = addon.storage_per_unit * line.quantity
-                bought.append(StorageBought(addon=addon.code, units=line.quantity, amount=amount))
-    # S6's Enterprise-class check was made at placement; storage a renewal keeps goes with any plan (S11).
-    return entitlement_of(deps, plan.code, plan.option).with_storage(tuple(bought))
+            grant = _addon_grant(deps, line)
+            if grant.kind is AddonKind.STORAGE:
+                amount = grant.storage_per_unit * line.quantity
+                bought.append(StorageBought(addon=line.code, units=line.quantity, amount=amount))
+    return tuple(bought)
+
+
+def _plan_grant(deps: Services, line: OrderLine) -> PlanGrant:
+    """What a plan line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
+    if isinstance(line.grant, PlanGrant):
+        return line.grant
+    _log.warning(
+        "a line of plan %s (ref %r) froze no grant, placed before O6: granting the catalog's", line.code, line.ref
+    )
+    return PlanGrant.of(deps.catalog.product_of_plan(line.code), line.code, line.option)
+
+
+def _addon_grant(deps: Services, line: OrderLine) -> AddonGrant:
+    """What an add-on line grants: frozen on it when placed (O6), or for a line placed before that, read now."""
+    if isinstance(line.grant, AddonGrant):
+        return line.grant
+    _log.warning(
+        "a line of add-on %s (ref %r) froze no grant, placed before O6: granting the catalog's", line.code, line.ref
+    )
+    return AddonGrant.of(deps.catalog.addon(line.code))
+
+
+def _addon(deps: Services, line: OrderLine) -> Addon:
+    """The add-on of ``line`` as it was priced, for the verbs that take one (S5, S6, O6)."""
+    grant = _addon_grant(deps, line)
+    return grant.addon(
+        code=line.code, name=line.description or line.code, price=line.unit_price, vat_rate=line.vat_rate
+    )
 
 
 def _request_invoices(uow: UnitOfWork, order: Order, at: dt.datetime) -> list[RequestedInvoice]:

@@ -203,3 +203,29 @@ def test_o8_an_order_stored_before_payment_reminders_loads_with_none_to_send() -
     assert old == placed
     assert (old.reminder_days, old.next_reminder_at, old.reminder_due(at(9))) == ((), None, None)
     assert old.lapse(at=at(11), by=Actor.scheduler()).state.value == "lapsed"
+
+
+def test_o6_an_order_line_stored_before_o6_loads_without_a_grant(units: SqlUnitOfWorkFactory) -> None:
+    placed = order("ord-1", pay_by=at(3))
+    assert all(line.grant is not None and line.catalog_version for line in placed.lines)
+    with units() as uow:
+        uow.orders.add(placed)
+        uow.commit()
+    with units() as uow:  # the line's document as written before O6: no grant, no catalog version
+        connection = uow._rows.connection
+        for position, document in connection.execute(select(order_lines.c.position, order_lines.c.document)).all():
+            old = {key: value for key, value in document.items() if key not in {"grant", "catalog_version"}}
+            connection.execute(order_lines.update().where(order_lines.c.position == position).values(document=old))
+        uow.commit()
+    with units() as uow:
+        loaded = uow.orders.get("ord-1")
+    lines = tuple(attrs.evolve(line, grant=None, catalog_version="") for line in placed.lines)
+    assert loaded == attrs.evolve(placed, lines=lines)
+
+
+def test_o6_a_frozen_grant_reads_back_equal() -> None:
+    line = order("ord-1").lines[0]
+    document = to_document(line)
+    assert set(document["grant"]) == {"unit", "length", "quotas", "policy"}
+    assert document["catalog_version"].startswith("sha256:")
+    assert from_document(json.loads(json.dumps(document)), type(line)) == line
