@@ -55,6 +55,7 @@ __all__ = [
     "Verdict",
     "check_notification",
     "dated_receipt",
+    "staff_only",
 ]
 
 _CODE: Final = re.compile(r"^[A-Z0-9_]{2,32}$")
@@ -67,7 +68,12 @@ def _reason(value: object, field: str = "reason") -> str:
     return required_text(value, field=field, message="a reason is required")
 
 
-def _require_staff(by: object, action: str) -> Actor:
+def staff_only(by: object, action: str) -> Actor:
+    """Return ``by`` if it is a staff actor (A2).
+
+    Raises:
+        ValidationError: not an ``Actor``. PermissionDeniedError: (A2) not staff, naming ``action``.
+    """
     if not isinstance(by, Actor):
         raise ValidationError("must be an Actor", field="by", value=by)
     if not by.is_staff:
@@ -313,7 +319,7 @@ class Payment:
             PermissionDeniedError: (A2) ``by`` is not staff.
             InvalidTransitionError: (Y5) the order is not awaiting payment.
         """
-        staff = _require_staff(by, "apply unapplied money")
+        staff = staff_only(by, "apply unapplied money")
         started = cls.start(id=id, order=order, method=method, at=at)
         settled = started._settle(PaymentEvent.SUCCEED, at)  # noqa: SLF001 - the class's own transition
         return attrs.evolve(settled, received_at=settled.settled_at, received_by=staff, unapplied_id=unapplied_id)
@@ -339,7 +345,7 @@ class Payment:
             InvalidTransitionError: the payment is not started.
             ValidationError: (Y3) an online method, or an amount other than the payment's.
         """
-        staff = _require_staff(by, "record money as received")
+        staff = staff_only(by, "record money as received")
         self._check_online(online=False)
         if not isinstance(amount, Money) or amount != self.amount:
             raise ValidationError(f"the order's total is {self.amount}", rule="Y3", field="amount", value=amount)
@@ -488,7 +494,7 @@ class PaymentProof:
             PermissionDeniedError: (A2) ``by`` is not staff.
             InvalidTransitionError: (Y4) the proof was already reviewed.
         """
-        return self._review(ProofState.VERIFIED, at, _require_staff(by, "verify a proof of payment"))
+        return self._review(ProofState.VERIFIED, at, staff_only(by, "verify a proof of payment"))
 
     def reject(self, *, at: dt.datetime, by: Actor, reason: str) -> PaymentProof:
         """Return the proof rejected by staff with ``reason`` (Y4, A2).
@@ -498,7 +504,7 @@ class PaymentProof:
             InvalidTransitionError: (Y4) the proof was already reviewed.
             ValidationError: an empty reason.
         """
-        staff = _require_staff(by, "reject a proof of payment")
+        staff = staff_only(by, "reject a proof of payment")
         return attrs.evolve(self._review(ProofState.REJECTED, at, staff), rejection=_reason(reason))
 
     def _review(self, target: ProofState, at: dt.datetime, by: Actor) -> PaymentProof:

@@ -27,7 +27,6 @@ from subscription_core.errors import (
     CurrencyMismatchError,
     InvalidTransitionError,
     NotEligibleError,
-    PermissionDeniedError,
     ValidationError,
     any_text,
     aware,
@@ -39,8 +38,8 @@ from subscription_core.errors import (
     whole_number,
 )
 from subscription_core.money import Money
-from subscription_core.orders import Order
-from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod, PaymentState
+from subscription_core.orders import Order, OrderState
+from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod, PaymentState, staff_only
 
 __all__ = [
     "MONEY_FLOW",
@@ -51,6 +50,7 @@ __all__ = [
     "UnappliedReason",
     "UnappliedState",
     "mermaid_money_flow",
+    "reason_for",
 ]
 
 STATEMENT_SOURCE: Final = "statement"
@@ -102,16 +102,21 @@ MONEY_FLOW: Final[tuple[tuple[str, str, str], ...]] = (
 the unapplied states; ``docs/money.md`` draws its diagram from this table."""
 
 
+_BY_ORDER_STATE: Final = {
+    OrderState.CANCELLED: UnappliedReason.CANCELLED,
+    OrderState.LAPSED: UnappliedReason.LAPSED,
+    OrderState.PAID: UnappliedReason.ALREADY_PAID,
+    OrderState.FULFILLED: UnappliedReason.ALREADY_PAID,
+}
+
+
+def reason_for(order: Order) -> UnappliedReason:
+    """Why money for ``order``, which no longer awaits payment, is unapplied: cancelled, lapsed, already paid (Y6)."""
+    return _BY_ORDER_STATE.get(order.state, UnappliedReason.CANNOT_FULFIL)
+
+
 def _reason(value: object, field: str) -> str:
     return required_text(value, field=field, rule="Y6", message="a reason is required")
-
-
-def _staff(by: object, action: str) -> Actor:
-    if not isinstance(by, Actor):
-        raise ValidationError("must be an Actor", field="by", value=by)
-    if not by.is_staff:
-        raise PermissionDeniedError(f"only vendor staff may {action}", rule="A2", field="by", value=by.id)
-    return by
 
 
 @attrs.frozen(kw_only=True)
@@ -200,7 +205,7 @@ class UnappliedMoney:
             PermissionDeniedError: (A2) ``by`` is not staff. ValidationError: no reason; as
                 :meth:`check_applicable`.
         """
-        staff = _staff(by, "apply unapplied money")
+        staff = staff_only(by, "apply unapplied money")
         note = _reason(reason, "reason")
         self.check_applicable(order)
         return self._close(
@@ -214,7 +219,7 @@ class UnappliedMoney:
             PermissionDeniedError: (A2) ``by`` is not staff. ValidationError: no reference or no reason.
             InvalidTransitionError: (Y6) already applied or refunded.
         """
-        staff = _staff(by, "close unapplied money as refunded")
+        staff = staff_only(by, "close unapplied money as refunded")
         ref = required_text(reference, field="reference", rule="Y6", message="the refund's reference is required")
         note = _reason(reason, "reason")
         return self._close(UnappliedEvent.REFUND, at, staff, note, refund_reference=ref)

@@ -38,7 +38,7 @@ from subscription_core.services.idempotency import with_retries
 from subscription_core.services.notifying import order_notice
 from subscription_core.services.permissions import require_staff
 
-__all__ = ["InvoicingRun", "issue_invoices", "issue_pending_invoices", "retry_invoice", "unissued_invoices"]
+__all__ = ["AT_ONCE", "InvoicingRun", "issue_invoices", "issue_pending_invoices", "retry_invoice", "unissued_invoices"]
 
 _log = logging.getLogger(__name__)
 _FIRST_RETRY: Final = dt.timedelta(minutes=5)
@@ -46,6 +46,8 @@ _MAX_RETRY: Final = dt.timedelta(hours=6)
 _MAX_ERROR: Final = 300
 _MAX_LIMIT: Final = 1000
 _RECORD_BATCH: Final = 500  # outcomes recorded per unit of work: a bulk renewal's thousands of invoices
+AT_ONCE: Final = 50
+"""Invoices issued right after a fulfilment; the rest of a bulk renewal's wait for the retry step."""
 
 
 @attrs.frozen(kw_only=True)
@@ -56,11 +58,13 @@ class InvoicingRun:
     failed: int
 
 
-def issue_invoices(deps: Services, order_id: str | None) -> tuple[RequestedInvoice, ...]:
-    """Issue the pending invoices of ``order_id``, each in a unit of work of its own (O7, I1, I2, I3).
+def issue_invoices(deps: Services, order_id: str | None, *, limit: int = AT_ONCE) -> tuple[RequestedInvoice, ...]:
+    """Issue up to ``limit`` pending invoices of ``order_id``, each recorded in a unit of work (O7, I1, I2, I3).
 
     Call it after the unit of work that fulfilled the order committed; ``None`` (no order) does nothing.
-    Returns the requests it tried (those pending), as they stand after the attempts.
+    Returns the requests it tried, as they stand after the attempts. A bulk renewal's further invoices are
+    left to :func:`issue_pending_invoices`, so that a provider's notification is answered without waiting
+    for thousands of calls to the issuer.
 
     Raises:
         Nothing: a failure of the issuer or of the store is kept on the request (or left for later), logged,
@@ -70,7 +74,7 @@ def issue_invoices(deps: Services, order_id: str | None) -> tuple[RequestedInvoi
         return ()
     try:
         with deps.uow() as uow:
-            pending = [r for r in uow.invoices.requested_of(order_id) if r.pending]
+            pending = [r for r in uow.invoices.requested_of(order_id) if r.pending][: max(limit, 0)]
     except Exception:  # noqa: BLE001 - the money is applied; the retry step finds the requests later
         _log.exception("could not read the invoices to issue for order %s; the retry step will", order_id)
         return ()

@@ -14,7 +14,6 @@ import datetime as dt
 import enum
 import logging
 from collections.abc import Callable, Mapping
-from typing import Final
 
 import attrs
 
@@ -27,16 +26,15 @@ from subscription_core.errors import (
     ValidationError,
 )
 from subscription_core.money import Money
-from subscription_core.orders import Order, OrderState
+from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentState, ProviderNotification, check_notification
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.invoicing import issue_invoices
-from subscription_core.services.unapplied_money import keep_unapplied
-from subscription_core.subscriptions import State
-from subscription_core.unapplied import UnappliedReason
+from subscription_core.services.unapplied_money import keep_unapplied, refusal_reason
+from subscription_core.unapplied import UnappliedReason, reason_for
 
 __all__ = ["NotificationResult", "NotificationStatus", "handle_notification"]
 
@@ -157,14 +155,6 @@ def _failed(
     return NotificationResult(status=NotificationStatus.FAILED, order_id=order.id)
 
 
-_BY_STATE: Final = {
-    OrderState.CANCELLED: UnappliedReason.CANCELLED,
-    OrderState.LAPSED: UnappliedReason.LAPSED,
-    OrderState.PAID: UnappliedReason.ALREADY_PAID,
-    OrderState.FULFILLED: UnappliedReason.ALREADY_PAID,
-}
-
-
 def _why_unapplied(
     notification: ProviderNotification, order: Order | None, payment: Payment | None
 ) -> UnappliedReason | None:
@@ -175,7 +165,7 @@ def _why_unapplied(
     if notification.currency.strip().upper() != total.currency.code or notification.amount != total.amount:
         return UnappliedReason.AMOUNT_DIFFERS
     if not order.awaiting_payment:
-        return _BY_STATE.get(order.state, UnappliedReason.CANNOT_FULFIL)
+        return reason_for(order)
     return UnappliedReason.NO_PAYMENT_STARTED if payment is None else None
 
 
@@ -233,17 +223,10 @@ def _refused_money(
         if not uow.payments.record_notification(provider, event, order_id=notification.order_id, at=now):
             return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=notification.order_id)
         payment = _latest_payment(deps, uow, order, provider) if order is not None else None
-        why = _refusal_reason(uow, order) if order is not None else UnappliedReason.UNKNOWN_ORDER
+        why = refusal_reason(uow, order)
         return _keep(deps, uow, notification, order, payment, now, why, note)
 
     return work
-
-
-def _refusal_reason(uow: UnitOfWork, order: Order) -> UnappliedReason:
-    targets = sorted({line.subscription_id for line in order.lines if line.subscription_id is not None})
-    held = uow.subscriptions.get_many(targets) if targets else {}
-    purged = any(sub.state is State.PURGED for sub in held.values())
-    return UnappliedReason.PURGED if purged else UnappliedReason.CANNOT_FULFIL
 
 
 def _latest_payment(deps: Services, uow: UnitOfWork, order: Order, provider: str) -> Payment | None:

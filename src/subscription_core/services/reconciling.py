@@ -33,7 +33,7 @@ import attrs
 from subscription_core.calendar import local_date
 from subscription_core.customers import Actor
 from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError, ValidationError, required_text
-from subscription_core.orders import Order, OrderState
+from subscription_core.orders import Order
 from subscription_core.payments import MethodKind, PaymentMethod, PaymentState, dated_receipt
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
@@ -42,7 +42,7 @@ from subscription_core.services.idempotency import fingerprint, with_retries
 from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.paying import receive_offline
 from subscription_core.services.permissions import require_staff
-from subscription_core.services.unapplied_money import keep_unapplied
+from subscription_core.services.unapplied_money import keep_unapplied, refusal_reason
 from subscription_core.statements import (
     LineOutcome,
     LineResult,
@@ -51,8 +51,7 @@ from subscription_core.statements import (
     StatementLine,
     assess,
 )
-from subscription_core.subscriptions import State
-from subscription_core.unapplied import STATEMENT_SOURCE, UnappliedMoney, UnappliedReason
+from subscription_core.unapplied import STATEMENT_SOURCE, UnappliedMoney, UnappliedReason, reason_for
 
 __all__ = ["SCOPE", "reconcile_statement"]
 
@@ -207,12 +206,6 @@ _REASONS: Final = {
     LineOutcome.OVERPAID: UnappliedReason.AMOUNT_DIFFERS,
     LineOutcome.CURRENCY: UnappliedReason.AMOUNT_DIFFERS,
 }
-_BY_STATE: Final = {
-    OrderState.CANCELLED: UnappliedReason.CANCELLED,
-    OrderState.LAPSED: UnappliedReason.LAPSED,
-    OrderState.PAID: UnappliedReason.ALREADY_PAID,
-    OrderState.FULFILLED: UnappliedReason.ALREADY_PAID,
-}
 
 
 def _needs_staff_on(line: StatementLine, outcome: LineOutcome, note: str, order: Order) -> LineResult:
@@ -253,7 +246,7 @@ def _unmatched(deps: Services, uow: UnitOfWork, verdict: LineResult, now: dt.dat
         if _paid_by_this_transfer(uow, order, verdict.line):
             note = f"{verdict.note}: most likely by this very transfer, recorded by hand; nothing recorded again"
             return attrs.evolve(verdict, note=note)  # nothing written: staff check it is that transfer
-        return _keep(deps, uow, verdict, now, _BY_STATE.get(order.state, UnappliedReason.CANNOT_FULFIL), order)
+        return _keep(deps, uow, verdict, now, reason_for(order), order)
     return _keep(deps, uow, verdict, now, _REASONS.get(verdict.outcome, UnappliedReason.UNKNOWN_ORDER), order)
 
 
@@ -304,12 +297,7 @@ def _refused(deps: Services, result: LineResult, note: str) -> Callable[[UnitOfW
             return _kept_before(result.line, kept)
         found = assess(result.line, uow.orders.by_transfer_reference)
         order = found.order if isinstance(found, Match) else _order_of(uow, found)
-        reason = UnappliedReason.CANNOT_FULFIL
-        if order is not None:
-            targets = sorted({ln.subscription_id for ln in order.lines if ln.subscription_id is not None})
-            held = uow.subscriptions.get_many(targets) if targets else {}
-            if any(sub.state is State.PURGED for sub in held.values()):
-                reason = UnappliedReason.PURGED
+        reason = refusal_reason(uow, order) if order is not None else UnappliedReason.CANNOT_FULFIL
         refused = attrs.evolve(result, order_id=order.id if order is not None else None)
         return _keep(deps, uow, attrs.evolve(refused, note=note), now, reason, order)
 

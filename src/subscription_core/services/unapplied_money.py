@@ -24,12 +24,14 @@ from subscription_core.services.fulfilment import Settlement, fulfil
 from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.permissions import require_reason, require_staff
+from subscription_core.subscriptions import State
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason, UnappliedState
 
 __all__ = [
     "apply_unapplied_money",
     "keep_unapplied",
     "refund_unapplied_money",
+    "refusal_reason",
     "unapplied_money",
 ]
 
@@ -89,6 +91,19 @@ def keep_unapplied(
     if earlier is None:  # pragma: no cover - add refused only because the reference is stored
         raise ValidationError("was refused by the store", rule="Y6", field="reference", value=reference)
     return earlier, False
+
+
+def refusal_reason(uow: UnitOfWork, order: Order | None) -> UnappliedReason:
+    """Why money for ``order`` is unapplied once its fulfilment was refused (Y6).
+
+    PURGED when a subscription it renews is purged, else CANNOT_FULFIL; UNKNOWN_ORDER without an order.
+    """
+    if order is None:
+        return UnappliedReason.UNKNOWN_ORDER
+    targets = sorted({line.subscription_id for line in order.lines if line.subscription_id is not None})
+    held = uow.subscriptions.get_many(targets) if targets else {}
+    purged = any(sub.state is State.PURGED for sub in held.values())
+    return UnappliedReason.PURGED if purged else UnappliedReason.CANNOT_FULFIL
 
 
 def unapplied_money(

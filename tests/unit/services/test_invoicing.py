@@ -17,6 +17,7 @@ from subscription_core.services import (
     issue_invoices,
     issue_pending_invoices,
     retry_invoice,
+    run_scheduler,
     subscription_details,
     unissued_invoices,
 )
@@ -145,3 +146,17 @@ def test_i3_an_issuer_that_recovers_gives_gapless_numbers_to_fulfilled_orders_on
     assert issue_pending_invoices(world.deps).issued == 3
     assert sorted(i.number for i in flaky.inner.issued) == ["00000001", "00000002", "00000003"]
     assert {i.order_id for i in flaky.inner.issued} == {o.id for o in paid}
+
+
+def test_o7_issuing_after_a_fulfilment_is_capped_and_the_scheduler_issues_the_rest(
+    world: World, flaky: FlakyIssuer
+) -> None:
+    order = world.place(NewPurchase(customer_id="cus-1", plan="std", option="1y"))
+    world.pay_online(order)  # the issuer is down: the invoice waits, the subscription is active
+    flaky.down = False
+    assert issue_invoices(world.deps, order.id, limit=0) == ()  # a bulk renewal's invoices past the cap wait
+    assert len(unissued_invoices(world.deps, STAFF)) == 1
+    world.at(minutes=10)
+    assert run_scheduler(world.deps).invoices_issued == 1
+    assert unissued_invoices(world.deps, STAFF) == []
+    assert _invoice_notices(world) == ["owner1@company1.vn"]
