@@ -37,9 +37,6 @@ from pathlib import Path
 
 import attrs
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core import VIETNAM_TZ, load_catalog, local_date
 from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.catalog import Catalog
@@ -60,6 +57,9 @@ from subscription_core.services import (
     start_payment,
 )
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 CATALOG = Path(__file__).resolve().parent.parent / "examples" / "catalogs" / "asp_accounting.toml"
 BOUGHT = dt.datetime(2026, 1, 5, 9, tzinfo=VIETNAM_TZ)

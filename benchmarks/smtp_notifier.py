@@ -26,9 +26,9 @@ from collections.abc import Callable
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from adapters.email import SmtpNotifier, SmtpSettings
-from adapters.email.smtp import Security
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage
+from subscription_core_adapters.email import SmtpNotifier, SmtpSettings
+from subscription_core_adapters.email.smtp import Security
 
 SENDER = "no-reply@amis.vn"
 RECIPIENT = "ketoan@hoasen.vn"

@@ -58,10 +58,6 @@ import psycopg
 from psycopg.types.string import TextLoader
 from sqlalchemy import Engine, text
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core import VIETNAM_TZ, load_catalog
 from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.catalog import Catalog
@@ -77,6 +73,10 @@ from subscription_core.services import (
     start_payment,
 )
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 
 CATALOG: Final = Path(__file__).resolve().parent.parent / "examples" / "catalogs" / "asp_accounting.toml"
 BOUGHT: Final = dt.datetime(2026, 1, 5, 9, tzinfo=VIETNAM_TZ)

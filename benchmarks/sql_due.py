@@ -56,11 +56,6 @@ import psycopg
 from psycopg.types.string import TextLoader
 from sqlalchemy import Engine, text
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.local import ManualClock
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
-from adapters.sql import schema as tables
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.calendar import VIETNAM_TZ, BusinessCalendar
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
@@ -73,6 +68,11 @@ from subscription_core.services import run_scheduler
 from subscription_core.subscriptions import Opening, Subscription
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.local import ManualClock
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
+from subscription_core_adapters.sql import schema as tables
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 AT: Final = dt.datetime(2027, 6, 1, 2, 0, tzinfo=VIETNAM_TZ)
 DUE: Final = 10_000

@@ -54,10 +54,6 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Connection, Engine, event, make_url, text
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, upgrade
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.lifecycle import subscribe
@@ -75,6 +71,10 @@ from subscription_core.services import (
 from subscription_core.subscriptions import Entitlement, Opening
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, upgrade
 
 SCRIPT: Final = Path(__file__).resolve().with_name("pgbench_payment.sql")
 PROVIDER: Final = "vnptpay"

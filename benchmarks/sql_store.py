@@ -32,7 +32,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core.catalog import Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.customers import Actor
 from subscription_core.lifecycle import advance, subscribe
@@ -41,6 +40,7 @@ from subscription_core.promotions import PercentOff, Promotion, Scope
 from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Entitlement, Opening, Subscription
 from subscription_core.tax import VatSchedule
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 
 T0 = dt.datetime(2026, 1, 1, 2, 0, tzinfo=dt.UTC)
 STAFF = Actor.staff("bench")

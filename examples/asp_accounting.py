@@ -22,9 +22,6 @@ from pathlib import Path
 
 import attrs
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core import VIETNAM_TZ, Money, load_catalog, local_date
 from subscription_core.bulk import BulkRenewal, BulkRow, InvoiceTarget, NoticeTarget
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, check_digit
@@ -45,6 +42,9 @@ from subscription_core.services import (
     start_payment,
     subscription_details,
 )
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 CATALOG = Path(__file__).resolve().parent / "catalogs" / "asp_accounting.toml"
 PROVIDER = "vnptpay"

@@ -19,13 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from adapters.banking import BankTransferProvider
-from adapters.bootstrap import bootstrap_sql
-from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
-from adapters.fakes import RecordingNotifier
-from adapters.gateways.vnpay import VnpayConfig, VnpayProvider, answer_ipn
-from adapters.local import ManualClock
-from adapters.statements import VIETCOMBANK, read_statement
 from subscription_core import (
     VIETNAM_TZ,
     Actor,
@@ -61,6 +54,13 @@ from subscription_core.services import (
     start_payment,
 )
 from subscription_core.statements import ReconciliationReport
+from subscription_core_adapters.banking import BankTransferProvider
+from subscription_core_adapters.bootstrap import bootstrap_sql
+from subscription_core_adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
+from subscription_core_adapters.fakes import RecordingNotifier
+from subscription_core_adapters.gateways.vnpay import VnpayConfig, VnpayProvider, answer_ipn
+from subscription_core_adapters.local import ManualClock
+from subscription_core_adapters.statements import VIETCOMBANK, read_statement
 
 CATALOGS = Path(__file__).resolve().parent / "catalogs"
 SELLER = Seller(
@@ -147,7 +147,9 @@ def sqlite_story(database: Path) -> str:
     )
     bank = BankTransferProvider(bank="VCB", account="0011004123456", account_name="CONG TY CP PHAN MEM AMIS")
     issuer = ReferenceInvoiceIssuer(SELLER, InvoiceSeries("C27TAA"), MemoryNumberedInvoices(), clock)
-    notifier = RecordingNotifier()  # in production: adapters.email.SmtpNotifier behind a RoutingNotifier
+    notifier = (
+        RecordingNotifier()
+    )  # in production: subscription_core_adapters.email.SmtpNotifier behind a RoutingNotifier
     services = bootstrap_sql(
         catalog,
         database=database,

@@ -26,9 +26,6 @@ from pathlib import Path
 
 import attrs
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core import (
     VIETNAM_TZ,
     AddonSelection,
@@ -60,6 +57,9 @@ from subscription_core.services import (
     subscription_details,
 )
 from subscription_core.subscriptions import State
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 CATALOG = Path(__file__).resolve().parent / "catalogs" / "onesme.toml"
 VNPT_PAY = "vnptpay"

@@ -23,9 +23,6 @@ from pathlib import Path
 
 import attrs
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core import VIETNAM_TZ, Money, NotEligibleError, load_catalog, local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.orders import OrderState
@@ -47,6 +44,9 @@ from subscription_core.services import (
     verify_payment_proof,
 )
 from subscription_core.subscriptions import State
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 CATALOG = Path(__file__).resolve().parent / "catalogs" / "qlts.toml"
 PROVIDER = "vnpay"

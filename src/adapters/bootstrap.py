@@ -24,7 +24,7 @@ from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier,
 from subscription_core.services import Services
 
 if TYPE_CHECKING:
-    from adapters.memory import MemoryUnitOfWorkFactory
+    from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 
 __all__ = ["DEMO_PROVIDER", "bootstrap_memory", "bootstrap_sql"]
 
@@ -62,9 +62,9 @@ def bootstrap_memory(
         ValidationError: no routes given for several providers, a route to an unknown provider, a link
             key shorter than 32 bytes (the key is never shown), or a setting out of range.
     """
-    from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier  # noqa: PLC0415 - lazy
-    from adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
-    from adapters.memory import MemoryUnitOfWorkFactory  # noqa: PLC0415 - wired only when asked for
+    from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
+    from subscription_core_adapters.memory import MemoryUnitOfWorkFactory  # noqa: PLC0415 - wired only when asked for
 
     the_clock = clock if clock is not None else SystemClock()
     if providers is None:
@@ -118,8 +118,8 @@ def bootstrap_sql(
         ValidationError: as :func:`bootstrap_memory`, or a malformed database name.
         SubscriptionError: the database cannot be reached or migrated.
     """
-    from adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
-    from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
+    from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade  # noqa: PLC0415 - lazy
 
     name = os.fspath(database)
     if name.startswith(("postgresql:", "postgres:")):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core.errors import SubscriptionError
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, PaymentProvider, UnitOfWorkFactory
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 
 from . import harness_banking, harness_einvoice, harness_smtp, harness_vnpay
 from .registry import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.banking import BankTransferProvider
 from subscription_core.payments import MethodKind
 from subscription_core.transfers import transfer_reference
+from subscription_core_adapters.banking import BankTransferProvider
 
 from .registry import ProviderHarness
 

@@ -1,16 +1,16 @@
 """The einvoice adapters' entries (merged into ``registry.INVOICE_ISSUERS`` by conftest.py).
 
-``reference`` is the reference e-invoice issuer (``adapters.einvoice``) on its in-memory numbering store,
-dated by the system clock (its series follows the current year).
+``reference`` is the reference e-invoice issuer (``subscription_core_adapters.einvoice``) on its in-memory numbering
+store, dated by the system clock (its series follows the current year).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
-from adapters.local import SystemClock
 from subscription_core.ports import InvoiceIssuer
+from subscription_core_adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
+from subscription_core_adapters.local import SystemClock
 
 from .builders import tax_code
 

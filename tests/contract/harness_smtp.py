@@ -21,8 +21,8 @@ from email import policy
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from adapters.email import Security, SmtpNotifier, SmtpSettings, notice_id_of
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.email import Security, SmtpNotifier, SmtpSettings, notice_id_of
 
 from .registry import NotifierHarness
 

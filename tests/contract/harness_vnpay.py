@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from urllib.parse import quote_plus
 
-from adapters.gateways import VnpayConfig, VnpayProvider
-from adapters.gateways.vnpay import txn_ref_for
-from adapters.local import ManualClock
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind
+from subscription_core_adapters.gateways import VnpayConfig, VnpayProvider
+from subscription_core_adapters.gateways.vnpay import txn_ref_for
+from subscription_core_adapters.local import ManualClock
 
 from .registry import ProviderHarness
 

@@ -25,12 +25,12 @@ from typing import Protocol
 
 import attrs
 
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
-from adapters.memory import MemoryUnitOfWorkFactory
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
+from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 
 __all__ = [
     "CLOCKS",

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock
 from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
 from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock
 
 from .builders import T0, at, invoice_request, message, order, promotion
 

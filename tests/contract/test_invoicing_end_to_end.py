@@ -18,11 +18,6 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
-from adapters.fakes import RecordingNotifier
-from adapters.gateways import IpnAnswer, answer_ipn
-from adapters.local import ManualClock, SequentialIds
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.errors import SubscriptionError, ValidationError
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
@@ -41,6 +36,11 @@ from subscription_core.services import (
     unissued_invoices,
 )
 from subscription_core.subscriptions import State
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
+from subscription_core_adapters.fakes import RecordingNotifier
+from subscription_core_adapters.gateways import IpnAnswer, answer_ipn
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .builders import CATALOG, T0, tax_code
 from .harness_vnpay import vnpay_harness

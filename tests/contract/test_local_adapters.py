@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from adapters.local import ManualClock, RandomIds, SequentialIds
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.local import ManualClock, RandomIds, SequentialIds
 
 ICT = dt.timezone(dt.timedelta(hours=7))
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ICT)

@@ -12,8 +12,8 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.memory import MemoryStore, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
 from .builders import T0, at, customer, message, order, redemption, subscription
 

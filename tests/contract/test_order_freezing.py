@@ -16,9 +16,6 @@ import attrs
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider
-from adapters.local import ManualClock, SequentialIds
 from subscription_core.calendar import local_date
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor
@@ -40,6 +37,9 @@ from subscription_core.services import (
 )
 from subscription_core.subscriptions import Subscription
 from subscription_core.tax import VatSchedule
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .builders import T0, VND, customer
 

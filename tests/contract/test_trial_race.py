@@ -12,14 +12,14 @@ import threading
 import attrs
 import pytest
 
-from adapters.bootstrap import backoff, bootstrap_memory
-from adapters.local import ManualClock, SequentialIds
 from subscription_core.catalog import Catalog
 from subscription_core.customers import Actor
 from subscription_core.errors import NotEligibleError
 from subscription_core.ports import UnitOfWorkFactory
 from subscription_core.services import start_trial
 from subscription_core.subscriptions import Subscription
+from subscription_core_adapters.bootstrap import backoff, bootstrap_memory
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .builders import T0, TRIAL_PRODUCT, VND, customer
 from .racing import race

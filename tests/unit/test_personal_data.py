@@ -15,18 +15,18 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from adapters.banking import BankTransferProvider, ServiceCode, VietQR, account_number, parse_payload
-from adapters.einvoice import Seller
-from adapters.einvoice.fields import checked_email, checked_tax_code
-from adapters.email import Security, SmtpSettings
-from adapters.email import is_email_address as smtp_is_email_address
-from adapters.memory import MemoryStore
-from adapters.memory.unit_of_work import MemoryUnitOfWork
 from subscription_core.contact_details import email_address, is_email_address, phone_number
 from subscription_core.customers import Contact, Customer, InvoiceInfo, Party, ServiceAccountant
 from subscription_core.errors import ConflictError, SubscriptionError, ValidationError, masked
 from subscription_core.tax_codes import TaxCode, check_digit
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.banking import BankTransferProvider, ServiceCode, VietQR, account_number, parse_payload
+from subscription_core_adapters.einvoice import Seller
+from subscription_core_adapters.einvoice.fields import checked_email, checked_tax_code
+from subscription_core_adapters.email import Security, SmtpSettings
+from subscription_core_adapters.email import is_email_address as smtp_is_email_address
+from subscription_core_adapters.memory import MemoryStore
+from subscription_core_adapters.memory.unit_of_work import MemoryUnitOfWork
 
 DIGITS = string.digits
 WORD = string.ascii_lowercase + string.digits

@@ -2,14 +2,21 @@
 
 :class:`BankTransferProvider` implements the ``PaymentProvider`` port for bank transfers (Y1, Y3): its
 instructions carry the vendor's account, the amount, the order's transfer reference and a VietQR
-payload (:mod:`adapters.banking.vietqr`), which :func:`qr_svg` and :func:`qr_png` draw (the ``qr``
+payload (:mod:`subscription_core_adapters.banking.vietqr`), which :func:`qr_svg` and :func:`qr_png` draw (the ``qr``
 extra). Nothing here touches the network.
 """
 
-from adapters.banking.banks import BANKS, Bank, find_bank
-from adapters.banking.images import MissingExtraError, qr_png, qr_svg
-from adapters.banking.transfer import DEFAULT_NAME, BankAccount, BankTransferProvider
-from adapters.banking.vietqr import NAPAS_GUID, ServiceCode, VietQR, account_number, crc16_ccitt_false, parse_payload
+from subscription_core_adapters.banking.banks import BANKS, Bank, find_bank
+from subscription_core_adapters.banking.images import MissingExtraError, qr_png, qr_svg
+from subscription_core_adapters.banking.transfer import DEFAULT_NAME, BankAccount, BankTransferProvider
+from subscription_core_adapters.banking.vietqr import (
+    NAPAS_GUID,
+    ServiceCode,
+    VietQR,
+    account_number,
+    crc16_ccitt_false,
+    parse_payload,
+)
 
 __all__ = [
     "BANKS",

@@ -13,7 +13,7 @@ The table was checked against three public sources, which agree on every BIN bel
   ước tên viết tắt là ICB"), for the codes;
 * ``github.com/xuannghia/vietnam-qr-pay`` (``src/constants/banks.ts``), for BINs and short names.
 
-A bank missing here is given to :class:`~adapters.banking.transfer.BankTransferProvider` as a
+A bank missing here is given to :class:`~subscription_core_adapters.banking.transfer.BankTransferProvider` as a
 :class:`Bank` of its own.
 
 >>> find_bank("vietinbank").bin, find_bank("ICB").short_name, find_bank("970436").code

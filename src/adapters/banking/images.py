@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Final
 
-from adapters.banking.vietqr import parse_payload
 from subscription_core.errors import SubscriptionError, ValidationError
+from subscription_core_adapters.banking.vietqr import parse_payload
 
 if TYPE_CHECKING:
     import segno
@@ -51,7 +51,8 @@ def qr_svg(payload: str, *, scale: int = 4) -> str:
 
     Raises:
         ValidationError: (Y3) ``payload`` is not a VietQR whose CRC verifies (see
-            :func:`~adapters.banking.vietqr.parse_payload`); ``scale`` is not a whole number from 1 to 100.
+            :func:`~subscription_core_adapters.banking.vietqr.parse_payload`); ``scale`` is not a whole number from 1 to
+            100.
         MissingExtraError: segno is not installed (the ``qr`` extra).
     """
     size = _scale(scale)

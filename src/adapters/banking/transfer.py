@@ -4,7 +4,7 @@
 Starting a payment moves no money: it answers with what the customer needs to pay from any banking app,
 the vendor's account, the amount, the transfer content (the order's
 :func:`~subscription_core.transfers.transfer_reference`) and the same as a VietQR payload, which the
-notice e-mailed to the customer carries (Y3) and :mod:`adapters.banking.images` draws.
+notice e-mailed to the customer carries (Y3) and :mod:`subscription_core_adapters.banking.images` draws.
 
 A bank sends no signed notification of a transfer: the money is found on the vendor's bank statement by
 its reference and recorded by staff or reconciliation (``record_offline_payment``), so
@@ -21,12 +21,12 @@ from typing import Final
 
 import attrs
 
-from adapters.banking.banks import Bank, find_bank
-from adapters.banking.vietqr import VietQR, account_number
 from subscription_core.errors import ValidationError, required_text
 from subscription_core.payments import MethodKind, ProviderNotification
 from subscription_core.ports import PaymentRequest, PaymentStart
 from subscription_core.transfers import transfer_reference
+from subscription_core_adapters.banking.banks import Bank, find_bank
+from subscription_core_adapters.banking.vietqr import VietQR, account_number
 
 __all__ = ["DEFAULT_NAME", "BankAccount", "BankTransferProvider"]
 
@@ -58,8 +58,9 @@ def _number(value: object) -> str:
 class BankAccount:
     """The vendor's account that receives transfers: its bank, number and holder's name (Y3).
 
-    ``bank`` is a :class:`~adapters.banking.banks.Bank` or a name :func:`~adapters.banking.banks.find_bank`
-    knows (``"VCB"``, ``"Vietcombank"``, ``"970436"``). The number is not secret, but logs carry ids only.
+    ``bank`` is a :class:`~subscription_core_adapters.banking.banks.Bank` or a name
+    :func:`~subscription_core_adapters.banking.banks.find_bank` knows (``"VCB"``, ``"Vietcombank"``, ``"970436"``). The
+    number is not secret, but logs carry ids only.
 
     Raises:
         NotFoundError: (Y3) a bank name not in the table. ValidationError: (Y3) an account number that is

@@ -5,7 +5,7 @@ Wire it with::
     seller = Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Cầu Giấy, Hà Nội",
                     email="hoadon@misa.com.vn")
     issuer = ReferenceInvoiceIssuer(seller, InvoiceSeries("C26TAA"), MemoryNumberedInvoices(), clock)
-    # or, numbered in a database: SqlNumberedInvoices(engine) from adapters.einvoice.sql_store
+    # or, numbered in a database: SqlNumberedInvoices(engine) from subscription_core_adapters.einvoice.sql_store
 
 The document follows Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC and the XML format of Quyết định
 1450/QĐ-TCT (:mod:`.document`, :mod:`.rendering`); :func:`amount_in_words` writes the total in words.
@@ -13,13 +13,13 @@ Real providers (MISA meInvoice, VNPT Invoice) implement the same ``InvoiceIssuer
 ``docs/adapters/einvoice.md``. Importing this package needs no extra; ``sql_store`` needs the ``sql`` one.
 """
 
-from adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat, InvoiceContent
-from adapters.einvoice.issuer import ReferenceInvoiceIssuer
-from adapters.einvoice.rendering import to_html, to_xml
-from adapters.einvoice.seller import Seller
-from adapters.einvoice.series import InvoiceSeries
-from adapters.einvoice.store import Documents, MemoryNumberedInvoices, NumberedInvoices, StoredInvoice
-from adapters.einvoice.words import amount_in_words, number_in_words
+from subscription_core_adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat, InvoiceContent
+from subscription_core_adapters.einvoice.issuer import ReferenceInvoiceIssuer
+from subscription_core_adapters.einvoice.rendering import to_html, to_xml
+from subscription_core_adapters.einvoice.seller import Seller
+from subscription_core_adapters.einvoice.series import InvoiceSeries
+from subscription_core_adapters.einvoice.store import Documents, MemoryNumberedInvoices, NumberedInvoices, StoredInvoice
+from subscription_core_adapters.einvoice.words import amount_in_words, number_in_words
 
 __all__ = [
     "Documents",

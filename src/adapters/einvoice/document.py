@@ -18,16 +18,16 @@ from typing import Final
 
 import attrs
 
-from adapters.einvoice.fields import checked_email, checked_tax_code, checked_text
-from adapters.einvoice.seller import Seller
-from adapters.einvoice.series import MAX_NUMBER, InvoiceSeries
-from adapters.einvoice.words import amount_in_words
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError, of_type
 from subscription_core.invoices import InvoiceRequest
 from subscription_core.money import Money
 from subscription_core.order_lines import OrderLine
 from subscription_core.tax import VatKind, VatRate
+from subscription_core_adapters.einvoice.fields import checked_email, checked_tax_code, checked_text
+from subscription_core_adapters.einvoice.seller import Seller
+from subscription_core_adapters.einvoice.series import MAX_NUMBER, InvoiceSeries
+from subscription_core_adapters.einvoice.words import amount_in_words
 
 # Seller and InvoiceSeries are re-exported: the document names them.
 __all__ = [

@@ -15,17 +15,17 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from adapters.einvoice.document import EInvoice, InvoiceContent
-from adapters.einvoice.fields import checked_text
-from adapters.einvoice.rendering import to_html, to_xml
-from adapters.einvoice.seller import Seller
-from adapters.einvoice.series import InvoiceSeries
-from adapters.einvoice.store import Documents, NumberedInvoices, StoredInvoice
 from subscription_core.calendar import local_date
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
 from subscription_core.money import Money
 from subscription_core.ports import Clock
+from subscription_core_adapters.einvoice.document import EInvoice, InvoiceContent
+from subscription_core_adapters.einvoice.fields import checked_text
+from subscription_core_adapters.einvoice.rendering import to_html, to_xml
+from subscription_core_adapters.einvoice.seller import Seller
+from subscription_core_adapters.einvoice.series import InvoiceSeries
+from subscription_core_adapters.einvoice.store import Documents, NumberedInvoices, StoredInvoice
 
 __all__ = ["ReferenceInvoiceIssuer"]
 

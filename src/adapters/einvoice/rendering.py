@@ -17,10 +17,10 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Final
 
-from adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat
-from adapters.einvoice.seller import Seller
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat
+from subscription_core_adapters.einvoice.seller import Seller
 
 __all__ = ["INVOICE_TITLE", "plain", "to_html", "to_xml"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from adapters.einvoice.fields import checked_email, checked_tax_code, checked_text, optional_text
 from subscription_core.tax_codes import TaxCode
+from subscription_core_adapters.einvoice.fields import checked_email, checked_tax_code, checked_text, optional_text
 
 __all__ = ["Seller"]
 

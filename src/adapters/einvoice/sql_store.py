@@ -24,12 +24,19 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.einvoice.store import Documents, InvoiceKey, StoredInvoice, check_documents, check_key, check_series
-from adapters.sql import schema
-from adapters.sql.driver_errors import TransientConflictError, translated
-from adapters.sql.engine import SQLITE_BEGIN
 from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.money import Money
+from subscription_core_adapters.einvoice.store import (
+    Documents,
+    InvoiceKey,
+    StoredInvoice,
+    check_documents,
+    check_key,
+    check_series,
+)
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.driver_errors import TransientConflictError, translated
+from subscription_core_adapters.sql.engine import SQLITE_BEGIN
 
 __all__ = ["SqlNumberedInvoices"]
 

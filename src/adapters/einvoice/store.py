@@ -4,7 +4,7 @@
 is the whole of numbering: atomically, it returns the invoice already stored for a key, or takes the
 series' next number, has the documents built for it and stores them. When building fails, the number is
 given back (it was never taken as far as anyone can see), so numbers have no gaps whatever fails or races.
-:class:`MemoryNumberedInvoices` does it under a lock; ``adapters.einvoice.sql_store`` in a database.
+:class:`MemoryNumberedInvoices` does it under a lock; ``subscription_core_adapters.einvoice.sql_store`` in a database.
 """
 
 from __future__ import annotations

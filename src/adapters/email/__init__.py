@@ -5,7 +5,7 @@
 ``docs/adapters/email.md``.
 """
 
-from adapters.email.smtp import (
+from subscription_core_adapters.email.smtp import (
     DeliveryError,
     PermanentDeliveryError,
     RoutingNotifier,
@@ -17,7 +17,7 @@ from adapters.email.smtp import (
     message_id_of,
     notice_id_of,
 )
-from adapters.email.templates import (
+from subscription_core_adapters.email.templates import (
     Language,
     RenderedNotice,
     Template,

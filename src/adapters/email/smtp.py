@@ -1,10 +1,10 @@
 """The e-mail notifier: sends the e-mail notices of the outbox over SMTP with the standard library (N1, N2).
 
-:class:`SmtpNotifier` implements the ``Notifier`` port for messages of the ``EMAIL`` channel. Each send
-opens a connection, delivers one message (a text and an HTML part, see :mod:`adapters.email.templates`)
-and closes it. Delivery is at least once: the relay sends again whatever it could not mark as sent, and
-every send of one notice carries the same ``Message-ID`` (:func:`message_id_of` the outbox id and the
-configured domain), so a receiver can drop repeats.
+:class:`SmtpNotifier` implements the ``Notifier`` port for messages of the ``EMAIL`` channel. Each send opens a
+connection, delivers one message (a text and an HTML part, see :mod:`subscription_core_adapters.email.templates`) and
+closes it. Delivery is at least once: the relay sends again whatever it could not mark as sent, and every send of one
+notice carries the same ``Message-ID`` (:func:`message_id_of` the outbox id and the configured domain), so a receiver
+can drop repeats.
 
 A failed send raises a :class:`DeliveryError` that names the notice's id and never an address or a
 password: :class:`PermanentDeliveryError` when sending again cannot help (a 5xx reply, an invalid address,
@@ -33,8 +33,6 @@ from typing import ClassVar, Final
 
 import attrs
 
-from adapters.email.headers import fold_unstructured
-from adapters.email.templates import Language, Templates, default_templates
 from subscription_core import errors
 
 # is_email_address, the core's e-mail check (I2), is re-exported: hosts check a recipient with it.
@@ -42,6 +40,8 @@ from subscription_core.contact_details import is_email_address
 from subscription_core.errors import NotFoundError, ValidationError, of_type, optional
 from subscription_core.notices import Channel, OutboxMessage
 from subscription_core.ports import Notifier
+from subscription_core_adapters.email.headers import fold_unstructured
+from subscription_core_adapters.email.templates import Language, Templates, default_templates
 
 __all__ = [
     "DeliveryError",

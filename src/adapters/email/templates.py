@@ -9,8 +9,8 @@ so one template serves an order placed with and without payment instructions. Ke
 name are ignored.
 
 :func:`default_templates` has one template per kind of :func:`~subscription_core.notices.notice_kinds`
-in Vietnamese (the default) and English, worded in :mod:`adapters.email.wording`; :meth:`Templates.replace`
-swaps one for a host's own.
+in Vietnamese (the default) and English, worded in :mod:`subscription_core_adapters.email.wording`;
+:meth:`Templates.replace` swaps one for a host's own.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Final
 
 import attrs
 
-from adapters.email.wording import FRAMES, LABELS, WORDING, Language
 from subscription_core.calendar import VIETNAM_TZ
 from subscription_core.errors import NotFoundError, ValidationError
 from subscription_core.notices import OutboxMessage, notice_kinds
+from subscription_core_adapters.email.wording import FRAMES, LABELS, WORDING, Language
 
 __all__ = ["Language", "RenderedNotice", "Template", "Templates", "default_templates", "vietnamese_amount"]
 

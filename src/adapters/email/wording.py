@@ -2,8 +2,8 @@
 
 Subscription notices name the subscription by ``$subject_id``; order notices carry ``order_id``, ``total``
 and ``state``, and the facts listed in docs/adapters/email.md. Sources are :class:`string.Template` text
-(``$order_id``): :mod:`adapters.email.templates` fills them and turns them into templates. Data only: no
-rendering here.
+(``$order_id``): :mod:`subscription_core_adapters.email.templates` fills them and turns them into templates. Data only:
+no rendering here.
 """
 
 from __future__ import annotations

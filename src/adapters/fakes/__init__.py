@@ -4,8 +4,8 @@ They behave as the real systems do where it matters to the core (signatures, ide
 run in process with no network, for tests, demos and local runs.
 """
 
-from adapters.fakes.invoices import MemoryInvoiceIssuer
-from adapters.fakes.notifier import RecordingNotifier
-from adapters.fakes.payments import FakePaymentProvider
+from subscription_core_adapters.fakes.invoices import MemoryInvoiceIssuer
+from subscription_core_adapters.fakes.notifier import RecordingNotifier
+from subscription_core_adapters.fakes.payments import FakePaymentProvider
 
 __all__ = ["FakePaymentProvider", "MemoryInvoiceIssuer", "RecordingNotifier"]

@@ -5,7 +5,7 @@ them into the core's ``ProviderNotification``; the core decides what a notificat
 ``docs/adapters/vnpay.md`` for wiring one and for writing another (NganLuong, VNPT Pay, MoMo).
 """
 
-from adapters.gateways.vnpay import (
+from subscription_core_adapters.gateways.vnpay import (
     IpnAnswer,
     IpnCode,
     ReturnOutcome,

@@ -7,8 +7,8 @@ the buyer back to the return URL with the same parameters (that page only shows 
 
 This module holds the terminal's settings (:class:`VnpayConfig`) and the ``PaymentProvider``
 (:class:`VnpayProvider`). The checksum, the field encodings and the TxnRef are in
-:mod:`adapters.gateways.vnpay_protocol`; the IPN answer and the return page's reading in
-:mod:`adapters.gateways.vnpay_callbacks`. Both are re-exported here.
+:mod:`subscription_core_adapters.gateways.vnpay_protocol`; the IPN answer and the return page's reading in
+:mod:`subscription_core_adapters.gateways.vnpay_callbacks`. Both are re-exported here.
 
 A notification's event id is the TxnRef with VNPay's transaction number, response code and transaction
 status: a repeat of one callback is one event, a failure and a later success of the same attempt are two
@@ -27,7 +27,11 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from adapters.gateways.vnpay_callbacks import (
+from subscription_core.calendar import ensure_aware
+from subscription_core.errors import ValidationError, Validator
+from subscription_core.payments import MethodKind, ProviderNotification
+from subscription_core.ports import Clock, PaymentRequest, PaymentStart
+from subscription_core_adapters.gateways.vnpay_callbacks import (
     RESPONSE_MESSAGES,
     IpnAnswer,
     IpnCode,
@@ -35,7 +39,7 @@ from adapters.gateways.vnpay_callbacks import (
     VnpayReturn,
     answer_ipn,
 )
-from adapters.gateways.vnpay_protocol import (
+from subscription_core_adapters.gateways.vnpay_protocol import (
     HASH_FIELD,
     NAME,
     amount_sent,
@@ -49,11 +53,7 @@ from adapters.gateways.vnpay_protocol import (
     signed_fields,
     txn_ref_for,
 )
-from adapters.local import SystemClock
-from subscription_core.calendar import ensure_aware
-from subscription_core.errors import ValidationError, Validator
-from subscription_core.payments import MethodKind, ProviderNotification
-from subscription_core.ports import Clock, PaymentRequest, PaymentStart
+from subscription_core_adapters.local import SystemClock
 
 __all__ = [
     "HASH_FIELD",

@@ -16,9 +16,9 @@ from typing import Final
 
 import attrs
 
-from adapters.gateways.vnpay_protocol import NAME
 from subscription_core.errors import InvalidTransitionError, NotFoundError, SubscriptionError, ValidationError
 from subscription_core.services import NotificationStatus, Services, handle_notification
+from subscription_core_adapters.gateways.vnpay_protocol import NAME
 
 __all__ = [
     "RESPONSE_MESSAGES",
@@ -29,8 +29,9 @@ __all__ = [
     "answer_ipn",
 ]
 
-# The gateway's one logger, whichever of its modules writes: hosts configure "adapters.gateways.vnpay".
-_log = logging.getLogger("adapters.gateways.vnpay")
+# The gateway's one logger, whichever of its modules writes: hosts configure
+# "subscription_core_adapters.gateways.vnpay".
+_log = logging.getLogger("subscription_core_adapters.gateways.vnpay")
 
 RESPONSE_MESSAGES: Final[Mapping[str, str]] = {
     "00": "Giao dịch thành công",

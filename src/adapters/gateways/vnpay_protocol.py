@@ -10,7 +10,7 @@ values this adapter sends contain none of these, so the three samples agree on e
 ``vnp_TxnRef`` names the order and the attempt (:func:`txn_ref_for`); VNPay allows only letters and digits
 there, so other characters of an id are escaped reversibly.
 
-Pure functions, no state: :mod:`adapters.gateways.vnpay` builds its provider on them.
+Pure functions, no state: :mod:`subscription_core_adapters.gateways.vnpay` builds its provider on them.
 """
 
 from __future__ import annotations

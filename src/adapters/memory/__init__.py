@@ -7,20 +7,20 @@ Wire them with::
         uow.customers.add(customer)
         uow.commit()
 
-Units of work behave as database transactions (see :mod:`adapters.memory.unit_of_work`); the same
+Units of work behave as database transactions (see :mod:`subscription_core_adapters.memory.unit_of_work`); the same
 contract tests (``tests/contract``) run on this adapter and on the SQL ones.
 """
 
-from adapters.memory.customers import MemoryCustomerRepository
-from adapters.memory.idempotency import MemoryIdempotencyStore
-from adapters.memory.invoices import MemoryInvoiceRepository
-from adapters.memory.orders import MemoryOrderRepository
-from adapters.memory.outbox import Delivery, MemoryOutbox
-from adapters.memory.payments import MemoryPaymentRepository, ProcessedNotification
-from adapters.memory.promotions import MemoryPromotionRepository
-from adapters.memory.store import MemoryStore
-from adapters.memory.subscriptions import MemorySubscriptionRepository
-from adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
+from subscription_core_adapters.memory.customers import MemoryCustomerRepository
+from subscription_core_adapters.memory.idempotency import MemoryIdempotencyStore
+from subscription_core_adapters.memory.invoices import MemoryInvoiceRepository
+from subscription_core_adapters.memory.orders import MemoryOrderRepository
+from subscription_core_adapters.memory.outbox import Delivery, MemoryOutbox
+from subscription_core_adapters.memory.payments import MemoryPaymentRepository, ProcessedNotification
+from subscription_core_adapters.memory.promotions import MemoryPromotionRepository
+from subscription_core_adapters.memory.store import MemoryStore
+from subscription_core_adapters.memory.subscriptions import MemorySubscriptionRepository
+from subscription_core_adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
 __all__ = [
     "Delivery",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.memory.tables import TableView, check_limit, checked
 from subscription_core.customers import Customer, fold
 from subscription_core.errors import ConflictError, ValidationError, masked
+from subscription_core_adapters.memory.tables import TableView, check_limit, checked
 
 __all__ = ["MemoryCustomerRepository"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.memory.tables import TableView, checked
 from subscription_core.errors import ValidationError
 from subscription_core.ports import IdempotencyRecord
+from subscription_core_adapters.memory.tables import TableView, checked
 
 __all__ = ["MemoryIdempotencyStore"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.errors import TransientConflictError
 from subscription_core.invoices import IssuedInvoice, RequestedInvoice
+from subscription_core_adapters.memory.tables import TableView, check_instant, check_limit, checked
 
 __all__ = ["MemoryInvoiceRepository"]
 

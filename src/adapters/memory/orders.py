@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.orders import Order
 from subscription_core.transfers import is_transfer_reference
+from subscription_core_adapters.memory.tables import TableView, check_instant, check_limit, checked
 
 __all__ = ["MemoryOrderRepository"]
 

@@ -15,9 +15,9 @@ from typing import Final
 
 import attrs
 
-from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.errors import InvalidTransitionError
 from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
+from subscription_core_adapters.memory.tables import TableView, check_instant, check_limit, checked
 
 __all__ = ["Delivery", "MemoryOutbox"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import attrs
 
-from adapters.memory.tables import TableView, check_instant, checked
 from subscription_core.errors import ValidationError
 from subscription_core.payments import Payment, PaymentProof
+from subscription_core_adapters.memory.tables import TableView, check_instant, checked
 
 __all__ = ["MemoryPaymentRepository", "ProcessedNotification"]
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import attrs
 
-from adapters.memory.tables import TableView, checked
 from subscription_core.errors import TransientConflictError, ValidationError
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
 from subscription_core.redemptions import Redemption, RedemptionState
+from subscription_core_adapters.memory.tables import TableView, checked
 
 __all__ = ["MemoryPromotionRepository", "code_key"]
 

@@ -6,10 +6,6 @@ import threading
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from adapters.memory.outbox import Delivery
-from adapters.memory.payments import ProcessedNotification
-from adapters.memory.promotions import code_key
-from adapters.memory.tables import Table
 from subscription_core.customers import Customer
 from subscription_core.invoices import IssuedInvoice, RequestedInvoice
 from subscription_core.orders import Order, OrderState
@@ -20,6 +16,10 @@ from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
 from subscription_core.transfers import transfer_reference
 from subscription_core.unapplied import UnappliedMoney
+from subscription_core_adapters.memory.outbox import Delivery
+from subscription_core_adapters.memory.payments import ProcessedNotification
+from subscription_core_adapters.memory.promotions import code_key
+from subscription_core_adapters.memory.tables import Table
 
 __all__ = ["MemoryStore"]
 
@@ -63,7 +63,7 @@ def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
 
 
 class MemoryStore:
-    """Committed state shared by every :class:`~adapters.memory.MemoryUnitOfWork` made on it. Thread-safe.
+    """Committed state shared by every :class:`~subscription_core_adapters.memory.MemoryUnitOfWork` on it; thread-safe.
 
     Nothing is read or written here directly: units of work read it under :attr:`lock` and commit into it
     atomically. It lives as long as the process holds it; nothing is persisted.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from adapters.memory.tables import TableView, check_instant, check_limit, checked
 from subscription_core.subscriptions import Subscription
+from subscription_core_adapters.memory.tables import TableView, check_instant, check_limit, checked
 
 __all__ = ["MemorySubscriptionRepository"]
 

@@ -6,9 +6,9 @@ transaction recorded by two units at once is kept once, and the second commit fa
 
 from __future__ import annotations
 
-from adapters.memory.tables import TableView, check_limit, checked
 from subscription_core.errors import ValidationError
 from subscription_core.unapplied import UnappliedMoney, UnappliedState
+from subscription_core_adapters.memory.tables import TableView, check_limit, checked
 
 __all__ = ["MemoryUnappliedMoneyRepository"]
 

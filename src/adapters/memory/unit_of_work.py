@@ -12,17 +12,6 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
-from adapters.memory.customers import MemoryCustomerRepository
-from adapters.memory.idempotency import MemoryIdempotencyStore
-from adapters.memory.invoices import MemoryInvoiceRepository
-from adapters.memory.orders import MemoryOrderRepository
-from adapters.memory.outbox import MemoryOutbox
-from adapters.memory.payments import MemoryPaymentRepository
-from adapters.memory.promotions import MemoryPromotionRepository
-from adapters.memory.store import MemoryStore
-from adapters.memory.subscriptions import MemorySubscriptionRepository
-from adapters.memory.tables import Table, TableView
-from adapters.memory.unapplied import MemoryUnappliedMoneyRepository
 from subscription_core.ports import (
     CustomerRepository,
     IdempotencyStore,
@@ -34,6 +23,17 @@ from subscription_core.ports import (
     SubscriptionRepository,
     UnappliedMoneyRepository,
 )
+from subscription_core_adapters.memory.customers import MemoryCustomerRepository
+from subscription_core_adapters.memory.idempotency import MemoryIdempotencyStore
+from subscription_core_adapters.memory.invoices import MemoryInvoiceRepository
+from subscription_core_adapters.memory.orders import MemoryOrderRepository
+from subscription_core_adapters.memory.outbox import MemoryOutbox
+from subscription_core_adapters.memory.payments import MemoryPaymentRepository
+from subscription_core_adapters.memory.promotions import MemoryPromotionRepository
+from subscription_core_adapters.memory.store import MemoryStore
+from subscription_core_adapters.memory.subscriptions import MemorySubscriptionRepository
+from subscription_core_adapters.memory.tables import Table, TableView
+from subscription_core_adapters.memory.unapplied import MemoryUnappliedMoneyRepository
 
 __all__ = ["MemoryUnitOfWork", "MemoryUnitOfWorkFactory"]
 

@@ -9,16 +9,16 @@ Wire it with::
         uow.customers.add(customer)
         uow.commit()
 
-Each entity is stored whole as a JSON document (:mod:`adapters.sql.serialization`) beside the typed,
-indexed columns its queries and constraints need (:mod:`adapters.sql.schema`); the Alembic migrations in
-``migrations/`` build that schema. The same contract tests (``tests/contract``) run on this adapter and on
+Each entity is stored whole as a JSON document (:mod:`subscription_core_adapters.sql.serialization`) beside the typed,
+indexed columns its queries and constraints need (:mod:`subscription_core_adapters.sql.schema`); the Alembic migrations
+in ``migrations/`` build that schema. The same contract tests (``tests/contract``) run on this adapter and on
 the in-memory one. Importing this package needs the ``sql`` extra (SQLAlchemy, psycopg, Alembic).
 """
 
-from adapters.sql.driver_errors import TransientConflictError
-from adapters.sql.engine import postgres_engine, sqlite_engine, upgrade
-from adapters.sql.outbox_relay import OutboxRelay, RelayReport
-from adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
+from subscription_core_adapters.sql.driver_errors import TransientConflictError
+from subscription_core_adapters.sql.engine import postgres_engine, sqlite_engine, upgrade
+from subscription_core_adapters.sql.outbox_relay import OutboxRelay, RelayReport
+from subscription_core_adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
 
 __all__ = [
     "OutboxRelay",

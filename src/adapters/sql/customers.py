@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_limit, chunks, of_type
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.customers import Customer, fold
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError, masked
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_limit, chunks, of_type
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlCustomerRepository"]
 

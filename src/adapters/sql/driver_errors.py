@@ -2,7 +2,7 @@
 
 * a lost race the database reports (PostgreSQL serialization failure, deadlock, lock timeout; SQLite busy
   or locked) becomes :class:`TransientConflictError`, a ``ConflictError`` that says retrying the whole
-  unit of work may succeed (see :func:`adapters.sql.unit_of_work.run_in_transaction`);
+  unit of work may succeed (see :func:`subscription_core_adapters.sql.unit_of_work.run_in_transaction`);
 * a broken constraint (a unique key, a foreign key) becomes ``TransientConflictError`` too: another
   transaction stored the row first, and running again reads it and answers for good;
 * anything else (the database unreachable, a statement refused) becomes ``SubscriptionError``.

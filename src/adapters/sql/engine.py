@@ -29,8 +29,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from adapters.sql.driver_errors import translated
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.sql.driver_errors import translated
 
 __all__ = [
     "MIGRATIONS",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, of_type
 from subscription_core.errors import TransientConflictError, ValidationError
 from subscription_core.ports import IdempotencyRecord
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, of_type
 
 __all__ = ["SqlIdempotencyStore"]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, check_limit, of_type
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import NotFoundError, TransientConflictError
 from subscription_core.invoices import InvoiceState, IssuedInvoice, RequestedInvoice
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlInvoiceRepository"]
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, check_limit, of_type
-from adapters.sql.serialization import Document, from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.order_lines import OrderLine
 from subscription_core.orders import Order, OrderState
 from subscription_core.transfers import is_transfer_reference, transfer_reference
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from subscription_core_adapters.sql.serialization import Document, from_document, to_document
 
 __all__ = ["SqlOrderRepository"]
 

@@ -7,8 +7,8 @@ repeat (N2). A dead row (given up by a relay) keeps everything, with ``next_atte
 died: the same ``(state, next_attempt_at)`` index lists the dead oldest first, and ``pending`` never sees
 them, since it asks for ``state = 'pending'``. No column was added: ``state`` is a ``String(16)``.
 
-:meth:`SqlOutbox.claim` is the relay's way in (:mod:`adapters.sql.outbox_relay`): it picks due messages
-with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that relays running side by side never pick the same
+:meth:`SqlOutbox.claim` is the relay's way in (:mod:`subscription_core_adapters.sql.outbox_relay`): it picks due
+messages with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that relays running side by side never pick the same
 message, and pushes their next attempt past a lease so that a crashed relay's messages come back later.
 """
 
@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, check_limit, of_type
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import InvalidTransitionError, NotFoundError
 from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, of_type
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlOutbox"]
 

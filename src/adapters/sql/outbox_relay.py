@@ -23,12 +23,12 @@ from contextlib import contextmanager
 import attrs
 from sqlalchemy import Engine
 
-from adapters.sql.driver_errors import translated
-from adapters.sql.outbox import SqlOutbox
-from adapters.sql.rows import Rows
 from subscription_core.errors import DeliveryError, ValidationError
 from subscription_core.notices import DEFAULT_MAX_ATTEMPTS, OutboxMessage, backoff, check_max_attempts, failure_text
 from subscription_core.ports import Clock, Notifier
+from subscription_core_adapters.sql.driver_errors import translated
+from subscription_core_adapters.sql.outbox import SqlOutbox
+from subscription_core_adapters.sql.rows import Rows
 
 # backoff moved to subscription_core.notices, shared with the core's relay; still importable from here.
 __all__ = ["OutboxRelay", "RelayReport", "backoff"]

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, of_type
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.payments import Payment, PaymentProof
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_instant, of_type
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlPaymentRepository"]
 

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import case, func, select, update
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, of_type
-from adapters.sql.serialization import from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
 from subscription_core.redemptions import Redemption, RedemptionState
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, of_type
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlPromotionRepository", "code_key"]
 

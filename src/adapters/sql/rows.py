@@ -26,10 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql.driver_errors import translated
-from adapters.sql.engine import SQLITE_BEGIN
 from subscription_core.calendar import ensure_aware
 from subscription_core.errors import NotFoundError, SubscriptionError, TransientConflictError, ValidationError
+from subscription_core_adapters.sql.driver_errors import translated
+from subscription_core_adapters.sql.engine import SQLITE_BEGIN
 
 __all__ = ["Rows", "check_instant", "check_limit", "chunks", "of_type"]
 

@@ -1,9 +1,9 @@
 """The tables of the SQL adapter, on one ``MetaData``; the Alembic migrations build exactly these.
 
-Each entity row keeps the whole entity as a JSON ``document`` (made by :mod:`adapters.sql.serialization`)
-for an exact round trip, plus typed, indexed columns for every field a query or a constraint needs. Two
-entities are split where their parts grow or are queried on their own: an order's lines live in
-``order_lines`` (amounts as NUMERIC + currency), a subscription's history in the append-only
+Each entity row keeps the whole entity as a JSON ``document`` (made by
+:mod:`subscription_core_adapters.sql.serialization`) for an exact round trip, plus typed, indexed columns for every
+field a query or a constraint needs. Two entities are split where their parts grow or are queried on their own: an
+order's lines live in ``order_lines`` (amounts as NUMERIC + currency), a subscription's history in the append-only
 ``subscription_history``.
 
 The unique keys are the backstop that holds even when a lock is missed: one processed notification per
@@ -375,7 +375,7 @@ idempotency_keys: Final = Table(
     PrimaryKeyConstraint("scope", "key"),
 )
 
-# The reference e-invoice adapter's numbering (adapters.einvoice.sql_store): the next number of each
+# The reference e-invoice adapter's numbering (subscription_core_adapters.einvoice.sql_store): the next number of each
 # series, locked while an invoice takes it, and the invoices with their documents. A series' numbers are
 # the primary key, so none is used twice; an order's part is unique, so none is invoiced twice (I1).
 einvoice_series: Final = Table(

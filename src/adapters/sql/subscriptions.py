@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 
-from adapters.sql import schema
-from adapters.sql.rows import Rows, check_instant, check_limit, chunks, of_type
-from adapters.sql.serialization import Document, from_document, to_document
 from subscription_core.errors import ConflictError, NotFoundError, TransientConflictError
 from subscription_core.subscriptions import Subscription
+from subscription_core_adapters.sql import schema
+from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, chunks, of_type
+from subscription_core_adapters.sql.serialization import Document, from_document, to_document
 
 __all__ = ["SqlSubscriptionRepository"]
 

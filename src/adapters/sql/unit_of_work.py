@@ -21,17 +21,6 @@ from typing import Final, Self, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from adapters.sql.customers import SqlCustomerRepository
-from adapters.sql.driver_errors import TransientConflictError, translated
-from adapters.sql.idempotency import SqlIdempotencyStore
-from adapters.sql.invoices import SqlInvoiceRepository
-from adapters.sql.orders import SqlOrderRepository
-from adapters.sql.outbox import SqlOutbox
-from adapters.sql.payments import SqlPaymentRepository
-from adapters.sql.promotions import SqlPromotionRepository
-from adapters.sql.rows import Rows
-from adapters.sql.subscriptions import SqlSubscriptionRepository
-from adapters.sql.unapplied import SqlUnappliedMoneyRepository
 from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
 from subscription_core.ports import (
     CustomerRepository,
@@ -44,6 +33,17 @@ from subscription_core.ports import (
     SubscriptionRepository,
     UnappliedMoneyRepository,
 )
+from subscription_core_adapters.sql.customers import SqlCustomerRepository
+from subscription_core_adapters.sql.driver_errors import TransientConflictError, translated
+from subscription_core_adapters.sql.idempotency import SqlIdempotencyStore
+from subscription_core_adapters.sql.invoices import SqlInvoiceRepository
+from subscription_core_adapters.sql.orders import SqlOrderRepository
+from subscription_core_adapters.sql.outbox import SqlOutbox
+from subscription_core_adapters.sql.payments import SqlPaymentRepository
+from subscription_core_adapters.sql.promotions import SqlPromotionRepository
+from subscription_core_adapters.sql.rows import Rows
+from subscription_core_adapters.sql.subscriptions import SqlSubscriptionRepository
+from subscription_core_adapters.sql.unapplied import SqlUnappliedMoneyRepository
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory", "run_in_transaction"]
 
@@ -145,7 +145,7 @@ class SqlUnitOfWorkFactory:
     """Makes a new :class:`SqlUnitOfWork` on one engine for each use case call (the ``UnitOfWorkFactory`` port)."""
 
     def __init__(self, engine: Engine) -> None:
-        """Make units of work on ``engine`` (see :mod:`adapters.sql.engine`)."""
+        """Make units of work on ``engine`` (see :mod:`subscription_core_adapters.sql.engine`)."""
         self.engine = engine
 
     def __call__(self) -> SqlUnitOfWork:

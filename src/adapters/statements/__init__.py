@@ -5,8 +5,20 @@
 ``subscription_core.services.reconciling.reconcile_statement``. Nothing here touches the database.
 """
 
-from adapters.statements.csv_statement import HEADER_SEARCH_ROWS, RowProblem, StatementRead, read_statement
-from adapters.statements.formats import BIDV, DATE_FORMATS, GENERIC, PRESETS, VIETCOMBANK, StatementFormat
+from subscription_core_adapters.statements.csv_statement import (
+    HEADER_SEARCH_ROWS,
+    RowProblem,
+    StatementRead,
+    read_statement,
+)
+from subscription_core_adapters.statements.formats import (
+    BIDV,
+    DATE_FORMATS,
+    GENERIC,
+    PRESETS,
+    VIETCOMBANK,
+    StatementFormat,
+)
 
 __all__ = [
     "BIDV",

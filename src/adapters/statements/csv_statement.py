@@ -28,12 +28,12 @@ from typing import Final
 
 import attrs
 
-from adapters.statements.formats import StatementFormat
 from subscription_core.calendar import VIETNAM_TZ, start_of_local_day
 from subscription_core.customers import fold
 from subscription_core.errors import ValidationError, any_text, optional, tuple_of, whole_number
 from subscription_core.money import Money
 from subscription_core.statements import MAX_LINE_ID, StatementLine
+from subscription_core_adapters.statements.formats import StatementFormat
 
 __all__ = ["HEADER_SEARCH_ROWS", "RowProblem", "StatementRead", "read_statement"]
 

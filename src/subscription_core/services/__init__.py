@@ -1,10 +1,10 @@
 """The application services: the library's public use cases, one plain function each.
 
 Every use case takes the dependencies (:class:`Services`, built once by a bootstrap function such as
-``adapters.bootstrap.bootstrap_memory``), the acting party (:class:`~subscription_core.customers.Actor`)
-and plain inputs; each mutating one takes an ``idempotency_key``. They orchestrate: the rules live in the
-domain modules, whose errors they let through unchanged (one hierarchy, ``subscription_core.errors``).
-A use case that raises changes nothing: its unit of work is rolled back, outbox included.
+``subscription_core_adapters.bootstrap.bootstrap_memory``), the acting party
+(:class:`~subscription_core.customers.Actor`) and plain inputs; each mutating one takes an ``idempotency_key``. They
+orchestrate: the rules live in the domain modules, whose errors they let through unchanged (one hierarchy,
+``subscription_core.errors``). A use case that raises changes nothing: its unit of work is rolled back, outbox included.
 """
 
 from subscription_core.services.commands import (

@@ -1,6 +1,6 @@
 """What the application services need from the world: one frozen :class:`Services` value.
 
-A host builds it once (``adapters.bootstrap`` does, for the in-memory adapters) and passes it as the
+A host builds it once (``subscription_core_adapters.bootstrap`` does, for the in-memory adapters) and passes it as the
 first argument of every use case. It holds ports and settings only; it opens nothing and holds no state
 of its own, so two hosts (or two tests) never share anything through it.
 """

@@ -18,9 +18,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.banking import BANKS, DEFAULT_NAME, Bank, BankTransferProvider, find_bank, parse_payload
-from adapters.bootstrap import bootstrap_memory
-from adapters.local import ManualClock, SequentialIds
 from subscription_core import VIETNAM_TZ, load_catalog
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.errors import NotFoundError, ValidationError
@@ -28,6 +25,9 @@ from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest
 from subscription_core.services import Checkout, NewPurchase, place_order, start_payment
 from subscription_core.transfers import find_references, transfer_reference
+from subscription_core_adapters.banking import BANKS, DEFAULT_NAME, Bank, BankTransferProvider, find_bank, parse_payload
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 ROOT = Path(__file__).resolve().parents[3]
 ACCOUNT = "0011004000000"
@@ -241,7 +241,7 @@ def test_y3_an_amount_or_currency_a_vietqr_cannot_carry_is_refused(field: str, c
 
 
 def test_y3_the_log_names_the_payment_and_order_only(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="adapters.banking"):
+    with caplog.at_level(logging.DEBUG, logger="subscription_core_adapters.banking"):
         provider().start(request(order_id="ord-0001"))
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "pay-1" in logged

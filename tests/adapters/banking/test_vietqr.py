@@ -28,7 +28,8 @@ import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.banking import (
+from subscription_core.errors import SubscriptionError, ValidationError, masked
+from subscription_core_adapters.banking import (
     MissingExtraError,
     ServiceCode,
     VietQR,
@@ -40,7 +41,6 @@ from adapters.banking import (
     qr_svg,
     vietqr,
 )
-from subscription_core.errors import SubscriptionError, ValidationError, masked
 
 SUBIZ = "github.com/subiz/vietqr vietqr_test.go"
 SUBIZ_README = "github.com/subiz/vietqr README.md"

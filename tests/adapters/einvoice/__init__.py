@@ -1,1 +1,1 @@
-"""Tests of the reference e-invoice adapter (adapters.einvoice)."""
+"""Tests of the reference e-invoice adapter (subscription_core_adapters.einvoice)."""

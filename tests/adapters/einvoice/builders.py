@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, NumberedInvoices, ReferenceInvoiceIssuer, Seller
-from adapters.local import ManualClock
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.customers import Actor, InvoiceInfo, Party
 from subscription_core.invoices import InvoiceRequest, invoice_requests
@@ -21,6 +19,14 @@ from subscription_core.promotions import PercentOff, Promotion, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Quote, Selection
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.einvoice import (
+    InvoiceSeries,
+    MemoryNumberedInvoices,
+    NumberedInvoices,
+    ReferenceInvoiceIssuer,
+    Seller,
+)
+from subscription_core_adapters.local import ManualClock
 
 tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 

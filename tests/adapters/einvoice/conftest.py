@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.einvoice import MemoryNumberedInvoices, NumberedInvoices
+from subscription_core_adapters.einvoice import MemoryNumberedInvoices, NumberedInvoices
 
 STORES = ("memory", "sqlite", "postgresql")
 
@@ -30,8 +30,8 @@ def unavailable(reason: str) -> None:
 def sqlite_store(tmp_path: Path) -> Iterator[NumberedInvoices]:
     """A SQL store on a migrated SQLite file of this test's own."""
     pytest.importorskip("sqlalchemy")
-    from adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415 - needs the sql extra
-    from adapters.sql import sqlite_engine  # noqa: PLC0415
+    from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415 - needs the sql extra
+    from subscription_core_adapters.sql import sqlite_engine  # noqa: PLC0415
 
     engine = sqlite_engine(tmp_path / "einvoices.db")
     yield SqlNumberedInvoices(engine)
@@ -44,9 +44,9 @@ def postgresql_store() -> Iterator[NumberedInvoices]:
     pytest.importorskip("sqlalchemy")
     from sqlalchemy import text  # noqa: PLC0415
 
-    from adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415
-    from adapters.sql import postgres_engine, upgrade  # noqa: PLC0415
     from subscription_core.errors import SubscriptionError  # noqa: PLC0415
+    from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415
+    from subscription_core_adapters.sql import postgres_engine, upgrade  # noqa: PLC0415
 
     dsn = os.environ.get("SUBSCRIPTION_CORE_PG_DSN", "")
     if not dsn:

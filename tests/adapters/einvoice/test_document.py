@@ -7,9 +7,9 @@ import datetime as dt
 import attrs
 import pytest
 
-from adapters.einvoice import EInvoice, InvoiceContent, InvoiceSeries, Seller
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
+from subscription_core_adapters.einvoice import EInvoice, InvoiceContent, InvoiceSeries, Seller
 
 from .builders import (
     BUYER_EMAIL,

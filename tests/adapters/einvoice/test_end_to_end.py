@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.einvoice import MemoryNumberedInvoices, ReferenceInvoiceIssuer
-from adapters.fakes import FakePaymentProvider, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
-from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 from subscription_core.customers import Actor, Customer, InvoiceInfo
 from subscription_core.notices import Channel
 from subscription_core.payments import PaymentMethod
@@ -20,6 +15,11 @@ from subscription_core.services import (
     place_order,
     start_payment,
 )
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.einvoice import MemoryNumberedInvoices, ReferenceInvoiceIssuer
+from subscription_core_adapters.fakes import FakePaymentProvider, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 
 from .builders import BUYER_EMAIL, BUYER_TAX_CODE, CATALOG, SELLER, SERIES, T0, buyer
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from adapters.einvoice import EInvoice, to_html
-from adapters.einvoice.rendering import money
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.einvoice import EInvoice, to_html
+from subscription_core_adapters.einvoice.rendering import money
 
 from .builders import SELLER, SELLER_TAX_CODE, SERIES, buyer, mixed_request, simple_request
 

@@ -11,11 +11,17 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.einvoice import Documents, InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, StoredInvoice
-from adapters.local import ManualClock
 from subscription_core.calendar import VIETNAM_TZ
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.money import Money
+from subscription_core_adapters.einvoice import (
+    Documents,
+    InvoiceSeries,
+    MemoryNumberedInvoices,
+    ReferenceInvoiceIssuer,
+    StoredInvoice,
+)
+from subscription_core_adapters.local import ManualClock
 
 from .builders import BUYER_EMAIL, BUYER_TAX_CODE, SELLER, SERIES, T0, issuer, mixed_request, simple_request
 
@@ -148,7 +154,7 @@ def test_i1_the_issuer_refuses_bad_settings() -> None:
 
 
 def test_i1_the_issuer_logs_the_number_but_no_personal_data(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="adapters.einvoice"):
+    with caplog.at_level(logging.DEBUG, logger="subscription_core_adapters.einvoice"):
         issuer().issue(mixed_request())
     assert "1C26TAA 00000001" in caplog.text
     for secret in (BUYER_EMAIL, BUYER_TAX_CODE, SELLER.email, SELLER.tax_code.value):

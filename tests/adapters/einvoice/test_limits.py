@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.einvoice import MemoryNumberedInvoices
-from adapters.einvoice.document import InvoiceContent
-from adapters.einvoice.fields import LIMITS
 from subscription_core.contact_details import INVOICE_FIELD_LIMITS, character_problem
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.einvoice import MemoryNumberedInvoices
+from subscription_core_adapters.einvoice.document import InvoiceContent
+from subscription_core_adapters.einvoice.fields import LIMITS
 
 from .builders import SELLER, issuer, simple_request
 

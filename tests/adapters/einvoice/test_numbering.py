@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapters.einvoice import Documents, InvoiceSeries, NumberedInvoices, StoredInvoice
-from adapters.local import ManualClock
 from subscription_core.errors import ValidationError
 from subscription_core.invoices import IssuedInvoice
 from subscription_core.money import Money
+from subscription_core_adapters.einvoice import Documents, InvoiceSeries, NumberedInvoices, StoredInvoice
+from subscription_core_adapters.local import ManualClock
 
 from .builders import T0, issuer, simple_request
 
@@ -178,9 +178,9 @@ def test_i1_the_loser_of_a_race_for_a_key_reads_the_winners_invoice(postgresql_s
 
 def test_i1_the_sql_store_gives_up_after_its_attempts(postgresql_store: NumberedInvoices) -> None:
     pytest.importorskip("sqlalchemy")
-    from adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415
-    from adapters.sql import TransientConflictError  # noqa: PLC0415
     from subscription_core.errors import ConflictError  # noqa: PLC0415
+    from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415
+    from subscription_core_adapters.sql import TransientConflictError  # noqa: PLC0415
 
     assert isinstance(postgresql_store, SqlNumberedInvoices)
     pauses: list[float] = []

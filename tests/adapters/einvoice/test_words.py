@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.einvoice.words import MAX_WORDS_AMOUNT, amount_in_words, number_in_words
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.einvoice.words import MAX_WORDS_AMOUNT, amount_in_words, number_in_words
 
 _DIGITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5}
 _DIGITS |= {"sáu": 6, "bảy": 7, "tám": 8, "chín": 9}

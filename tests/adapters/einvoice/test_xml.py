@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.einvoice import EInvoice, amount_in_words, to_xml
-from adapters.einvoice.document import MAX_AMOUNT
 from subscription_core import testing
 from subscription_core.errors import ValidationError
 from subscription_core.invoices import InvoiceRequest
 from subscription_core.tax import VatKind
+from subscription_core_adapters.einvoice import EInvoice, amount_in_words, to_xml
+from subscription_core_adapters.einvoice.document import MAX_AMOUNT
 
 from .builders import SELLER, SELLER_TAX_CODE, SERIES, buyer, mixed_request, request_from, simple_request
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from adapters.email import Language, SmtpNotifier, SmtpSettings, default_templates
-from adapters.email.headers import fold_unstructured
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage, notice_kinds
+from subscription_core_adapters.email import Language, SmtpNotifier, SmtpSettings, default_templates
+from subscription_core_adapters.email.headers import fold_unstructured
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 NOTIFIER = SmtpNotifier(

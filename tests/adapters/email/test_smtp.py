@@ -34,8 +34,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.email import (
+from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
+from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
+from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError
+from subscription_core.money import Currency, Money
+from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage, notice_kinds
+from subscription_core.payments import PaymentMethod
+from subscription_core.services import Checkout, NewPurchase, place_order, relay_outbox, start_payment
+from subscription_core.tax import VatSchedule
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.email import (
     DeliveryError,
     Language,
     PermanentDeliveryError,
@@ -51,19 +59,11 @@ from adapters.email import (
     notice_id_of,
     vietnamese_amount,
 )
-from adapters.fakes import RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
-from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
-from adapters.sql import SqlUnitOfWorkFactory, schema, sqlite_engine
-from adapters.sql.outbox_relay import OutboxRelay
-from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
-from subscription_core.customers import Actor, Customer, InvoiceInfo, Party, check_digit
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError
-from subscription_core.money import Currency, Money
-from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage, notice_kinds
-from subscription_core.payments import PaymentMethod
-from subscription_core.services import Checkout, NewPurchase, place_order, relay_outbox, start_payment
-from subscription_core.tax import VatSchedule
+from subscription_core_adapters.fakes import RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, schema, sqlite_engine
+from subscription_core_adapters.sql.outbox_relay import OutboxRelay
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)

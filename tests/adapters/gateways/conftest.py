@@ -19,10 +19,6 @@ from urllib.parse import parse_qsl, quote_plus, urlsplit
 import attrs
 import pytest
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.gateways import IpnAnswer, VnpayConfig, VnpayProvider, answer_ipn
-from adapters.local import ManualClock, SequentialIds
-from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.money import Currency, Money
@@ -31,6 +27,10 @@ from subscription_core.payments import MethodKind, Payment, PaymentMethod
 from subscription_core.services import Checkout, NewPurchase, PaymentStarted, Services, place_order, start_payment
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.gateways import IpnAnswer, VnpayConfig, VnpayProvider, answer_ipn
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 
 SECRET = "VNPAYTESTSECRETNOTREAL0123456789"  # noqa: S105 - a test key, 32 letters and digits as VNPay issues
 TMN_CODE = "TESTTMN1"

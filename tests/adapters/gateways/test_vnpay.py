@@ -19,15 +19,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.gateways import IpnAnswer, IpnCode, ReturnOutcome, VnpayConfig, VnpayProvider, answer_ipn, query_fields
-from adapters.gateways.vnpay import hash_data, read_txn_ref, txn_ref_for
-from adapters.local import ManualClock
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
 from subscription_core.ports import PaymentRequest
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason
+from subscription_core_adapters.gateways import (
+    IpnAnswer,
+    IpnCode,
+    ReturnOutcome,
+    VnpayConfig,
+    VnpayProvider,
+    answer_ipn,
+    query_fields,
+)
+from subscription_core_adapters.gateways.vnpay import hash_data, read_txn_ref, txn_ref_for
+from subscription_core_adapters.local import ManualClock
 
 from .conftest import CARD, SECRET, T0, TMN_CODE, Shop, reference_hash, signed, url_params
 

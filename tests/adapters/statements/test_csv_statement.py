@@ -16,7 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.statements import (
+from subscription_core.calendar import VIETNAM_TZ
+from subscription_core.errors import ValidationError
+from subscription_core.money import Money
+from subscription_core.statements import StatementLine
+from subscription_core_adapters.statements import (
     BIDV,
     GENERIC,
     PRESETS,
@@ -25,10 +29,6 @@ from adapters.statements import (
     StatementRead,
     read_statement,
 )
-from subscription_core.calendar import VIETNAM_TZ
-from subscription_core.errors import ValidationError
-from subscription_core.money import Money
-from subscription_core.statements import StatementLine
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = "SCCFY3QVT9Y97T7"  # transfer_reference("ord-0001")

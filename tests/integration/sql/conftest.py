@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core.errors import SubscriptionError
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from adapters.bootstrap import bootstrap_sql
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.sql import SqlUnitOfWorkFactory, postgres_engine
 from subscription_core.errors import ValidationError
+from subscription_core_adapters.bootstrap import bootstrap_sql
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine
 
 from .builders import CATALOG, customer
 from .conftest import drop_schema, new_schema, pg_dsn

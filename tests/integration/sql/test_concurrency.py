@@ -16,10 +16,10 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
-from adapters.sql.driver_errors import TransientConflictError
 from subscription_core.errors import ConflictError
 from subscription_core.lifecycle import advance
+from subscription_core_adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
+from subscription_core_adapters.sql.driver_errors import TransientConflictError
 
 from .builders import T0, at, customer, promotion, redemption, subscription
 

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select, text
 
-from adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, sqlite_engine
-from adapters.sql.schema import metadata
 from subscription_core.errors import SubscriptionError
 from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import advance
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import IdempotencyRecord
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason
+from subscription_core_adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, sqlite_engine
+from subscription_core_adapters.sql.schema import metadata
 
 from .builders import STAFF, T0, at, customer, issued_invoice, message, order, promotion, redemption, subscription
 
@@ -157,14 +157,14 @@ def test_n2_a_failure_after_the_last_write_leaves_every_table_unchanged_and_a_co
         uow.commit()
     after = contents(engine)
     # The unit of work really writes every table of its own; the e-invoice issuer's tables are written only
-    # by the issuer's transactions (adapters.einvoice.sql_store), never by a unit of work.
+    # by the issuer's transactions (subscription_core_adapters.einvoice.sql_store), never by a unit of work.
     untouched = [name for name in before if before[name] == after[name] and not name.startswith("einvoice_")]
     assert untouched == []
 
 
 CRASHING_WRITER = """
 import os, sys
-from adapters.sql import SqlUnitOfWorkFactory, sqlite_engine
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, sqlite_engine
 from tests_sql_builders import customer, subscription, message
 
 units = SqlUnitOfWorkFactory(sqlite_engine(sys.argv[1]))

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from sqlalchemy import text
 
-from adapters.sql import postgres_engine
+from subscription_core_adapters.sql import postgres_engine
 
 from .conftest import pg_dsn
 

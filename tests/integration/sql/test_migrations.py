@@ -14,10 +14,10 @@ from alembic.config import main as alembic_main
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from adapters.sql import postgres_engine, sqlite_engine, upgrade
-from adapters.sql.engine import MIGRATIONS, alembic_config
-from adapters.sql.schema import metadata
 from subscription_core.transfers import transfer_reference
+from subscription_core_adapters.sql import postgres_engine, sqlite_engine, upgrade
+from subscription_core_adapters.sql.engine import MIGRATIONS, alembic_config
+from subscription_core_adapters.sql.schema import metadata
 
 from .conftest import drop_schema, new_schema, pg_dsn
 

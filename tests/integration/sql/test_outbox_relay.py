@@ -9,15 +9,15 @@ from collections import Counter
 import pytest
 from sqlalchemy import Engine, select, text
 
-from adapters.fakes import RecordingNotifier
-from adapters.local import ManualClock
-from adapters.sql import OutboxRelay, RelayReport, SqlUnitOfWorkFactory
-from adapters.sql.outbox import SqlOutbox
-from adapters.sql.outbox_relay import backoff
-from adapters.sql.rows import Rows
-from adapters.sql.schema import outbox
 from subscription_core.errors import ValidationError
 from subscription_core.notices import DeadLetter
+from subscription_core_adapters.fakes import RecordingNotifier
+from subscription_core_adapters.local import ManualClock
+from subscription_core_adapters.sql import OutboxRelay, RelayReport, SqlUnitOfWorkFactory
+from subscription_core_adapters.sql.outbox import SqlOutbox
+from subscription_core_adapters.sql.outbox_relay import backoff
+from subscription_core_adapters.sql.rows import Rows
+from subscription_core_adapters.sql.schema import outbox
 
 from .builders import T0, at, message
 from .test_query_plans import first_plan

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Engine, event, text
 
-from adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory
+from subscription_core_adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 from .builders import at, order, subscription
 

@@ -10,9 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.local import ManualClock, SequentialIds
-from adapters.sql import SqlUnitOfWorkFactory
 from subscription_core.calendar import VIETNAM_TZ
 from subscription_core.catalog_files import load_catalog
 from subscription_core.customers import Actor
@@ -21,6 +18,9 @@ from subscription_core.services import Checkout, NewPurchase, place_order
 from subscription_core.services.reconciling import reconcile_statement
 from subscription_core.statements import LineOutcome, ReconciliationReport, StatementLine
 from subscription_core.transfers import transfer_reference
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 
 from .builders import customer
 

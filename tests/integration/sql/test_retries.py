@@ -6,12 +6,12 @@ import attrs
 import pytest
 from sqlalchemy import Engine
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.local import SequentialIds
-from adapters.sql import SqlUnitOfWorkFactory
 from subscription_core.customers import Actor
 from subscription_core.errors import ConflictError, TransientConflictError
 from subscription_core.services import register_customer
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.local import SequentialIds
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 
 from .builders import CATALOG, party, tax_code
 

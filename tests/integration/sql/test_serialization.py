@@ -14,11 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from adapters.sql import SqlUnitOfWorkFactory
-from adapters.sql.schema import customers as customers_table
-from adapters.sql.schema import order_lines, subscription_history
-from adapters.sql.schema import subscriptions as subscriptions_table
-from adapters.sql.serialization import from_document, to_document
 from subscription_core import subscriptions as subscriptions_module
 from subscription_core.customers import Actor, Customer
 from subscription_core.entitlements import Entitlement
@@ -29,6 +24,11 @@ from subscription_core.orders import Order
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.renewals import renew
 from subscription_core.subscriptions import Opening, State, Subscription
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory
+from subscription_core_adapters.sql.schema import customers as customers_table
+from subscription_core_adapters.sql.schema import order_lines, subscription_history
+from subscription_core_adapters.sql.schema import subscriptions as subscriptions_table
+from subscription_core_adapters.sql.serialization import from_document, to_document
 
 from .builders import PRODUCT, STAFF, T0, at, customer, order, subscription
 from .strategies import ENTITIES, customers, orders, subscriptions

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import attrs
 from sqlalchemy import Engine, event
 
-from adapters.sql import SqlUnitOfWorkFactory
 from subscription_core import lifecycle
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 
 from .builders import STAFF, at, customer, order, subscription
 

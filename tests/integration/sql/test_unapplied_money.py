@@ -16,10 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer
-from adapters.local import ManualClock, SequentialIds
-from adapters.sql import SqlUnitOfWorkFactory
 from subscription_core.catalog_files import load_catalog
 from subscription_core.customers import Actor
 from subscription_core.errors import SubscriptionError, ValidationError
@@ -45,6 +41,10 @@ from subscription_core.statements import LineOutcome, StatementLine
 from subscription_core.subscriptions import State
 from subscription_core.transfers import transfer_reference
 from subscription_core.unapplied import UnappliedReason, UnappliedState
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 
 from .builders import customer
 

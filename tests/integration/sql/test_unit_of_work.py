@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
-from adapters.sql import (
+from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
+from subscription_core_adapters.sql import (
     SqlUnitOfWork,
     SqlUnitOfWorkFactory,
     TransientConflictError,
@@ -16,8 +17,7 @@ from adapters.sql import (
     run_in_transaction,
     sqlite_engine,
 )
-from adapters.sql.schema import subscription_history
-from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
+from subscription_core_adapters.sql.schema import subscription_history
 
 from .builders import T0, customer, subscription
 

@@ -15,10 +15,6 @@ from typing import Any
 
 import attrs
 
-from adapters.bootstrap import bootstrap_memory
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
-from adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant
 from subscription_core.money import Currency, Money
@@ -40,6 +36,10 @@ from subscription_core.services import (
 from subscription_core.subscriptions import Subscription
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
 
 tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 

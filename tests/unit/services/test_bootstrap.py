@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from adapters.bootstrap import DEMO_PROVIDER, bootstrap_memory, bootstrap_sql
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core.errors import ValidationError
 from subscription_core.payments import MethodKind
 from subscription_core.services import (
@@ -24,6 +21,9 @@ from subscription_core.services import (
     subscription_details,
 )
 from subscription_core.subscriptions import State
+from subscription_core_adapters.bootstrap import DEMO_PROVIDER, bootstrap_memory, bootstrap_sql
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .harness import BUYER, CATALOG, CONFIRMED, LINK_KEY, T0, WALLET, WALLET_KEY, customer
 

@@ -7,7 +7,6 @@ import datetime as dt
 import attrs
 import pytest
 
-from adapters.fakes import MemoryInvoiceIssuer
 from subscription_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from subscription_core.invoices import InvoiceRequest, InvoiceState, IssuedInvoice
 from subscription_core.orders import OrderState
@@ -22,6 +21,7 @@ from subscription_core.services import (
     unissued_invoices,
 )
 from subscription_core.subscriptions import State
+from subscription_core_adapters.fakes import MemoryInvoiceIssuer
 
 from .harness import BUYER, STAFF, T0, World
 

@@ -12,9 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.bootstrap import bootstrap_sql
-from adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
-from adapters.local import ManualClock, SequentialIds
 from subscription_core.calendar import VIETNAM_TZ, local_date
 from subscription_core.customers import Actor
 from subscription_core.errors import PermissionDeniedError, ValidationError
@@ -27,6 +24,9 @@ from subscription_core.services.reconciling import reconcile_statement
 from subscription_core.statements import LineOutcome, LineResult, Match, ReconciliationReport, StatementLine, assess
 from subscription_core.subscriptions import State
 from subscription_core.transfers import transfer_reference
+from subscription_core_adapters.bootstrap import bootstrap_sql
+from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .harness import ACCOUNTANT, BUYER, CATALOG, CONFIRMED, LINK_KEY, STAFF, T0, TRANSFER, VND, World, customer
 

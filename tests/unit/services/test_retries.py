@@ -7,10 +7,10 @@ import datetime as dt
 import attrs
 import pytest
 
-from adapters.bootstrap import bootstrap_memory
 from subscription_core.errors import ConflictError, TransientConflictError, ValidationError
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.idempotency import ATTEMPTS, with_retries
+from subscription_core_adapters.bootstrap import bootstrap_memory
 
 from .harness import CATALOG
 

@@ -1,10 +1,10 @@
 """The Alembic environment of the SQL adapter: run by Alembic, never imported by the library.
 
-From Python (``adapters.sql.engine.upgrade``) the connection comes in ``config.attributes["connection"]``
-and the migrations run inside its transaction. From the ``alembic`` command, the database is named by
-``-x url=...``, else the ``SUBSCRIPTION_CORE_DB_URL`` environment variable, else ``sqlalchemy.url`` in the
-ini file; ``postgresql://`` URLs go through psycopg 3, ``-x schema=...`` puts the tables in that
-PostgreSQL schema (created if missing), and ``--sql`` prints the SQL instead (offline).
+From Python (``subscription_core_adapters.sql.engine.upgrade``) the connection comes in
+``config.attributes["connection"]`` and the migrations run inside its transaction. From the ``alembic`` command, the
+database is named by ``-x url=...``, else the ``SUBSCRIPTION_CORE_DB_URL`` environment variable, else ``sqlalchemy.url``
+in the ini file; ``postgresql://`` URLs go through psycopg 3, ``-x schema=...`` puts the tables in that PostgreSQL
+schema (created if missing), and ``--sql`` prints the SQL instead (offline).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import os
 from alembic import context
 from sqlalchemy import Connection, Engine, make_url
 
-from adapters.sql.engine import create_missing_schema, postgres_engine, sqlite_engine
-from adapters.sql.schema import metadata
+from subscription_core_adapters.sql.engine import create_missing_schema, postgres_engine, sqlite_engine
+from subscription_core_adapters.sql.schema import metadata
 
 
 def _url() -> str:

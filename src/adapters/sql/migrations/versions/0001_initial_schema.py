@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-23
 
 Self-contained on purpose: the column types are spelled out here rather than imported from
-``adapters.sql.schema``, so that a later change of the code never changes what this revision builds.
+``subscription_core_adapters.sql.schema``, so that a later change of the code never changes what this revision builds.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Revises: 0003
 Create Date: 2026-12-03
 
 Self-contained on purpose, like 0001 and 0003: the column types are spelled out here rather than imported
-from ``adapters.sql.schema``, so that a later change of the code never changes what this revision builds.
-Nothing stored before needs changing: earlier versions recorded no unapplied money (they refused it).
+from ``subscription_core_adapters.sql.schema``, so that a later change of the code never changes what this revision
+builds. Nothing stored before needs changing: earlier versions recorded no unapplied money (they refused it).
 """
 
 from __future__ import annotations

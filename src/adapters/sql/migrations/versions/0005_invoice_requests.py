@@ -5,8 +5,8 @@ Revises: 0004
 Create Date: 2026-12-03
 
 Self-contained on purpose, like 0001: the column types are spelled out here rather than imported from
-``adapters.sql.schema``, so that a later change of the code never changes what this revision builds. No row
-is filled in: an order fulfilled before this revision had its invoices issued during its fulfilment.
+``subscription_core_adapters.sql.schema``, so that a later change of the code never changes what this revision builds.
+No row is filled in: an order fulfilled before this revision had its invoices issued during its fulfilment.
 """
 
 from __future__ import annotations
