@@ -1,4 +1,4 @@
-"""MISA AMIS Accounting (seed 001): staff sell a data-retention package to a customer whose licence expired.
+"""MISA AMIS Accounting: staff sell a data-retention package to a customer whose licence expired.
 
 Thirty days after a licence expires its data is purged, unless the customer buys a data-retention package,
 which keeps the data as a read-only archive (S4, S5). Through the application services on the in-memory
@@ -244,9 +244,9 @@ def _read_only(world: World, out: list[str], subscription_id: str) -> tuple[Stat
 
 
 def run() -> Story:
-    """Play seed 001 through the services and return what happened."""
+    """Play the user guide's story through the services and return what happened."""
     world = make_world()
-    out: list[str] = ["MISA AMIS Accounting: data-retention package (seed 001)"]
+    out: list[str] = ["MISA AMIS Accounting: data-retention package"]
     for when, actor, name in ((local(2025, 11, 10), BINH_MINH, "Bình Minh"), (local(2026, 1, 5), AN_PHAT, "An Phát")):
         day = world.at(when)
         customer_id = str(actor.customer_id)

@@ -1,4 +1,4 @@
-"""MISA AMIS.VN (seed 000): from a free trial to a paid package, by card and by bank transfer, then more storage.
+"""MISA AMIS.VN: from a free trial to a paid package, by card and by bank transfer, then more storage.
 
 Two companies buy AMIS.VN through the application services on the in-memory adapters, with a manual clock:
 
@@ -318,9 +318,9 @@ def _renew_to_enterprise(world: World, out: list[str], sub_id: str) -> tuple[Mon
 
 
 def run() -> Story:
-    """Play seed 000's purchases through the services and return what happened."""
+    """Play the user guide's purchases through the services and return what happened."""
     world = make_world()
-    out: list[str] = ["MISA AMIS.VN (seed 000)"]
+    out: list[str] = ["MISA AMIS.VN"]
     trial_id, card_total, card_discount, paid_state, paid_last_day = _trial_to_paid(world, out)
     told, received_on, deadline, before, after, first_day, _ = _transfer(world, out)
     top_up_total, top_up_storage = _top_up(world, out, trial_id)

@@ -1,4 +1,4 @@
-"""MISA ASP Accounting (seed 003): a service accountant renews 25 client companies in one order, twice.
+"""MISA ASP Accounting: a service accountant renews 25 client companies in one order, twice.
 
 An accounting-service firm (KTDV) keeps the books of many small companies and renews their ASP Accounting
 licences for them. Through the application services on the in-memory adapters, with a manual clock:
@@ -263,9 +263,9 @@ def _report(out: list[str], day: str, what: str, renewed: Renewed) -> None:
 
 
 def run() -> Story:
-    """Play seed 003 through the services and return what happened."""
+    """Play the user guide's story through the services and return what happened."""
     world = make_world()
-    out: list[str] = ["MISA ASP Accounting: bulk renewal by a service accountant (seed 003)"]
+    out: list[str] = ["MISA ASP Accounting: bulk renewal by a service accountant"]
     clients = open_clients(world)
     first = [day for day in expiries(world, clients).values() if day is not None]
     out.append(f"2026  25 clients of {FIRM.name} bought licences; last days {min(first)} .. {max(first)}.")

@@ -87,7 +87,7 @@ def render(title: str, q: Quote) -> str:
 
 
 def amis_purchase() -> str:
-    """AMIS.VN: Professional for 1 year, a training package and storage, with a sales code (seed 000)."""
+    """AMIS.VN: Professional for 1 year, a training package and storage, with a sales code."""
     catalog = load_catalog(CATALOGS / "amis_vn.toml")
     vnd = catalog.currency
     promotions = [
@@ -115,7 +115,7 @@ def amis_purchase() -> str:
 
 
 def onesme_three_scopes() -> str:
-    """VNPT oneSME: a multi-cycle package, an add-on service, one promotion at each scope (seed 004)."""
+    """VNPT oneSME: a multi-cycle package, an add-on service, one promotion at each scope."""
     catalog = load_catalog(CATALOGS / "onesme.toml")
     plan = next(p for product in catalog.products for p in product.plans if len(p.options) > 1)
     option = plan.options[-1]

@@ -1,4 +1,4 @@
-"""VNPT oneSME (seed 004): one company registers four subscriptions, online (ON) and in cash (OS).
+"""VNPT oneSME: one company registers four subscriptions, online (ON) and in cash (OS).
 
 oneSME sells 1-cycle packages (one pricing option) and multi-cycle packages (the buyer picks how many
 monthly cycles), with add-on services priced per cycle, and lets the buyer pick one promotion for the
@@ -308,9 +308,9 @@ def _detail_lines(views: Sequence[SubscriptionDetail]) -> list[str]:
 
 
 def run() -> Story:
-    """Play seed 004 through the services and return what happened."""
+    """Play the user guide's story through the services and return what happened."""
     world = make_world()
-    out: list[str] = ["VNPT oneSME: ON and OS registrations (seed 004)"]
+    out: list[str] = ["VNPT oneSME: ON and OS registrations"]
     online = _online(world, out)
     cash, deadline, waiting = _cash(world, out)
     day = world.at(local(2026, 11, 27, 9))

@@ -1,4 +1,4 @@
-"""MISA QLTS (seed 002): public-sector units renew on a commitment to pay later.
+"""MISA QLTS: public-sector units renew on a commitment to pay later.
 
 Public units pay through the State Treasury, often after their licence runs out, so QLTS lets them renew
 on a *commitment*: they enter a payment due date, tick "I commit to pay on time", and keep working until
@@ -280,9 +280,9 @@ def _ba_vi(world: World, out: list[str]) -> CutOff:
 
 
 def run() -> Story:
-    """Play seed 002 through the services and return what happened."""
+    """Play the user guide's story through the services and return what happened."""
     world = make_world()
-    out: list[str] = ["MISA QLTS: renewal on commitment (seed 002)"]
+    out: list[str] = ["MISA QLTS: renewal on commitment"]
     bought = {}
     for when, actor, plan in (
         (local(2026, 1, 8), NGUYEN_DU, "qlts-unit"),

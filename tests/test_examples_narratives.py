@@ -1,7 +1,7 @@
-"""The example scripts tell what the seeds describe: the key facts of each narrative, read from their stories.
+"""The example scripts tell what the vendors' user guides describe: the key facts of each narrative.
 
-Each script's ``run()`` plays its seed through the services and returns the facts its narrative prints;
-these tests check those facts (dates, refusals, amounts, counts), never the printed wording.
+Each script's ``run()`` plays its user guide's story through the services and returns the facts its
+narrative prints; these tests check those facts (dates, refusals, amounts, counts), never the printed wording.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def sme() -> onesme.Story:
     return onesme.run()
 
 
-# --- seed 000: MISA AMIS.VN ---------------------------------------------------------------------------
+# --- MISA AMIS.VN ----------------------------------------------------------------------------------------
 
 
 def test_c4_y2_amis_trial_paid_by_card_with_training_and_a_sales_code(amis: amis_vn.Story) -> None:
@@ -97,7 +97,7 @@ def test_s6_s10_s11_amis_renewal_switches_to_enterprise_with_the_new_term_keepin
     assert amis.invoices_issued == 4
 
 
-# --- seed 001: MISA AMIS Accounting ---------------------------------------------------------------------
+# --- MISA AMIS Accounting --------------------------------------------------------------------------------
 
 
 def test_u2_s5_retention_refused_while_active_with_its_last_day(retention: amis_accounting.Story) -> None:
@@ -130,7 +130,7 @@ def test_s5_the_archive_is_read_only_and_refuses_writes(retention: amis_accounti
     assert retention.write_refusal.value == "read_only"
 
 
-# --- seed 002: MISA QLTS ---------------------------------------------------------------------------------
+# --- MISA QLTS -------------------------------------------------------------------------------------------
 
 
 def test_k1_qlts_usable_past_the_old_expiry_on_a_commitment(commitment: qlts.Story) -> None:
@@ -165,7 +165,7 @@ def test_k4_qlts_unpaid_unit_cut_off_and_its_order_closed(commitment: qlts.Story
     assert kinds["order_cancelled"] == 1
 
 
-# --- seed 003: MISA ASP Accounting -----------------------------------------------------------------------
+# --- MISA ASP Accounting ---------------------------------------------------------------------------------
 
 
 def test_b4_a3_asp_review_reports_every_bad_row(bulk: asp_accounting.Story) -> None:
@@ -195,7 +195,7 @@ def test_b2_b5_asp_invoice_to_other_is_one_invoice_and_25_expiries(bulk: asp_acc
     assert renewed.before == bulk.to_customers.after
 
 
-# --- seed 004: VNPT oneSME --------------------------------------------------------------------------------
+# --- VNPT oneSME -----------------------------------------------------------------------------------------
 
 
 def test_p1_p5_onesme_a_promotion_at_each_level_of_every_registration(sme: onesme.Story) -> None:
