@@ -29,7 +29,7 @@ from subscription_core.money import Currency, Money
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 
-__all__ = ["ATTEMPTS", "fingerprint", "run_once", "with_retries"]
+__all__ = ["ATTEMPTS", "fingerprint", "run_once", "scope_of", "with_retries"]
 
 _log = logging.getLogger(__name__)
 
@@ -125,6 +125,18 @@ def with_retries(deps: Services, work: Callable[[UnitOfWork, dt.datetime], R], *
     raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
+def scope_of(name: str, actor: Actor) -> str:
+    """The scope of ``actor``'s idempotency keys for the use case ``name``: kind, company and id.
+
+    A customer user's keys are scoped by the company too, so two companies whose user ids coincide never
+    share a key; staff, accountants and the system are the vendor's own, named by kind and id. (A customer
+    user's key stored before this scoping is not found under it: a request repeated across the upgrade runs
+    again.)
+    """
+    company = f"{actor.customer_id}/" if actor.customer_id is not None else ""
+    return f"{name}/{actor.kind.value}:{company}{actor.id}"
+
+
 def run_once(
     deps: Services,
     actor: Actor,
@@ -147,7 +159,7 @@ def run_once(
         SubscriptionError: whatever ``work`` raises; nothing is kept, not even the key.
     """
     _check_key(key)
-    scope = f"{name}/{actor.kind.value}:{actor.id}"
+    scope = scope_of(name, actor)
 
     def once(uow: UnitOfWork, now: dt.datetime) -> R | _Mismatch:
         found = uow.idempotency.get(scope, key)

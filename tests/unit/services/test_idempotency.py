@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from subscription_core.customers import Actor
 from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
 from subscription_core.money import Money
 from subscription_core.services import (
@@ -22,9 +23,10 @@ from subscription_core.services import (
     place_order,
     start_payment,
 )
-from subscription_core.services.idempotency import fingerprint
+from subscription_core.services.idempotency import fingerprint, scope_of
+from subscription_core.services.registering import grant_buying_right
 
-from .harness import BUYER, CONFIRMED, STRANGER, VND, WALLET, World, promotion
+from .harness import BUYER, CONFIRMED, STAFF, STRANGER, VND, WALLET, World, promotion
 
 T = TypeVar("T")
 REQUEST = NewPurchase(customer_id="cus-1", plan="std", option="1y")
@@ -78,6 +80,22 @@ def test_keys_are_scoped_by_actor(world: World) -> None:
         world.deps, STRANGER, NewPurchase(customer_id="cus-2", plan="std", option="1y"), CONFIRMED, idempotency_key="1"
     )
     assert mine.id != theirs.id
+
+
+def test_keys_of_customer_users_are_scoped_by_their_company_too(world: World) -> None:
+    grant_buying_right(world.deps, STAFF, customer_id="cus-2", user_id="u-1", idempotency_key="grant-1")
+    same_id_elsewhere = Actor.customer_user("u-1", "cus-2")  # another company's user with the same user id
+    mine = place_order(world.deps, BUYER, REQUEST, CONFIRMED, idempotency_key="1")
+    theirs = place_order(
+        world.deps,
+        same_id_elsewhere,
+        NewPurchase(customer_id="cus-2", plan="std", option="1y"),
+        CONFIRMED,
+        idempotency_key="1",
+    )
+    assert (mine.customer_id, theirs.customer_id) == ("cus-1", "cus-2")
+    assert scope_of("place_order", BUYER) != scope_of("place_order", same_id_elsewhere)
+    assert place_order(world.deps, BUYER, REQUEST, CONFIRMED, idempotency_key="1") == mine
 
 
 def test_a_refused_request_keeps_no_key(world: World) -> None:
