@@ -16,6 +16,8 @@ from typing import Any, Final
 
 import attrs
 
+# backoff is re-exported: the relays and the invoice retries import it from here.
+from subscription_core.backoff import backoff
 from subscription_core.errors import DeliveryError, ValidationError, aware, non_empty_text, of_type, whole_number
 from subscription_core.lifecycle import Notice, NoticeKind
 
@@ -70,13 +72,6 @@ class DeliveryState(enum.Enum):
     PENDING = "pending"  # waiting for its first try, or for its retry time after a failure
     SENT = "sent"
     DEAD = "dead"  # set aside after a permanent failure or too many attempts; staff may requeue it
-
-
-def backoff(attempts: int, *, first: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
-    """The pause after ``attempts`` failed tries (>= 1): ``first``, doubled per further failure, at most ``cap``."""
-    doublings = min(max(attempts - 1, 0), 32)  # 2**32 times any delay is beyond every sensible cap
-    pause: dt.timedelta = min(first * (1 << doublings), cap)
-    return pause
 
 
 def check_max_attempts(value: object) -> int:

@@ -152,6 +152,13 @@ class SubscriptionRepository(Protocol):
         """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first."""
         ...
 
+    def held_back(self, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions the time-driven step set aside (``held_back`` set), longest held first.
+
+        Must scale with the number held back, not the number stored.
+        """
+        ...
+
 
 class OrderRepository(Protocol):
     """Orders (O1-O5)."""

@@ -42,6 +42,7 @@ from subscription_core.entitlements import (
     TermGrant,
 )
 from subscription_core.errors import ValidationError, non_empty_text, of_type, optional, whole_number
+from subscription_core.held_back import HeldBack
 from subscription_core.terms import Term, expiry_instant
 
 __all__ = [
@@ -257,8 +258,9 @@ class Subscription:
     it starts (S10, S11). A document stored before ``upcoming`` existed has none: its plan and extra
     storage stay in force through the paid time it already held [decision]. ``lapsed_on`` is the first
     day of the current purge window (S4); ``retention`` the read-only archive period (S5); ``pending`` a
-    payment awaiting activation (Y3); ``commitment`` a renewal on commitment (K1); ``history`` every
-    change, append-only (S9).
+    payment awaiting activation (Y3); ``commitment`` a renewal on commitment (K1); ``held_back`` why the
+    time-driven step could not advance it, if it could not (:mod:`subscription_core.held_back`); ``history``
+    every change, append-only (S9).
     """
 
     id: str
@@ -279,6 +281,7 @@ class Subscription:
     pending: PendingPayment | None = None
     commitment: Commitment | None = None
     purge_record: PurgeRecord | None = None
+    held_back: HeldBack | None = None
     history: tuple[HistoryEntry, ...] = ()
     version: int = 0
 
@@ -306,8 +309,11 @@ class Subscription:
     def next_due_at(self) -> datetime | None:
         """The first instant anything is due (UTC), or ``None``: a scheduler's one comparison (S3, S4, K4, Y3).
 
-        A host may store it in an indexed column and load only the subscriptions due.
+        A host may store it in an indexed column and load only the subscriptions due. A subscription the
+        step could not advance is due again when its hold says (``held_back.retry_at``).
         """
+        if self.held_back is not None:
+            return self.held_back.retry_at
         agenda = self.agenda
         return None if agenda is None else agenda.next_at
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from subscription_core.catalog import Addon, AddonKind
 from subscription_core.entitlements import Entitlement, StorageBought
 from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.held_back import HeldBack
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
 from subscription_core.ports import UnitOfWorkFactory
@@ -246,3 +248,29 @@ def test_s12_a_trial_keeps_its_place_when_saved(units: UnitOfWorkFactory) -> Non
         commit(units, lambda uow: uow.subscriptions.add(trial("sub-2", start=at(50))))
     with units() as uow:
         assert uow.subscriptions.get("sub-1") == later
+
+
+def test_s1_held_back_subscriptions_are_listed_longest_held_first_and_due_at_their_retry(
+    units: UnitOfWorkFactory,
+) -> None:
+    first, second, fine = subscription("sub-1"), subscription("sub-2"), subscription("sub-3")
+    store(units, first, second, fine)
+    holds = {
+        "sub-1": HeldBack(since=at(2), attempts=1, error="OverflowError", retry_at=at(2, minutes=5)),
+        "sub-2": HeldBack(since=at(1), attempts=2, error="[S4] NotEligibleError: x", retry_at=at(3)),
+    }
+    for sub in (first, second):
+        held = attrs.evolve(sub, held_back=holds[sub.id], version=sub.version + 1)
+        with units() as uow:
+            uow.subscriptions.save(held, expected_version=sub.version)
+            uow.commit()
+    with units() as uow:
+        listed = uow.subscriptions.held_back(limit=10)
+        assert [s.id for s in listed] == ["sub-2", "sub-1"]
+        assert listed[0].held_back == holds["sub-2"]
+        assert uow.subscriptions.held_back(limit=1)[0].id == "sub-2"
+        assert [s.id for s in uow.subscriptions.due(at(2, minutes=5), limit=10) if s.id != "sub-3"] == ["sub-1"]
+    lifted = attrs.evolve(listed[1], held_back=None, version=listed[1].version + 1)
+    commit(units, lambda uow: uow.subscriptions.save(lifted, expected_version=listed[1].version))
+    with units() as uow:
+        assert [s.id for s in uow.subscriptions.held_back(limit=10)] == ["sub-2"]

@@ -33,6 +33,11 @@ def _version(entity: Any) -> int:  # noqa: ANN401 - every entity type of the dom
     return version
 
 
+def _held_back(subscription: Subscription) -> Iterable[Hashable]:
+    # Only subscriptions the time-driven step set aside are in this index: listing them costs their number.
+    return ("held",) if subscription.held_back is not None else ()
+
+
 def _due(subscription: Subscription) -> tuple[Any, ...] | None:
     due = subscription.next_due_at
     return None if due is None else (due, subscription.id)
@@ -84,7 +89,7 @@ class MemoryStore:
         )
         self.subscriptions: Table[str, Subscription] = Table(
             "subscription",
-            indexes={"customer": lambda s: (s.customer_id,), "trial": _trial_of},
+            indexes={"customer": lambda s: (s.customer_id,), "trial": _trial_of, "held_back": _held_back},
             unique=("trial",),  # one free trial per company and product, even for trials started at once (S12)
             order=_due,
             version=_version,

@@ -10,6 +10,8 @@ from subscription_core_adapters.memory.tables import TableView, check_instant, c
 
 __all__ = ["MemorySubscriptionRepository"]
 
+_HELD = "held"  # the one value of the store's "held_back" index
+
 
 class MemorySubscriptionRepository:
     """Subscriptions of one unit of work; ``due`` reads the sorted ``(next_due_at, id)`` index."""
@@ -57,6 +59,12 @@ class MemorySubscriptionRepository:
     def of_customers(self, customer_ids: Sequence[str]) -> dict[str, list[Subscription]]:
         """Each of these companies' subscriptions, ordered by id; every id given is a key."""
         return {customer_id: self.of_customer(customer_id) for customer_id in dict.fromkeys(customer_ids)}
+
+    def held_back(self, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions set aside by the time-driven step, longest held first (then by id)."""
+        count = check_limit(limit)
+        held = [(s.held_back.since, s.id, s) for s in self._view.lookup("held_back", _HELD) if s.held_back is not None]
+        return [s for _, _, s in sorted(held, key=lambda t: (t[0], t[1]))][:count]
 
     def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
         """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first (then by id).

@@ -186,9 +186,12 @@ subscriptions: Final = Table(
     Column("history_length", Integer, nullable=False),
     # The product of a free trial, else NULL: one trial per company and product, ever (S12); NULLs never collide.
     Column("trial_of", text_key(), nullable=True),
+    # When the time-driven step set the subscription aside, else NULL: staff list these (held_back).
+    Column("held_back_since", UtcDateTime(), nullable=True),
     _document(),
     Index(None, "next_due_at", "id"),
     Index(None, "customer_id", "trial_of", unique=True),
+    Index(None, "held_back_since", "id"),
 )
 
 subscription_history: Final = Table(

@@ -42,6 +42,7 @@ def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
         "product_code": subscription.product_code,
         "state": subscription.state.value,
         "next_due_at": subscription.next_due_at,
+        "held_back_since": subscription.held_back.since if subscription.held_back is not None else None,
         "history_length": len(history),
         "document": document,
     }
@@ -221,6 +222,11 @@ class SqlSubscriptionRepository:
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""
         return self._load(select(_T.c.id, _T.c.document).where(_T.c.customer_id == customer_id).order_by(_T.c.id))
+
+    def held_back(self, *, limit: int) -> list[Subscription]:
+        """Up to ``limit`` subscriptions set aside by the time-driven step, longest held first (then by id)."""
+        query = select(_T.c.id, _T.c.document).where(_T.c.held_back_since.is_not(None))
+        return self._load(query.order_by(_T.c.held_back_since, _T.c.id).limit(check_limit(limit)))
 
     def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
         """Up to ``limit`` subscriptions whose ``next_due_at`` is at or before ``at``, earliest first (then by id).

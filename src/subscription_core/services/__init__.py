@@ -19,6 +19,7 @@ from subscription_core.services.commands import (
 from subscription_core.services.context import Services
 from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
 from subscription_core.services.dead_letters import dead_notices, requeue_notice
+from subscription_core.services.held_back import held_back_subscriptions
 from subscription_core.services.invoicing import (
     InvoicingRun,
     issue_invoices,
@@ -91,6 +92,7 @@ __all__ = [
     "extend_commitment",
     "grant_buying_right",
     "handle_notification",
+    "held_back_subscriptions",
     "issue_invoices",
     "issue_payment_link",
     "issue_pending_invoices",

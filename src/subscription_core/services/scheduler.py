@@ -53,7 +53,8 @@ class SchedulerRun:
     """What one run did at ``at``: subscriptions advanced, orders lapsed, closed at cut-off, reminded, invoiced.
 
     ``reminded`` are the orders reminded of their payment deadline (O8); ``invoices_issued`` counts the
-    pending invoices the run issued (O7).
+    pending invoices the run issued (O7); ``held_back`` are the subscriptions it could not advance and set
+    aside, to be tried again later (:mod:`subscription_core.held_back`).
     """
 
     at: dt.datetime
@@ -62,6 +63,7 @@ class SchedulerRun:
     cancelled: tuple[str, ...]
     reminded: tuple[str, ...] = ()
     invoices_issued: int = 0
+    held_back: tuple[str, ...] = ()
 
 
 def _check_batch(batch: object) -> int:
@@ -85,11 +87,16 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
     at = deps.now()
     advanced: list[str] = []
     cancelled: list[str] = []
+    held: list[str] = []
     while True:
-        # advance() leaves nothing due by ``at``, so each batch finds new subscriptions until none is left.
-        ids, closed = with_retries(deps, lambda uow, _now: _advance_batch(uow, at, size), name="run_scheduler")
-        advanced += ids
+        # advance() leaves nothing due by ``at`` (a subscription it cannot advance is held back until later),
+        # so each batch finds new subscriptions until none is left.
+        ids, closed, set_aside = with_retries(
+            deps, lambda uow, _now: _advance_batch(uow, at, size), name="run_scheduler"
+        )
+        advanced += [i for i in ids if i not in set_aside]
         cancelled += closed
+        held += set_aside
         if len(ids) < size:
             break
     lapsed = _drain(deps, lambda uow: _lapse_batch(uow, at, size), size)
@@ -98,9 +105,10 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
     # Invoices that could not be issued right after their fulfilment are retried here (O7).
     invoicing = issue_pending_invoices(deps, batch=min(size, _INVOICE_BATCH))
     _log.info(
-        "scheduler at %s: %d advanced, %d lapsed, %d reminded, %d invoices issued, %d still pending",
+        "scheduler at %s: %d advanced, %d held back, %d lapsed, %d reminded, %d invoices issued, %d still pending",
         at.isoformat(),
         len(advanced),
+        len(held),
         len(lapsed),
         len(reminded),
         invoicing.issued,
@@ -113,6 +121,7 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
         cancelled=tuple(cancelled),
         reminded=tuple(reminded),
         invoices_issued=invoicing.issued,
+        held_back=tuple(held),
     )
 
 
@@ -126,9 +135,18 @@ def _drain(deps: Services, batch: Callable[[UnitOfWork], list[str]], size: int) 
             return done
 
 
-def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[str], list[str]]:
+def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[str], list[str], list[str]]:
     due = uow.subscriptions.due(at, limit=size)
     run = run_due(due, at)
+    for held in run.subscriptions:
+        if held.held_back is not None:
+            _log.warning(
+                "subscription %s held back (attempt %d, again at %s): %s",
+                held.id,
+                held.held_back.attempts,
+                held.held_back.retry_at.isoformat(),
+                held.held_back.error,
+            )
     before = {sub.id: sub for sub in due}
     closed: list[str] = []
     notices_of: dict[str, list[Notice]] = {}
@@ -145,7 +163,7 @@ def _advance_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> tuple[list[st
             closed += _close_commitment_orders(uow, after, at)
     uow.outbox.add_many(queued)
     uow.commit()
-    return [sub.id for sub in run.subscriptions], closed
+    return [sub.id for sub in run.subscriptions], closed, list(run.held_back)
 
 
 def _close_commitment_orders(uow: UnitOfWork, sub: Subscription, at: dt.datetime) -> list[str]:
