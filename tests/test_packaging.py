@@ -37,6 +37,7 @@ import adapters, adapters.bootstrap
 import subscription_core, subscription_core_adapters
 from subscription_core import PlanSelection, load_catalog, quote
 from subscription_core_adapters.sql import current, offline_sql, sqlite_engine, upgrade
+from subscription_core_adapters.sql.migrating import MIGRATIONS
 
 for module in pkgutil.walk_packages(subscription_core_adapters.__path__, "subscription_core_adapters."):
     if not module.name.endswith(".migrations.env"):  # run by Alembic only
@@ -55,6 +56,7 @@ print(json.dumps({
     "revisions": [before, after],
     "offline_in_billing": 'SET search_path TO "billing"' in offline_sql("postgresql", schema="billing"),
     "grand_total": str(priced.grand_total),
+    "ini": str(MIGRATIONS / "alembic.ini"),
 }))
 """
 
@@ -119,6 +121,14 @@ def test_the_wheel_installs_beside_a_host_package_named_adapters(tmp_path: Path)
     assert found["revisions"][1] == max(name.split("/")[-1][:4] for name in names if "/versions/0" in name)
     assert found["offline_in_billing"] is True
     assert found["grand_total"] == "12,000,000 VND"
+    # The alembic command, on the ini file shipped inside the installed package.
+    alembic = (python, "-m", "alembic", "-c", found["ini"])
+    printed = run(*alembic, "-x", "url=postgresql://", "-x", "schema=billing", "upgrade", "head", "--sql", cwd=tmp_path)
+    assert 'SET search_path TO "billing"' in printed
+    assert "CREATE TABLE billing.subscription_core_version" in printed
+    assert found["revisions"][1] in run(
+        *alembic, "-x", f"url=sqlite:///{tmp_path / 'store.db'}", "current", cwd=tmp_path
+    )
     # Uninstalling the host leaves the library whole (the two never shared a folder).
     run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "host-app", cwd=tmp_path)
     run(python, "-c", "import subscription_core_adapters.sql.migrating", cwd=tmp_path)
