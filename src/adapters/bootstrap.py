@@ -90,7 +90,7 @@ def bootstrap_memory(
 def bootstrap_sql(
     catalog: Catalog,
     *,
-    database: str | os.PathLike[str],
+    database: str | os.PathLike[str] | None = None,
     providers: Mapping[str, PaymentProvider],
     invoices: InvoiceIssuer,
     notifier: Notifier,
@@ -107,8 +107,9 @@ def bootstrap_sql(
 ) -> Services:
     """Wire the services on the SQL adapter: a ``postgresql://`` DSN, or the path of a SQLite file.
 
-    ``schema`` puts the tables in that PostgreSQL schema (created if missing), for a host that shares a
-    database with other applications; it is refused for SQLite, which has none.
+    Without ``database`` it is the library's own SQLite file, ``subscription_core.sqlite3`` in the working
+    directory. On PostgreSQL the tables go in the schema ``subscription_core`` (created if missing), or in
+    ``schema`` when given, so they never mix with a host's; ``schema`` is refused for SQLite, which has none.
 
     The database is migrated to the latest schema when this is called (not at import). Nothing of the
     outside world is faked here: the host passes its payment providers, invoice issuer, notifier and
@@ -120,8 +121,9 @@ def bootstrap_sql(
     """
     from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
     from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.sql.engine import DEFAULT_SQLITE_FILE  # noqa: PLC0415 - lazy
 
-    name = os.fspath(database)
+    name = os.fspath(database) if database is not None else DEFAULT_SQLITE_FILE
     if name.startswith(("postgresql:", "postgres:")):
         engine = postgres_engine(name, schema=schema)
         upgrade(engine)

@@ -1,9 +1,11 @@
-"""Engines for the SQL adapter, and the migrations that build their schema.
+"""Engines for the SQL adapter.
 
 * :func:`sqlite_engine` opens (creating it if needed) an SQLite file in WAL mode with foreign keys on, and
-  migrates it to the latest schema: the embedded default, nothing to install or run.
-* :func:`postgres_engine` connects to PostgreSQL through psycopg 3; a host migrates it with :func:`upgrade`
-  (or the ``alembic`` command, see ``migrations/alembic.ini``) as part of its deployment.
+  migrates it to the latest schema: the embedded default, nothing to install or run. Without a path it is
+  the library's own file, :data:`DEFAULT_SQLITE_FILE`, never a file a host already uses.
+* :func:`postgres_engine` connects to PostgreSQL through psycopg 3, with the tables in a schema of the
+  library's own (:data:`DEFAULT_SCHEMA` unless told otherwise); a host migrates it with
+  :func:`subscription_core_adapters.sql.migrating.upgrade` as part of its deployment.
 
 Nothing here runs at import time: a host calls these from its bootstrap.
 
@@ -24,26 +26,26 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from subscription_core.errors import ValidationError
-from subscription_core_adapters.sql.driver_errors import translated
 
 __all__ = [
-    "MIGRATIONS",
+    "DEFAULT_SCHEMA",
+    "DEFAULT_SQLITE_FILE",
     "SQLITE_BEGIN",
-    "alembic_config",
     "create_missing_schema",
+    "plain_schema",
     "postgres_engine",
     "sqlite_engine",
-    "upgrade",
 ]
 
-MIGRATIONS: Final = Path(__file__).resolve().with_name("migrations")
-"""The Alembic script directory shipped inside the package."""
+DEFAULT_SCHEMA: Final = "subscription_core"
+"""The PostgreSQL schema of the library's tables when neither the caller nor the DSN names one."""
+
+DEFAULT_SQLITE_FILE: Final = "subscription_core.sqlite3"
+"""The SQLite file (in the working directory) of :func:`sqlite_engine` when given no path."""
 
 SQLITE_BEGIN: Final = "subscription_core.sqlite_begin"
 """The connection-info key under which a unit of work asks SQLite for ``BEGIN IMMEDIATE`` (see :mod:`.rows`)."""
@@ -51,32 +53,16 @@ SQLITE_BEGIN: Final = "subscription_core.sqlite_begin"
 _SCHEMA_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic configuration for the shipped migrations, built in code (no ini file needed).
-
-    With ``connection``, the migrations run on it, inside its transaction (``env.py`` picks it up).
-    """
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database of ``engine`` to ``revision`` (the latest by default), in one transaction.
-
-    Safe to call on every start: an up-to-date database is left as it is. On PostgreSQL the schema the
-    engine works in (see :func:`postgres_engine`) is created first if it does not exist yet.
+def plain_schema(schema: str | None) -> str:
+    """``schema``, or :data:`DEFAULT_SCHEMA` for ``None``, checked to be a plain identifier.
 
     Raises:
-        SubscriptionError: the database cannot be reached or refused a statement (a ``ConflictError``
-            when another process migrates it at the same time).
+        ValidationError: the name is not letters, digits and ``_`` (at most 63, not starting with a digit).
     """
-    with translated("migrate the database"), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            create_missing_schema(connection)
-        command.upgrade(alembic_config(connection), revision)
+    name = DEFAULT_SCHEMA if schema is None else schema
+    if not isinstance(name, str) or not _SCHEMA_NAME.match(name):
+        raise ValidationError("must be a plain identifier (letters, digits, '_')", field="schema", value=name)
+    return name
 
 
 def create_missing_schema(connection: Connection) -> None:
@@ -107,8 +93,13 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(connection.info.pop(SQLITE_BEGIN, "BEGIN"))
 
 
-def sqlite_engine(path: str | os.PathLike[str], *, busy_timeout: float = 30.0, migrate: bool = True) -> Engine:
+def sqlite_engine(
+    path: str | os.PathLike[str] = DEFAULT_SQLITE_FILE, *, busy_timeout: float = 30.0, migrate: bool = True
+) -> Engine:
     """An engine on the SQLite file at ``path``, created if missing and migrated to the latest schema.
+
+    Without ``path`` the file is :data:`DEFAULT_SQLITE_FILE` in the working directory: the library's own,
+    so that it never writes its tables into a host's database file.
 
     ``busy_timeout`` is how long, in seconds, a unit of work waits for another's write lock before
     failing with a retryable ``ConflictError``. ``migrate=False`` skips the migration (for tests that
@@ -126,6 +117,9 @@ def sqlite_engine(path: str | os.PathLike[str], *, busy_timeout: float = 30.0, m
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     if migrate:
+        # Imported here: the migrations module builds on this one (schemas), not the other way round.
+        from subscription_core_adapters.sql.migrating import upgrade  # noqa: PLC0415
+
         upgrade(engine)
     return engine
 
@@ -141,7 +135,9 @@ def postgres_engine(
     """An engine on the PostgreSQL database ``dsn`` (``postgresql://user@host:port/db``), through psycopg 3.
 
     ``schema`` puts the adapter's tables in that schema (it becomes the connections' ``search_path``);
-    :func:`upgrade` creates it if missing. ``lock_timeout`` bounds, in seconds, how long a statement waits
+    without it they go where the DSN's own ``options=-c search_path=...`` says, else in
+    :data:`DEFAULT_SCHEMA`: never in a host's ``public`` schema by accident. ``upgrade`` creates the
+    schema if missing. ``lock_timeout`` bounds, in seconds, how long a statement waits
     for another transaction's row lock before failing with a retryable ``ConflictError`` (``None``: wait
     as long as it takes). The engine does not migrate by itself: call :func:`upgrade`.
 
@@ -157,10 +153,8 @@ def postgres_engine(
     given = url.query.get("options")
     options = [given] if isinstance(given, str) else list(given or ())
     url = url.difference_update_query(["options"])
-    if schema is not None:
-        if not _SCHEMA_NAME.match(schema):
-            raise ValidationError("must be a plain identifier (letters, digits, '_')", field="schema", value=schema)
-        options.append(f"-c search_path={schema}")
+    if schema is not None or not any("search_path" in option for option in options):
+        options.append(f"-c search_path={plain_schema(schema)}")
     if lock_timeout is not None:
         if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, int | float) or not lock_timeout > 0:
             raise ValidationError("must be a positive number of seconds", field="lock_timeout", value=lock_timeout)

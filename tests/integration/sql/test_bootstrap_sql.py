@@ -57,3 +57,21 @@ def test_bootstrap_sql_refuses_a_schema_for_sqlite(tmp_path: Path) -> None:
         wire(tmp_path / "store.db", "billing")
     assert caught.value.field == "schema"
     assert not (tmp_path / "store.db").exists()
+
+
+def test_bootstrap_sql_uses_the_library_s_own_sqlite_file_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    provider = FakePaymentProvider("vnpay", secrets.token_bytes(32))
+    services = bootstrap_sql(
+        CATALOG,
+        providers={"vnpay": provider},
+        invoices=MemoryInvoiceIssuer(),
+        notifier=RecordingNotifier(),
+        link_key=secrets.token_bytes(32),
+    )
+    factory = services.uow
+    assert isinstance(factory, SqlUnitOfWorkFactory)
+    factory.engine.dispose()
+    assert (tmp_path / "subscription_core.sqlite3").exists()

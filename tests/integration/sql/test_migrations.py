@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,13 +12,12 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import main as alembic_main
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from subscription_core.transfers import transfer_reference
-from subscription_core_adapters.sql import postgres_engine, sqlite_engine, upgrade
-from subscription_core_adapters.sql.engine import MIGRATIONS, alembic_config
+from subscription_core_adapters.sql import VERSION_TABLE, current, postgres_engine, sqlite_engine, upgrade
+from subscription_core_adapters.sql.migrating import MIGRATIONS, alembic_config
 from subscription_core_adapters.sql.schema import metadata
 
 from .conftest import drop_schema, new_schema, pg_dsn
@@ -27,12 +28,20 @@ HEAD = "0007"  # the latest revision shipped
 
 def differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return list(compare_metadata(context, metadata))
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def alembic_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``alembic`` command on the shipped ini file, in a process of its own (it configures logging)."""
+    ini = str(MIGRATIONS / "alembic.ini")
+    command_line = [sys.executable, "-m", "alembic", "-c", ini, *arguments]
+    return subprocess.run(command_line, capture_output=True, text=True, timeout=120, check=True)  # noqa: S603
 
 
 @pytest.fixture
@@ -46,9 +55,10 @@ def empty_postgresql() -> Iterator[Engine]:
 
 
 def test_the_migrated_schema_equals_the_declared_tables(engine: Engine) -> None:
-    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == TABLES | {VERSION_TABLE}
     assert differences(engine) == []
     assert current_revision(engine) == HEAD
+    assert current(engine) == HEAD
 
 
 def test_the_comparison_notices_a_schema_that_drifted(engine: Engine) -> None:
@@ -67,7 +77,7 @@ def test_upgrading_an_up_to_date_database_changes_nothing(engine: Engine) -> Non
 def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "base")
-    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) <= {VERSION_TABLE}
     upgrade(engine)
     assert differences(engine) == []
 
@@ -125,8 +135,8 @@ def test_sqlite_file_is_created_in_wal_mode_with_foreign_keys(tmp_path: Path) ->
 
 def test_the_alembic_command_migrates_a_database_named_on_its_command_line(tmp_path: Path) -> None:
     path = tmp_path / "cli.db"
-    ini = str(MIGRATIONS / "alembic.ini")
-    alembic_main(["-c", ini, "-x", f"url=sqlite:///{path}", "upgrade", "head"])
+    done = alembic_command("-x", f"url=sqlite:///{path}", "upgrade", "head")
+    assert "Running upgrade  -> 0001" in done.stderr  # the command says what it did
     engine = sqlite_engine(path, migrate=False)
     try:
         assert differences(engine) == []
@@ -135,21 +145,25 @@ def test_the_alembic_command_migrates_a_database_named_on_its_command_line(tmp_p
         engine.dispose()
 
 
-def test_the_alembic_command_prints_the_sql_offline(capsys: pytest.CaptureFixture[str]) -> None:
-    alembic_main(["-c", str(MIGRATIONS / "alembic.ini"), "-x", "url=postgresql://", "upgrade", "head", "--sql"])
-    printed = capsys.readouterr().out
+def test_the_alembic_command_prints_the_sql_offline() -> None:
+    printed = alembic_command("-x", "url=postgresql://", "upgrade", "head", "--sql").stdout
     assert "CREATE TABLE customers" in printed
     assert 'COLLATE "C"' in printed
+    assert 'SET search_path TO "subscription_core"' in printed  # the library's schema by default
+    assert "CREATE TABLE subscription_core.subscription_core_version" in printed
+
+
+def test_the_alembic_command_prints_the_sql_offline_for_the_schema_it_is_given() -> None:
+    printed = alembic_command("-x", "url=postgresql://", "-x", "schema=billing", "upgrade", "head", "--sql").stdout
+    assert 'CREATE SCHEMA IF NOT EXISTS "billing"' in printed
+    assert 'SET search_path TO "billing"' in printed
+    assert "CREATE TABLE billing.subscription_core_version" in printed
+    assert "subscription_core.subscription_core_version" not in printed
 
 
 def test_the_alembic_command_migrates_postgresql_into_a_schema_of_its_own() -> None:
     dsn, schema = pg_dsn(), new_schema()
-    try:
-        alembic_main(
-            ["-c", str(MIGRATIONS / "alembic.ini"), "-x", f"url={dsn}", "-x", f"schema={schema}", "upgrade", "head"]
-        )
-    except SystemExit as exc:  # pragma: no cover - alembic reports a failed command by exiting
-        pytest.fail(f"alembic failed: {exc}")
+    alembic_command("-x", f"url={dsn}", "-x", f"schema={schema}", "upgrade", "head")
     engine = postgres_engine(dsn, schema=schema)
     try:
         assert differences(engine) == []

@@ -1,1 +1,1 @@
-"""The Alembic migrations of the SQL adapter's schema (run with ``subscription_core_adapters.sql.engine.upgrade``)."""
+"""The Alembic migrations of the SQL adapter's schema (run with ``subscription_core_adapters.sql.migrating``)."""
