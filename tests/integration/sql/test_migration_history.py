@@ -26,6 +26,7 @@ from subscription_core_adapters.sql import (
 from subscription_core_adapters.sql.migrating import LEGACY_VERSION_TABLE, alembic_config
 
 from .conftest import drop_schema, new_schema, pg_dsn
+from .test_migrations import HEAD
 
 HOST_ENV = """
 from alembic import context
@@ -110,9 +111,6 @@ def test_the_library_reports_no_revision_of_a_database_only_a_host_migrated(
 ) -> None:
     host_upgrade(shared_postgresql, host_scripts)
     assert current(shared_postgresql) is None  # the host's "0001" is not the library's
-
-
-HEAD = "0006"  # the latest revision shipped
 
 
 def legacy_database(engine: Engine, revision: str) -> None:
