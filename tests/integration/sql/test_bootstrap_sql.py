@@ -10,11 +10,15 @@ from sqlalchemy import inspect
 
 from subscription_core.errors import ValidationError
 from subscription_core_adapters.bootstrap import bootstrap_sql
+from subscription_core_adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.local import SystemClock
 from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine
 
 from .builders import CATALOG, customer
 from .conftest import drop_schema, new_schema, pg_dsn
+
+SELLER = Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Cầu Giấy, Hà Nội", email="hoadon@misa.com.vn")
 
 
 def wire(database: str | Path, schema: str | None) -> None:
@@ -57,3 +61,23 @@ def test_bootstrap_sql_refuses_a_schema_for_sqlite(tmp_path: Path) -> None:
         wire(tmp_path / "store.db", "billing")
     assert caught.value.field == "schema"
     assert not (tmp_path / "store.db").exists()
+
+
+def test_i1_numbering_in_memory_is_refused_with_a_sql_database(tmp_path: Path) -> None:
+    """Two processes on one database each numbered from 1 in memory: both issued 1C26TAA 00000001."""
+    clock = SystemClock()
+    for issuer in (
+        ReferenceInvoiceIssuer(SELLER, InvoiceSeries("C26TAA"), MemoryNumberedInvoices(), clock),
+        MemoryInvoiceIssuer(),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            bootstrap_sql(
+                CATALOG,
+                database=tmp_path / "store.db",
+                providers={"vnpay": FakePaymentProvider("vnpay", secrets.token_bytes(32))},
+                invoices=issuer,
+                notifier=RecordingNotifier(),
+                link_key=secrets.token_bytes(32),
+            )
+        assert (caught.value.rule, caught.value.field) == ("I1", "invoices")
+        assert "SqlNumberedInvoices" in str(caught.value)
