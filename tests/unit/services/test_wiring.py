@@ -1,4 +1,4 @@
-"""Wiring checks made when ``Services`` is built: each provider under its own name, each route to a kind it takes (Y1)."""
+"""Wiring checked when ``Services`` is built: each provider under its own name, each route to a kind it takes (Y1)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from subscription_core.errors import ValidationError
 from subscription_core.payments import MethodKind
+from subscription_core.ports import PaymentProvider
 from subscription_core_adapters.banking import BankTransferProvider
 from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakePaymentProvider
@@ -27,7 +28,7 @@ def test_y1_a_provider_registered_under_another_name_is_refused() -> None:
 
 
 def test_y1_a_route_to_a_provider_that_does_not_take_the_kind_is_refused() -> None:
-    providers = {VNPAY.name: VNPAY, BANK.name: BANK}
+    providers: dict[str, PaymentProvider] = {VNPAY.name: VNPAY, BANK.name: BANK}
     with pytest.raises(ValidationError) as caught:
         bootstrap_memory(CATALOG, providers=providers, routes={MethodKind.BANK_TRANSFER: VNPAY.name})
     assert (caught.value.rule, caught.value.field, caught.value.value) == ("Y1", "routes", "bank_transfer")
