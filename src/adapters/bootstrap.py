@@ -205,25 +205,30 @@ def bootstrap_sql(
     the_clock = clock if clock is not None else SystemClock()
     issuer = _checked_issuer(invoices, seller=seller, series=series)
     the_engine = _engine(engine=engine, dsn=dsn, database=database, schema=schema, pool=(pool_size, max_overflow))
-    if issuer is None:
-        issuer = _issuer_numbered_in(the_engine, seller, series, the_clock)
-    services = _services(
-        catalog,
-        uow=SqlUnitOfWorkFactory(the_engine),
-        clock=the_clock,
-        ids=ids if ids is not None else RandomIds(),
-        calendar=calendar,
-        providers=providers,
-        routes=routes,
-        invoices=issuer,
-        notifier=notifier,
-        link_key=link_key,
-        accountants=accountants,
-        pay_within_days=pay_within_days,
-        payment_reminder_days=payment_reminder_days,
-        link_valid_days=link_valid_days,
-        pause=pause,
-    )
+    try:
+        if issuer is None:
+            issuer = _issuer_numbered_in(the_engine, seller, series, the_clock)
+        services = _services(
+            catalog,
+            uow=SqlUnitOfWorkFactory(the_engine),
+            clock=the_clock,
+            ids=ids if ids is not None else RandomIds(),
+            calendar=calendar,
+            providers=providers,
+            routes=routes,
+            invoices=issuer,
+            notifier=notifier,
+            link_key=link_key,
+            accountants=accountants,
+            pay_within_days=pay_within_days,
+            payment_reminder_days=payment_reminder_days,
+            link_valid_days=link_valid_days,
+            pause=pause,
+        )
+    except Exception:
+        if engine is None:  # made here: its connections go with the refusal; a host's engine stays its own
+            the_engine.dispose()
+        raise
     relay = OutboxRelay(the_engine, notifier, the_clock)
     return SqlWiring(services=services, engine=the_engine, relay=relay, invoices=issuer)
 

@@ -175,3 +175,17 @@ def test_i1_bootstrap_memory_refuses_memory_numbering_beside_a_sql_unit_of_work(
     sql_issuer = ReferenceInvoiceIssuer(SELLER, SERIES, SqlNumberedInvoices(sqlite_db), SystemClock())
     assert bootstrap_memory(CATALOG, uow=SqlUnitOfWorkFactory(sqlite_db), invoices=sql_issuer).invoices is sql_issuer
     assert bootstrap_memory(CATALOG, invoices=issuer).invoices is issuer  # memory numbering beside the memory store
+
+
+def test_y1_bootstrap_sql_refuses_a_provider_under_another_name(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        bootstrap_sql(
+            CATALOG,
+            database=tmp_path / "store.db",
+            providers={"vnpay": FakePaymentProvider("momo", secrets.token_bytes(32))},
+            seller=SELLER,
+            series=SERIES,
+            notifier=RecordingNotifier(),
+            link_key=secrets.token_bytes(32),
+        )
+    assert (caught.value.rule, caught.value.field, caught.value.value) == ("Y1", "providers", "vnpay")
