@@ -4,16 +4,16 @@ The library: a throwaway schema ``bench_pay_<random>`` (dropped at the end) hold
 yearly subscription (stored through the repositories) and one renewal order placed with ``place_order`` and
 an e-wallet payment started with ``start_payment`` (all of it set up untimed, by the workers themselves). Each
 of 4 workers (processes by default, or threads) has its own engine on that schema and ``bootstrap_memory``
-wired to the SQL unit of work (what ``bootstrap_sql`` wires; that one cannot be pointed at a schema) with a
-fake provider, an in-memory invoice issuer and a fixed clock. It applies a few notifications to warm up, waits
-at a barrier, then applies its share of the provider's signed success notifications, one
-``handle_notification`` call each, every one for a distinct placed order: verify, record the notification
-once, mark the payment succeeded, pay the order, renew the subscription (a history row), issue the
-e-invoice, queue the notices, fulfil the order, commit. Timed: from the barrier's release until the last
-worker is done; every result must be APPLIED and every order fulfilled. Also printed, to tell where the time
-goes: the statements each notification sends (counted per worker thread) and the Python CPU it costs (the
-workers' thread CPU time); ``--profile`` prints the first worker's cProfile. The library takes no row lock on
-the order: it reads it, then saves it with a versioned UPDATE (a lost race is retried).
+wired to the SQL unit of work (what ``bootstrap_sql`` wires, but with the fake in-memory invoice issuer it
+refuses: the e-invoice's own transaction is not what is measured) with a fake provider and a fixed clock. It
+applies a few notifications to warm up, waits at a barrier, then applies its share of the provider's signed
+success notifications, one ``handle_notification`` call each, every one for a distinct placed order: verify,
+record the notification once, mark the payment succeeded, pay the order, renew the subscription (a history
+row), issue the e-invoice, queue the notices, fulfil the order, commit. Timed: from the barrier's release
+until the last worker is done; every result must be APPLIED and every order fulfilled. Also printed, to tell
+where the time goes: the statements each notification sends (counted per worker thread) and the Python CPU it
+costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile. The library takes no
+row lock on the order: it reads it, then saves it with a versioned UPDATE (a lost race is retried).
 
 The ceiling: pgbench with 4 clients (``-n -c 4 -j 2 -T <seconds>``) running ``benchmarks/pgbench_payment.sql``
 in a scratch schema ``bench_pgb_<random>`` (dropped at the end) whose orders, subscriptions, invoices and

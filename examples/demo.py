@@ -56,7 +56,7 @@ from subscription_core.services import (
 from subscription_core.statements import ReconciliationReport
 from subscription_core_adapters.banking import BankTransferProvider
 from subscription_core_adapters.bootstrap import bootstrap_sql
-from subscription_core_adapters.einvoice import InvoiceSeries, MemoryNumberedInvoices, ReferenceInvoiceIssuer, Seller
+from subscription_core_adapters.einvoice import InvoiceSeries, ReferenceInvoiceIssuer, Seller
 from subscription_core_adapters.fakes import RecordingNotifier
 from subscription_core_adapters.gateways.vnpay import VnpayConfig, VnpayProvider, answer_ipn
 from subscription_core_adapters.local import ManualClock
@@ -146,20 +146,23 @@ def sqlite_story(database: Path) -> str:
         clock=clock,
     )
     bank = BankTransferProvider(bank="VCB", account="0011004123456", account_name="CONG TY CP PHAN MEM AMIS")
-    issuer = ReferenceInvoiceIssuer(SELLER, InvoiceSeries("C27TAA"), MemoryNumberedInvoices(), clock)
     notifier = (
         RecordingNotifier()
     )  # in production: subscription_core_adapters.email.SmtpNotifier behind a RoutingNotifier
-    services = bootstrap_sql(
+    wired = bootstrap_sql(  # e-invoices numbered in the same database: no number twice, whichever process asks
         catalog,
         database=database,
         providers={vnpay.name: vnpay, bank.name: bank},
         routes={MethodKind.DOMESTIC_CARD: vnpay.name, MethodKind.BANK_TRANSFER: bank.name},
-        invoices=issuer,
+        seller=SELLER,
+        series=InvoiceSeries("C27TAA"),
         notifier=notifier,
         link_key=secrets.token_bytes(32),
         clock=clock,
     )
+    services, issuer = wired.services, wired.invoices
+    if not isinstance(issuer, ReferenceInvoiceIssuer):  # built from seller= and series=, so it is one
+        raise TypeError(issuer)
     out = [f"== A year of two subscriptions, stored in {database.name} (SQLite, WAL)"]
     _add_customers(services)
     online, offline = Actor.customer_user("u-1", "cus-1"), Actor.customer_user("u-2", "cus-2")
@@ -208,6 +211,7 @@ def sqlite_story(database: Path) -> str:
     out.append(f"  2028-04-22: Hoa Sen is {_state(services, 'cus-1')}; notices delivered through the outbox:")
     out.extend(f"    {kind:<20} {count}" for kind, count in sorted(kinds.items()))
     out.append(f"    (sent {delivery.sent}, by e-mail and in-app, each exactly once)")
+    wired.dispose()
     return "\n".join(out)
 
 

@@ -1,8 +1,10 @@
 """The one place that chooses adapters and wires them into the application services.
 
-Nothing here runs at import time: each bootstrap function imports its adapters when called, builds them,
-and returns a :class:`~subscription_core.services.Services` for the use cases. A host calls one of them
-once at start-up (with its real keys and clock) and keeps the result.
+Nothing here runs at import time: each bootstrap function imports its adapters when called and builds
+them. :func:`bootstrap_memory` returns the :class:`~subscription_core.services.Services` the use cases
+take; :func:`bootstrap_sql` returns a :class:`SqlWiring`, the services with the engine, the outbox relay,
+the scheduler step and the e-invoice issuer they share. A host calls one of them once at start-up (with
+its real keys and clock) and keeps the result.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from subscription_core.calendar import BusinessCalendar
 from subscription_core.catalog import Catalog
 from subscription_core.customers import ServiceAccountant
@@ -21,16 +25,29 @@ from subscription_core.errors import ValidationError
 from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS
 from subscription_core.payments import MethodKind, PaymentLinkSigner
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
-from subscription_core.services import Services
+from subscription_core.services import SchedulerRun, Services, run_scheduler
 
 if TYPE_CHECKING:
-    from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
+    from sqlalchemy import Engine
 
-__all__ = ["DEMO_PROVIDER", "bootstrap_memory", "bootstrap_sql"]
+    from subscription_core_adapters.einvoice import InvoiceSeries, Seller
+    from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
+    from subscription_core_adapters.sql import OutboxRelay, RelayReport
+
+__all__ = ["DEMO_PROVIDER", "SqlWiring", "backoff", "bootstrap_memory", "bootstrap_sql"]
 
 DEMO_PROVIDER = "fakepay"
 """The name of the fake payment provider :func:`bootstrap_memory` registers when given none."""
 _KEY_BYTES = 32
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before a use case that lost a database race runs again: 5 ms doubling per attempt, jittered.
+
+    What :func:`bootstrap_sql` wires as ``Services.pause``; a host wiring the services on a database itself
+    passes it the same way. (Not :func:`subscription_core.notices.backoff`, which dates a retry.)
+    """
+    time.sleep(0.005 * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter, not crypto
 
 
 def bootstrap_memory(
@@ -55,18 +72,25 @@ def bootstrap_memory(
     Defaults: the system clock, random ids, a fresh in-memory store, the Vietnamese business calendar, one
     fake payment provider (:data:`DEMO_PROVIDER`, with a random key) taking every method, an in-memory
     invoice issuer, a recording notifier, a random payment-link key. ``routes`` defaults to every method
-    kind to the one provider when there is exactly one. Orders are payable for ``pay_within_days`` at most
-    and reminded ``payment_reminder_days`` before their deadline (O4, O8).
+    kind the one provider takes when there is exactly one. Orders are payable for ``pay_within_days`` at
+    most and reminded ``payment_reminder_days`` before their deadline (O4, O8).
+
+    ``uow`` may be another store's (a test's SQL unit of work); e-invoices numbered in memory by the
+    reference issuer are then refused (I1): numbers must live where the orders do.
 
     Raises:
-        ValidationError: no routes given for several providers, a route to an unknown provider, a link
-            key shorter than 32 bytes (the key is never shown), or a setting out of range.
+        ValidationError: no routes given for several providers; (Y1) a provider registered under another
+            name, a route to an unknown provider or to one not taking the kind; (I1) e-invoices numbered in
+            memory beside another store; a link key shorter than 32 bytes (the key is never shown), or a
+            setting out of range.
     """
     from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier  # noqa: PLC0415 - lazy
     from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
     from subscription_core_adapters.memory import MemoryUnitOfWorkFactory  # noqa: PLC0415 - wired only when asked for
 
     the_clock = clock if clock is not None else SystemClock()
+    if uow is not None and not isinstance(uow, MemoryUnitOfWorkFactory):
+        _refuse_memory_numbering(invoices, fake_too=False)
     if providers is None:
         providers = {DEMO_PROVIDER: FakePaymentProvider(DEMO_PROVIDER, secrets.token_bytes(_KEY_BYTES))}
     return _services(
@@ -87,14 +111,62 @@ def bootstrap_memory(
     )
 
 
+@attrs.frozen(kw_only=True, repr=False)
+class SqlWiring:
+    """What :func:`bootstrap_sql` wired, in one handle a host keeps for its lifetime.
+
+    ``services`` is what every use case takes; ``engine`` the one engine they all share (the one passed in,
+    or the one made from the DSN or file); ``invoices`` the issuer the services use (the reference one,
+    numbered in this database, when built from a seller and a series: I1). :meth:`relay_outbox` and
+    :meth:`run_scheduler` are the two steps a host runs periodically; :meth:`dispose` closes the pool.
+    """
+
+    services: Services
+    engine: Engine
+    relay: OutboxRelay
+    invoices: InvoiceIssuer
+
+    def __repr__(self) -> str:
+        """The services and the database's dialect; never a key or a password."""
+        return f"SqlWiring({self.services!r}, dialect={self.engine.dialect.name!r})"
+
+    def relay_outbox(self) -> RelayReport:
+        """Claim and deliver the due outbox messages once (N1, N2); see ``OutboxRelay.run_once``.
+
+        Raises:
+            SubscriptionError: the database failed.
+        """
+        return self.relay.run_once()
+
+    def run_scheduler(self, *, batch: int = 500) -> SchedulerRun:
+        """Apply everything due by now; see :func:`subscription_core.services.run_scheduler`.
+
+        Raises:
+            ValidationError: a batch size below 1.
+            ConflictError: a batch kept losing races with other writers.
+        """
+        return run_scheduler(self.services, batch=batch)
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections (an engine used again afterwards reconnects)."""
+        self.engine.dispose()
+
+
 def bootstrap_sql(
     catalog: Catalog,
     *,
-    database: str | os.PathLike[str] | None = None,
     providers: Mapping[str, PaymentProvider],
-    invoices: InvoiceIssuer,
     notifier: Notifier,
     link_key: bytes,
+    engine: Engine | None = None,
+    dsn: str | None = None,
+    database: str | os.PathLike[str] | None = None,
+    schema: str | None = None,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    seller: Seller | None = None,
+    series: InvoiceSeries | None = None,
+    invoices: InvoiceIssuer | None = None,
     routes: Mapping[MethodKind, str] | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
@@ -103,51 +175,167 @@ def bootstrap_sql(
     pay_within_days: int = 7,
     payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
-    schema: str | None = None,
-) -> Services:
-    """Wire the services on the SQL adapter: a ``postgresql://`` DSN, or the path of a SQLite file.
+    pause: Callable[[int], None] = backoff,
+) -> SqlWiring:
+    """Wire the services on the SQL adapter and return the one :class:`SqlWiring` handle.
 
-    Without ``database`` it is the library's own SQLite file, ``subscription_core.sqlite3`` in the working
-    directory. On PostgreSQL the tables go in the schema ``subscription_core`` (created if missing), or in
-    ``schema`` when given, so they never mix with a host's; ``schema`` is refused for SQLite, which has none.
+    The database is exactly one of: ``engine``, an engine the host made (with ``postgres_engine`` or
+    ``sqlite_engine``) and shares; ``dsn``, a ``postgresql://`` DSN, with ``schema`` (the tables' schema,
+    created if missing), ``pool_size`` and ``max_overflow`` (the pool's; 10 and 10 by default); or
+    ``database``, the path of a SQLite file; none of them: the library's own SQLite file,
+    ``subscription_core.sqlite3`` in the working directory. On PostgreSQL the tables go in the schema
+    ``subscription_core`` unless ``schema`` names another, so they never mix with a host's. It is migrated to
+    the latest schema when this is called (not at import).
 
-    The database is migrated to the latest schema when this is called (not at import). Nothing of the
-    outside world is faked here: the host passes its payment providers, invoice issuer, notifier and
-    payment-link key (at least 32 random bytes from its secret store). Needs the ``sql`` extra.
+    E-invoices are numbered in this database (I1): pass ``seller`` and ``series`` for the reference issuer
+    on ``SqlNumberedInvoices``, or ``invoices``, a provider's issuer that numbers on its side. An issuer
+    numbering in memory is refused: every process would start again at 1 and issue numbers already used.
+
+    Nothing of the outside world is faked here: the host passes its payment providers, notifier and
+    payment-link key (at least 32 random bytes from its secret store). ``pause`` is called before a use case
+    that lost a database race runs again (:func:`backoff` by default). Needs the ``sql`` extra.
 
     Raises:
-        ValidationError: as :func:`bootstrap_memory`, or a malformed database name.
+        ValidationError: not exactly one of ``engine``, ``dsn`` and ``database``; a schema or pool option
+            for SQLite or beside an engine; a DSN given as ``database``; (I1) no seller and series and no
+            issuer, both, or an issuer numbering in memory; as :func:`bootstrap_memory` otherwise.
         SubscriptionError: the database cannot be reached or migrated.
     """
     from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
-    from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.sql import OutboxRelay, SqlUnitOfWorkFactory  # noqa: PLC0415 - lazy
+
+    the_clock = clock if clock is not None else SystemClock()
+    issuer = _checked_issuer(invoices, seller=seller, series=series)
+    the_engine = _engine(engine=engine, dsn=dsn, database=database, schema=schema, pool=(pool_size, max_overflow))
+    try:
+        if issuer is None:
+            issuer = _issuer_numbered_in(the_engine, seller, series, the_clock)
+        services = _services(
+            catalog,
+            uow=SqlUnitOfWorkFactory(the_engine),
+            clock=the_clock,
+            ids=ids if ids is not None else RandomIds(),
+            calendar=calendar,
+            providers=providers,
+            routes=routes,
+            invoices=issuer,
+            notifier=notifier,
+            link_key=link_key,
+            accountants=accountants,
+            pay_within_days=pay_within_days,
+            payment_reminder_days=payment_reminder_days,
+            link_valid_days=link_valid_days,
+            pause=pause,
+        )
+    except Exception:
+        if engine is None:  # made here: its connections go with the refusal; a host's engine stays its own
+            the_engine.dispose()
+        raise
+    relay = OutboxRelay(the_engine, notifier, the_clock)
+    return SqlWiring(services=services, engine=the_engine, relay=relay, invoices=issuer)
+
+
+def _engine(
+    *,
+    engine: Engine | None,
+    dsn: str | None,
+    database: str | os.PathLike[str] | None,
+    schema: str | None,
+    pool: tuple[int | None, int | None],
+) -> Engine:
+    """The one engine of ``bootstrap_sql``, migrated."""
+    import sqlalchemy  # noqa: PLC0415 - needs the sql extra
+
+    from subscription_core_adapters.sql import postgres_engine, sqlite_engine, upgrade  # noqa: PLC0415 - lazy
     from subscription_core_adapters.sql.engine import DEFAULT_SQLITE_FILE  # noqa: PLC0415 - lazy
 
-    name = os.fspath(database) if database is not None else DEFAULT_SQLITE_FILE
-    if name.startswith(("postgresql:", "postgres:")):
-        engine = postgres_engine(name, schema=schema)
+    given = [name for name, value in (("engine", engine), ("dsn", dsn), ("database", database)) if value is not None]
+    if len(given) > 1:
+        raise ValidationError("give at most one of engine=, dsn= or database=", field="engine", value=given)
+    if not given:  # the library's own SQLite file, in the working directory
+        database = DEFAULT_SQLITE_FILE
+    options = {"pool_size": pool[0], "max_overflow": pool[1]}
+    if dsn is None:  # the engine's own options, or SQLite's (which has no schema and a pool of its own)
+        for field, value in (("schema", schema), *options.items()):
+            if value is not None:
+                where = "an engine passed in has its own" if engine is not None else "a SQLite database has none"
+                raise ValidationError(f"is for a dsn=: {where}", field=field, value=value)
+    if engine is not None:
+        if not isinstance(engine, sqlalchemy.Engine):
+            raise ValidationError("must be a SQLAlchemy Engine", field="engine", value=type(engine).__name__)
         upgrade(engine)
-    elif schema is not None:
-        raise ValidationError("a SQLite database has no schemas", field="schema", value=schema)
-    else:
-        engine = sqlite_engine(name)
-    return _services(
-        catalog,
-        uow=SqlUnitOfWorkFactory(engine),
-        clock=clock if clock is not None else SystemClock(),
-        ids=ids if ids is not None else RandomIds(),
-        calendar=calendar,
-        providers=providers,
-        routes=routes,
-        invoices=invoices,
-        notifier=notifier,
-        link_key=link_key,
-        accountants=accountants,
-        pay_within_days=pay_within_days,
-        payment_reminder_days=payment_reminder_days,
-        link_valid_days=link_valid_days,
-        pause=backoff,
-    )
+        return engine
+    if database is not None:
+        name = os.fspath(database)
+        if name.startswith(("postgresql:", "postgres:")):
+            raise ValidationError("is a SQLite file: pass a PostgreSQL DSN as dsn=", field="database")
+        return sqlite_engine(name)
+    made = postgres_engine(str(dsn), schema=schema, **_pool_options(options))
+    upgrade(made)
+    return made
+
+
+def _pool_options(options: Mapping[str, int | None]) -> dict[str, int]:
+    """The pool options given, checked: a pool of at least 1 connection, an overflow of 0 or more."""
+    checked: dict[str, int] = {}
+    for field, value in options.items():
+        if value is None:
+            continue
+        least = 1 if field == "pool_size" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValidationError(f"must be a whole number >= {least}", field=field, value=value)
+        checked[field] = value
+    return checked
+
+
+def _checked_issuer(
+    invoices: InvoiceIssuer | None, *, seller: Seller | None, series: InvoiceSeries | None
+) -> InvoiceIssuer | None:
+    """The host's own issuer, or ``None`` for the reference one numbered in the database (I1)."""
+    if invoices is None:
+        if seller is None or series is None:
+            raise ValidationError(
+                "pass seller= and series= (invoices numbered in this database) or invoices=",
+                rule="I1",
+                field="invoices",
+            )
+        return None
+    if seller is not None or series is not None:
+        raise ValidationError("pass either invoices= or seller= and series=, not both", rule="I1", field="invoices")
+    _refuse_memory_numbering(invoices, fake_too=True)
+    return invoices
+
+
+def _issuer_numbered_in(
+    engine: Engine, seller: Seller | None, series: InvoiceSeries | None, clock: Clock
+) -> InvoiceIssuer:
+    from subscription_core_adapters.einvoice import ReferenceInvoiceIssuer  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415 - lazy
+
+    if seller is None or series is None:  # pragma: no cover - _checked_issuer asked for both
+        raise ValidationError("pass seller= and series=", rule="I1", field="invoices")
+    return ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock)
+
+
+def _refuse_memory_numbering(invoices: object, *, fake_too: bool) -> None:
+    """Refuse e-invoice numbers kept in memory beside a database: each process would number from 1 (I1).
+
+    ``fake_too`` also refuses the fake ``MemoryInvoiceIssuer`` (numbered in memory as well), which tests may
+    pair with a SQL unit of work in ``bootstrap_memory`` but a host's ``bootstrap_sql`` never should.
+    """
+    from subscription_core_adapters.einvoice import MemoryNumberedInvoices, ReferenceInvoiceIssuer  # noqa: PLC0415
+    from subscription_core_adapters.fakes import MemoryInvoiceIssuer  # noqa: PLC0415 - lazy
+
+    in_memory = isinstance(invoices, ReferenceInvoiceIssuer) and isinstance(invoices.store, MemoryNumberedInvoices)
+    if in_memory or (fake_too and isinstance(invoices, MemoryInvoiceIssuer)):
+        raise ValidationError(
+            "numbers e-invoices in memory, so every process starts again at 1 and reissues numbers already used;"
+            " number them in the database: bootstrap_sql(seller=..., series=...), or"
+            " ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock)",
+            rule="I1",
+            field="invoices",
+            value=type(invoices).__name__,
+        )
 
 
 def _services(
@@ -171,7 +359,9 @@ def _services(
     if routes is None:
         if len(providers) != 1:
             raise ValidationError("say which provider takes each method", rule="Y1", field="routes")
-        routes = dict.fromkeys(MethodKind, next(iter(providers)))
+        ((name, provider),) = providers.items()
+        # Read loosely: a provider declaring no kinds is refused by Services with a message saying so.
+        routes = dict.fromkeys(getattr(provider, "methods", ()), name)
     return Services(
         uow=uow,
         clock=clock,
@@ -189,8 +379,3 @@ def _services(
         link_valid_days=link_valid_days,
         pause=pause,
     )
-
-
-def backoff(attempt: int) -> None:
-    """Sleep before a use case that lost a database race runs again: 5 ms doubling per attempt, jittered."""
-    time.sleep(0.005 * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter, not crypto

@@ -24,7 +24,7 @@ from subscription_core.customers import Customer
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
-from subscription_core.payments import Payment, PaymentMethod, PaymentProof, ProviderNotification
+from subscription_core.payments import MethodKind, Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
 from subscription_core.subscriptions import Subscription
@@ -512,9 +512,19 @@ class PaymentStart:
 
 
 class PaymentProvider(Protocol):
-    """A payment gateway, bank or cash desk (Y1-Y5)."""
+    """A payment gateway, bank or cash desk (Y1-Y5).
+
+    ``name`` is the name it is registered and routed under; ``methods`` the method kinds it takes. Both are
+    checked when the services are built (Y1): a provider registered under another name, or routed a kind
+    it does not take, is refused then rather than at payment time.
+    """
 
     name: str
+
+    @property
+    def methods(self) -> frozenset[MethodKind]:
+        """The method kinds :meth:`start` takes (Y1); never changes."""
+        ...
 
     def start(self, request: PaymentRequest) -> PaymentStart:
         """Start a payment; never moves money by itself. Raises ``ValidationError`` for a method it does not take."""

@@ -92,6 +92,9 @@ class BankTransferProvider:
         NotFoundError, ValidationError: (Y3) as :class:`BankAccount`; (Y1) an empty name.
     """
 
+    methods: Final = frozenset({MethodKind.BANK_TRANSFER})
+    """The one method kind it takes (Y1)."""
+
     def __init__(self, *, bank: Bank | str, account: str, account_name: str, name: str = DEFAULT_NAME) -> None:
         """Make the provider for the vendor's account at ``bank``."""
         self.name = required_text(name, field="name", rule="Y1")
@@ -117,7 +120,7 @@ class BankTransferProvider:
         if not isinstance(request, PaymentRequest):
             raise ValidationError("must be a PaymentRequest", rule="Y1", field="request", value=type(request).__name__)
         kind = request.method.kind
-        if kind is not MethodKind.BANK_TRANSFER:
+        if kind not in self.methods:
             raise ValidationError(f"{self.name} takes bank transfers only", rule="Y1", field="method", value=kind.value)
         if request.currency != _CURRENCY:
             raise ValidationError(

@@ -4,8 +4,9 @@ Wire it with::
 
     seller = Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Cầu Giấy, Hà Nội",
                     email="hoadon@misa.com.vn")
-    issuer = ReferenceInvoiceIssuer(seller, InvoiceSeries("C26TAA"), MemoryNumberedInvoices(), clock)
-    # or, numbered in a database: SqlNumberedInvoices(engine) from subscription_core_adapters.einvoice.sql_store
+    issuer = ReferenceInvoiceIssuer(seller, InvoiceSeries("C26TAA"), MemoryNumberedInvoices(), clock)  # tests
+    # on a database, numbered there: bootstrap_sql(catalog, seller=seller, series=InvoiceSeries("C26TAA"), ...)
+    # builds ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock) on its engine
 
 The document follows Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC and the XML format of Quyết định
 1450/QĐ-TCT (:mod:`.document`, :mod:`.rendering`); :func:`amount_in_words` writes the total in words.

@@ -102,6 +102,11 @@ class ReferenceInvoiceIssuer:
     def _builder(self, content: InvoiceContent, series: InvoiceSeries) -> _Build:
         return _Build(content=content, series=series, clock=self._clock)
 
+    @property
+    def store(self) -> NumberedInvoices:
+        """The store that numbers and keeps its invoices (I1)."""
+        return self._store
+
     def document(self, order_id: str, part: int = 0) -> tuple[bytes, str]:
         """The XML and the HTML of the invoice issued for ``order_id`` and ``part``, for a host to serve.
 

@@ -140,7 +140,11 @@ class NumberedInvoices(Protocol):
 
 
 class MemoryNumberedInvoices:
-    """Numbered invoices in memory, under one lock: for tests, demos and single-process hosts."""
+    """Numbered invoices in memory, under one lock: for tests and demos on the in-memory store only.
+
+    Its numbers start again at 1 in every process, so beside a database (where other processes, or this
+    one after a restart, issue too) it would reissue numbers: the bootstrap functions refuse it there (I1).
+    """
 
     def __init__(self) -> None:
         """Start empty."""

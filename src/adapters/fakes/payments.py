@@ -89,6 +89,11 @@ class FakePaymentProvider:
         return f"FakePaymentProvider(name={self.name!r}, key=<hidden>)"
 
     @property
+    def methods(self) -> frozenset[MethodKind]:
+        """The method kinds it takes (Y1): those it was made with."""
+        return self._methods
+
+    @property
     def started(self) -> tuple[PaymentRequest, ...]:
         """The payment requests started so far, oldest first."""
         with self._lock:

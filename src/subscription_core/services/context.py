@@ -45,6 +45,27 @@ def _reminder_days(value: object) -> tuple[int, ...]:
     return check_reminder_days(value, field="payment_reminder_days")
 
 
+def _check_provider(name: object, provider: object) -> None:
+    """A provider registered as ``name`` must be named so and say which method kinds it takes (Y1)."""
+    own = getattr(provider, "name", None)
+    if own != name:
+        # Payments record the provider's own name, and notifications are routed back by it.
+        raise ValidationError(
+            f"registers the provider named {own!r} as {name!r}: register it under its own name",
+            rule="Y1",
+            field="providers",
+            value=name,
+        )
+    methods = getattr(provider, "methods", None)
+    if not isinstance(methods, frozenset) or not all(isinstance(kind, MethodKind) for kind in methods):
+        raise ValidationError(
+            f"provider {name!r} must declare the method kinds it takes (methods: a frozenset of MethodKind)",
+            rule="Y1",
+            field="providers",
+            value=name,
+        )
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Services:
     """The ports and settings every use case takes as its first argument (``deps``).
@@ -62,7 +83,9 @@ class Services:
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
     Raises:
-        ValidationError: a route to a provider that is not registered, or a setting out of range.
+        ValidationError: (Y1) a provider registered under a name other than its own or declaring no
+            ``methods``, a route to a provider that is not registered or does not take the route's kind;
+            a setting out of range.
     """
 
     uow: UnitOfWorkFactory
@@ -82,13 +105,19 @@ class Services:
     pause: Callable[[int], None] | None = None
 
     def __attrs_post_init__(self) -> None:
-        """Check every route names a registered provider."""
+        """Check the wiring (Y1): each provider under its own name, each route to a provider taking its kind."""
+        for name, provider in self.providers.items():
+            _check_provider(name, provider)
         for kind, name in self.routes.items():
             if not isinstance(kind, MethodKind):
                 raise ValidationError("routes are keyed by MethodKind", rule="Y1", field="routes", value=kind)
             if name not in self.providers:
                 raise ValidationError(
                     "routes to a provider that is not registered", rule="Y1", field="routes", value=name
+                )
+            if kind not in self.providers[name].methods:
+                raise ValidationError(
+                    f"routes this kind to {name!r}, which does not take it", rule="Y1", field="routes", value=kind.value
                 )
 
     def __repr__(self) -> str:

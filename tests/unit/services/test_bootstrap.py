@@ -15,14 +15,12 @@ from subscription_core.services import (
     Services,
     handle_notification,
     place_order,
-    relay_outbox,
-    run_scheduler,
     start_payment,
     subscription_details,
 )
 from subscription_core.subscriptions import State
 from subscription_core_adapters.bootstrap import DEMO_PROVIDER, bootstrap_memory, bootstrap_sql
-from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.fakes import FakePaymentProvider, RecordingNotifier
 from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .harness import BUYER, CATALOG, CONFIRMED, LINK_KEY, T0, WALLET, WALLET_KEY, customer
@@ -62,21 +60,25 @@ def test_services_settings_are_checked() -> None:
         bootstrap_memory(CATALOG, pay_within_days=0)
 
 
-def test_y2_y5_n2_bootstrap_sql_runs_the_flows_on_sqlite(tmp_path: Path) -> None:
+def test_y2_y5_n2_i1_bootstrap_sql_runs_the_flows_on_sqlite(tmp_path: Path) -> None:
     pytest.importorskip("sqlalchemy")
+    from subscription_core_adapters.einvoice import InvoiceSeries, Seller  # noqa: PLC0415 - beside the sql extra
+
     clock = ManualClock(T0)
     wallet = FakePaymentProvider("vnptpay", WALLET_KEY)
-    issuer = MemoryInvoiceIssuer()
-    deps = bootstrap_sql(
+    seller = Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Hà Nội", email="hoadon@misa.com.vn")
+    wired = bootstrap_sql(
         CATALOG,
         database=tmp_path / "subscriptions.db",
         providers={"vnptpay": wallet},
-        invoices=issuer,
+        seller=seller,
+        series=InvoiceSeries("C26TAA"),
         notifier=RecordingNotifier(),
         link_key=LINK_KEY,
         clock=clock,
         ids=SequentialIds(),
     )
+    deps = wired.services
     with deps.uow() as uow:
         uow.customers.add(customer(1, buyers={"u-1"}))
         uow.commit()
@@ -95,11 +97,12 @@ def test_y2_y5_n2_bootstrap_sql_runs_the_flows_on_sqlite(tmp_path: Path) -> None
     assert handle_notification(deps, "vnptpay", payload).status is NotificationStatus.ALREADY_PROCESSED
     (detail,) = subscription_details(deps, BUYER, "cus-1")
     assert detail.state is State.ACTIVE
-    assert [(i.order_id, i.part) for i in detail.invoices] == [(order.id, 0)]
+    assert [(i.order_id, i.part, i.series, i.number) for i in detail.invoices] == [(order.id, 0, "1C26TAA", "00000001")]
     clock.set(T0 + dt.timedelta(days=370))
-    assert run_scheduler(deps).advanced == (detail.id,)
-    assert run_scheduler(deps).advanced == ()
-    assert relay_outbox(deps).sent > 0
+    assert wired.run_scheduler().advanced == (detail.id,)
+    assert wired.run_scheduler().advanced == ()
+    assert len(wired.relay_outbox().sent) > 0
+    wired.dispose()
 
 
 def test_o8_bootstrap_takes_the_payment_reminder_lead_times() -> None:

@@ -25,7 +25,8 @@ from subscription_core.statements import LineOutcome, LineResult, Match, Reconci
 from subscription_core.subscriptions import State
 from subscription_core.transfers import transfer_reference
 from subscription_core_adapters.bootstrap import bootstrap_sql
-from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.einvoice import InvoiceSeries, Seller
+from subscription_core_adapters.fakes import FakePaymentProvider, RecordingNotifier
 from subscription_core_adapters.local import ManualClock, SequentialIds
 
 from .harness import ACCOUNTANT, BUYER, CATALOG, CONFIRMED, LINK_KEY, STAFF, T0, TRANSFER, VND, World, customer
@@ -317,12 +318,13 @@ def test_y3_reconciliation_runs_on_sqlite(tmp_path: Path) -> None:
         CATALOG,
         database=tmp_path / "subscriptions.db",
         providers={"bank": bank},
-        invoices=MemoryInvoiceIssuer(),
+        seller=Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Hà Nội", email="hd@misa.com.vn"),
+        series=InvoiceSeries("C26TAA"),
         notifier=RecordingNotifier(),
         link_key=LINK_KEY,
         clock=clock,
         ids=SequentialIds(),
-    )
+    ).services
     with deps.uow() as uow:
         uow.customers.add(customer(1, buyers={"u-1"}))
         uow.commit()
