@@ -17,12 +17,9 @@ the in-memory one. Importing this package needs the ``sql`` extra (SQLAlchemy, p
 
 from subscription_core_adapters.sql.driver_errors import TransientConflictError
 from subscription_core_adapters.sql.engine import postgres_engine, sqlite_engine, upgrade
-from subscription_core_adapters.sql.outbox_relay import OutboxRelay, RelayReport
 from subscription_core_adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
 
 __all__ = [
-    "OutboxRelay",
-    "RelayReport",
     "SqlUnitOfWork",
     "SqlUnitOfWorkFactory",
     "TransientConflictError",
