@@ -716,7 +716,7 @@ def test_n2_the_relay_records_a_refused_notice_and_delivers_it_on_its_next_run(m
     assert relay_outbox(deps).sent == 0
 
 
-def test_n2_the_relay_on_sql_keeps_an_error_text_without_the_address(mailbox: Mailbox, port: int, tmp_path: Path) -> None:
+def test_n2_the_relay_on_sql_keeps_an_error_text_without_address(mailbox: Mailbox, port: int, tmp_path: Path) -> None:
     engine = sqlite_engine(tmp_path / "store.db")
     try:
         with SqlUnitOfWorkFactory(engine)() as uow:

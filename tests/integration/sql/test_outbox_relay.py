@@ -93,16 +93,16 @@ def test_n2_failures_are_recorded_and_retried_with_exponential_backoff(engine: E
     deps = relay_of(engine, notifier, clock)
     notifier.fail_next(4)
     waits = []
+    first, cap = dt.timedelta(seconds=30), dt.timedelta(minutes=2)
     for attempt in range(1, 5):
-        retries = {"first_retry": dt.timedelta(seconds=30), "max_retry": dt.timedelta(minutes=2)}
-        assert relay_outbox(deps, **retries) == Delivery(sent=0, failed=1)
+        assert relay_outbox(deps, first_retry=first, max_retry=cap) == Delivery(sent=0, failed=1)
         state, attempts, next_attempt_at, error = delivery(engine, "msg-1")
         assert (state, attempts) == ("pending", attempt)
         assert error is not None
         assert error.startswith("DeliveryError: [N2]")
         assert "ketoan@example.vn" not in error
         waits.append(next_attempt_at - clock.now())
-        assert relay_outbox(deps, **retries) == Delivery(sent=0, failed=0)  # not before its retry time
+        assert relay_outbox(deps, first_retry=first, max_retry=cap) == Delivery(sent=0, failed=0)  # not yet due
         clock.set(next_attempt_at)
     assert waits == [dt.timedelta(seconds=s) for s in (30, 60, 120, 120)]
     assert relay_outbox(deps).sent == 1
