@@ -26,7 +26,7 @@ from subscription_core_adapters.sql.rows import Rows
 from subscription_core_adapters.sql.schema import outbox
 
 from .builders import CATALOG, T0, at, message
-from .test_query_plans import first_plan
+from .test_query_plans import first_plan, plan, statements_sent
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -321,3 +321,20 @@ def test_n2_pending_and_dead_read_the_state_index_among_many_sent_and_dead(engin
         if engine.dialect.name == "postgresql":
             assert f'"Actual Rows": {rows}' in found
             assert '"Seq Scan"' not in found
+
+
+def test_n2_a_claim_reads_the_state_index_among_many_sent(engine: Engine) -> None:
+    stored, due = 1500, 3
+    queue(engine, *[f"msg-{i:05d}" for i in range(stored)])
+    with engine.begin() as connection:
+        connection.execute(outbox.update().where(outbox.c.id < f"msg-{stored - due:05d}").values(state="sent"))
+    units = SqlUnitOfWorkFactory(engine)
+    with units() as uow, statements_sent(engine) as sent:
+        assert len(uow.outbox.claim(at(2), limit=50, lease=dt.timedelta(minutes=5))) == due
+    # PostgreSQL picks with a SELECT ... FOR UPDATE SKIP LOCKED; SQLite picks and takes in one UPDATE.
+    statement, parameters = next((s, p) for s, p in sent if s.lstrip().upper().startswith(("SELECT", "UPDATE")))
+    found = plan(engine, statement, parameters)
+    assert "ix_outbox_state_next_attempt_at" in found
+    if engine.dialect.name == "postgresql":
+        assert f'"Actual Rows": {due}' in found
+        assert '"Seq Scan"' not in found
