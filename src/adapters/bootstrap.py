@@ -25,14 +25,13 @@ from subscription_core.errors import ValidationError
 from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS
 from subscription_core.payments import MethodKind, PaymentLinkSigner
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
-from subscription_core.services import SchedulerRun, Services, run_scheduler
+from subscription_core.services import Delivery, SchedulerRun, Services, relay_outbox, run_scheduler
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from subscription_core_adapters.einvoice import InvoiceSeries, Seller
     from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
-    from subscription_core_adapters.sql import OutboxRelay, RelayReport
 
 __all__ = ["DEMO_PROVIDER", "SqlWiring", "backoff", "bootstrap_memory", "bootstrap_sql"]
 
@@ -123,20 +122,19 @@ class SqlWiring:
 
     services: Services
     engine: Engine
-    relay: OutboxRelay
     invoices: InvoiceIssuer
 
     def __repr__(self) -> str:
         """The services and the database's dialect; never a key or a password."""
         return f"SqlWiring({self.services!r}, dialect={self.engine.dialect.name!r})"
 
-    def relay_outbox(self) -> RelayReport:
-        """Claim and deliver the due outbox messages once (N1, N2); see ``OutboxRelay.run_once``.
+    def relay_outbox(self, *, batch: int = 100) -> Delivery:
+        """Claim and deliver the due outbox messages once (N1, N2); see :func:`subscription_core.services.relay_outbox`.
 
         Raises:
-            SubscriptionError: the database failed.
+            ValidationError: a batch size below 1. SubscriptionError: the database failed.
         """
-        return self.relay.run_once()
+        return relay_outbox(self.services, batch=batch)
 
     def run_scheduler(self, *, batch: int = 500) -> SchedulerRun:
         """Apply everything due by now; see :func:`subscription_core.services.run_scheduler`.
@@ -202,7 +200,7 @@ def bootstrap_sql(
         SubscriptionError: the database cannot be reached or migrated.
     """
     from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
-    from subscription_core_adapters.sql import OutboxRelay, SqlUnitOfWorkFactory  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.sql import SqlUnitOfWorkFactory  # noqa: PLC0415 - lazy
 
     the_clock = clock if clock is not None else SystemClock()
     issuer = _checked_issuer(invoices, seller=seller, series=series)
@@ -231,8 +229,7 @@ def bootstrap_sql(
         if engine is None:  # made here: its connections go with the refusal; a host's engine stays its own
             the_engine.dispose()
         raise
-    relay = OutboxRelay(the_engine, notifier, the_clock)
-    return SqlWiring(services=services, engine=the_engine, relay=relay, invoices=issuer)
+    return SqlWiring(services=services, engine=the_engine, invoices=issuer)
 
 
 def _engine(

@@ -29,6 +29,7 @@ __all__ = [
     "OrderNoticeKind",
     "OutboxMessage",
     "backoff",
+    "check_delay",
     "check_max_attempts",
     "failure_text",
     "notice_kinds",
@@ -82,6 +83,17 @@ def check_max_attempts(value: object) -> int:
     """
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValidationError("must be a whole number >= 1", rule="N2", field="max_attempts", value=value)
+    return value
+
+
+def check_delay(value: object, *, field: str) -> dt.timedelta:
+    """Return ``value``, a relay's lease or retry delay, if it is a positive ``timedelta``.
+
+    Raises:
+        ValidationError: (N2) anything else, naming ``field``.
+    """
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        raise ValidationError("must be a positive timedelta", rule="N2", field=field, value=value)
     return value
 
 

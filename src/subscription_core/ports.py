@@ -377,7 +377,19 @@ class Outbox(Protocol):
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at``, oldest first.
 
-        Due: never tried and created at or before ``at``, or failed with their retry time at or before ``at``.
+        Due: never tried and created at or before ``at``, or failed with their retry time at or before ``at``;
+        a message claimed (:meth:`claim`) is due again only when its lease has run out.
+        """
+        ...
+
+    def claim(self, at: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[OutboxMessage]:
+        """Take up to ``limit`` messages due by ``at`` for delivery, oldest first (N2: a relay's way in).
+
+        Each is due again only at ``at + lease`` (sooner if :meth:`mark_failed` sets an earlier retry), so a
+        relay that dies before recording its sends leaves them to the next claim once the lease runs out. A
+        claim by another unit of work at the same time never takes the same message: it skips (or waits for)
+        the ones being claimed here. The claim counts no attempt and takes effect when the unit commits.
+        ``ValidationError`` for a naive ``at``, a negative limit or a lease that is not positive.
         """
         ...
 

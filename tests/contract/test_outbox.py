@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -237,6 +238,110 @@ def test_n2_dead_letters_refuse_naive_instants_and_negative_limits(units: UnitOf
     kill(units, "msg-1", at(1))
     with units() as uow, pytest.raises(ValidationError):
         uow.outbox.requeue("msg-1", T0.replace(tzinfo=None))
+
+
+# --- claims: the relay's way in -------------------------------------------------------------------------
+
+LEASE = dt.timedelta(minutes=5)
+
+
+def claim_ids(units: UnitOfWorkFactory, when: dt.datetime, limit: int = 100, lease: dt.timedelta = LEASE) -> list[str]:
+    with units() as uow:
+        taken = [m.id for m in uow.outbox.claim(when, limit=limit, lease=lease)]
+        uow.commit()
+    return taken
+
+
+def test_n2_a_claim_takes_due_messages_oldest_first_within_the_limit(units: UnitOfWorkFactory) -> None:
+    queue(
+        units,
+        message("msg-c", created=at(0.3)),
+        message("msg-a", created=at(0.1)),
+        message("msg-b", created=at(0.2)),
+        message("msg-later", created=at(2)),
+    )
+    with units() as uow:
+        claimed = uow.outbox.claim(at(1), limit=2, lease=LEASE)
+        uow.commit()
+    assert claimed == [message("msg-a", created=at(0.1)), message("msg-b", created=at(0.2))]
+    assert claim_ids(units, at(1)) == ["msg-c"]
+    assert claim_ids(units, at(1)) == []
+
+
+def test_n2_a_claimed_message_is_due_again_only_when_its_lease_runs_out(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"), message("msg-2"))
+    assert claim_ids(units, at(1), limit=1) == ["msg-1"]
+    lease_end = at(1) + LEASE
+    assert pending_ids(units, lease_end - dt.timedelta(seconds=1)) == ["msg-2"]
+    assert claim_ids(units, lease_end - dt.timedelta(seconds=1)) == ["msg-2"]
+    assert pending_ids(units, lease_end) == ["msg-1"]
+    assert claim_ids(units, lease_end) == ["msg-1"]  # the relay that claimed it died: another takes it
+    with units() as uow:
+        assert uow.outbox.attempts("msg-1") == 0  # a claim is no attempt
+
+
+def test_n2_a_claimed_message_is_recorded_as_any_other(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"), message("msg-2"), message("msg-3"))
+    assert claim_ids(units, at(1)) == ["msg-1", "msg-2", "msg-3"]
+    with units() as uow:
+        uow.outbox.mark_sent("msg-1", at(1))
+        uow.outbox.mark_failed("msg-2", at(1), error="451", retry_at=at(1.5))  # sooner than the lease's end
+        uow.outbox.mark_dead("msg-3", at(1), error="550")
+        uow.commit()
+    assert claim_ids(units, at(1.4)) == []
+    assert claim_ids(units, at(1.5)) == ["msg-2"]
+    assert dead_ids(units) == ["msg-3"]
+    with units() as uow:
+        assert [uow.outbox.attempts(i) for i in ("msg-1", "msg-2", "msg-3")] == [1, 1, 1]
+
+
+def test_n2_a_claim_never_takes_sent_or_dead_messages(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"), message("msg-2"), message("msg-3"))
+    with units() as uow:
+        uow.outbox.mark_sent("msg-1", at(0.1))
+        uow.commit()
+    kill(units, "msg-2", at(0.1))
+    assert claim_ids(units, at(100)) == ["msg-3"]
+
+
+def test_n2_a_claim_is_undone_with_its_unit(units: UnitOfWorkFactory) -> None:
+    queue(units, message("msg-1"))
+    with units() as uow:
+        assert [m.id for m in uow.outbox.claim(at(1), limit=10, lease=LEASE)] == ["msg-1"]
+    assert claim_ids(units, at(1)) == ["msg-1"]
+
+
+def test_n2_claims_at_the_same_time_never_take_the_same_message(units: UnitOfWorkFactory) -> None:
+    queue(units, *(message(f"msg-{i}", created=at(seconds=i)) for i in range(6)))
+    taken: list[str] = []
+
+    def second_claim() -> None:  # in another thread: on SQLite it waits for the first claim's commit
+        taken.extend(claim_ids(units, at(1)))
+
+    with units() as uow:
+        first = [m.id for m in uow.outbox.claim(at(1), limit=4, lease=LEASE)]
+        other = threading.Thread(target=second_claim)
+        other.start()
+        other.join(timeout=0.5)  # PostgreSQL and memory skip the claimed messages without waiting
+        uow.commit()
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert first == ["msg-0", "msg-1", "msg-2", "msg-3"]
+    assert taken == ["msg-4", "msg-5"]
+
+
+def test_n2_a_claim_refuses_a_naive_instant_a_negative_limit_and_a_lease_not_positive(
+    units: UnitOfWorkFactory,
+) -> None:
+    with units() as uow:
+        for when, limit, lease in (
+            (T0.replace(tzinfo=None), 1, LEASE),
+            (T0, -1, LEASE),
+            (T0, 1, dt.timedelta(0)),
+            (T0, 1, -LEASE),
+        ):
+            with pytest.raises(ValidationError):
+                uow.outbox.claim(when, limit=limit, lease=lease)
 
 
 _SEQUENCE = itertools.count()

@@ -5,6 +5,10 @@ the table's sorted index by the instant they are due (created, or their retry ti
 ``pending`` reads the messages due and not the whole history. A dead message (given up after a permanent
 failure or too many attempts) is due at the end of time: it sorts after every due one and is never read by
 ``pending``; :meth:`MemoryOutbox.dead` lists the dead ones with a scan, as staff look rarely.
+
+:meth:`MemoryOutbox.claim` is a relay's way in: it takes the due messages no other open unit of work has taken
+(the table's hold, under the store's lock: ``FOR UPDATE SKIP LOCKED`` in memory) and moves their next attempt to
+the end of the lease, which the unit's commit makes visible to every other relay.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Final
 import attrs
 
 from subscription_core.errors import InvalidTransitionError
-from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
+from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage, check_delay
 from subscription_core_adapters.memory.tables import TableView, check_instant, check_limit, checked
 
 __all__ = ["Delivery", "MemoryOutbox"]
@@ -26,7 +30,10 @@ _NEVER: Final = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 @attrs.frozen(kw_only=True)
 class Delivery:
-    """An outbox message and how its delivery stands (N2)."""
+    """An outbox message and how its delivery stands (N2).
+
+    ``retry_at`` is its next attempt: after a failure, or when a relay's lease on it (a claim) runs out.
+    """
 
     message: OutboxMessage
     sent_at: dt.datetime | None = None
@@ -80,6 +87,24 @@ class MemoryOutbox:
         due = self._view.ordered_while(lambda place: place[0] <= when, limit=None)
         messages = sorted((d.message for d in due if d.dead_at is None), key=lambda m: (m.created_at, m.id))
         return messages[:limit]
+
+    def claim(self, at: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[OutboxMessage]:
+        """Take up to ``limit`` messages due by ``at``, oldest first; none is due again before ``at + lease``.
+
+        A message another open unit of work has claimed is passed over (never waited for). Raises
+        ``ValidationError`` for a naive ``at``, a negative limit or a lease that is not positive.
+        """
+        when = check_instant(at)
+        until = when + check_delay(lease, field="lease")
+        taken = self._view.take(
+            lambda place: place[0] <= when,
+            keep=lambda d: d.dead_at is None,
+            rank=lambda d: (d.message.created_at, d.message.id),
+            limit=check_limit(limit),
+        )
+        for delivery in taken:
+            self._view.write(delivery.message.id, attrs.evolve(delivery, retry_at=until), base=delivery)
+        return [delivery.message for delivery in taken]
 
     def _require(self, message_id: str) -> Delivery:
         return self._view.require(message_id, field="message_id", shown=message_id)

@@ -16,6 +16,7 @@ hold; only then does :meth:`TableView.apply` write everything. A unit that loses
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from datetime import datetime
@@ -54,6 +55,7 @@ class Table(Generic[K, V]):
     found under; the names in ``unique`` may hold one row per value. ``order`` places rows in the sorted
     index. ``version`` reads an entity's version; rows without one are compared by identity at commit.
     ``rule`` is the domain rule a conflict on this table breaks (``"Y5"``: a notification processed twice).
+    ``held`` names the rows an open unit of work has taken (:meth:`TableView.take`), with the view that holds each.
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class Table(Generic[K, V]):
         self._indexes: dict[str, dict[Hashable, set[K]]] = {name: {} for name in self._keys_of}
         self._order_of = order
         self._ordered: list[tuple[tuple[Any, ...], K]] = []
+        self.held: dict[K, object] = {}
 
     def index_values(self, index: str, row: V) -> frozenset[Hashable]:
         """The values ``row`` is found under in ``index``."""
@@ -127,6 +130,7 @@ class TableView(Generic[K, V]):
         self._lock = lock
         self.written: dict[K, V] = {}
         self._bases: dict[K, V | Absent] = {}
+        self._held: set[K] = set()
 
     @property
     def noun(self) -> str:
@@ -225,6 +229,36 @@ class TableView(Generic[K, V]):
         picked.sort(key=lambda pair: pair[0])
         return [row for _, row in picked[:limit]]
 
+    def take(
+        self,
+        within: Callable[[tuple[Any, ...]], bool],
+        *,
+        keep: Callable[[V], bool],
+        rank: Callable[[V], Any],
+        limit: int,
+    ) -> list[V]:
+        """Take the ``limit`` first by ``rank`` of the rows in the sorted index that ``within`` and ``keep`` accept.
+
+        Rows another open view has taken are passed over, as PostgreSQL's ``FOR UPDATE SKIP LOCKED`` does; the
+        rows returned are this view's until it commits or rolls back, so two views never take the same row.
+        """
+        mine = self.table.held.get
+        with self._lock:
+            found = {
+                key: self.table.rows[key]
+                for _, key in itertools.takewhile(lambda pair: within(pair[0]), self.table.ordered())
+                if key not in self.written and mine(key, self) is self
+            }
+            for key, row in self.written.items():
+                place = self.table.order_key(row)
+                if place is not None and within(place) and mine(key, self) is self:
+                    found[key] = row
+            chosen = sorted((pair for pair in found.items() if keep(pair[1])), key=lambda pair: rank(pair[1]))[:limit]
+            for key, _ in chosen:
+                self.table.held[key] = self
+                self._held.add(key)
+        return [row for _, row in chosen]
+
     def verify(self) -> None:
         """Check, holding the store's lock, that every pending write may still be committed.
 
@@ -264,15 +298,27 @@ class TableView(Generic[K, V]):
                 )
 
     def apply(self) -> None:
-        """Write every pending row into the table, holding the store's lock; then forget them."""
+        """Write every pending row into the table (hold the store's lock); forget them; release the rows taken."""
         for key, row in self.written.items():
             self.table.put(key, row)
-        self.discard()
-
-    def discard(self) -> None:
-        """Forget every pending write."""
+        self._release()
         self.written.clear()
         self._bases.clear()
+
+    def discard(self) -> None:
+        """Forget every pending write and let go of the rows taken."""
+        if self._held:
+            with self._lock:
+                self._release()
+        self.written.clear()
+        self._bases.clear()
+
+    def _release(self) -> None:
+        """Let go of the rows this view took; hold the store's lock."""
+        for key in self._held:
+            if self.table.held.get(key) is self:
+                del self.table.held[key]
+        self._held.clear()
 
 
 def check_limit(limit: object, *, field: str = "limit") -> int:

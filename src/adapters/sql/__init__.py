@@ -19,15 +19,12 @@ needs the ``sql`` extra (SQLAlchemy, psycopg, Alembic).
 from subscription_core_adapters.sql.driver_errors import TransientConflictError
 from subscription_core_adapters.sql.engine import DEFAULT_SCHEMA, DEFAULT_SQLITE_FILE, postgres_engine, sqlite_engine
 from subscription_core_adapters.sql.migrating import VERSION_TABLE, current, offline_sql, upgrade
-from subscription_core_adapters.sql.outbox_relay import OutboxRelay, RelayReport
 from subscription_core_adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory, run_in_transaction
 
 __all__ = [
     "DEFAULT_SCHEMA",
     "DEFAULT_SQLITE_FILE",
     "VERSION_TABLE",
-    "OutboxRelay",
-    "RelayReport",
     "SqlUnitOfWork",
     "SqlUnitOfWorkFactory",
     "TransientConflictError",

@@ -7,9 +7,11 @@ repeat (N2). A dead row (given up by a relay) keeps everything, with ``next_atte
 died: the same ``(state, next_attempt_at)`` index lists the dead oldest first, and ``pending`` never sees
 them, since it asks for ``state = 'pending'``. No column was added: ``state`` is a ``String(16)``.
 
-:meth:`SqlOutbox.claim` is the relay's way in (:mod:`subscription_core_adapters.sql.outbox_relay`): it picks due
-messages with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that relays running side by side never pick the same
-message, and pushes their next attempt past a lease so that a crashed relay's messages come back later.
+:meth:`SqlOutbox.claim` is the relay's way in (:func:`subscription_core.services.relay_outbox`): it pushes the
+next attempt of the due messages it takes past a lease, so that a crashed relay's messages come back later. On
+PostgreSQL it picks them with ``FOR UPDATE SKIP LOCKED``, so that relays running side by side never pick the same
+message; on SQLite, whose writers run one at a time, it is one conditional ``UPDATE ... RETURNING``, which takes
+only messages still due when it runs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from subscription_core.errors import InvalidTransitionError, NotFoundError
-from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage
+from subscription_core.notices import DeadLetter, DeliveryState, OutboxMessage, check_delay
 from subscription_core_adapters.sql import schema
 from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, of_type
 from subscription_core_adapters.sql.serialization import from_document, to_document
@@ -84,18 +86,27 @@ class SqlOutbox:
     def claim(self, at: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[OutboxMessage]:
         """Take up to ``limit`` due messages for delivery, oldest first; none is handed out again before ``at + lease``.
 
-        On PostgreSQL the rows are read with ``FOR UPDATE SKIP LOCKED``: a concurrent claim skips them.
+        On PostgreSQL the rows are read with ``FOR UPDATE SKIP LOCKED``: a concurrent claim skips them. On
+        SQLite one ``UPDATE`` both picks and takes them, so a message another claim took first is no longer due.
+
+        Raises:
+            ValidationError: a naive ``at``, a negative limit or a lease that is not positive.
         """
         when = check_instant(at)
+        until = when + check_delay(lease, field="lease")
         self._rows.writing()
-        query = select(_T.c.id, _T.c.document).where(_T.c.state == _PENDING, _T.c.next_attempt_at <= when)
-        query = query.order_by(_T.c.created_at, _T.c.id).limit(check_limit(limit))
+        due = select(_T.c.id).where(_T.c.state == _PENDING, _T.c.next_attempt_at <= when)
+        due = due.order_by(_T.c.created_at, _T.c.id).limit(check_limit(limit))
         if self._rows.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = self._rows.execute(query, "claim outbox messages").all()
-        if rows:
-            claimed = update(_T).where(_T.c.id.in_([r.id for r in rows])).values(next_attempt_at=when + lease)
-            self._rows.execute(claimed, "claim outbox messages")
+            ids = list(self._rows.execute(due.with_for_update(skip_locked=True), "claim outbox messages").scalars())
+            if not ids:
+                return []
+            taking = update(_T).where(_T.c.id.in_(ids))
+        else:
+            taking = update(_T).where(_T.c.id.in_(due.scalar_subquery()), _T.c.state == _PENDING)
+            taking = taking.where(_T.c.next_attempt_at <= when)
+        taken = taking.values(next_attempt_at=until).returning(_T.c.created_at, _T.c.id, _T.c.document)
+        rows = sorted(self._rows.execute(taken, "claim outbox messages").all(), key=lambda r: (r.created_at, r.id))
         return [from_document(r.document, OutboxMessage) for r in rows]
 
     def _require(self, message_id: str) -> str:

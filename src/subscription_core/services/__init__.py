@@ -47,6 +47,7 @@ from subscription_core.services.registering import (
     register_customer,
     register_promotion,
 )
+from subscription_core.services.relay import Delivery, relay_outbox
 from subscription_core.services.renewing import (
     extend_commitment,
     place_bulk_renewal,
@@ -54,7 +55,7 @@ from subscription_core.services.renewing import (
     register_commitment,
     review_bulk_renewal,
 )
-from subscription_core.services.scheduler import Delivery, SchedulerRun, relay_outbox, run_scheduler
+from subscription_core.services.scheduler import SchedulerRun, run_scheduler
 from subscription_core.services.trials import start_trial
 from subscription_core.services.unapplied_money import (
     apply_unapplied_money,

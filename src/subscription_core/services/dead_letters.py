@@ -1,7 +1,7 @@
 """Staff's view of the notices the relays gave up (N2, A2): list the dead ones, requeue one once its cause is fixed.
 
 A relay sets a notice aside as dead when the notifier refused it for good (an address that does not exist)
-or when it failed too often (:func:`~subscription_core.services.scheduler.relay_outbox`). Nothing is lost:
+or when it failed too often (:func:`~subscription_core.services.relay.relay_outbox`). Nothing is lost:
 the message stays in the outbox with its attempts and its last error. Staff read :func:`dead_notices`, fix
 the cause (the customer's address, the mail server's settings) and call :func:`requeue_notice`; the next
 relay run sends the message again, under its same id (so a receiver still drops a repeat).

@@ -6,8 +6,8 @@ of retention, activation of money received offline at its deadline, commitment w
 saving each with its expected version and queueing its notices in the same unit of work; then it lapses
 the orders left unpaid past their deadline and releases their promotion redemptions (P9); then it reminds
 the orders still unpaid whose payment reminder has come (O8), each reminder once. Running it twice at the
-same instant changes nothing the second time. :func:`relay_outbox` hands queued notices to the notifier,
-at least once, and sets aside as dead those that fail permanently or too often.
+same instant changes nothing the second time. The outbox relay, :func:`relay_outbox`, lives in
+:mod:`subscription_core.services.relay` (importable from here too).
 """
 
 from __future__ import annotations
@@ -20,16 +20,9 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import DeliveryError, ValidationError
+from subscription_core.errors import ValidationError
 from subscription_core.lifecycle import Notice, Outcome
-from subscription_core.notices import (
-    DEFAULT_MAX_ATTEMPTS,
-    OrderNoticeKind,
-    OutboxMessage,
-    backoff,
-    check_max_attempts,
-    failure_text,
-)
+from subscription_core.notices import OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.ports import UnitOfWork
 from subscription_core.scheduling import run_due
@@ -38,14 +31,13 @@ from subscription_core.services.idempotency import with_retries
 from subscription_core.services.invoicing import issue_pending_invoices
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
+from subscription_core.services.relay import Delivery, relay_outbox
 from subscription_core.subscriptions import State, Subscription
 
 __all__ = ["Delivery", "SchedulerRun", "relay_outbox", "run_scheduler"]
 
 _log = logging.getLogger(__name__)
 _CUT_OFF_REASON: Final = "cut off: unpaid at the last due date"
-_FIRST_RETRY: Final = dt.timedelta(minutes=5)
-_MAX_RETRY: Final = dt.timedelta(hours=6)
 
 
 @attrs.frozen(kw_only=True)
@@ -211,64 +203,3 @@ def _remind_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:
     uow.outbox.add_many(queued)
     uow.commit()
     return [order.id for order in orders]
-
-
-@attrs.frozen(kw_only=True)
-class Delivery:
-    """What one relay did: messages delivered, failed (to be retried) and given up as dead (N2)."""
-
-    sent: int
-    failed: int
-    dead: int = 0
-
-
-def relay_outbox(deps: Services, *, batch: int = 100, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Delivery:
-    """Hand up to ``batch`` queued notices to the notifier (N1, N2): at least once, by stable id.
-
-    A failed delivery is recorded with the error's type only (never its text, which might carry an address or a secret)
-    and retried after five minutes, doubled per further failure up to six hours, so that the default 20 attempts outlast
-    a mail server down for three days. A message is set aside as dead, never to be handed out again until staff requeue
-    it (:func:`requeue_notice`), when the notifier raises a ``DeliveryError`` with ``permanent=True`` or when its
-    ``max_attempts``-th try fails; the dead message keeps the error's text (:func:`failure_text`), which a
-    ``DeliveryError`` promises holds no address. Nothing is deleted.
-
-    Raises:
-        ValidationError: no notifier is configured, a batch size below 1, or (N2) ``max_attempts`` below 1.
-    """
-    size = _check_batch(batch)
-    limit = check_max_attempts(max_attempts)
-    notifier = deps.notifier
-    if notifier is None:
-        raise ValidationError("no notifier is configured", rule="N2", field="notifier")
-    sent = failed = dead = 0
-    with deps.uow() as uow:
-        at = deps.now()
-        for message in uow.outbox.pending(at, limit=size):
-            try:
-                notifier.send(message)
-            except Exception as error:  # noqa: BLE001 - any delivery failure is recorded, retried or set aside
-                if _give_up(uow, message.id, at, error, limit):
-                    dead += 1
-                else:
-                    failed += 1
-            else:
-                uow.outbox.mark_sent(message.id, at)
-                sent += 1
-        uow.commit()
-    return Delivery(sent=sent, failed=failed, dead=dead)
-
-
-def _give_up(uow: UnitOfWork, message_id: str, at: dt.datetime, error: Exception, max_attempts: int) -> bool:
-    """Record a failed delivery: dead if permanent or the last attempt allowed, else retried. ``True`` if dead."""
-    kind = type(error).__name__
-    permanent = isinstance(error, DeliveryError) and error.permanent
-    attempts = uow.outbox.attempts(message_id) + 1  # with this one
-    if permanent or attempts >= max_attempts:
-        uow.outbox.mark_dead(message_id, at, error=failure_text(error))
-        why = "a permanent failure" if permanent else f"{max_attempts} attempts"
-        _log.error("notice %s given up after %s (%s); staff may requeue it", message_id, why, kind)
-        return True
-    retry_at = at + backoff(attempts, first=_FIRST_RETRY, cap=_MAX_RETRY)
-    uow.outbox.mark_failed(message_id, at, error=kind, retry_at=retry_at)
-    _log.warning("notice %s not delivered (%s); retrying later", message_id, kind)
-    return False

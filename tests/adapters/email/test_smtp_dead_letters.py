@@ -30,7 +30,7 @@ from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.email import Security, SmtpNotifier, SmtpSettings
 from subscription_core_adapters.local import ManualClock, SequentialIds
 from subscription_core_adapters.memory import MemoryStore, MemoryUnitOfWorkFactory
-from subscription_core_adapters.sql import OutboxRelay, RelayReport, SqlUnitOfWorkFactory, sqlite_engine
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, sqlite_engine
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 RECIPIENT = "khongton.tai@congty-a.example.vn"
@@ -133,7 +133,7 @@ def assert_dead_with_the_reply_code_and_no_address(letter: DeadLetter, caplog: p
         assert "@congty-a" not in shown
 
 
-def test_n2_the_core_relay_sets_a_550_aside_as_dead_and_delivers_it_once_requeued(
+def test_n2_the_relay_in_memory_sets_a_550_aside_as_dead_and_delivers_it_once_requeued(
     server: tuple[Refusing, int], caplog: pytest.LogCaptureFixture
 ) -> None:
     handler, port = server
@@ -157,7 +157,7 @@ def test_n2_the_core_relay_sets_a_550_aside_as_dead_and_delivers_it_once_requeue
     assert dead_notices(deps, STAFF) == []
 
 
-def test_n2_the_sql_relay_sets_a_550_aside_as_dead_and_delivers_it_once_requeued(
+def test_n2_the_relay_on_sql_sets_a_550_aside_as_dead_and_delivers_it_once_requeued(
     server: tuple[Refusing, int], caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     handler, port = server
@@ -169,11 +169,11 @@ def test_n2_the_sql_relay_sets_a_550_aside_as_dead_and_delivers_it_once_requeued
             uow.outbox.add(notice())
             uow.commit()
         clock = ManualClock(T0 + dt.timedelta(minutes=1))
-        relay = OutboxRelay(engine, notifier(port), clock)
+        deps = bootstrap_memory(CATALOG, clock=clock, ids=SequentialIds(), uow=units, notifier=notifier(port))
         with caplog.at_level(logging.INFO):
-            assert relay.run_once() == RelayReport(dead=(NOTICE_ID,))
+            assert relay_outbox(deps) == Delivery(sent=0, failed=0, dead=1)
             clock.advance(dt.timedelta(days=3))
-            assert relay.run_once() == RelayReport()
+            assert relay_outbox(deps) == Delivery(sent=0, failed=0, dead=0)
         with units() as uow:
             [letter] = uow.outbox.dead(limit=10)
         assert letter.died_at == T0 + dt.timedelta(minutes=1)
@@ -182,5 +182,5 @@ def test_n2_the_sql_relay_sets_a_550_aside_as_dead_and_delivers_it_once_requeued
         with units() as uow:
             uow.outbox.requeue(NOTICE_ID, clock.now())
             uow.commit()
-        assert relay.run_once() == RelayReport(sent=(NOTICE_ID,))
+        assert relay_outbox(deps) == Delivery(sent=1, failed=0, dead=0)
         assert len(handler.received) == 1

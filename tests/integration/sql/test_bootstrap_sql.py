@@ -82,7 +82,6 @@ def test_the_handle_shares_the_engine_passed_in(tmp_path: Path) -> None:
     assert isinstance(issuer, ReferenceInvoiceIssuer)
     assert isinstance(issuer.store, SqlNumberedInvoices)
     assert issuer.store._engine is engine
-    assert wired.relay._engine is engine
     assert wired.services.pause is backoff
     assert "key" not in repr(wired)
     store_one_customer(wired)
