@@ -16,9 +16,9 @@ from subscription_core import limits
 from subscription_core.calendar import start_of_local_day
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.errors import ValidationError
-from subscription_core.lifecycle import State
 from subscription_core.money import Money
 from subscription_core.services import NewPurchase, Renewal, run_scheduler, start_trial
+from subscription_core.subscriptions import State
 from subscription_core.tax import VatSchedule
 
 from .harness import BUYER, World
