@@ -308,7 +308,7 @@ class _Reader:
             if first != number:
                 raise _Problem(f"transaction id repeats row {first}", self._fmt.id_column)
             return line_id
-        when, value = booked_at.astimezone(dt.UTC).isoformat(), format(amount.amount.normalize(), "f")
+        when, value = booked_at.astimezone(dt.UTC).isoformat(), format(amount.amount.normalize(CONTEXT), "f")
         same = json.dumps([when, value, amount.currency.code, " ".join(text.split())], ensure_ascii=False)
         occurrence = self._identical.get(same, 0)
         self._identical[same] = occurrence + 1

@@ -8,6 +8,8 @@ refused with the library's error and nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -18,6 +20,7 @@ from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOp
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.services import NewPurchase, Renewal, run_scheduler, start_trial
+from subscription_core.services.idempotency import fingerprint
 from subscription_core.subscriptions import State
 from subscription_core.tax import VatSchedule
 
@@ -98,3 +101,15 @@ def test_s3_s4_every_limit_at_once_runs_to_the_purge() -> None:
         run_scheduler(world.deps)
         states.append(world.subscription(sub_id).state)
     assert states == [State.ACTIVE, State.EXPIRED, State.EXPIRED, State.PURGED]
+
+
+@pytest.mark.parametrize("precision", [4, 12])
+def test_p7_an_idempotency_fingerprint_does_not_depend_on_the_callers_decimal_context(precision: int) -> None:
+    amount = Money.of("106666666678.79", "USD")
+    expected = fingerprint(amount=amount, rate=Decimal("106666666678.79"))
+    with decimal.localcontext() as context:
+        context.prec = precision
+        got = fingerprint(amount=amount, rate=Decimal("106666666678.79"))
+        other = fingerprint(amount=Money.of("106666666678.80", "USD"), rate=Decimal("106666666678.80"))
+    assert got == expected
+    assert other != expected
