@@ -32,6 +32,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_AMOUNT_DIGITS",
     "MAX_AMOUNT_TEXT",
+    "MAX_BATCH",
     "MAX_CYCLES",
     "MAX_CYCLE_LENGTH_DAYS",
     "MAX_NESTING",
@@ -84,6 +85,9 @@ MAX_NESTING: Final = 32
 """Levels of nesting of a catalog file or dict (a real catalog nests about 8)."""
 MAX_NUMBER_TEXT: Final = 64
 """Digits of an integer in a catalog's JSON text."""
+
+MAX_BATCH: Final = 10_000
+"""Subscriptions the scheduler advances per unit of work (``run_scheduler(batch=...)``)."""
 
 EARLIEST_DATE: Final = dt.date(1900, 1, 1)
 """The earliest date the library takes in (a clock, a validity window, a VAT period, a statement line)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -19,7 +20,15 @@ from subscription_core.calendar import start_of_local_day
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
-from subscription_core.services import NewPurchase, Renewal, run_scheduler, start_trial
+from subscription_core.services import (
+    AddonChoice,
+    NewPurchase,
+    Renewal,
+    RetentionPackage,
+    StorageTopUp,
+    run_scheduler,
+    start_trial,
+)
 from subscription_core.services.idempotency import fingerprint
 from subscription_core.subscriptions import State
 from subscription_core.tax import VatSchedule
@@ -113,3 +122,28 @@ def test_p7_an_idempotency_fingerprint_does_not_depend_on_the_callers_decimal_co
         other = fingerprint(amount=Money.of("106666666678.80", "USD"), rate=Decimal("106666666678.80"))
     assert got == expected
     assert other != expected
+
+
+@pytest.mark.parametrize(
+    ("build", "limit"),
+    [
+        (lambda: AddonChoice(addon="storage10", quantity=10**20), "10,000"),
+        (lambda: AddonChoice(addon="training", cycles=10**6), "120"),
+        (lambda: StorageTopUp(subscription_id="sub-1", addon="storage10", quantity=10**5000), "10,000"),
+        (lambda: RetentionPackage(subscription_id="sub-1", addon="retention", quantity=10_001), "10,000"),
+    ],
+    ids=["quantity", "cycles", "huge top-up", "retention"],
+)
+def test_c3_a_quantity_or_cycles_beyond_the_limit_is_refused_where_the_request_is_built(
+    build: Callable[[], object], limit: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        build()
+    assert refused.value.rule == "C3"
+    assert limit in refused.value.message
+
+
+def test_s4_a_scheduler_batch_beyond_the_limit_is_refused_before_any_query() -> None:
+    world = World.make()
+    with pytest.raises(ValidationError, match="10,000"):
+        run_scheduler(world.deps, batch=2**63)
