@@ -55,8 +55,8 @@ MAX_AMOUNT: Final = Decimal(10**MAX_AMOUNT_DIGITS - 1)
 """The largest whole amount: 999,999,999,999,999 (an amount must stay below 10**15)."""
 MAX_AMOUNT_TEXT: Final = 64
 """Characters of an amount given as text (``"1200000"``, ``"12.50"``); longer texts are refused unread."""
-MAX_PERCENT_DECIMALS: Final = 4
-"""Decimals of a percentage off (``12.5`` and ``33.3333`` are fine, ``33.33333`` is refused)."""
+MAX_PERCENT_DECIMALS: Final = 28
+"""Decimals of a percentage off: as many as ``Decimal(100) / 3`` has in Python's default context."""
 
 MAX_QUANTITY: Final = 10_000
 """Units of an add-on on one line, and an add-on's ``max_quantity``."""

@@ -36,11 +36,11 @@ __all__ = [
 ]
 
 
-CONTEXT: Final = Context(prec=40, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+CONTEXT: Final = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
 """The decimal context of every computation of the library (P7), whatever the caller's context is.
 
-40 digits hold any product of two bounded values exactly (an amount has at most 15 integer digits and the
-minor unit's decimals; a percentage at most 3 integer digits and 4 decimals). Use it as
+60 digits hold any product of two bounded values exactly (an amount has at most 15 integer digits and the
+minor unit's decimals; a percentage at most 3 integer digits and 28 decimals). Use it as
 ``CONTEXT.add(a, b)``, ``x.quantize(q, context=CONTEXT)`` or ``with decimal.localcontext(CONTEXT):``.
 """
 

@@ -6,8 +6,8 @@ who is eligible (validity window, purchase kind, minimum amount, redemption limi
 apply to an order, and in what order, is decided by :mod:`subscription_core.pricing`.
 
 Every field is checked when a promotion is built, so a stored promotion can always be applied: amounts and
-dates within :mod:`subscription_core.limits`, percentages with at most four decimals, targets that are item
-codes, and purchase kinds that are :class:`PurchaseKind` members.
+dates within :mod:`subscription_core.limits`, percentages with at most 28 decimals, targets that are texts
+(item codes), and purchase kinds that are :class:`PurchaseKind` members.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _codes(value: Iterable[str]) -> frozenset[str]:
         raise ValidationError("must be a set of item codes", rule="P4", field="targets", value=value)
     codes = frozenset(value)
     for code in codes:
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        if not isinstance(code, str):
             raise ValidationError("must name item codes", rule="P4", field="targets", value=code)
     return codes
 

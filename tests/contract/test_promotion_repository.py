@@ -177,7 +177,8 @@ def test_p4_a_promotion_at_every_limit_reads_back_equal(units: UnitOfWorkFactory
     percent = Promotion(
         code="EDGE2",
         scope=Scope.PACKAGE,
-        benefit=PercentOff(percent=Decimal("0.0001"), cap=Money.of(limits.MAX_AMOUNT, "VND")),
+        benefit=PercentOff(percent=Decimal(100) / 3, cap=Money.of(limits.MAX_AMOUNT, "VND")),
+        targets={"a plan code with spaces, as an old document may hold"},
     )
     with units() as uow:
         uow.promotions.add(edge)
