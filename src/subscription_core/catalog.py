@@ -276,6 +276,19 @@ class Addon:
         return plan_code in self.plans
 
 
+def _lead_times(_instance: object, _attribute: attrs.Attribute[tuple[int, ...]], value: tuple[int, ...]) -> None:
+    # A field validator, so that a catalog file reports it beside the problems of the product's plans.
+    if len(value) > MAX_WARNINGS or any(
+        not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= MAX_WARNING_DAYS for d in value
+    ):
+        raise ValidationError(
+            f"warning lead times must be whole days >= 1 and <= {MAX_WARNING_DAYS}, at most {MAX_WARNINGS} of them",
+            rule="S3",
+            field="warning_days",
+            value=value if len(value) <= MAX_WARNINGS else f"{len(value)} days",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Product:
     """A product (C1) and its lifecycle settings: purge window (S4) and expiry warning lead times (S3)."""
@@ -287,21 +300,12 @@ class Product:
     purge_after_days: int = attrs.field(
         default=DEFAULT_PURGE_DAYS, validator=whole_number(1, rule="S4", maximum=MAX_PURGE_DAYS)
     )
-    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints)
+    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints, validator=_lead_times)
 
     def __attrs_post_init__(self) -> None:
-        """Check the product has plans and sensible warning lead times."""
+        """Check the product has plans."""
         if not self.plans:
             raise ValidationError("a product needs at least one plan", rule="C1", field="plans", value=())
-        if len(self.warning_days) > MAX_WARNINGS or any(
-            not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= MAX_WARNING_DAYS for d in self.warning_days
-        ):
-            raise ValidationError(
-                f"warning lead times must be whole days >= 1 and <= {MAX_WARNING_DAYS}, at most {MAX_WARNINGS} of them",
-                rule="S3",
-                field="warning_days",
-                value=self.warning_days if len(self.warning_days) <= MAX_WARNINGS else f"{len(self.warning_days)} days",
-            )
 
 
 def _content(value: object) -> object:

@@ -352,3 +352,37 @@ def _nested(depth: int) -> list[Any]:
 def test_c1_a_catalog_path_with_a_nul_is_a_catalog_error(tmp_path: Path) -> None:
     problem = refused_fast(lambda: load_catalog(tmp_path / "cata\x00log.toml"), CatalogError)
     assert "NUL" in str(problem)
+
+
+@given(
+    trial=st.integers(0, limits.MAX_TRIAL_DAYS * 2),
+    purge=st.integers(1, limits.MAX_PURGE_DAYS * 2),
+    warning=st.integers(1, limits.MAX_WARNING_DAYS * 2),
+    quantity=st.integers(1, limits.MAX_QUANTITY * 2),
+)
+def test_c3_c4_s3_s4_any_count_within_the_limits_loads_and_any_beyond_is_a_catalog_error(
+    trial: int, purge: int, warning: int, quantity: int
+) -> None:
+    data = file_data()
+    product = data["products"][0]
+    product.update(purge_after_days=purge, warning_days=[warning])
+    product["plans"][0]["trial_days"] = trial
+    product["addons"] = [
+        {"code": "sto", "name": "Storage", "kind": "storage", "price": 1, "plans": ["std"], "vat": "10%"}
+        | {"storage_per_unit": 10, "max_quantity": quantity}
+    ]
+    beyond = {
+        "trial_days": trial > limits.MAX_TRIAL_DAYS,
+        "purge_after_days": purge > limits.MAX_PURGE_DAYS,
+        "warning_days": warning > limits.MAX_WARNING_DAYS,
+        "max_quantity": quantity > limits.MAX_QUANTITY,
+    }
+    if not any(beyond.values()):
+        catalog = catalog_from_dict(data)
+        assert catalog.plan("std").trial_days == trial
+        return
+    error = refused_fast(lambda: catalog_from_dict(data), CatalogError)
+    assert isinstance(error, CatalogError)
+    assert sorted(name for name, over in beyond.items() if over) == sorted(
+        next(name for name in beyond if f".{name}:" in problem) for problem in error.problems
+    )
