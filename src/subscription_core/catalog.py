@@ -4,6 +4,9 @@ A catalog is data. Every object validates itself when built and raises :class:`V
 field; a :class:`Catalog` also checks the whole (unique codes, one currency, add-ons naming existing plans)
 and raises :class:`CatalogError` listing every problem at once. Files are read by
 :mod:`subscription_core.catalog_files`.
+
+Every count and day count is bounded by :mod:`subscription_core.limits` (terms of at most ten years, trials
+of at most a year, ...), so no date or amount computed from a catalog can overflow.
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ from subscription_core.errors import (
     of_type,
     optional,
     whole_number,
+)
+from subscription_core.limits import (
+    MAX_CYCLE_LENGTH_DAYS,
+    MAX_CYCLES,
+    MAX_PURGE_DAYS,
+    MAX_QUANTITY,
+    MAX_QUOTA,
+    MAX_TERM_MONTHS,
+    MAX_TRIAL_DAYS,
+    MAX_WARNING_DAYS,
+    MAX_WARNINGS,
 )
 from subscription_core.money import Currency, Money
 from subscription_core.tax import VatSchedule
@@ -99,12 +113,27 @@ class CycleUnit(enum.Enum):
     YEAR = "year"
 
 
+_MONTHS_PER_YEAR: Final = 12
+
+
+def _longest(unit: CycleUnit, *, months: int, days: int) -> int:
+    """How many ``unit`` fit in a limit of ``months`` months (``days`` days for days)."""
+    if unit is CycleUnit.DAY:
+        return days
+    return months if unit is CycleUnit.MONTH else months // _MONTHS_PER_YEAR
+
+
+def _check_length(instance: Cycle, _attribute: attrs.Attribute[int], value: int) -> None:
+    longest = _longest(instance.unit, months=MAX_TERM_MONTHS, days=MAX_CYCLE_LENGTH_DAYS)
+    whole_number(1, rule="C1", maximum=longest)(instance, _attribute, value)
+
+
 @attrs.frozen
 class Cycle:
     """A billing cycle: ``length`` units (``Cycle(CycleUnit.MONTH, 6)`` is half a year)."""
 
     unit: CycleUnit = attrs.field(validator=of_type(CycleUnit))
-    length: int = attrs.field(default=1, validator=whole_number(1))
+    length: int = attrs.field(default=1, validator=_check_length)
 
     def __str__(self) -> str:
         """Render as ``1 year`` or ``6 months``."""
@@ -117,9 +146,21 @@ class PricingOption:
 
     code: str = attrs.field(validator=_code)
     cycle: Cycle = attrs.field(validator=of_type(Cycle))
-    cycles: int = attrs.field(default=1, validator=whole_number(1))
+    cycles: int = attrs.field(default=1, validator=whole_number(1, rule="C1", maximum=MAX_CYCLES))
     price: Money = attrs.field(validator=_price)
     label: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the whole term is at most ten years (:data:`~subscription_core.limits.MAX_TERM_MONTHS`)."""
+        unit, count = self.term_units
+        longest = _longest(unit, months=MAX_TERM_MONTHS, days=MAX_CYCLE_LENGTH_DAYS)
+        if count > longest:
+            raise ValidationError(
+                f"the whole term (cycles x cycle) must be at most {longest} {unit.value}s",
+                rule="C1",
+                field="cycles",
+                value=self.cycles,
+            )
 
     @label.default
     def _label(self) -> str:
@@ -138,7 +179,7 @@ class Quota:
     """A resource a plan grants (C2): storage, seats or another named quota, in ``unit``."""
 
     code: str = attrs.field(validator=_code)
-    amount: int = attrs.field(validator=whole_number(0))
+    amount: int = attrs.field(validator=whole_number(0, rule="C2", maximum=MAX_QUOTA))
     unit: str = attrs.field(default="", validator=of_type(str))
 
 
@@ -155,7 +196,7 @@ class Plan:
     options: tuple[PricingOption, ...] = attrs.field(converter=_options)
     vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
     quotas: tuple[Quota, ...] = attrs.field(default=(), converter=_quotas)
-    trial_days: int = attrs.field(default=0, validator=whole_number(0))
+    trial_days: int = attrs.field(default=0, validator=whole_number(0, rule="C4", maximum=MAX_TRIAL_DAYS))
     enterprise: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -210,10 +251,12 @@ class Addon:
     price: Money = attrs.field(validator=_price)
     plans: frozenset[str] = attrs.field(converter=_frozenset)
     vat: VatSchedule = attrs.field(validator=of_type(VatSchedule))
-    storage_per_unit: int = attrs.field(default=0, validator=whole_number(0))
+    storage_per_unit: int = attrs.field(default=0, validator=whole_number(0, rule="C3", maximum=MAX_QUOTA))
     full_price: bool = False
     retention_unit: Cycle | None = attrs.field(default=None, validator=optional(of_type(Cycle)))
-    max_quantity: int | None = attrs.field(default=None, validator=optional(whole_number(1)))
+    max_quantity: int | None = attrs.field(
+        default=None, validator=optional(whole_number(1, rule="C3", maximum=MAX_QUANTITY))
+    )
 
     def __attrs_post_init__(self) -> None:
         """Check the fields that only some kinds carry."""
@@ -233,6 +276,19 @@ class Addon:
         return plan_code in self.plans
 
 
+def _lead_times(_instance: object, _attribute: attrs.Attribute[tuple[int, ...]], value: tuple[int, ...]) -> None:
+    # A field validator, so that a catalog file reports it beside the problems of the product's plans.
+    if len(value) > MAX_WARNINGS or any(
+        not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= MAX_WARNING_DAYS for d in value
+    ):
+        raise ValidationError(
+            f"warning lead times must be whole days >= 1 and <= {MAX_WARNING_DAYS}, at most {MAX_WARNINGS} of them",
+            rule="S3",
+            field="warning_days",
+            value=value if len(value) <= MAX_WARNINGS else f"{len(value)} days",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Product:
     """A product (C1) and its lifecycle settings: purge window (S4) and expiry warning lead times (S3)."""
@@ -241,17 +297,15 @@ class Product:
     name: str = attrs.field(validator=non_empty_text())
     plans: tuple[Plan, ...] = attrs.field(converter=_plans)
     addons: tuple[Addon, ...] = attrs.field(default=(), converter=_addons)
-    purge_after_days: int = attrs.field(default=DEFAULT_PURGE_DAYS, validator=whole_number(1))
-    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints)
+    purge_after_days: int = attrs.field(
+        default=DEFAULT_PURGE_DAYS, validator=whole_number(1, rule="S4", maximum=MAX_PURGE_DAYS)
+    )
+    warning_days: tuple[int, ...] = attrs.field(default=DEFAULT_WARNING_DAYS, converter=_ints, validator=_lead_times)
 
     def __attrs_post_init__(self) -> None:
-        """Check the product has plans and sensible warning lead times."""
+        """Check the product has plans."""
         if not self.plans:
             raise ValidationError("a product needs at least one plan", rule="C1", field="plans", value=())
-        if any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in self.warning_days):
-            raise ValidationError(
-                "warning lead times must be whole days >= 1", rule="S3", field="warning_days", value=self.warning_days
-            )
 
 
 def _content(value: object) -> object:

@@ -11,6 +11,10 @@ Reading goes through one cattrs converter with detailed validation. A bad file r
 (``products[0].plans[2].options[0].price: must be >= 0, got -5``): unknown keys, missing keys, values of
 the wrong kind, every field an object refuses, and then the whole-catalog problems (duplicate codes,
 add-ons naming unknown plans, mixed currencies) once every item is well formed.
+
+Hostile files are refused the same way, fast: a path with a NUL, a number of more than
+:data:`~subscription_core.limits.MAX_NUMBER_TEXT` digits, and data nested deeper than
+:data:`~subscription_core.limits.MAX_NESTING` levels each give a :class:`CatalogError` naming the limit.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import enum
 import json
 import os
 import re
+import sys
 import tomllib
 import types
 from collections.abc import Callable, Iterator, Mapping
@@ -35,6 +40,7 @@ from cattrs.v import format_exception
 
 from subscription_core.catalog import Catalog, Cycle, CycleUnit
 from subscription_core.errors import CatalogError, SubscriptionError, ValidationError
+from subscription_core.limits import MAX_NESTING, MAX_NUMBER_TEXT
 from subscription_core.money import Currency, Money
 from subscription_core.tax import VatPeriod, VatRate, VatSchedule
 
@@ -43,7 +49,7 @@ __all__ = ["catalog_from_dict", "catalog_from_json", "catalog_from_toml", "catal
 # Stands in while the file's own currency is missing or unknown, so that the other problems are still found;
 # its minor unit is fine enough never to refuse a price on its own.
 _UNKNOWN_CURRENCY: Final = Currency("XXX", 18)
-_CYCLE: Final = re.compile(r"^\s*(?:(\d+)\s*)?(day|month|year)s?\s*$", re.IGNORECASE)
+_CYCLE: Final = re.compile(r"^\s*(?:(\d{1,9})\s*)?(day|month|year)s?\s*$", re.IGNORECASE | re.ASCII)
 _OWN_HOOKS: Final = (Currency, Money, Cycle, VatRate, VatSchedule)
 _FLOAT: Final = 'must be a whole number or a decimal text such as "12.50", never a float (put decimals in quotes)'
 _SHOWN_CHARS: Final = 60
@@ -61,10 +67,12 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError([f"{file}: cannot be read ({exc.strerror or exc})"]) from None
     except UnicodeDecodeError:
         raise CatalogError([f"{file}: is not UTF-8 text"]) from None
+    except ValueError:  # the only other ValueError of reading: the OS cannot name a path with a NUL
+        raise CatalogError(["path: must not contain a NUL character"]) from None
+    except OSError as exc:
+        raise CatalogError([f"{file}: cannot be read ({exc.strerror or exc})"]) from None
     return catalog_from_json(text) if file.suffix.lower() == ".json" else catalog_from_toml(text)
 
 
@@ -78,6 +86,10 @@ def catalog_from_toml(text: str) -> Catalog:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError([f"not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise CatalogError([_TOO_DEEP]) from None
+    except ValueError:  # tomllib's only other refusal: an integer longer than Python converts
+        raise CatalogError([f"not valid TOML: a number has more than {sys.get_int_max_str_digits()} digits"]) from None
     return catalog_from_dict(data)
 
 
@@ -88,10 +100,39 @@ def catalog_from_json(text: str) -> Catalog:
         CatalogError: the text is not valid JSON or describes an invalid catalog (every problem listed).
     """
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise CatalogError([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    except RecursionError:
+        raise CatalogError([_TOO_DEEP]) from None
+    except ValidationError as exc:
+        raise CatalogError([_line("catalog", exc)]) from None
     return catalog_from_dict(data)
+
+
+_TOO_DEEP: Final = f"catalog: nests deeper than {MAX_NESTING} levels"
+
+
+def _json_int(text: str) -> int:
+    # Called by the JSON decoder on each integer's digits: a long one is refused before Python converts it.
+    if len(text) > MAX_NUMBER_TEXT:
+        raise ValidationError(f"has a number of more than {MAX_NUMBER_TEXT} digits", value=f"{text[:20]}...")
+    return int(text)
+
+
+def _depth_problem(data: object) -> str | None:
+    """The problem of data nested deeper than MAX_NESTING, found without recursion; ``None`` if it is not."""
+    level: list[object] = [data]
+    for _depth in range(MAX_NESTING + 1):
+        level = [
+            item
+            for value in level
+            if isinstance(value, Mapping | list | tuple)
+            for item in (value.values() if isinstance(value, Mapping) else value)
+        ]
+        if not level:
+            return None
+    return _TOO_DEEP
 
 
 def catalog_from_dict(data: Mapping[str, Any]) -> Catalog:
@@ -104,6 +145,8 @@ def catalog_from_dict(data: Mapping[str, Any]) -> Catalog:
         table = _as_table(data)
     except ValidationError as exc:
         raise CatalogError([_line("catalog", exc)]) from None
+    if (too_deep := _depth_problem(table)) is not None:
+        raise CatalogError([too_deep])
     converter = _converter(_currency_of(table.get("currency")))
     try:
         return converter.structure(table, Catalog)

@@ -85,8 +85,18 @@ class SubscriptionError(Exception):
     def _render(self) -> str:
         text = f"{self.field}: {self.message}" if self.field else self.message
         if self.has_value:
-            text = f"{text}, got {self.value!r}"
+            text = f"{text}, got {_shown(self.value)}"
         return f"[{self.rule}] {text}" if self.rule else text
+
+
+_SHOWN_BITS: Final = 256
+
+
+def _shown(value: object) -> str:
+    # An int of thousands of digits is shown by its size: Python refuses to print one of over 4300 digits.
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        return f"<an int of {value.bit_length()} bits>"
+    return repr(value)
 
 
 class ValidationError(SubscriptionError, ValueError):
@@ -272,12 +282,21 @@ def any_text(rule: str = "") -> Validator:
     return check
 
 
-def whole_number(minimum: int, rule: str = "") -> Validator:
-    """An attrs validator: the value must be an ``int`` (not a ``bool``) of at least ``minimum``."""
+def whole_number(minimum: int, rule: str = "", *, maximum: int | None = None) -> Validator:
+    """An attrs validator: the value must be an ``int`` (not a ``bool``) of at least ``minimum``.
+
+    With ``maximum`` (a limit of :mod:`subscription_core.limits`), also at most ``maximum``, named in the message.
+    """
+    message = f"must be a whole number >= {minimum}" + ("" if maximum is None else f" and <= {maximum:,}")
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise ValidationError(f"must be a whole number >= {minimum}", rule=rule, field=attribute.name, value=value)
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < minimum
+            or (maximum is not None and value > maximum)
+        ):
+            raise ValidationError(message, rule=rule, field=attribute.name, value=value)
 
     return check
 

@@ -4,19 +4,25 @@
 is whole đồng), and refuses to add or compare amounts of different currencies. Rounding is always explicit
 and half-up; :func:`allocate` splits an amount across weights by the largest-remainder method so that the
 parts add up to the whole exactly.
+
+Amounts are bounded (:data:`~subscription_core.limits.MAX_AMOUNT`: below 10**15 of the major unit), and
+every computation runs in the library's own decimal context, :data:`CONTEXT`, never in the caller's: a host
+that lowers ``decimal.getcontext().prec`` or sets other traps changes no result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Final
 
 import attrs
 
 from subscription_core.errors import CurrencyMismatchError, ValidationError, of_type
+from subscription_core.limits import MAX_AMOUNT, MAX_AMOUNT_DIGITS, MAX_AMOUNT_TEXT
 
 __all__ = [
+    "CONTEXT",
     "CURRENCIES",
     "Currency",
     "Money",
@@ -30,6 +36,15 @@ __all__ = [
 ]
 
 
+CONTEXT: Final = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+"""The decimal context of every computation of the library (P7), whatever the caller's context is.
+
+60 digits hold any product of two bounded values exactly (an amount has at most 15 integer digits and the
+minor unit's decimals; a percentage at most 3 integer digits and 28 decimals). Use it as
+``CONTEXT.add(a, b)``, ``x.quantize(q, context=CONTEXT)`` or ``with decimal.localcontext(CONTEXT):``.
+"""
+
+
 @attrs.frozen
 class Currency:
     """An ISO 4217 currency and the number of digits of its minor unit (VND 0, USD 2)."""
@@ -40,7 +55,7 @@ class Currency:
 
     @quantum.default
     def _quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.minor_units)
+        return Decimal(1).scaleb(-self.minor_units, context=CONTEXT)
 
     @classmethod
     def of(cls, code: str) -> Currency:
@@ -73,40 +88,76 @@ CURRENCIES: Final[dict[str, Currency]] = {
 
 
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
-    """Turn an int, a ``Decimal`` or a numeric string into a finite ``Decimal``.
+    """Turn an int, a ``Decimal`` or a numeric string into a finite ``Decimal`` below 10**15 (P7).
+
+    A text is read only when written with the ASCII digits 0-9 (``"١٢٣"`` and full-width digits are
+    refused) and at most :data:`~subscription_core.limits.MAX_AMOUNT_TEXT` characters long.
 
     Raises:
-        ValidationError: ``value`` is a float, a bool, not a number, or not finite.
+        ValidationError: ``value`` is a float, a bool, not a number, not finite, or has more than
+            :data:`~subscription_core.limits.MAX_AMOUNT_DIGITS` integer digits.
     """
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, (bool, float)):
         raise ValidationError("must be a Decimal, int or numeric string, never a float", field=field, value=value)
-    elif isinstance(value, int | str):
-        try:
-            result = Decimal(value.strip() if isinstance(value, str) else value)
-        except InvalidOperation:
-            raise ValidationError("is not a number", field=field, value=value) from None
+    elif isinstance(value, int):
+        result = _from_int(value, field=field)
+    elif isinstance(value, str):
+        result = _from_text(value, field=field)
     else:
         raise ValidationError("must be a Decimal, int or numeric string", field=field, value=value)
     if not result.is_finite():
         raise ValidationError("must be finite", field=field, value=value)
+    if result.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise ValidationError(_TOO_LARGE, rule="P7", field=field, value=_shown(result))
     return result
+
+
+_TOO_LARGE: Final = f"must be at most {MAX_AMOUNT:,} ({MAX_AMOUNT_DIGITS} integer digits)"
+
+
+def _from_int(value: int, *, field: str) -> Decimal:
+    # Checked on the bits first: a huge int is refused before it is turned into digits.
+    if value.bit_length() > MAX_AMOUNT_DIGITS * 4:
+        raise ValidationError(_TOO_LARGE, rule="P7", field=field, value=f"an integer of {value.bit_length()} bits")
+    return Decimal(value)
+
+
+def _from_text(value: str, *, field: str) -> Decimal:
+    text = value.strip()
+    if len(text) > MAX_AMOUNT_TEXT:
+        raise ValidationError(
+            f"is longer than {MAX_AMOUNT_TEXT} characters", rule="P7", field=field, value=f"{text[:20]}..."
+        )
+    if not text.isascii():
+        raise ValidationError("must be written with the digits 0-9", rule="P7", field=field, value=value)
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValidationError("is not a number", field=field, value=value) from None
+
+
+def _shown(value: Decimal) -> str:
+    # A refused amount is shown in scientific form: its plain digits may run to thousands.
+    return f"{value:.6E}" if value.adjusted() > MAX_AMOUNT_DIGITS * 2 else f"{value:f}"
 
 
 def round_half_up(amount: Decimal, currency: Currency) -> Decimal:
     """Round ``amount`` half-up to the currency's minor unit (P7)."""
-    return amount.quantize(currency.quantum, rounding=ROUND_HALF_UP)
+    return amount.quantize(currency.quantum, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
 def _check_amount(instance: Money, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     if type(value) is not Decimal or not value.is_finite():
         raise ValidationError("must be a finite Decimal (use Money.of for other inputs)", field="amount", value=value)
+    if value.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise ValidationError(_TOO_LARGE, rule="P7", field="amount", value=_shown(value))
     exponent = value.as_tuple().exponent
     if (
         isinstance(exponent, int)
         and exponent < -instance.currency.minor_units
-        and value != value.quantize(instance.currency.quantum)
+        and value != value.quantize(instance.currency.quantum, context=CONTEXT)
     ):
         raise ValidationError(
             f"has more decimals than {instance.currency.code} allows ({instance.currency.minor_units})",
@@ -162,7 +213,7 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        return Money(CONTEXT.add(self.amount, other.amount), self.currency)
 
     def __radd__(self, other: object) -> Money:
         """Let ``sum()`` start from ``0``."""
@@ -175,11 +226,11 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        return Money(CONTEXT.subtract(self.amount, other.amount), self.currency)
 
     def __neg__(self) -> Money:
         """Return the opposite amount."""
-        return Money(-self.amount, self.currency)
+        return Money(self.amount.copy_negate(), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         """Compare with an amount of the same currency."""
@@ -217,9 +268,10 @@ class Money:
         """Return this amount times ``factor`` (an int or ``Decimal``), rounded half-up to the minor unit.
 
         Raises:
-            ValidationError: ``factor`` is a float or not a number.
+            ValidationError: ``factor`` is a float or not a number, or the product is beyond the largest amount.
         """
-        return Money(round_half_up(self.amount * to_decimal(factor, field="factor"), self.currency), self.currency)
+        product = CONTEXT.multiply(self.amount, to_decimal(factor, field="factor"))
+        return Money(round_half_up(product, self.currency), self.currency)
 
     def allocate(self, weights: Sequence[Decimal | int]) -> tuple[Money, ...]:
         """Split this amount across ``weights`` by largest remainder; see :func:`allocate`."""
@@ -274,7 +326,7 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: Currency) -> 
         raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
     units = to_units(total, currency)
     scale = max(0, *(-_exponent(w) for w in weights)) if weights else 0
-    parts = allocate_units(units, [int(w.scaleb(scale)) for w in weights])
+    parts = allocate_units(units, [int(w.scaleb(scale, context=CONTEXT)) for w in weights])
     return [from_units(p, currency) for p in parts]
 
 
@@ -316,15 +368,16 @@ def to_units(amount: Decimal, currency: Currency) -> int:
     Raises:
         ValidationError: the amount is finer than the currency's minor unit.
     """
-    units = int(amount.scaleb(currency.minor_units)) if currency.minor_units else int(amount)
-    if units != amount.scaleb(currency.minor_units):
+    scaled = amount.scaleb(currency.minor_units, context=CONTEXT)
+    units = int(scaled)
+    if units != scaled:
         raise ValidationError(f"is finer than {currency.code} allows", rule="P7", field="amount", value=amount)
     return units
 
 
 def from_units(units: int, currency: Currency) -> Decimal:
     """The ``Decimal`` amount of ``units`` minor units, with the currency's exponent (1234 -> 12.34 USD)."""
-    return Decimal(units) * currency.quantum if currency.minor_units else Decimal(units)
+    return Decimal(units).scaleb(-currency.minor_units, context=CONTEXT) if currency.minor_units else Decimal(units)
 
 
 def _exponent(value: Decimal) -> int:

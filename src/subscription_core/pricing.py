@@ -33,7 +33,8 @@ from subscription_core.discounts import (
 )
 from subscription_core.errors import ValidationError
 from subscription_core.grants import Grant, grant_of
-from subscription_core.money import Money, allocate_units, from_units, money_factory, to_units
+from subscription_core.limits import MAX_AMOUNT, MAX_AMOUNT_DIGITS
+from subscription_core.money import Currency, Money, allocate_units, from_units, money_factory, to_units
 from subscription_core.promotions import (
     Entry,
     Promotion,
@@ -84,8 +85,8 @@ def quote(
     Raises:
         NotFoundError: a selection names a plan, option or add-on that the catalog lacks.
         ValidationError: bad selections (none at all, duplicates, an add-on without a plan it goes with,
-            a quantity above the catalog's maximum), a VAT rate missing on ``as_of``, or duplicate codes
-            in the promotion book.
+            a quantity above the catalog's maximum), a VAT rate missing on ``as_of``, duplicate codes
+            in the promotion book, or (P7) a total beyond :data:`~subscription_core.limits.MAX_AMOUNT`.
     """
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise ValidationError("must be a calendar date", rule="C6", field="as_of", value=as_of)
@@ -97,6 +98,7 @@ def quote(
     apply_line_promotions(lines, candidates, gross, refused, applied)
     invoice_discount = apply_invoice_promotions(lines, candidates, refused, applied)
     vat_totals = _apply_vat(lines)
+    _check_total(gross + sum(vat for _rate, _taxable, vat in vat_totals), currency)
     return _build(catalog, as_of, purchase, lines, vat_totals, applied, refused, invoice_discount)
 
 
@@ -219,6 +221,17 @@ def _addon_base(
         days, term = sel.prorate.days_left, sel.prorate.term_days
         return (2 * base * days + term) // (2 * term)
     return base
+
+
+def _check_total(units: int, currency: Currency) -> None:
+    """Refuse an order whose total before discounts, VAT included, no invoice could show (P7)."""
+    if units >= 10 ** (MAX_AMOUNT_DIGITS + currency.minor_units):
+        raise ValidationError(
+            f"the order's total must be at most {MAX_AMOUNT:,} {currency.code}",
+            rule="P7",
+            field="total",
+            value=f"{from_units(units, currency):f}" if units < 10**40 else f"{len(str(units))} digits",
+        )
 
 
 def _companion_cycles(addon: str, plan_options: dict[str, list[int]], companions: list[str]) -> int:

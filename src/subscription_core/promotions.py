@@ -4,6 +4,10 @@ A :class:`Promotion` is a value: what it discounts (its scope and targets), by h
 optionally capped, or a fixed amount), how a buyer gets it (a code typed in, or chosen from a list), and
 who is eligible (validity window, purchase kind, minimum amount, redemption limits). Which promotions
 apply to an order, and in what order, is decided by :mod:`subscription_core.pricing`.
+
+Every field is checked when a promotion is built, so a stored promotion can always be applied: amounts and
+dates within :mod:`subscription_core.limits`, percentages with at most 28 decimals, targets that are texts
+(item codes), and purchase kinds that are :class:`PurchaseKind` members.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from subscription_core.catalog import CODE_PATTERN
-from subscription_core.errors import ValidationError, of_type, optional, whole_number
-from subscription_core.money import Currency, Money, to_decimal
+from subscription_core.errors import ValidationError, any_text, of_type, optional, whole_number
+from subscription_core.limits import MAX_PERCENT_DECIMALS, MAX_REDEMPTIONS, within_dates
+from subscription_core.money import CONTEXT, Currency, Money, to_decimal
 
 __all__ = [
     "AmountOff",
@@ -33,6 +38,7 @@ __all__ = [
 ]
 
 _HUNDRED = Decimal(100)
+_PERCENT_QUANTUM = Decimal(1).scaleb(-MAX_PERCENT_DECIMALS)
 
 
 class Scope(enum.Enum):
@@ -72,6 +78,10 @@ class PercentOff:
         """Check 0 < percent <= 100 and a positive cap."""
         if not Decimal(0) < self.percent <= _HUNDRED:
             raise ValidationError("must be > 0 and <= 100", rule="P2", field="percent", value=self.percent)
+        if self.percent != self.percent.quantize(_PERCENT_QUANTUM, context=CONTEXT):
+            raise ValidationError(
+                f"must have at most {MAX_PERCENT_DECIMALS} decimals", rule="P2", field="percent", value=self.percent
+            )
         if self.cap is not None and (not isinstance(self.cap, Money) or self.cap.amount <= 0):
             raise ValidationError("a cap must be a positive amount", rule="P2", field="cap", value=self.cap)
 
@@ -94,11 +104,35 @@ _ALL_KINDS = frozenset(PurchaseKind)
 
 
 def _codes(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValidationError("must be a set of item codes", rule="P4", field="targets", value=value)
+    codes = frozenset(value)
+    for code in codes:
+        if not isinstance(code, str):
+            raise ValidationError("must name item codes", rule="P4", field="targets", value=code)
+    return codes
 
 
 def _kinds(value: Iterable[PurchaseKind]) -> frozenset[PurchaseKind]:
-    return frozenset(value)
+    if not isinstance(value, Iterable):
+        raise ValidationError("must be a set of PurchaseKind", rule="P4", field="purchase_kinds", value=value)
+    kinds = frozenset(value)
+    if not all(isinstance(kind, PurchaseKind) for kind in kinds):
+        raise ValidationError("must be a set of PurchaseKind", rule="P4", field="purchase_kinds", value=value)
+    return kinds
+
+
+def _day(_instance: object, attribute: attrs.Attribute[dt.date | None], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationError("must be a date (not a datetime)", rule="P4", field=attribute.name, value=value)
+    within_dates(value, field=attribute.name, rule="P4")
+
+
+def _minimum(_instance: object, _attribute: attrs.Attribute[Money | None], value: object) -> None:
+    if value is not None and (not isinstance(value, Money) or value.amount < 0):
+        raise ValidationError("must be an amount >= 0", rule="P4", field="min_amount", value=value)
 
 
 def _promo_code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -122,16 +156,20 @@ class Promotion:
     code: str = attrs.field(validator=_promo_code)
     scope: Scope = attrs.field(validator=of_type(Scope))
     benefit: Benefit = attrs.field(validator=of_type(PercentOff, AmountOff))
-    name: str = ""
+    name: str = attrs.field(default="", validator=any_text())
     entry: Entry = attrs.field(default=Entry.SELECTABLE, validator=of_type(Entry))
     targets: frozenset[str] = attrs.field(default=frozenset(), converter=_codes)
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-    min_amount: Money | None = None
+    valid_from: dt.date | None = attrs.field(default=None, validator=_day)
+    valid_until: dt.date | None = attrs.field(default=None, validator=_day)
+    min_amount: Money | None = attrs.field(default=None, validator=_minimum)
     purchase_kinds: frozenset[PurchaseKind] = attrs.field(default=_ALL_KINDS, converter=_kinds)
-    stackable: bool = False
-    redemption_limit: int | None = attrs.field(default=None, validator=optional(whole_number(1, rule="P4")))
-    per_customer_limit: int | None = attrs.field(default=None, validator=optional(whole_number(1, rule="P4")))
+    stackable: bool = attrs.field(default=False, validator=of_type(bool))
+    redemption_limit: int | None = attrs.field(
+        default=None, validator=optional(whole_number(1, rule="P4", maximum=MAX_REDEMPTIONS))
+    )
+    per_customer_limit: int | None = attrs.field(
+        default=None, validator=optional(whole_number(1, rule="P4", maximum=MAX_REDEMPTIONS))
+    )
 
     def __attrs_post_init__(self) -> None:
         """Check the window is not reversed and at least one purchase kind is allowed."""
@@ -173,7 +211,8 @@ class Promotion:
         if isinstance(benefit, AmountOff):
             off = benefit.amount.amount
         else:
-            off = (amount * benefit.percent / _HUNDRED).quantize(currency.quantum, rounding=ROUND_HALF_UP)
+            share = CONTEXT.divide(CONTEXT.multiply(amount, benefit.percent), _HUNDRED)
+            off = share.quantize(currency.quantum, rounding=ROUND_HALF_UP, context=CONTEXT)
             if benefit.cap is not None and benefit.cap.amount < off:
                 off = benefit.cap.amount
         return min(off, amount)

@@ -14,6 +14,7 @@ import attrs
 
 from subscription_core.errors import ValidationError, any_text, whole_number
 from subscription_core.grants import AddonGrant, PlanGrant
+from subscription_core.limits import MAX_CYCLES, MAX_QUANTITY
 from subscription_core.money import Currency, Money
 from subscription_core.promotions import PurchaseKind, Refusal, Scope
 from subscription_core.tax import VatRate
@@ -68,7 +69,7 @@ class AddonSelection:
     """
 
     addon: str = attrs.field(validator=any_text())
-    quantity: int = attrs.field(default=1, validator=whole_number(1))
+    quantity: int = attrs.field(default=1, validator=whole_number(1, rule="C3", maximum=MAX_QUANTITY))
     ref: str = attrs.field(default="", validator=any_text())
     cycles: int | None = None
     prorate: Proration | None = None
@@ -77,8 +78,8 @@ class AddonSelection:
         """Check ``cycles`` when given."""
         if self.cycles is not None and (isinstance(self.cycles, bool) or not isinstance(self.cycles, int)):
             raise ValidationError("must be a whole number >= 1", field="cycles", value=self.cycles)
-        if self.cycles is not None and self.cycles < 1:
-            raise ValidationError("must be a whole number >= 1", field="cycles", value=self.cycles)
+        if self.cycles is not None and not 1 <= self.cycles <= MAX_CYCLES:
+            raise ValidationError(f"must be a whole number >= 1 and <= {MAX_CYCLES}", field="cycles", value=self.cycles)
 
 
 Selection = PlanSelection | AddonSelection

@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 
 from subscription_core.errors import ValidationError, of_type
+from subscription_core.money import CONTEXT
 
 __all__ = ["ALLOWED_PERCENTS", "VatKind", "VatPeriod", "VatRate", "VatSchedule"]
 
@@ -57,14 +58,15 @@ class VatRate:
         if text in ("KCT", "KKKNT"):
             return cls(VatKind(text))
         number = text.removesuffix("%").strip()
-        if number.isdigit() and Decimal(number) in ALLOWED_PERCENTS:
+        # ASCII digits only: "١٠%" or a superscript is not a rate a Vietnamese invoice prints
+        if number.isascii() and number.isdigit() and Decimal(number) in ALLOWED_PERCENTS:
             return cls(VatKind.RATE, Decimal(number))
         raise ValidationError("VAT rate must be KCT, KKKNT, 0%, 5%, 8% or 10%", rule="C6", field="vat", value=label)
 
     @property
     def fraction(self) -> Decimal:
         """The rate as a fraction of the taxable amount (0 for KCT and KKKNT)."""
-        return self.percent / 100
+        return self.percent.scaleb(-2, context=CONTEXT)
 
     @property
     def label(self) -> str:

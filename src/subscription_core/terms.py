@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from subscription_core.calendar import start_of_local_day
 from subscription_core.catalog import CycleUnit
 from subscription_core.errors import ValidationError
+from subscription_core.limits import LATEST_COMPUTED_DATE
 
 __all__ = [
     "Term",
@@ -80,20 +81,28 @@ def add_units(anchor: date, unit: UnitLike, count: int) -> date:
 
     Raises:
         ValidationError: (rule D3) if ``anchor`` is not a date, ``unit`` is not a day, month or year,
-            ``count`` is negative or not a whole number, or the result lies beyond year 9999.
+            ``count`` is negative or not a whole number, or the result lies beyond
+            :data:`~subscription_core.limits.LATEST_COMPUTED_DATE`.
     """
     anchor = _day(anchor, field="anchor")
     term_unit = _unit(unit)
     count = _whole(count, field="count", minimum=0)
     try:
         if term_unit is TermUnit.DAY:
-            return anchor + timedelta(days=count)
-        months = count if term_unit is TermUnit.MONTH else count * _MONTHS_PER_YEAR
-        return anchor + relativedelta(months=months)
+            result = anchor + timedelta(days=count)
+        else:
+            months = count if term_unit is TermUnit.MONTH else count * _MONTHS_PER_YEAR
+            result = anchor + relativedelta(months=months)
     except (OverflowError, ValueError):
+        result = date.max
+    if result > LATEST_COMPUTED_DATE:
         raise ValidationError(
-            "lies beyond the last representable date", rule="D3", field="count", value=count
-        ) from None
+            f"would end after {LATEST_COMPUTED_DATE.isoformat()}, the latest date the library computes with",
+            rule="D3",
+            field="count",
+            value=count,
+        )
+    return result
 
 
 def _date_field(_instance: object, attribute: attrs.Attribute[date], value: date) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from subscription_core import limits
 from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.money import Money
 from subscription_core.ports import UnitOfWorkFactory
+from subscription_core.promotions import AmountOff, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.redemptions import RedemptionState
 
 from .builders import at, promotion, redemption
@@ -151,3 +156,34 @@ def test_p9_redemptions_of_an_order_by_code(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         assert [r.code for r in uow.promotions.redemptions_of("ord-1")] == ["BLACK", "NEW", "TET"]
         assert uow.promotions.redemptions_of("ord-9") == []
+
+
+def test_p4_a_promotion_at_every_limit_reads_back_equal(units: UnitOfWorkFactory) -> None:
+    # Issue 14: what Promotion() accepts, every store keeps and gives back unchanged (no driver error).
+    edge = Promotion(
+        code="EDGE",
+        scope=Scope.INVOICE,
+        benefit=AmountOff(amount=Money.of(limits.MAX_AMOUNT, "VND")),
+        name="Tết",
+        targets={"amis", "x.y_z-1"},
+        valid_from=limits.EARLIEST_DATE,
+        valid_until=limits.LATEST_DATE,
+        min_amount=Money.of(limits.MAX_AMOUNT, "VND"),
+        purchase_kinds={PurchaseKind.RENEWAL},
+        stackable=True,
+        redemption_limit=limits.MAX_REDEMPTIONS,
+        per_customer_limit=limits.MAX_REDEMPTIONS,
+    )
+    percent = Promotion(
+        code="EDGE2",
+        scope=Scope.PACKAGE,
+        benefit=PercentOff(percent=Decimal(100) / 3, cap=Money.of(limits.MAX_AMOUNT, "VND")),
+        targets={"a plan code with spaces, as an old document may hold"},
+    )
+    with units() as uow:
+        uow.promotions.add(edge)
+        uow.promotions.add(percent)
+        uow.commit()
+    with units() as uow:
+        assert uow.promotions.get("EDGE") == edge
+        assert uow.promotions.get("EDGE2") == percent

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subscription_core import limits
 from subscription_core.errors import ConflictError, NotFoundError, SubscriptionError
 from subscription_core.money import Money
 from subscription_core.payments import PaymentMethod
@@ -127,7 +128,7 @@ NOTES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=60)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(amount=st.integers(min_value=1, max_value=10**15), note=NOTES)
+@given(amount=st.integers(min_value=1, max_value=int(limits.MAX_AMOUNT)), note=NOTES)
 def test_y6_any_amount_and_note_round_trip(units: UnitOfWorkFactory, amount: int, note: str) -> None:
     stored = attrs.evolve(money(reference=f"r-{amount}-{len(note)}", amount=amount), note=note)
     stored = attrs.evolve(stored, id=f"una-{amount}-{len(note)}")

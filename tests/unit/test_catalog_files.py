@@ -275,7 +275,7 @@ def test_c1_a_broken_file_reports_every_problem_with_its_path() -> None:
             "products[0].plans[0].options[1].code: "
             "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got 'bad code'"
         ),
-        "products[0].plans[0].options[1].cycles: must be a whole number >= 1, got 0",
+        "products[0].plans[0].options[1].cycles: must be a whole number >= 1 and <= 120, got 0",
         "products[0].plans[0].options[1].price: must be >= 0, got -5",
         "products[0].plans[0].options[1].colour: unknown key (expected one of code, cycle, cycles, price)",
         "products[0].plans[0].vat: is required",
@@ -451,7 +451,7 @@ vat = "KCT"
         ('kind = "service"\nplans = []', "plans: an add-on must name the plans it goes with, got []"),
         (
             'kind = "service"\nplans = ["standard"]\nmax_quantity = 0',
-            "max_quantity: must be a whole number >= 1, got 0",
+            "max_quantity: must be a whole number >= 1 and <= 10,000, got 0",
         ),
         ('kind = "service"\nplans = ["standard"]\nretention_unit = "fortnight"', "retention_unit: must be a cycle"),
         ('kind = "service"\nplans = [1]', "plans[0]: must be a text in quotes, got 1"),

@@ -137,7 +137,7 @@ def _amount(value: object) -> Decimal | None:
     amount = Decimal(value)
     if not amount.is_finite() or amount != amount.to_integral_value():
         raise ValidationError("must be a whole number of đồng", rule=_RULE, field="amount", value=value)
-    if amount <= 0 or len(str(int(amount))) > _MAX_AMOUNT_CHARS:
+    if amount <= 0 or amount.adjusted() >= _MAX_AMOUNT_CHARS:  # digits counted without printing 1e999999
         raise ValidationError(
             f"must be more than 0 and at most {_MAX_AMOUNT_CHARS} digits", rule=_RULE, field="amount", value=value
         )

@@ -13,15 +13,16 @@ Names, e-mail addresses and tax codes never appear in a repr or an error: the er
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Final
 
 import attrs
 
+from subscription_core import limits
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError, of_type
 from subscription_core.invoices import InvoiceRequest
-from subscription_core.money import Money
+from subscription_core.money import CONTEXT, Money
 from subscription_core.order_lines import OrderLine
 from subscription_core.tax import VatKind, VatRate
 from subscription_core_adapters.einvoice.fields import checked_email, checked_tax_code, checked_text
@@ -44,8 +45,12 @@ __all__ = [
 
 FORMAT_VERSION: Final = "2.0.0"
 """``PBan``: the version of the XML format of Quyết định 1450/QĐ-TCT."""
-MAX_AMOUNT: Final = Decimal(10**15 - 1)
-"""The largest amount in đồng: the format's numbers have 19 digits, 4 of them decimals."""
+MAX_AMOUNT: Final = limits.MAX_AMOUNT
+"""The largest amount in đồng: the format's numbers have 19 digits, 4 of them decimals.
+
+The library's own limit on every amount (:data:`subscription_core.limits.MAX_AMOUNT`), so that nothing the
+library accepts is too large for an invoice.
+"""
 
 _QUANTUM: Final = Decimal("0.0001")
 
@@ -120,16 +125,17 @@ def _line(position: int, line: OrderLine, unit: str) -> EInvoiceLine:
     _amount(line.unit_price, f"{field}.unit_price")
     if line.quantity > MAX_AMOUNT:
         raise ValidationError("is too large for the e-invoice format", rule="I1", field=f"{field}.quantity")
-    unit_price = (base / line.quantity).quantize(_QUANTUM, rounding=ROUND_HALF_UP)
-    rate = (discount * 100 / base).quantize(_QUANTUM, rounding=ROUND_HALF_UP) if base else Decimal(0)
+    with localcontext(CONTEXT):  # the library's context, whatever the host's is (P7)
+        unit_price = (base / line.quantity).quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+        rate = (discount * 100 / base).quantize(_QUANTUM, rounding=ROUND_HALF_UP) if base else Decimal(0)
     return EInvoiceLine(
         position=position,
         code=checked_text(line.code, f"{field}.code", limit="code"),
         description=checked_text(line.description or line.code, f"{field}.description", limit="description"),
         unit=unit,
         quantity=line.quantity,
-        unit_price=unit_price.normalize() if unit_price else Decimal(0),
-        discount_rate=rate.normalize() if rate else Decimal(0),
+        unit_price=unit_price.normalize(CONTEXT) if unit_price else Decimal(0),
+        discount_rate=rate.normalize(CONTEXT) if rate else Decimal(0),
         discount=discount,
         amount=amount,
         vat_rate=line.vat_rate,

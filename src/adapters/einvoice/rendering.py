@@ -19,6 +19,7 @@ from typing import Final
 
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError
+from subscription_core.money import CONTEXT
 from subscription_core_adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat
 from subscription_core_adapters.einvoice.seller import Seller
 
@@ -32,7 +33,7 @@ GOODS_AND_SERVICES: Final = "1"
 
 def plain(value: Decimal | int) -> str:
     """A number as the format writes it: no exponent, no trailing zeros after the point (``1200000``, ``12.5``)."""
-    text = format(Decimal(value).normalize(), "f")
+    text = format(Decimal(value).normalize(CONTEXT), "f")
     return "0" if text in ("-0", "0") else text
 
 

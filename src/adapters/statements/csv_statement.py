@@ -31,7 +31,8 @@ import attrs
 from subscription_core.calendar import VIETNAM_TZ, start_of_local_day
 from subscription_core.customers import fold
 from subscription_core.errors import ValidationError, any_text, optional, tuple_of, whole_number
-from subscription_core.money import Money
+from subscription_core.limits import EARLIEST_DATE, LATEST_DATE, MAX_AMOUNT, MAX_AMOUNT_DIGITS
+from subscription_core.money import CONTEXT, Money
 from subscription_core.statements import MAX_LINE_ID, StatementLine
 from subscription_core_adapters.statements.formats import StatementFormat
 
@@ -238,6 +239,8 @@ class _Reader:
                 parsed = dt.datetime.strptime(text, pattern)  # noqa: DTZ007 - the zone is added below (D2)
             except ValueError:
                 continue
+            if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
+                raise _Problem(f"date outside {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}", column)
             if parsed.tzinfo is not None:
                 return parsed
             if any(directive in pattern for directive in _TIME_DIRECTIVES):
@@ -268,11 +271,13 @@ class _Reader:
 
     def _credit(self, amount: Decimal, column: str) -> Money:
         currency = self._fmt.money
+        if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+            raise _Problem(f"amount above {MAX_AMOUNT:,} ({MAX_AMOUNT_DIGITS} integer digits)", column)
         try:
             money = Money.of(amount, currency)
         except ValidationError:
             raise _Problem(f"more decimals than {currency.code} has", column) from None
-        return Money(money.amount.quantize(currency.quantum), currency)
+        return Money(money.amount.quantize(currency.quantum, context=CONTEXT), currency)
 
     def _number(self, text: str, column: str) -> Decimal | None:
         body = _strip_currency(text, self._fmt.currency)
@@ -287,7 +292,8 @@ class _Reader:
             raise _Problem("amount not a number in the format's separators", column)
         plain = body.replace(self._fmt.thousands, "") if self._fmt.thousands else body
         try:
-            return sign * Decimal(plain.replace(self._fmt.decimal, "."))
+            number = Decimal(plain.replace(self._fmt.decimal, "."))
+            return number.copy_negate() if sign < 0 else number
         except InvalidOperation:  # pragma: no cover - the pattern admits digits and one decimal mark only
             raise _Problem("amount not a number", column) from None
 
@@ -302,7 +308,7 @@ class _Reader:
             if first != number:
                 raise _Problem(f"transaction id repeats row {first}", self._fmt.id_column)
             return line_id
-        when, value = booked_at.astimezone(dt.UTC).isoformat(), format(amount.amount.normalize(), "f")
+        when, value = booked_at.astimezone(dt.UTC).isoformat(), format(amount.amount.normalize(CONTEXT), "f")
         same = json.dumps([when, value, amount.currency.code, " ".join(text.split())], ensure_ascii=False)
         occurrence = self._identical.get(same, 0)
         self._identical[same] = occurrence + 1
@@ -311,10 +317,11 @@ class _Reader:
 
 
 def _amount_pattern(fmt: StatementFormat) -> re.Pattern[str]:
+    # ASCII digits only: "١٢٣" or full-width digits are not an amount a bank exports.
     decimal = rf"(?:{re.escape(fmt.decimal)}\d+)?"
     if not fmt.thousands:
-        return re.compile(rf"\d+{decimal}")
-    return re.compile(rf"(?:\d{{1,3}}(?:{re.escape(fmt.thousands)}\d{{3}})+|\d+){decimal}")
+        return re.compile(rf"\d+{decimal}", re.ASCII)
+    return re.compile(rf"(?:\d{{1,3}}(?:{re.escape(fmt.thousands)}\d{{3}})+|\d+){decimal}", re.ASCII)
 
 
 def _strip_currency(text: str, currency: str) -> str:

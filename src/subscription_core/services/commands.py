@@ -15,6 +15,7 @@ import attrs
 
 from subscription_core.customers import Contact, Party
 from subscription_core.errors import ValidationError, of_type
+from subscription_core.limits import MAX_CYCLES, MAX_QUANTITY
 from subscription_core.money import Money
 
 __all__ = [
@@ -39,8 +40,12 @@ def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: obj
 
 
 def _quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("must be a whole number >= 1", rule="C3", field=attribute.name, value=value)
+    # A quantity or a number of cycles; both bounded where they enter (subscription_core.limits).
+    most = MAX_CYCLES if attribute.name == "cycles" else MAX_QUANTITY
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ValidationError(
+            f"must be a whole number >= 1 and <= {most:,}", rule="C3", field=attribute.name, value=value
+        )
 
 
 def _optional_quantity(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

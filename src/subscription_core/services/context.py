@@ -17,6 +17,7 @@ from subscription_core.calendar import BusinessCalendar, ensure_aware
 from subscription_core.catalog import Catalog
 from subscription_core.customers import ServiceAccountant
 from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.limits import within_dates
 from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS, check_reminder_days
 from subscription_core.payments import MethodKind, PaymentLinkSigner, PaymentMethod
 from subscription_core.ports import (
@@ -129,9 +130,10 @@ class Services:
         """The clock's instant in UTC.
 
         Raises:
-            ValidationError: (D2) the clock gave a naive datetime.
+            ValidationError: (D2) the clock gave a naive datetime, or one outside the dates of
+                :mod:`subscription_core.limits` (so no date computed from it can overflow).
         """
-        return ensure_aware(self.clock.now(), field="clock").astimezone(dt.UTC)
+        return within_dates(ensure_aware(self.clock.now(), field="clock"), field="clock", rule="D2").astimezone(dt.UTC)
 
     def provider_for(self, method: PaymentMethod) -> tuple[str, PaymentProvider]:
         """The name and port of the provider registered for ``method``'s kind (Y1).

@@ -25,7 +25,7 @@ import attrs
 
 from subscription_core.customers import Actor
 from subscription_core.errors import ConflictError, TransientConflictError, ValidationError
-from subscription_core.money import Currency, Money
+from subscription_core.money import CONTEXT, Currency, Money
 from subscription_core.ports import IdempotencyRecord, UnitOfWork
 from subscription_core.services.context import Services
 
@@ -47,9 +47,9 @@ def _scalar(value: object) -> tuple[Canonical] | None:  # noqa: PLR0911 - one br
     if value is None or isinstance(value, bool | int | str):
         return (value,)
     if isinstance(value, Decimal):
-        return ({"decimal": format(value.normalize(), "f")},)
+        return ({"decimal": format(value.normalize(CONTEXT), "f")},)
     if isinstance(value, Money):
-        return ({"money": [format(value.amount.normalize(), "f"), value.currency.code]},)
+        return ({"money": [format(value.amount.normalize(CONTEXT), "f"), value.currency.code]},)
     if isinstance(value, Currency):
         return ({"currency": value.code},)
     if isinstance(value, enum.Enum):

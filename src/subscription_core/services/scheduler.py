@@ -22,6 +22,7 @@ import attrs
 from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
 from subscription_core.lifecycle import Notice, Outcome
+from subscription_core.limits import MAX_BATCH
 from subscription_core.notices import OrderNoticeKind, OutboxMessage
 from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.ports import UnitOfWork
@@ -59,8 +60,9 @@ class SchedulerRun:
 
 
 def _check_batch(batch: object) -> int:
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise ValidationError("must be a whole number >= 1", field="batch", value=batch)
+    # Bounded: a batch is a SQL LIMIT, and PostgreSQL refuses one beyond 64 bits with a driver error.
+    if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= MAX_BATCH:
+        raise ValidationError(f"must be a whole number >= 1 and <= {MAX_BATCH:,}", field="batch", value=batch)
     return batch
 
 

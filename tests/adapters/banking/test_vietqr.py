@@ -543,3 +543,12 @@ def test_images_without_segno_name_the_qr_extra(monkeypatch: pytest.MonkeyPatch)
 def test_the_same_payload_draws_the_same_images() -> None:
     assert qr_png(PAYLOAD) == qr_png(PAYLOAD)
     assert qr_svg(PAYLOAD) == qr_svg(PAYLOAD)
+
+
+@pytest.mark.parametrize(
+    "amount", [Decimal("1e999999"), Decimal(10**13), 10**5000], ids=["1e999999", "10**13", "10**5000"]
+)
+def test_y3_an_amount_too_long_for_the_code_is_refused_without_printing_it(amount: Decimal | int) -> None:
+    # Issue 14: 1e999999 was turned into a million-digit int to count its digits (a ValueError, not ours).
+    with pytest.raises(ValidationError, match="at most 13 digits"):
+        VietQR(bin="970436", account="0011004000000", amount=amount, purpose="SCCFY3QVT9Y97T7")

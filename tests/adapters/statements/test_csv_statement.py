@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import doctest
 import io
 import unicodedata
@@ -367,3 +368,33 @@ def test_y3_any_cells_give_lines_or_problems_never_a_library_error(rows: list[li
     csv.writer(out).writerows([["date", "amount", "description"], *rows])
     read = read_statement(out.getvalue(), GENERIC)
     assert len(read.lines) + len(read.problems) + read.debits + read.summaries <= len(rows)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ('24/11/2026,"' + "9" * 29 + '",x', "amount", "amount above 999,999,999,999,999"),
+        ('24/11/2026,"1,000,000,000,000,000",x', "amount", "amount above 999,999,999,999,999"),
+        ('01/01/0001,"1,000,000",x', "date", "date outside 1900-01-01 to 2999-12-31"),
+        ('31/12/9999,"1,000,000",x', "date", "date outside 1900-01-01 to 2999-12-31"),
+        ('24/11/2026,"١٢٣",x', "amount", "amount not a number"),
+        ('24/11/2026,"１２３",x', "amount", "amount not a number"),
+    ],
+)
+def test_y3_an_amount_or_a_date_beyond_the_limits_is_a_row_problem(row: str, column: str, reason: str) -> None:
+    # Issue 14: no InvalidOperation or OverflowError, the limit named, the rows around it still read.
+    rows = ["date,amount,description", '24/11/2026,"5,000",a', row, '25/11/2026,"6,000",b']
+    read = read_statement("\n".join(rows), GENERIC)
+    assert [line.amount for line in read.lines] == [_vnd(5_000), _vnd(6_000)]
+    (problem,) = read.problems
+    assert (problem.row, problem.column) == (3, column)
+    assert problem.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("precision", [1, 4, 12])
+def test_y3_a_statement_reads_the_same_under_any_decimal_context(precision: int) -> None:
+    rows = ["date,amount,description", '24/11/2026,"106,666,666,678",a']
+    with decimal.localcontext() as context:
+        context.prec = precision
+        read = read_statement("\n".join(rows), GENERIC)
+    assert [line.amount for line in read.lines] == [_vnd(106_666_666_678)]
