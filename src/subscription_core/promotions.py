@@ -106,20 +106,20 @@ _ALL_KINDS = frozenset(PurchaseKind)
 def _codes(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValidationError("must be a set of item codes", rule="P4", field="targets", value=value)
-    codes = frozenset(value)
-    for code in codes:
-        if not isinstance(code, str):
-            raise ValidationError("must name item codes", rule="P4", field="targets", value=code)
-    return codes
+    items = list(value)
+    for code in items:
+        if not isinstance(code, str):  # checked before hashing: a list inside would raise TypeError
+            raise ValidationError("must name item codes", rule="P4", field="targets", value=type(code).__name__)
+    return frozenset(items)
 
 
-def _kinds(value: Iterable[PurchaseKind]) -> frozenset[PurchaseKind]:
-    if not isinstance(value, Iterable):
+def _kinds(value: object) -> frozenset[PurchaseKind]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValidationError("must be a set of PurchaseKind", rule="P4", field="purchase_kinds", value=value)
-    kinds = frozenset(value)
-    if not all(isinstance(kind, PurchaseKind) for kind in kinds):
-        raise ValidationError("must be a set of PurchaseKind", rule="P4", field="purchase_kinds", value=value)
-    return kinds
+    items = list(value)
+    if not all(isinstance(kind, PurchaseKind) for kind in items):  # before hashing, as for targets
+        raise ValidationError("must be a set of PurchaseKind", rule="P4", field="purchase_kinds", value=str(value))
+    return frozenset(items)
 
 
 def _day(_instance: object, attribute: attrs.Attribute[dt.date | None], value: object) -> None:
