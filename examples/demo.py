@@ -11,6 +11,7 @@ the notices are recorded rather than e-mailed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import sys
 import tempfile
@@ -52,6 +53,7 @@ from subscription_core.services import (
     relay_outbox,
     run_scheduler,
     start_payment,
+    unapplied_money,
 )
 from subscription_core.statements import ReconciliationReport
 from subscription_core_adapters.banking import BankTransferProvider
@@ -193,6 +195,11 @@ def sqlite_story(database: Path) -> str:
     report = _import_statement(services, order, instructions["transfer_content"])
     outcomes = ", ".join(f"{result.outcome.value}" for result in report.results)
     out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff import the bank statement: {outcomes}")
+    held = unapplied_money(services, Actor.staff("staff-7"))
+    out.extend(
+        f"  the stranger's {money.amount} names no order: kept as unapplied money for staff ({money.reason.value})"
+        for money in held
+    )
     deadline = activation_deadline(clock.now(), calendar=services.calendar)
     local = deadline.astimezone(VIETNAM_TZ)
     out.append(f"  activation deadline (1 business day after receipt, D4): {local:%Y-%m-%d %H:%M} in Hà Nội")
@@ -270,6 +277,8 @@ def _state(services: Services, customer_id: str) -> str:
 
 def main() -> None:
     """Print the demo's quotes, then run the SQLite story."""
+    # The story says what happens; the library's own warnings (money kept unapplied) go to a host's logs.
+    logging.basicConfig(level=logging.ERROR)
     print(amis_purchase())
     print()
     print(onesme_three_scopes())
