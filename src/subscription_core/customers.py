@@ -53,7 +53,8 @@ __all__ = [
 
 
 def _text(value: object, field: str) -> str:
-    return " ".join(required_text(value, field=field, rule="O2").split())
+    # Names and addresses are personal data that no mask makes useful: a refusal names the field only.
+    return " ".join(required_text(value, field=field, rule="O2", shown=None).split())
 
 
 def _name_text(value: object) -> str:

@@ -99,7 +99,8 @@ class StatementLine:
     line_id: str = attrs.field(validator=_line_id)
     booked_at: dt.datetime = attrs.field(converter=_utc, validator=_aware)
     amount: Money = attrs.field(validator=_credit)
-    description: str = attrs.field(default="", validator=any_text("Y3"), repr=False)
+    # A bank's description may span lines; other control characters make the row a refused one.
+    description: str = attrs.field(default="", validator=any_text("Y3", lines=True), repr=False)
     bank_reference: str | None = attrs.field(default=None, validator=optional(any_text("Y3")))
 
     @classmethod
