@@ -33,6 +33,7 @@ from subscription_core.subscriptions import ActorKind
 
 # TaxCode, TaxCodeKind and check_digit are re-exported: other modules import them from here.
 from subscription_core.tax_codes import TaxCode, TaxCodeKind, check_digit
+from subscription_core.texts import ID_LIMIT
 
 __all__ = [
     "Actor",
@@ -49,6 +50,7 @@ __all__ = [
     "fold",
     "is_email_address",
     "require_ordering_right",
+    "search_query",
 ]
 
 
@@ -368,6 +370,22 @@ def _compact(code: str) -> str:
     return "".join(code.split()).casefold()
 
 
+def search_query(query: object) -> str:
+    """The text of a staff search (U2), stripped: a text of at most 255 characters the library stores.
+
+    Every search applies it, in the core and in each store's ``search``, so that a store never meets a
+    query it reads otherwise than the others (SQLite took NUL for the end of its pattern and matched
+    every customer; a lone surrogate broke the database driver).
+
+    Raises:
+        ValidationError: (U2, ``query``) not text, blank, too long, or holding a character
+            :func:`~subscription_core.errors.checked_text` refuses, which the message names.
+    """
+    return required_text(
+        query, field="query", rule="U2", message="a search needs a tax code or part of a name", most=ID_LIMIT
+    )
+
+
 def find_customers(customers: Iterable[Customer], query: str) -> tuple[Customer, ...]:
     """Return the customers a staff search finds (U2), tax-code matches first, each group in input order.
 
@@ -376,10 +394,9 @@ def find_customers(customers: Iterable[Customer], query: str) -> tuple[Customer,
     business code equals it, and those whose name contains it regardless of case and diacritics.
 
     Raises:
-        ValidationError: (U2) the query is not text or is empty.
+        ValidationError: (U2) the query is not one :func:`search_query` takes.
     """
-    if not isinstance(query, str) or not query.strip():
-        raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+    query = search_query(query)
     try:
         code: TaxCode | None = TaxCode.parse(query)
     except ValidationError:

@@ -34,7 +34,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from subscription_core.texts import LINE_LIMIT, text_problem
+from subscription_core.texts import ID_LIMIT, LINE_LIMIT, text_problem
 
 __all__ = [
     "CatalogError",
@@ -53,6 +53,7 @@ __all__ = [
     "Validator",
     "any_text",
     "aware",
+    "checked_id",
     "checked_text",
     "masked",
     "non_empty_text",
@@ -301,6 +302,19 @@ def required_text(
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(message, rule=rule, field=field, value=value)
     return checked_text(value.strip(), field=field, rule=rule, most=most, lines=lines, shown=shown)
+
+
+def checked_id(value: object, *, field: str, rule: str = "") -> str:
+    """Return an id, code or key given to a use case, stripped: :func:`required_text` of at most 255 characters.
+
+    Checked where it enters, so that a lookup never hands a store a text it cannot hold (a lone surrogate,
+    NUL) and the error names the input.
+
+    Raises:
+        ValidationError: (``rule``, ``field``) not text, blank, longer than
+            :data:`~subscription_core.texts.ID_LIMIT`, or holding a character :func:`checked_text` refuses.
+    """
+    return required_text(value, field=field, rule=rule, most=ID_LIMIT)
 
 
 def non_empty_text(rule: str = "", *, most: int = LINE_LIMIT, lines: bool = False) -> Validator:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Final
+from urllib.parse import urlsplit
 
-__all__ = ["ID_LIMIT", "LINE_LIMIT", "NOTE_LIMIT", "text_problem"]
+__all__ = ["ID_LIMIT", "LINE_LIMIT", "NOTE_LIMIT", "URL_LIMIT", "text_problem", "web_address_problem"]
 
 ID_LIMIT: Final = 255
 """The longest id, code, idempotency key or search query, in characters."""
@@ -36,6 +37,10 @@ LINE_LIMIT: Final = 1000
 """The longest one-line text (a name, a reason, a reference), in characters, unless a field says less."""
 NOTE_LIMIT: Final = 10_000
 """The longest text of several lines (a note), in characters."""
+
+URL_LIMIT: Final = 2000
+"""The longest web address (a return URL), in characters: what every browser and server takes. A provider
+may take fewer (VNPay's ``vnp_ReturnUrl``: 255); its adapter says so."""
 
 _LINE_BREAKS_OF_NOTES: Final = frozenset("\t\n\r")
 _SEPARATORS: Final = frozenset("\u2028\u2029")  # line and paragraph separators: line breaks of Unicode
@@ -86,4 +91,26 @@ def text_problem(text: str, *, lines: bool = False) -> str | None:
                 return problem
     if text.strip() and all(_invisible(char) for char in text):
         return "holds only invisible characters (such as zero-width spaces), so it would look blank"
+    return None
+
+
+def web_address_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as an absolute ``http`` or ``https`` address a buyer may be sent to, or ``None``.
+
+    At most :data:`URL_LIMIT` characters, no whitespace, nothing :func:`text_problem` refuses, and a host.
+    Never raises for a ``str``.
+    """
+    if len(text) > URL_LIMIT:
+        return f"has {len(text)} characters; at most {URL_LIMIT} are allowed"
+    if problem := text_problem(text):
+        return problem
+    if any(char.isspace() for char in text):
+        return "must not hold spaces (percent-encode them)"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 address
+        return "must be an absolute http or https URL"
+    if parts.scheme not in {"http", "https"} or not host:
+        return "must be an absolute http or https URL"
     return None

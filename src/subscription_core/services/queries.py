@@ -14,7 +14,7 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, checked_id
 from subscription_core.invoices import IssuedInvoice
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
@@ -77,6 +77,7 @@ def subscription_details(
         PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
         NotFoundError: unknown customer. ValidationError: (S7) a malformed or negative use.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     used = _usage(usage)
     with deps.uow() as uow:
         now = deps.now()
@@ -162,6 +163,7 @@ def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[Ord
         PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
         NotFoundError: unknown customer.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     with deps.uow() as uow:
         customer = uow.customers.get(customer_id)
         require_viewer(actor, customer)

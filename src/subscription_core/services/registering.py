@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
-from subscription_core.errors import PermissionDeniedError, ValidationError, required_text
+from subscription_core.errors import PermissionDeniedError, ValidationError, checked_id, required_text
 from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import Promotion
 from subscription_core.services.context import Services
@@ -115,6 +115,7 @@ def grant_buying_right(
         PermissionDeniedError: (A2) not staff. NotFoundError: unknown customer. ValidationError: an empty
             user id. ConflictError: the key was used for another request.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     require_staff(actor, "grant a buying right")
     user = required_text(user_id, field="user_id", rule="A1")
 
@@ -147,6 +148,8 @@ def link_accountant(
         PermissionDeniedError: (A2) not staff. NotFoundError: unknown customer or (A3) an accountant the
             services do not know. ConflictError: the key was used for another request.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
+    accountant_id = checked_id(accountant_id, field="accountant_id")
     require_staff(actor, "link a service accountant")
     if accountant_id is not None:
         deps.accountant(accountant_id)  # NotFoundError for an unknown firm
