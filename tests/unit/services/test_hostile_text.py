@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from subscription_core.bulk import BulkRenewal, BulkRow, InvoiceTarget
-from subscription_core.customers import Actor, Party
+from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.services import (
