@@ -117,7 +117,7 @@ def reason_for(order: Order) -> UnappliedReason:
 
 
 def _reason(value: object, field: str) -> str:
-    return required_text(value, field=field, rule="Y6", message="a reason is required")
+    return required_text(value, field=field, rule="Y6", message="a reason is required", most=NOTE_LIMIT, lines=True)
 
 
 @attrs.frozen(kw_only=True)

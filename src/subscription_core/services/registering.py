@@ -149,7 +149,7 @@ def link_accountant(
             services do not know. ConflictError: the key was used for another request.
     """
     customer_id = checked_id(customer_id, field="customer_id")
-    accountant_id = checked_id(accountant_id, field="accountant_id")
+    accountant_id = None if accountant_id is None else checked_id(accountant_id, field="accountant_id")
     require_staff(actor, "link a service accountant")
     if accountant_id is not None:
         deps.accountant(accountant_id)  # NotFoundError for an unknown firm

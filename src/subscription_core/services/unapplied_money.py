@@ -119,7 +119,7 @@ def unapplied_money(
     Raises:
         PermissionDeniedError: (A2) not staff. ValidationError: a bad state, customer id or limit (0 to 1000).
     """
-    customer_id = checked_id(customer_id, field="customer_id")
+    customer_id = None if customer_id is None else checked_id(customer_id, field="customer_id")
     require_staff(actor, "list unapplied money")
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= _MAX_LIST:
         raise ValidationError(f"must be a whole number from 0 to {_MAX_LIST}", field="limit", value=limit)
