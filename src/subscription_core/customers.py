@@ -23,6 +23,8 @@ from subscription_core.contact_details import email_address, fitted_email, fitte
 from subscription_core.errors import (
     PermissionDeniedError,
     ValidationError,
+    checked_id,
+    checked_text,
     non_empty_text,
     of_type,
     optional,
@@ -55,8 +57,12 @@ __all__ = [
 
 
 def _text(value: object, field: str) -> str:
-    # Names and addresses are personal data that no mask makes useful: a refusal names the field only.
-    return " ".join(required_text(value, field=field, rule="O2", shown=None).split())
+    # A name or an address loads as it was stored: documents written before the one text check may hold
+    # characters it refuses now, and their orders must stay payable (O7). Where one enters a use case it is
+    # checked in full (check_names, check_invoiceable when an order is placed).
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", rule="O2", field=field, value=value)
+    return " ".join(value.split())
 
 
 def _name_text(value: object) -> str:
@@ -72,7 +78,7 @@ def _address_text(value: object) -> str:
 
 
 def _id_text(value: object) -> str:
-    return _text(value, "id")
+    return checked_id(value, field="id", rule="O2")
 
 
 def _email(value: object) -> str:
@@ -128,6 +134,19 @@ class Party:
     def contact(self) -> Contact:
         """The unit as someone to notify."""
         return Contact(name=self.unit_name, email=self.email, phone=self.phone)
+
+    def check_names(self, field: str) -> None:
+        """Check the name and address hold only text the library stores, at most 1,000 characters (O2).
+
+        Applied where a party enters a use case (registering a customer); construction is lenient so that
+        parties stored before the check still load. The error names ``field.unit_name`` or ``field.address``
+        and never shows the text.
+
+        Raises:
+            ValidationError: (O2) as :func:`~subscription_core.errors.checked_text` says.
+        """
+        checked_text(self.unit_name, field=f"{field}.unit_name", rule="O2", shown=None)
+        checked_text(self.address, field=f"{field}.address", rule="O2", shown=None)
 
     def check_invoiceable(self, field: str) -> None:
         """Check that every detail fits the e-invoice it may be printed on (O7): lengths, characters, e-mail.

@@ -55,7 +55,9 @@ def register_customer(
 
     Raises:
         PermissionDeniedError: (A2) neither staff nor the host's system.
-        ValidationError: (U1) a malformed tax code; (O2) a bad name, party or invoice details.
+        ValidationError: (U1) a malformed tax code; (O2) a bad name, party or invoice details, or a name or
+            address holding a character the library does not store (NUL, a lone surrogate, a bidirectional
+            override, only invisible characters) or longer than 1,000 characters.
         ConflictError: (U1) a customer with this tax code is registered already (its value masked), or the
             key was used for another request.
     """
@@ -63,6 +65,7 @@ def register_customer(
     code = TaxCode.parse(tax_code)
     if not isinstance(subscriber, Party):
         raise ValidationError("must be a Party", rule="O2", field="subscriber", value=type(subscriber).__name__)
+    _check_names(name, subscriber, invoice)
     users = frozenset(_user_ids(buyers))
 
     def work(uow: UnitOfWork, _now: dt.datetime) -> tuple[str, Customer]:
@@ -96,6 +99,15 @@ def register_customer(
         work=work,
         replay=lambda uow, customer_id: uow.customers.get(customer_id),
     )
+
+
+def _check_names(name: object, subscriber: Party, invoice: InvoiceInfo | None) -> None:
+    # Names enter here: checked in full (a Customer or Party is lenient on construction, so that
+    # documents stored before the text check still load).
+    required_text(name, field="name", rule="O2", shown=None)
+    subscriber.check_names("subscriber")
+    if isinstance(invoice, InvoiceInfo):
+        invoice.buyer.check_names("invoice")
 
 
 def _user_ids(buyers: Iterable[str]) -> list[str]:

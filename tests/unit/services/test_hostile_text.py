@@ -19,6 +19,7 @@ from subscription_core.customers import Actor
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.services import (
+    Checkout,
     NewPurchase,
     cancel_order,
     customer_orders,
@@ -64,6 +65,16 @@ CALLS: dict[str, tuple[Call, str]] = {
             w.deps, STAFF, name=t, tax_code=tax_code(50), subscriber=party("Công ty", 50, "a@b.vn"), idempotency_key="k"
         ),
         "name",
+    ),
+    "invoice buyer's name at checkout": (
+        lambda w, t: place_order(
+            w.deps,
+            BUYER,
+            NewPurchase(customer_id="cus-1", plan="std", option="1y"),
+            Checkout(confirmed=True, invoice=party(t, 1, "ketoan@congty.vn")),
+            idempotency_key="k",
+        ),
+        "unit_name",
     ),
     "reason": (
         lambda w, t: cancel_order(w.deps, STAFF, "ord-0001", reason=t, idempotency_key="k"),
