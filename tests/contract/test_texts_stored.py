@@ -41,7 +41,7 @@ def test_texts_a_name_the_check_takes_reads_back_unchanged(units: UnitOfWorkFact
         with pytest.raises(ValidationError):
             customer("cus-x", name=name)
         return
-    if text_problem(name.strip()) is not None:  # a name loads as stored; it is refused where it enters
+    if text_problem(collapsed) is not None:  # a name loads as stored; it is refused where it enters
         with pytest.raises(ValidationError):
             customer("cus-x", name=name).subscriber.check_names("subscriber")
         return

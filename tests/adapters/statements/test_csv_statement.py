@@ -143,6 +143,21 @@ def test_y3_unreadable_rows_are_reported_by_number_and_the_others_read() -> None
         assert "0912345678" not in repr(problem)
 
 
+@pytest.mark.parametrize("bad", ["\x1b[31m", "\x00", "\u202e", "\ufffe"])
+def test_y3_a_description_the_library_does_not_store_makes_its_row_a_problem_and_the_others_read(bad: str) -> None:
+    # Issue 14: such a description would break a store (NUL on PostgreSQL) or mislead staff; the row is named.
+    rows = [
+        "date,amount,description",
+        f'24/11/2026,"1,000,000",{REFERENCE} ok',
+        f'24/11/2026,"3,000,000",{REFERENCE} {bad}',
+        f'25/11/2026,"2,000,000",{REFERENCE} ok',
+    ]
+    read = read_statement("\n".join(rows), GENERIC)
+    assert [x.amount for x in read.lines] == [_vnd(1_000_000), _vnd(2_000_000)]
+    assert [p.row for p in read.problems] == [3]
+    assert "description" in read.problems[0].reason
+
+
 def test_y3_credit_and_debit_columns_are_checked_together() -> None:
     fmt = attrs.evolve(VIETCOMBANK, id_column=None)
     rows = [
