@@ -51,7 +51,7 @@ from subscription_core.errors import (
     masked,
 )
 from subscription_core.grants import AddonGrant, PlanGrant
-from subscription_core.invoices import InvoiceRequest, InvoiceState, IssuedInvoice, RequestedInvoice
+from subscription_core.invoices import InvoiceRequest, InvoiceShare, InvoiceState, IssuedInvoice, RequestedInvoice
 from subscription_core.lifecycle import (
     Notice,
     NoticeKind,
@@ -148,6 +148,7 @@ __all__ = [
     "InvalidTransitionError",
     "InvoiceInfo",
     "InvoiceRequest",
+    "InvoiceShare",
     "InvoiceState",
     "IssuedInvoice",
     "LineDiscount",

@@ -14,12 +14,12 @@ accepted are never refused when the invoice is issued.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, Literal
 
 from subscription_core.errors import PersonalKind, ValidationError, masked
+from subscription_core.texts import text_problem
 
 __all__ = [
     "INVOICE_FIELD_LIMITS",
@@ -144,31 +144,15 @@ _PERSONAL: Final[Mapping[InvoiceField, PersonalKind]] = MappingProxyType(
 )
 
 
-_NONCHARACTER_BLOCK: Final = range(0xFDD0, 0xFDF0)
-_PLANE_END: Final = 0xFFFE  # the last two code points of every plane are non-characters: ...FFFE and ...FFFF
-
-
-def _is_noncharacter(code: int) -> bool:
-    # Unicode's 66 non-characters: U+FDD0..U+FDEF and U+FFFE, U+FFFF, U+1FFFE, U+1FFFF ... U+10FFFF.
-    return code in _NONCHARACTER_BLOCK or code & _PLANE_END == _PLANE_END
-
-
 def character_problem(text: str) -> str | None:
     """What character of ``text`` an e-invoice cannot carry, or ``None`` (O7, I1).
 
-    Refused: control characters (C0, DEL and C1; whitespace is collapsed to spaces before this is asked),
-    surrogates (a lone half of a UTF-16 pair is not a character), and Unicode's non-characters such as U+FFFE.
-    Never raises for text.
+    The library's one text check, :func:`subscription_core.texts.text_problem`, for a one-line text:
+    control characters (C0, DEL and C1; whitespace is collapsed to spaces before this is asked), lone
+    surrogates, Unicode's non-characters such as U+FFFE, bidirectional overrides, and a text of invisible
+    characters only. Never raises for text.
     """
-    for char in text:
-        kind = unicodedata.category(char)
-        if kind == "Cc":
-            return f"holds a control character (U+{ord(char):04X}) that an e-invoice cannot carry"
-        if kind == "Cs":
-            return f"holds a lone surrogate (U+{ord(char):04X}), which is not a character"
-        if _is_noncharacter(ord(char)):
-            return f"holds U+{ord(char):04X}, a Unicode non-character that an e-invoice cannot carry"
-    return None
+    return text_problem(text)
 
 
 def fitted_text(value: object, *, field: str, limit: InvoiceField, rule: str = "O7") -> str:

@@ -23,6 +23,8 @@ from subscription_core.contact_details import email_address, fitted_email, fitte
 from subscription_core.errors import (
     PermissionDeniedError,
     ValidationError,
+    checked_id,
+    checked_text,
     non_empty_text,
     of_type,
     optional,
@@ -33,6 +35,7 @@ from subscription_core.subscriptions import ActorKind
 
 # TaxCode, TaxCodeKind and check_digit are re-exported: other modules import them from here.
 from subscription_core.tax_codes import TaxCode, TaxCodeKind, check_digit
+from subscription_core.texts import ID_LIMIT
 
 __all__ = [
     "Actor",
@@ -49,11 +52,17 @@ __all__ = [
     "fold",
     "is_email_address",
     "require_ordering_right",
+    "search_query",
 ]
 
 
 def _text(value: object, field: str) -> str:
-    return " ".join(required_text(value, field=field, rule="O2").split())
+    # A name or an address loads as it was stored: documents written before the one text check may hold
+    # characters it refuses now, and their orders must stay payable (O7). Where one enters a use case it is
+    # checked in full (check_names, check_invoiceable when an order is placed).
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty text", rule="O2", field=field, value=value)
+    return " ".join(value.split())
 
 
 def _name_text(value: object) -> str:
@@ -69,7 +78,7 @@ def _address_text(value: object) -> str:
 
 
 def _id_text(value: object) -> str:
-    return _text(value, "id")
+    return checked_id(value, field="id", rule="O2")
 
 
 def _email(value: object) -> str:
@@ -125,6 +134,19 @@ class Party:
     def contact(self) -> Contact:
         """The unit as someone to notify."""
         return Contact(name=self.unit_name, email=self.email, phone=self.phone)
+
+    def check_names(self, field: str) -> None:
+        """Check the name and address hold only text the library stores, at most 1,000 characters (O2).
+
+        Applied where a party enters a use case (registering a customer); construction is lenient so that
+        parties stored before the check still load. The error names ``field.unit_name`` or ``field.address``
+        and never shows the text.
+
+        Raises:
+            ValidationError: (O2) as :func:`~subscription_core.errors.checked_text` says.
+        """
+        checked_text(self.unit_name, field=f"{field}.unit_name", rule="O2", shown=None)
+        checked_text(self.address, field=f"{field}.address", rule="O2", shown=None)
 
     def check_invoiceable(self, field: str) -> None:
         """Check that every detail fits the e-invoice it may be printed on (O7): lengths, characters, e-mail.
@@ -367,6 +389,22 @@ def _compact(code: str) -> str:
     return "".join(code.split()).casefold()
 
 
+def search_query(query: object) -> str:
+    """The text of a staff search (U2), stripped: a text of at most 255 characters the library stores.
+
+    Every search applies it, in the core and in each store's ``search``, so that a store never meets a
+    query it reads otherwise than the others (SQLite took NUL for the end of its pattern and matched
+    every customer; a lone surrogate broke the database driver).
+
+    Raises:
+        ValidationError: (U2, ``query``) not text, blank, too long, or holding a character
+            :func:`~subscription_core.errors.checked_text` refuses, which the message names.
+    """
+    return required_text(
+        query, field="query", rule="U2", message="a search needs a tax code or part of a name", most=ID_LIMIT
+    )
+
+
 def find_customers(customers: Iterable[Customer], query: str) -> tuple[Customer, ...]:
     """Return the customers a staff search finds (U2), tax-code matches first, each group in input order.
 
@@ -375,10 +413,9 @@ def find_customers(customers: Iterable[Customer], query: str) -> tuple[Customer,
     business code equals it, and those whose name contains it regardless of case and diacritics.
 
     Raises:
-        ValidationError: (U2) the query is not text or is empty.
+        ValidationError: (U2) the query is not one :func:`search_query` takes.
     """
-    if not isinstance(query, str) or not query.strip():
-        raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+    query = search_query(query)
     try:
         code: TaxCode | None = TaxCode.parse(query)
     except ValidationError:

@@ -22,7 +22,8 @@ Names and addresses are personal data too, but masking them helps nobody: an err
 
 The attrs field validators that every module shares live here too (:func:`of_type`, :func:`non_empty_text`,
 :func:`any_text`, :func:`whole_number`, :func:`aware`, :func:`tuple_of`, :func:`optional`), with the checks
-behind them (:func:`required_text`, :func:`utc`), so that one input is refused with one message everywhere.
+behind them (:func:`required_text`, :func:`checked_text`, :func:`utc`), so that one input is refused with one
+message everywhere. Every text they accept passes :func:`subscription_core.texts.text_problem` and a length.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
 import attrs
+
+from subscription_core.texts import ID_LIMIT, LINE_LIMIT, text_problem
 
 __all__ = [
     "CatalogError",
@@ -50,6 +53,8 @@ __all__ = [
     "Validator",
     "any_text",
     "aware",
+    "checked_id",
+    "checked_text",
     "masked",
     "non_empty_text",
     "of_type",
@@ -252,32 +257,95 @@ def optional(validator: Validator) -> Validator:
     return check
 
 
-def required_text(value: object, *, field: str, rule: str = "", message: str = "must be a non-empty text") -> str:
-    """Return ``value`` stripped of surrounding whitespace if it is a text with something besides whitespace.
+def checked_text(
+    value: object,
+    *,
+    field: str,
+    rule: str = "",
+    most: int = LINE_LIMIT,
+    lines: bool = False,
+    shown: PersonalKind | None = "text",
+) -> str:
+    """Return ``value`` unchanged if it is a text of at most ``most`` characters that :func:`text_problem` accepts.
+
+    The one check of every text the library stores or prints (see :mod:`subscription_core.texts`): no lone
+    surrogate, control character (tab and line breaks only when ``lines``), non-character or bidirectional
+    override, and not only invisible characters. An empty text passes.
 
     Raises:
-        ValidationError: (``rule``, ``field``) with ``message`` if ``value`` is not a ``str`` or is blank.
+        ValidationError: (``rule``, ``field``) not text; longer than ``most`` (the message names the limit);
+            or holding a refused character (the message names its class and code point). The value is
+            :func:`masked` as ``shown`` says, or left out when ``shown`` is ``None`` (a name, an address).
+    """
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule=rule, field=field, value=value)
+    if len(value) > most:
+        problem: str | None = f"has {len(value)} characters; at most {most} are allowed"
+    else:
+        problem = text_problem(value, lines=lines)
+    if problem is None:
+        return value
+    if shown is None:
+        raise ValidationError(problem, rule=rule, field=field)
+    raise ValidationError(problem, rule=rule, field=field, value=masked(value, shown))
+
+
+def required_text(
+    value: object,
+    *,
+    field: str,
+    rule: str = "",
+    message: str = "must be a non-empty text",
+    most: int = LINE_LIMIT,
+    lines: bool = False,
+    shown: PersonalKind | None = "text",
+) -> str:
+    """Return ``value`` stripped of surrounding whitespace if it is a text with something besides whitespace.
+
+    The stripped text must pass :func:`checked_text` (at most ``most`` characters, only characters the
+    library stores; tab and line breaks only when ``lines``; ``shown`` says how a refused value is masked).
+
+    Raises:
+        ValidationError: (``rule``, ``field``) with ``message`` if ``value`` is not a ``str`` or is blank;
+            else as :func:`checked_text` says.
     """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(message, rule=rule, field=field, value=value)
-    return value.strip()
+    return checked_text(value.strip(), field=field, rule=rule, most=most, lines=lines, shown=shown)
 
 
-def non_empty_text(rule: str = "") -> Validator:
-    """An attrs validator: the value must be a ``str`` with something besides whitespace (see :func:`required_text`)."""
+def checked_id(value: object, *, field: str, rule: str = "") -> str:
+    """Return an id, code or key given to a use case, stripped: :func:`required_text` of at most 255 characters.
+
+    Checked where it enters, so that a lookup never hands a store a text it cannot hold (a lone surrogate,
+    NUL) and the error names the input.
+
+    Raises:
+        ValidationError: (``rule``, ``field``) not text, blank, longer than
+            :data:`~subscription_core.texts.ID_LIMIT`, or holding a character :func:`checked_text` refuses.
+    """
+    return required_text(value, field=field, rule=rule, most=ID_LIMIT)
+
+
+def non_empty_text(rule: str = "", *, most: int = LINE_LIMIT, lines: bool = False) -> Validator:
+    """An attrs validator: the value must be a ``str`` with something besides whitespace (see :func:`required_text`).
+
+    The value as given, surrounding whitespace included, must pass :func:`checked_text` with ``most`` and
+    ``lines``.
+    """
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        required_text(value, field=attribute.name, rule=rule)
+        required_text(value, field=attribute.name, rule=rule, most=most, lines=lines)
+        checked_text(value, field=attribute.name, rule=rule, most=most, lines=lines)
 
     return check
 
 
-def any_text(rule: str = "") -> Validator:
-    """An attrs validator: the value must be a ``str``, possibly empty ("must be text")."""
+def any_text(rule: str = "", *, most: int = LINE_LIMIT, lines: bool = False) -> Validator:
+    """An attrs validator: the value must be a ``str``, possibly empty, that passes :func:`checked_text`."""
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str):
-            raise ValidationError("must be text", rule=rule, field=attribute.name, value=value)
+        checked_text(value, field=attribute.name, rule=rule, most=most, lines=lines)
 
     return check
 

@@ -35,7 +35,7 @@ from subscription_core.orders import Order
 from subscription_core.quotes import VatTotal
 from subscription_core.tax import VatRate
 
-__all__ = ["InvoiceRequest", "InvoiceState", "IssuedInvoice", "RequestedInvoice", "invoice_requests"]
+__all__ = ["InvoiceRequest", "InvoiceShare", "InvoiceState", "IssuedInvoice", "RequestedInvoice", "invoice_requests"]
 
 
 @attrs.frozen(kw_only=True)
@@ -94,6 +94,42 @@ class IssuedInvoice:
     def key(self) -> tuple[str, int]:
         """One invoice per order and part (I1)."""
         return (self.order_id, self.part)
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceShare:
+    """An issued e-invoice as one company sees it (I1, B2): its number, and only the company's own lines.
+
+    A bulk renewal invoiced to one typed-in buyer (B2, "Other") puts every client's lines on one invoice;
+    each client sees that invoice's number with its own lines and what they come to (``total``: taxable +
+    VAT), never the other clients' lines or the invoice's grand total. ``shared`` says other companies'
+    lines are on it; when it is not, ``lines`` are all the invoice's lines and ``total`` its grand total.
+    """
+
+    order_id: str
+    part: int
+    series: str
+    number: str
+    issued_at: dt.datetime
+    lines: tuple[OrderLine, ...]
+    total: Money
+    shared: bool
+
+    @classmethod
+    def of(cls, invoice: IssuedInvoice, lines: tuple[OrderLine, ...], customer_id: str) -> InvoiceShare:
+        """``invoice`` as ``customer_id`` sees it, from the ``lines`` the invoice holds (its part of the order)."""
+        own = tuple(line for line in lines if line.customer_id == customer_id)
+        zero = Money.zero(invoice.grand_total.currency)
+        return cls(
+            order_id=invoice.order_id,
+            part=invoice.part,
+            series=invoice.series,
+            number=invoice.number,
+            issued_at=invoice.issued_at,
+            lines=own,
+            total=sum((line.taxable + line.vat for line in own), zero),
+            shared=len(own) != len(lines),
+        )
 
 
 class InvoiceState(enum.Enum):

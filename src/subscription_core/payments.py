@@ -38,6 +38,7 @@ from subscription_core.orders import Order
 
 # PaymentLinkSigner is re-exported: other modules import it from here.
 from subscription_core.payment_links import PaymentLinkSigner
+from subscription_core.texts import LINE_LIMIT, NOTE_LIMIT
 
 __all__ = [
     "PAYMENT_TRANSITIONS",
@@ -64,8 +65,10 @@ RECEIPT_CLOCK_SKEW: Final = dt.timedelta(minutes=5)
 """How far after ``now`` a receipt may be dated before it is refused as from the future (Y7)."""
 
 
-def _reason(value: object, field: str = "reason") -> str:
-    return required_text(value, field=field, message="a reason is required")
+def _reason(value: object, field: str = "reason", *, lines: bool = False) -> str:
+    # A failure or a rejection may span lines as it was typed or received (and was so stored before).
+    most = NOTE_LIMIT if lines else LINE_LIMIT
+    return required_text(value, field=field, message="a reason is required", most=most, lines=lines)
 
 
 def staff_only(by: object, action: str) -> Actor:
@@ -262,7 +265,7 @@ class Payment:
     provider_ref: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     received_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     received_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
-    failure: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    failure: str | None = attrs.field(default=None, validator=optional(non_empty_text(lines=True, most=NOTE_LIMIT)))
     unapplied_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
@@ -359,7 +362,7 @@ class Payment:
         Raises:
             InvalidTransitionError: the payment is not started.
         """
-        failure = _reason(reason)
+        failure = _reason(reason, lines=True)
         return attrs.evolve(self._settle(PaymentEvent.FAIL, at), failure=failure)
 
     def _check_online(self, *, online: bool) -> None:
@@ -484,7 +487,7 @@ class PaymentProof:
     state: ProofState = attrs.field(default=ProofState.SUBMITTED, validator=of_type(ProofState))
     reviewed_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     reviewed_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
-    rejection: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    rejection: str | None = attrs.field(default=None, validator=optional(non_empty_text(lines=True, most=NOTE_LIMIT)))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     def verify(self, *, at: dt.datetime, by: Actor) -> PaymentProof:
@@ -505,7 +508,7 @@ class PaymentProof:
             ValidationError: an empty reason.
         """
         staff = staff_only(by, "reject a proof of payment")
-        return attrs.evolve(self._review(ProofState.REJECTED, at, staff), rejection=_reason(reason))
+        return attrs.evolve(self._review(ProofState.REJECTED, at, staff), rejection=_reason(reason, lines=True))
 
     def _review(self, target: ProofState, at: dt.datetime, by: Actor) -> PaymentProof:
         if self.state is not ProofState.SUBMITTED:

@@ -35,6 +35,7 @@ from subscription_core.calendar import local_date, start_of_local_day
 from subscription_core.errors import ValidationError, any_text, of_type, optional, tuple_of, utc
 from subscription_core.money import Money
 from subscription_core.orders import Order
+from subscription_core.texts import NOTE_LIMIT
 from subscription_core.transfers import PREFIX, REFERENCE_LENGTH, find_references
 
 __all__ = [
@@ -99,7 +100,8 @@ class StatementLine:
     line_id: str = attrs.field(validator=_line_id)
     booked_at: dt.datetime = attrs.field(converter=_utc, validator=_aware)
     amount: Money = attrs.field(validator=_credit)
-    description: str = attrs.field(default="", validator=any_text("Y3"), repr=False)
+    # A bank's description may span lines; other control characters make the row a refused one.
+    description: str = attrs.field(default="", validator=any_text("Y3", lines=True), repr=False)
     bank_reference: str | None = attrs.field(default=None, validator=optional(any_text("Y3")))
 
     @classmethod
@@ -159,7 +161,7 @@ class LineResult:
 
     line: StatementLine = attrs.field(validator=of_type(StatementLine))
     outcome: LineOutcome = attrs.field(validator=of_type(LineOutcome))
-    note: str = attrs.field(validator=any_text())
+    note: str = attrs.field(validator=any_text(lines=True, most=NOTE_LIMIT))
     order_id: str | None = attrs.field(default=None, validator=optional(any_text()))
     payment_id: str | None = attrs.field(default=None, validator=optional(any_text()))
     expected: Money | None = attrs.field(default=None, validator=optional(of_type(Money)))

@@ -40,6 +40,7 @@ from subscription_core.errors import (
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod, PaymentState, staff_only
+from subscription_core.texts import NOTE_LIMIT
 
 __all__ = [
     "MONEY_FLOW",
@@ -116,7 +117,7 @@ def reason_for(order: Order) -> UnappliedReason:
 
 
 def _reason(value: object, field: str) -> str:
-    return required_text(value, field=field, rule="Y6", message="a reason is required")
+    return required_text(value, field=field, rule="Y6", message="a reason is required", most=NOTE_LIMIT, lines=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -140,7 +141,7 @@ class UnappliedMoney:
     received_at: dt.datetime = attrs.field(validator=aware())
     recorded_at: dt.datetime = attrs.field(validator=aware())
     reason: UnappliedReason = attrs.field(validator=of_type(UnappliedReason))
-    note: str = attrs.field(default="", validator=any_text())
+    note: str = attrs.field(default="", validator=any_text(lines=True, most=NOTE_LIMIT))
     method: PaymentMethod | None = attrs.field(default=None, validator=optional(of_type(PaymentMethod)))
     order_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     customer_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
@@ -150,7 +151,7 @@ class UnappliedMoney:
     refund_reference: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     closed_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     closed_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
-    closing_note: str = attrs.field(default="", validator=any_text())
+    closing_note: str = attrs.field(default="", validator=any_text(lines=True, most=NOTE_LIMIT))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     def __attrs_post_init__(self) -> None:

@@ -181,3 +181,20 @@ def test_b1_many_customers_read_beyond_one_query_s_worth(units: UnitOfWorkFactor
         by_code = uow.customers.by_tax_codes([c.tax_code.value for c in many])
     assert found == {c.id: c for c in many}
     assert by_code == {c.tax_code.value: c for c in many}
+
+
+@pytest.mark.parametrize("query", ["\x00", "cong\x00", "\ud800", "a\u202eb", "\u200b\u200b"])
+def test_u2_search_refuses_a_query_the_library_does_not_store(units: UnitOfWorkFactory, query: str) -> None:
+    # SQLite read NUL as the end of the LIKE pattern and matched everyone; a surrogate broke the driver.
+    store(units, customer("cus-1", n=1), customer("cus-2", n=2))
+    with units() as uow, pytest.raises(ValidationError) as refused:
+        uow.customers.search(query)
+    assert (refused.value.rule, refused.value.field) == ("U2", "query")
+
+
+@pytest.mark.parametrize("key", ["\ud800", "cus\x00-1"])
+def test_a_key_no_database_can_hold_is_refused_by_the_library(units: UnitOfWorkFactory, key: str) -> None:
+    # No such id can be stored, so none is found; a driver's encoding error never reaches the caller.
+    store(units, customer("cus-1", n=1))
+    with units() as uow, pytest.raises((NotFoundError, ValidationError)):
+        uow.customers.get(key)

@@ -42,7 +42,9 @@ def _bank(value: object) -> Bank:
 
 
 def _holder(value: object) -> str:
-    holder = required_text(value, field="account_name", rule="Y3", message="the account holder's name is required")
+    holder = required_text(
+        value, field="account_name", rule="Y3", message="the account holder's name is required", shown=None
+    )
     if len(holder) > _MAX_HOLDER_CHARS or not holder.isprintable():
         raise ValidationError(  # a name: the error names the field, not the name
             f"must be at most {_MAX_HOLDER_CHARS} printable characters", rule="Y3", field="account_name"

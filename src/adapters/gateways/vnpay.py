@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from subscription_core.calendar import ensure_aware
-from subscription_core.errors import ValidationError, Validator
+from subscription_core.errors import ValidationError, Validator, masked
 from subscription_core.payments import MethodKind, ProviderNotification
 from subscription_core.ports import Clock, PaymentRequest, PaymentStart
 from subscription_core_adapters.gateways.vnpay_callbacks import (
@@ -78,6 +78,9 @@ SANDBOX_URL: Final = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 _TMN_CODE: Final = re.compile(r"[A-Za-z0-9]{8}")
 _ORDER_TYPE: Final = re.compile(r"[A-Za-z0-9_]{1,100}")
 _URL_TEXT: Final = re.compile(r"[!-)+-}]+")  # printable ASCII but space, '*' and '~'
+# vnp_ReturnUrl is Alphanumeric[10,255] in VNPay's parameter table ("Danh sách tham số",
+# https://sandbox.vnpayment.vn/apis/docs/thanh-toan-pay/pay.html): a longer one is refused before signing.
+_MAX_RETURN_URL: Final = 255
 _SUCCESS: Final = "00"
 _VIETNAM: Final = dt.timezone(dt.timedelta(hours=7), "GMT+7")
 _TAKES: Final = frozenset({MethodKind.DOMESTIC_CARD, MethodKind.INTERNATIONAL_CARD})
@@ -99,6 +102,13 @@ def _matches(pattern: re.Pattern[str], message: str) -> Validator:
 
 
 def _url(value: object, field: str, schemes: tuple[str, ...]) -> str:
+    if field == "return_url" and isinstance(value, str) and len(value) > _MAX_RETURN_URL:
+        raise ValidationError(
+            f"has {len(value)} characters; VNPay takes at most {_MAX_RETURN_URL} (vnp_ReturnUrl)",
+            rule="Y1",
+            field=field,
+            value=masked(value, "text"),
+        )
     try:
         parts = urlsplit(value) if isinstance(value, str) else None
     except ValueError:
@@ -145,7 +155,8 @@ class VnpayConfig:
 
     Raises:
         ValidationError: (Y1) a terminal code that is not 8 letters or digits, an empty secret, a payment
-            URL that is not https (or has a query), a return URL that is not http(s), a locale other than
+            URL that is not https (or has a query), a return URL that is not http(s) or is longer than 255
+            characters (VNPay's limit of ``vnp_ReturnUrl``), a locale other than
             ``vn``/``en``, a bad order type, IP address or duration; (D2) a time zone without an offset.
     """
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from subscription_core.customers import Customer, fold
-from subscription_core.errors import ConflictError, ValidationError, masked
+from subscription_core.customers import Customer, fold, search_query
+from subscription_core.errors import ConflictError, masked
 from subscription_core_adapters.memory.tables import TableView, check_limit, checked
 
 __all__ = ["MemoryCustomerRepository"]
@@ -82,10 +82,10 @@ class MemoryCustomerRepository:
         query are ignored. Ordered by name, then id; at most ``limit``.
 
         Raises:
-            ValidationError: (U2) an empty query, or a negative limit.
+            ValidationError: (U2) a query :func:`~subscription_core.customers.search_query` refuses (empty,
+                too long, NUL, a lone surrogate...), or a negative limit.
         """
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+        query = search_query(query)
         check_limit(limit)
         code, folded = "".join(query.split()), fold(query)
         found = self._view.scan(lambda c: c.tax_code.value.startswith(code) or folded in fold(c.name))

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from subscription_core.customers import Customer, fold
-from subscription_core.errors import ConflictError, NotFoundError, ValidationError, masked
+from subscription_core.customers import Customer, fold, search_query
+from subscription_core.errors import ConflictError, NotFoundError, masked
 from subscription_core_adapters.sql import schema
 from subscription_core_adapters.sql.rows import Rows, check_limit, chunks, of_type
 from subscription_core_adapters.sql.serialization import from_document, to_document
@@ -120,10 +120,10 @@ class SqlCustomerRepository:
         query are ignored. Ordered by name, then id; at most ``limit``.
 
         Raises:
-            ValidationError: (U2) an empty query, or a negative limit.
+            ValidationError: (U2) a query :func:`~subscription_core.customers.search_query` refuses (empty,
+                too long, NUL, a lone surrogate...), or a negative limit.
         """
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+        query = search_query(query)
         check_limit(limit)
         code, folded = "".join(query.split()), fold(query)
         matches = or_(

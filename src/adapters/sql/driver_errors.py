@@ -5,6 +5,10 @@
   unit of work may succeed (see :func:`subscription_core_adapters.sql.unit_of_work.run_in_transaction`);
 * a broken constraint (a unique key, a foreign key) becomes ``TransientConflictError`` too: another
   transaction stored the row first, and running again reads it and answers for good;
+* a value the database cannot hold (a lone surrogate, which no driver encodes; NUL, which PostgreSQL's
+  text refuses; a number out of a column's range) becomes ``ValidationError``: the core checks every text
+  where it enters (``subscription_core.texts``), and this is the backstop that keeps a driver's encoding
+  error from leaking;
 * anything else (the database unreachable, a statement refused) becomes ``SubscriptionError``.
 
 The messages carry the driver's error class, SQLSTATE or SQLite code and its first line only: never the
@@ -18,10 +22,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 # TransientConflictError is the core's, re-exported: the adapter's lost races are the core's transient conflicts.
-from subscription_core.errors import SubscriptionError, TransientConflictError
+from subscription_core.errors import SubscriptionError, TransientConflictError, ValidationError
 
 __all__ = ["TransientConflictError", "translate", "translated"]
 
@@ -71,6 +75,8 @@ def translate(error: SQLAlchemyError, action: str) -> SubscriptionError:
         return TransientConflictError(
             f"could not {action}: a stored record conflicts ({detail})", field="database", value=code
         )
+    if isinstance(error, DataError):
+        return ValidationError(f"could not {action}: the database cannot hold a value ({detail})", field="database")
     return SubscriptionError(f"could not {action}: the database failed ({detail})", field="database", value=code)
 
 
@@ -81,3 +87,8 @@ def translated(action: str) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise translate(exc, action) from exc
+    except UnicodeEncodeError as exc:  # raised by the driver while binding, never wrapped by SQLAlchemy
+        raise ValidationError(
+            f"could not {action}: a text holds U+{ord(exc.object[exc.start]):04X}, which the database cannot encode",
+            field="database",
+        ) from exc

@@ -14,9 +14,10 @@ from typing import Any
 import attrs
 
 from subscription_core.customers import Contact, Party
-from subscription_core.errors import ValidationError, of_type
+from subscription_core.errors import ValidationError, checked_id, checked_text, of_type
 from subscription_core.limits import MAX_CYCLES, MAX_QUANTITY
 from subscription_core.money import Money
+from subscription_core.texts import ID_LIMIT
 
 __all__ = [
     "AddonChoice",
@@ -30,8 +31,9 @@ __all__ = [
 
 
 def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty text", rule="O1", field=attribute.name, value=value)
+    # An id or a catalog code: checked as one (length, characters) before any store or fingerprint meets it.
+    checked_id(value, field=attribute.name, rule="O1")
+    checked_text(value, field=attribute.name, rule="O1", most=ID_LIMIT)
 
 
 def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -64,7 +66,7 @@ def _codes(value: object) -> tuple[str, ...]:
     codes = tuple(value)
     if not all(isinstance(c, str) and c.strip() for c in codes):
         raise ValidationError("every promotion code must be a non-empty text", rule="P3", field="codes", value=codes)
-    return tuple(dict.fromkeys(c.strip() for c in codes))
+    return tuple(dict.fromkeys(checked_id(c, field="codes", rule="P3") for c in codes))
 
 
 def _addons(value: object) -> tuple[AddonChoice, ...]:

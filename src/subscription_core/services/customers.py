@@ -12,7 +12,7 @@ from typing import Final
 
 import attrs
 
-from subscription_core.customers import Actor, Customer, TaxCode, TaxCodeKind, find_customers
+from subscription_core.customers import Actor, Customer, TaxCode, TaxCodeKind, find_customers, search_query
 from subscription_core.errors import PermissionDeniedError, ValidationError
 from subscription_core.services.context import Services
 from subscription_core.services.permissions import require_actor
@@ -61,12 +61,12 @@ def search_customers(deps: Services, actor: Actor, query: str, *, limit: int = 5
 
     Raises:
         PermissionDeniedError: (U2) a customer user, the scheduler or the system.
-        ValidationError: (U2) an empty query, a limit out of range.
+        ValidationError: (U2) an empty query or one :func:`~subscription_core.customers.search_query` refuses
+            (too long, NUL, a lone surrogate...), a limit out of range.
     """
     require_actor(actor)
     size = _limit(limit)
-    if not isinstance(query, str) or not query.strip():
-        raise ValidationError("a search needs a tax code or part of a name", rule="U2", field="query", value=query)
+    query = search_query(query)
     if not (actor.is_staff or actor.is_accountant):
         raise PermissionDeniedError("only staff and service accountants search customers", rule="U2", field="actor")
     with deps.uow() as uow:

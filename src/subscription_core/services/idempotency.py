@@ -88,9 +88,10 @@ def fingerprint(**fields: object) -> str:
 
     Decimals are compared by value (``1.0`` equals ``1``), sets and mappings regardless of order, attrs
     values field by field; instants in UTC. Only the digest is kept, never the input (which may hold
-    e-mail addresses or tax codes).
+    e-mail addresses or tax codes). Never raises for any text: a lone surrogate, which UTF-8 cannot
+    encode, is hashed by its code point (texts without one hash as they always did).
     """
-    return hashlib.sha256(_dump(_canonical(fields)).encode()).hexdigest()
+    return hashlib.sha256(_dump(_canonical(fields)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Mismatch:

@@ -28,7 +28,7 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError
+from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, checked_id
 from subscription_core.invoices import IssuedInvoice, RequestedInvoice
 from subscription_core.notices import OrderNoticeKind, OutboxMessage, backoff
 from subscription_core.orders import Order
@@ -123,6 +123,7 @@ def retry_invoice(deps: Services, actor: Actor, *, order_id: str, part: int = 0)
         PermissionDeniedError: (A2) not staff.
         NotFoundError: (O7) the order asked for no such invoice.
     """
+    order_id = checked_id(order_id, field="order_id")
     require_staff(actor, "issue an invoice again")
     with deps.uow() as uow:
         found = uow.invoices.get_request(order_id, part)

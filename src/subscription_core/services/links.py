@@ -14,14 +14,14 @@ import logging
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import NotEligibleError, PermissionDeniedError
+from subscription_core.errors import NotEligibleError, PermissionDeniedError, checked_id
 from subscription_core.money import Money
 from subscription_core.orders import Order
 from subscription_core.payments import PaymentMethod
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import fingerprint, run_once
-from subscription_core.services.paying import PaymentStarted, start_payment_for
+from subscription_core.services.paying import PaymentStarted, return_url_of, start_payment_for
 from subscription_core.services.permissions import require_actor, require_order_access
 
 __all__ = ["LinkedLine", "LinkedOrder", "PaymentLink", "issue_payment_link", "open_payment_link", "pay_by_link"]
@@ -84,6 +84,7 @@ def issue_payment_link(deps: Services, actor: Actor, *, order_id: str) -> Paymen
         PermissionDeniedError: (O5) a customer user, or (A3) an accountant for another's order.
         NotFoundError: unknown order. NotEligibleError: (O5) the order is not awaiting payment.
     """
+    order_id = checked_id(order_id, field="order_id")
     require_actor(actor)
     if not (actor.is_staff or actor.is_accountant):
         raise PermissionDeniedError(
@@ -126,8 +127,10 @@ def pay_by_link(
     Raises:
         ValidationError: (O5) a malformed or altered token. NotEligibleError: (O5) an expired link.
         InvalidTransitionError: (Y5) the order is not awaiting payment. NotFoundError: (Y1) no provider for
-            the method. ConflictError: the key was used for another request.
+            the method. ConflictError: the key was used for another request. ValidationError: (Y2) a
+            ``return_url`` :func:`~subscription_core.services.paying.return_url_of` refuses.
     """
+    return_url = return_url_of(return_url)
     order_id = deps.links.verify(token, deps.now())
     holder = Actor.system(f"link:{order_id}")
 

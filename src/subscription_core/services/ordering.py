@@ -18,7 +18,7 @@ import attrs
 
 from subscription_core.calendar import local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
-from subscription_core.errors import CurrencyMismatchError, NotEligibleError, ValidationError
+from subscription_core.errors import CurrencyMismatchError, NotEligibleError, ValidationError, checked_id
 from subscription_core.money import Money
 from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order, OrderKind
@@ -283,6 +283,7 @@ def cancel_order(deps: Services, actor: Actor, order_id: str, *, reason: str, id
         InvalidTransitionError: (O4) the order is not awaiting payment. ValidationError: no reason.
         NotEligibleError: (K1) a renewal on commitment. ConflictError: the key was used for another request.
     """
+    order_id = checked_id(order_id, field="order_id")
     require_actor(actor)
     note = require_reason(actor, reason, "")
     if not note:

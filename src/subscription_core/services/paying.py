@@ -19,10 +19,7 @@ import attrs
 from subscription_core import renewals
 from subscription_core.calendar import ensure_aware
 from subscription_core.customers import Actor
-from subscription_core.errors import (
-    CurrencyMismatchError,
-    ValidationError,
-)
+from subscription_core.errors import CurrencyMismatchError, ValidationError, checked_id, masked
 from subscription_core.money import Money
 from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order
@@ -40,12 +37,14 @@ from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.notifying import order_notice, save_outcome
 from subscription_core.services.permissions import require_actor, require_order_access, require_reason, require_staff
 from subscription_core.subscriptions import Subscription
+from subscription_core.texts import web_address_problem
 
 __all__ = [
     "PaymentStarted",
     "activate_now",
     "receive_offline",
     "record_offline_payment",
+    "return_url_of",
     "start_payment",
     "start_payment_for",
 ]
@@ -111,6 +110,23 @@ def start_payment_for(
     )
 
 
+def return_url_of(value: object) -> str:
+    """The return URL a buyer gave for an online payment (Y2), checked before any provider signs it in.
+
+    Empty means the provider's own; else an absolute http or https address of at most 2000 characters
+    (see :func:`~subscription_core.texts.web_address_problem`). A provider may take fewer: its adapter refuses
+    the rest (VNPay: 255).
+
+    Raises:
+        ValidationError: (Y2, ``return_url``) not text, or not such an address; the message says why.
+    """
+    if not isinstance(value, str):
+        raise ValidationError("must be text", rule="Y2", field="return_url", value=value)
+    if value and (problem := web_address_problem(value)):
+        raise ValidationError(problem, rule="Y2", field="return_url", value=masked(value, "text"))
+    return value
+
+
 def start_payment(
     deps: Services,
     actor: Actor,
@@ -125,8 +141,11 @@ def start_payment(
     Raises:
         PermissionDeniedError: (A1, A3) ``actor`` may not pay this order. NotFoundError: unknown order, or
             (Y1) no provider for the method. InvalidTransitionError: (Y5) not awaiting payment.
-        ConflictError: the key was used for another request.
+        ConflictError: the key was used for another request. ValidationError: a malformed order id, or (Y2)
+            a ``return_url`` :func:`return_url_of` refuses.
     """
+    order_id = checked_id(order_id, field="order_id")
+    return_url = return_url_of(return_url)
     require_actor(actor)
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, PaymentStarted]:
@@ -177,6 +196,7 @@ def record_offline_payment(
             another currency. InvalidTransitionError: (O4) the order is not awaiting payment.
         NotFoundError: unknown order. ConflictError: the key was used for another request.
     """
+    order_id = checked_id(order_id, field="order_id")
     require_staff(actor, "record money as received")
     note = require_reason(actor, reason, "")
     if not isinstance(method, PaymentMethod) or method.is_online:
@@ -252,6 +272,7 @@ def activate_now(
         PermissionDeniedError: (A2) not staff. ValidationError: no reason. NotFoundError: unknown subscription.
         NotEligibleError: (Y3) no payment awaits activation. ConflictError: the key was used for another request.
     """
+    subscription_id = checked_id(subscription_id, field="subscription_id")
     require_staff(actor, "activate a payment")
     note = require_reason(actor, reason, "")
 

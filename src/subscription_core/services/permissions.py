@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from subscription_core.customers import Actor, Customer, require_ordering_right
-from subscription_core.errors import PermissionDeniedError, ValidationError
+from subscription_core.errors import PermissionDeniedError, ValidationError, checked_text
 from subscription_core.orders import Order, OrderKind
 from subscription_core.ports import UnitOfWork
 
@@ -56,13 +56,14 @@ def require_reason(actor: Actor, reason: object, default: str) -> str:
     """Return the reason to record with the change (S9): required of staff (A2), else ``default`` if empty.
 
     Raises:
-        ValidationError: (A2) staff gave no reason, or the reason is not text.
+        ValidationError: (A2) staff gave no reason; (S9) the reason is not text, is longer than 1000
+            characters or holds a character the library does not store (see :func:`checked_text`).
     """
     if reason is None:
         reason = ""
     if not isinstance(reason, str):
         raise ValidationError("must be text", rule="S9", field="reason", value=reason)
-    text = " ".join(reason.split())
+    text = checked_text(" ".join(reason.split()), field="reason", rule="S9")
     if not text and actor.is_staff:
         raise ValidationError("staff must give a reason for the record", rule="A2", field="reason", value=reason)
     return text or default

@@ -11,7 +11,7 @@ import logging
 
 from subscription_core import commitments
 from subscription_core.customers import Actor
-from subscription_core.errors import InvalidTransitionError
+from subscription_core.errors import InvalidTransitionError, checked_id
 from subscription_core.orders import Order, OrderKind
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import UnitOfWork
@@ -40,6 +40,7 @@ def submit_payment_proof(
         InvalidTransitionError: (Y4) the order is not awaiting payment. NotEligibleError: (Y4) a proof
             already awaits review on the commitment. ValidationError: empty content or attachment.
     """
+    order_id = checked_id(order_id, field="order_id")
     require_actor(actor)
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, PaymentProof]:
@@ -89,6 +90,7 @@ def verify_payment_proof(deps: Services, actor: Actor, *, proof_id: str, reason:
         InvalidTransitionError: (Y4) the proof was already reviewed, or the order is not awaiting payment.
         ConflictError: the key was used for another request.
     """
+    proof_id = checked_id(proof_id, field="proof_id")
     require_staff(actor, "verify a proof of payment")
     note = require_reason(actor, reason, "")
 
@@ -131,6 +133,7 @@ def reject_payment_proof(
         PermissionDeniedError: (A2) not staff. ValidationError: no reason. NotFoundError: unknown proof.
         InvalidTransitionError: (Y4) the proof was already reviewed. ConflictError: the key was reused.
     """
+    proof_id = checked_id(proof_id, field="proof_id")
     require_staff(actor, "reject a proof of payment")
     note = require_reason(actor, reason, "")
 

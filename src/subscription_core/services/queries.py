@@ -14,8 +14,8 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ValidationError
-from subscription_core.invoices import IssuedInvoice
+from subscription_core.errors import ValidationError, checked_id
+from subscription_core.invoices import InvoiceShare
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
 from subscription_core.order_kinds import OrderKind
@@ -25,7 +25,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.resources import QuotaLine, ResourceView, resource_view
 from subscription_core.services.context import Services
 from subscription_core.services.permissions import require_viewer
-from subscription_core.subscriptions import ActorKind, HistoryEntry, State
+from subscription_core.subscriptions import ActorKind, HistoryEntry, State, Subscription
 from subscription_core.transfers import transfer_reference
 
 __all__ = ["SEAT_QUOTAS", "OrderSummary", "SubscriptionDetail", "customer_orders", "subscription_details"]
@@ -41,7 +41,9 @@ class SubscriptionDetail:
 
     ``resources`` has each quota granted and used and the expiry (S7); ``seats`` the quotas that count
     people; ``notes`` the changes staff made, with their reasons; ``payment_method`` the method of the
-    latest paid order for it; ``invoices`` every e-invoice of its orders; ``history`` every change (S9).
+    latest paid order for it; ``invoices`` every e-invoice of its orders, each with the company's own lines
+    only (an invoice a bulk renewal shares with other clients, B2, shows none of theirs); ``history`` every
+    change (S9).
     """
 
     id: str
@@ -54,7 +56,7 @@ class SubscriptionDetail:
     seats: tuple[QuotaLine, ...]
     notes: tuple[HistoryEntry, ...]
     payment_method: PaymentMethod | None
-    invoices: tuple[IssuedInvoice, ...]
+    invoices: tuple[InvoiceShare, ...]
     history: tuple[HistoryEntry, ...]
 
 
@@ -77,6 +79,7 @@ def subscription_details(
         PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
         NotFoundError: unknown customer. ValidationError: (S7) a malformed or negative use.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     used = _usage(usage)
     with deps.uow() as uow:
         now = deps.now()
@@ -100,7 +103,7 @@ def subscription_details(
                     seats=tuple(q for q in view.quotas if q.code in SEAT_QUOTAS),
                     notes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
                     payment_method=_payment_method(uow, mine),
-                    invoices=_invoices(uow, mine, sub.id),
+                    invoices=_invoices(uow, mine, sub),
                     history=sub.history,
                 )
             )
@@ -120,16 +123,29 @@ def _payment_method(uow: UnitOfWork, orders: Sequence[Order]) -> PaymentMethod |
     return uow.payments.get(str(latest.payment_id)).method
 
 
-def _invoices(uow: UnitOfWork, orders: Sequence[Order], subscription_id: str) -> tuple[IssuedInvoice, ...]:
-    found: list[IssuedInvoice] = []
+def _invoices(uow: UnitOfWork, orders: Sequence[Order], sub: Subscription) -> tuple[InvoiceShare, ...]:
+    found: list[InvoiceShare] = []
     for order in orders:
         parts = {
-            part
-            for part, (_info, lines) in enumerate(order.invoices())
-            if any(_targets(line, subscription_id) for line in lines)
+            part: lines
+            for part, (_info, lines) in enumerate(order.invoices())  # numbered as invoice_requests numbers them
+            if any(_targets(line, sub.id) for line in lines)
         }
-        found += [invoice for invoice in uow.invoices.of_order(order.id) if invoice.part in parts]
+        found += [
+            InvoiceShare.of(invoice, parts[invoice.part], sub.customer_id)
+            for invoice in uow.invoices.of_order(order.id)
+            if invoice.part in parts
+        ]
     return tuple(sorted(found, key=lambda i: (i.issued_at, i.order_id, i.part)))
+
+
+def _shares(uow: UnitOfWork, order: Order, customer_id: str) -> tuple[InvoiceShare, ...]:
+    parts = dict(enumerate(lines for _info, lines in order.invoices()))
+    return tuple(
+        InvoiceShare.of(invoice, parts[invoice.part], customer_id)
+        for invoice in uow.invoices.of_order(order.id)
+        if invoice.part in parts and any(line.customer_id == customer_id for line in parts[invoice.part])
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -139,8 +155,8 @@ class OrderSummary:
     ``lines`` are the company's own lines only: a bulk renewal (B2) also holds other clients' lines, which
     a client never sees; ``total`` is what its own lines come to (taxable + VAT), and equals the order's
     grand total when every line is its own. ``transfer_reference`` is the content to type on a bank
-    transfer while the order awaits payment (Y3), else ``None``. ``invoices`` are the e-invoices issued
-    to the company for this order (I1).
+    transfer while the order awaits payment (Y3), else ``None``. ``invoices`` are the e-invoices of this
+    order that hold the company's lines (I1), each showing those lines only (B2).
     """
 
     id: str
@@ -152,7 +168,7 @@ class OrderSummary:
     total: Money
     shared: bool  # other companies' lines are on the same order (a bulk renewal)
     transfer_reference: str | None
-    invoices: tuple[IssuedInvoice, ...]
+    invoices: tuple[InvoiceShare, ...]
 
 
 def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[OrderSummary, ...]:
@@ -162,6 +178,7 @@ def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[Ord
         PermissionDeniedError: (A1) ``actor`` is not a user of the company, staff, or its accountant.
         NotFoundError: unknown customer.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     with deps.uow() as uow:
         customer = uow.customers.get(customer_id)
         require_viewer(actor, customer)
@@ -169,8 +186,6 @@ def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[Ord
         for order in uow.orders.of_customer(customer.id):
             own = tuple(line for line in order.lines if line.customer_id == customer.id)
             zero = Money.zero(order.currency)
-            groups = enumerate(order.invoices())  # numbered as invoice_requests numbers the parts
-            parts = {part for part, (_, lines) in groups if any(line.customer_id == customer.id for line in lines)}
             summaries.append(
                 OrderSummary(
                     id=order.id,
@@ -182,7 +197,7 @@ def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[Ord
                     total=sum((line.taxable + line.vat for line in own), zero),
                     shared=len(own) != len(order.lines),
                     transfer_reference=transfer_reference(order.id) if order.awaiting_payment else None,
-                    invoices=tuple(i for i in uow.invoices.of_order(order.id) if i.part in parts),
+                    invoices=_shares(uow, order, customer.id),
                 )
             )
     return tuple(summaries)

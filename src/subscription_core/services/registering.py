@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
-from subscription_core.errors import PermissionDeniedError, ValidationError, required_text
+from subscription_core.errors import PermissionDeniedError, ValidationError, checked_id, required_text
 from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import Promotion
 from subscription_core.services.context import Services
@@ -55,7 +55,9 @@ def register_customer(
 
     Raises:
         PermissionDeniedError: (A2) neither staff nor the host's system.
-        ValidationError: (U1) a malformed tax code; (O2) a bad name, party or invoice details.
+        ValidationError: (U1) a malformed tax code; (O2) a bad name, party or invoice details, or a name or
+            address holding a character the library does not store (NUL, a lone surrogate, a bidirectional
+            override, only invisible characters) or longer than 1,000 characters.
         ConflictError: (U1) a customer with this tax code is registered already (its value masked), or the
             key was used for another request.
     """
@@ -63,6 +65,7 @@ def register_customer(
     code = TaxCode.parse(tax_code)
     if not isinstance(subscriber, Party):
         raise ValidationError("must be a Party", rule="O2", field="subscriber", value=type(subscriber).__name__)
+    _check_names(name, subscriber, invoice)
     users = frozenset(_user_ids(buyers))
 
     def work(uow: UnitOfWork, _now: dt.datetime) -> tuple[str, Customer]:
@@ -98,6 +101,15 @@ def register_customer(
     )
 
 
+def _check_names(name: object, subscriber: Party, invoice: InvoiceInfo | None) -> None:
+    # Names enter here: checked in full (a Customer or Party is lenient on construction, so that
+    # documents stored before the text check still load).
+    required_text(name, field="name", rule="O2", shown=None)
+    subscriber.check_names("subscriber")
+    if isinstance(invoice, InvoiceInfo):
+        invoice.buyer.check_names("invoice")
+
+
 def _user_ids(buyers: Iterable[str]) -> list[str]:
     if isinstance(buyers, str | bytes):
         raise ValidationError(
@@ -115,6 +127,7 @@ def grant_buying_right(
         PermissionDeniedError: (A2) not staff. NotFoundError: unknown customer. ValidationError: an empty
             user id. ConflictError: the key was used for another request.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     require_staff(actor, "grant a buying right")
     user = required_text(user_id, field="user_id", rule="A1")
 
@@ -147,6 +160,8 @@ def link_accountant(
         PermissionDeniedError: (A2) not staff. NotFoundError: unknown customer or (A3) an accountant the
             services do not know. ConflictError: the key was used for another request.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
+    accountant_id = None if accountant_id is None else checked_id(accountant_id, field="accountant_id")
     require_staff(actor, "link a service accountant")
     if accountant_id is not None:
         deps.accountant(accountant_id)  # NotFoundError for an unknown firm

@@ -22,7 +22,7 @@ from subscription_core.bulk import BulkRenewal, CheckedRenewal, RowProblem, row_
 from subscription_core.calendar import end_of_local_day, local_date
 from subscription_core.catalog import CycleUnit
 from subscription_core.customers import Actor, Customer, TaxCode
-from subscription_core.errors import PermissionDeniedError, ValidationError
+from subscription_core.errors import PermissionDeniedError, ValidationError, checked_id
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderKind
 from subscription_core.payment_deadlines import PayLimit, purge_limit
@@ -251,6 +251,7 @@ def register_commitment(
         InvalidTransitionError: (S1) not active nor expired. PermissionDeniedError: (A1-A3).
         NotFoundError: unknown subscription or option. ConflictError: the key was used for another request.
     """
+    subscription_id = checked_id(subscription_id, field="subscription_id")
     require_actor(actor)
     if not isinstance(checkout, Checkout):
         raise ValidationError("must be a Checkout", rule="O2", field="checkout", value=type(checkout).__name__)
@@ -310,6 +311,7 @@ def extend_commitment(
             date is out of bounds; (Y4) a proof awaits review. InvalidTransitionError: (S1) not on
             commitment. PermissionDeniedError: (A1-A3). ConflictError: the key was used for another request.
     """
+    subscription_id = checked_id(subscription_id, field="subscription_id")
     require_actor(actor)
     note = require_reason(actor, reason, "second commitment to pay")
 

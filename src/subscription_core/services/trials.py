@@ -13,6 +13,7 @@ import logging
 
 from subscription_core import lifecycle
 from subscription_core.customers import Actor
+from subscription_core.errors import checked_id
 from subscription_core.orders import OrderKind
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
@@ -38,6 +39,7 @@ def start_trial(
             product (running, ended or converted). NotFoundError: unknown customer or plan.
         PermissionDeniedError: (A1-A3). ConflictError: the key was used for another request.
     """
+    customer_id = checked_id(customer_id, field="customer_id")
     require_actor(actor)
     note = require_reason(actor, reason, "free trial started")
 

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, checked_id
 from subscription_core.money import Money
 from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentMethod
@@ -119,6 +119,7 @@ def unapplied_money(
     Raises:
         PermissionDeniedError: (A2) not staff. ValidationError: a bad state, customer id or limit (0 to 1000).
     """
+    customer_id = None if customer_id is None else checked_id(customer_id, field="customer_id")
     require_staff(actor, "list unapplied money")
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= _MAX_LIST:
         raise ValidationError(f"must be a whole number from 0 to {_MAX_LIST}", field="limit", value=limit)
@@ -141,6 +142,8 @@ def apply_unapplied_money(
             payment; or what the order buys cannot be granted (then nothing is kept).
         ConflictError: the key was used for another request.
     """
+    unapplied_id = checked_id(unapplied_id, field="unapplied_id")
+    order_id = checked_id(order_id, field="order_id")
     require_staff(actor, "apply unapplied money")
     note = require_reason(actor, reason, "")
 
@@ -186,6 +189,7 @@ def refund_unapplied_money(
             no reason. InvalidTransitionError: (Y6) the money is no longer open.
         ConflictError: the key was used for another request.
     """
+    unapplied_id = checked_id(unapplied_id, field="unapplied_id")
     require_staff(actor, "close unapplied money as refunded")
     note = require_reason(actor, reason, "")
 

@@ -302,8 +302,6 @@ def test_n2_a_reply_later_than_the_time_out_is_transient(mailbox: Mailbox, port:
         "ke toan@example.vn",
         "ketoan@@example.vn",
         "kếtoán@example.vn",
-        "ketoan@example.vn\nBcc: everyone@example.vn",
-        "ketoan@example.vn\n",
         "Kế toán <ketoan@example.vn>",
         ".ketoan@example.vn",
     ],
@@ -315,6 +313,16 @@ def test_i2_an_invalid_recipient_is_refused_permanently_before_connecting(addres
     assert caught.value.rule == "I2"
     assert address.strip() not in str(caught.value)
     assert not is_email_address(address)
+
+
+@pytest.mark.parametrize("address", ["ketoan@example.vn\nBcc: everyone@example.vn", "ketoan@example.vn\n"])
+def test_i2_a_recipient_with_a_line_break_never_becomes_an_outbox_message(address: str) -> None:
+    # A header injection is refused where the text enters, before any notifier could meet it.
+    with pytest.raises(ValidationError) as caught:
+        notice(recipient=address)
+    assert (caught.value.rule, caught.value.field) == ("N2", "recipient")
+    assert "U+000A" in caught.value.message
+    assert address.strip() not in str(caught.value)
 
 
 # --- channels --------------------------------------------------------------------------------------------

@@ -248,6 +248,20 @@ def test_y2_an_international_card_and_a_requests_own_return_url() -> None:
     assert (params["vnp_Locale"], params["vnp_OrderType"]) == ("en", "billpayment")
 
 
+def test_y1_a_return_url_of_255_characters_is_signed_in_whole() -> None:
+    # VNPay's parameter table gives vnp_ReturnUrl as Alphanumeric[10,255]: the longest it takes is sent as is.
+    longest = "https://shop.example/" + "x" * 235
+    assert len(longest) == 255 + 1
+    taken = longest[:-1]
+    started = provider().start(request(return_url=taken))
+    assert started.redirect_url is not None
+    assert url_params(started.redirect_url)["vnp_ReturnUrl"] == taken
+    with pytest.raises(ValidationError) as caught:
+        provider().start(request(return_url=longest))
+    assert "at most 255" in caught.value.message
+    assert longest not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("payment", "field"),
     [
@@ -262,6 +276,8 @@ def test_y2_an_international_card_and_a_requests_own_return_url() -> None:
         (request(amount="lots"), "amount"),
         (request(return_url="ftp://shop.example/"), "return_url"),
         (request(return_url="https://shop.example/~me/return"), "return_url"),
+        (request(return_url="https://shop.example/return?" + "x" * 100_000), "return_url"),  # issue 14: 100 KB
+        (request(return_url="https://shop.example/" + "x" * 235), "return_url"),  # 256 characters
     ],
 )
 def test_y1_what_vnpay_cannot_take_is_refused_before_any_redirect(payment: PaymentRequest, field: str) -> None:
@@ -277,6 +293,7 @@ def test_y1_what_vnpay_cannot_take_is_refused_before_any_redirect(payment: Payme
         ("hash_secret", ""),
         ("hash_secret", 42),
         ("return_url", "shop.example/return"),
+        ("return_url", "https://shop.example/" + "x" * 235),
         ("payment_url", "http://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
         ("payment_url", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html?x=1"),
         ("locale", "vi"),

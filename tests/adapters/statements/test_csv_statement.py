@@ -21,6 +21,7 @@ from subscription_core.calendar import VIETNAM_TZ
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.statements import StatementLine
+from subscription_core.texts import text_problem
 from subscription_core_adapters.statements import (
     BIDV,
     GENERIC,
@@ -141,6 +142,21 @@ def test_y3_unreadable_rows_are_reported_by_number_and_the_others_read() -> None
     for problem in read.problems:
         assert "NGUYEN" not in repr(problem)
         assert "0912345678" not in repr(problem)
+
+
+@pytest.mark.parametrize("bad", ["\x1b[31m", "\x00", "\u202e", "\ufffe"])
+def test_y3_a_description_the_library_does_not_store_makes_its_row_a_problem_and_the_others_read(bad: str) -> None:
+    # Issue 14: such a description would break a store (NUL on PostgreSQL) or mislead staff; the row is named.
+    rows = [
+        "date,amount,description",
+        f'24/11/2026,"1,000,000",{REFERENCE} ok',
+        f'24/11/2026,"3,000,000",{REFERENCE} {bad}',
+        f'25/11/2026,"2,000,000",{REFERENCE} ok',
+    ]
+    read = read_statement("\n".join(rows), GENERIC)
+    assert [x.amount for x in read.lines] == [_vnd(1_000_000), _vnd(2_000_000)]
+    assert [p.row for p in read.problems] == [3]
+    assert "description" in read.problems[0].reason
 
 
 def test_y3_credit_and_debit_columns_are_checked_together() -> None:
@@ -297,8 +313,11 @@ WITH_IDS = StatementFormat(
     thousands=".",
     decimal=",",
 )
-TEXTS = st.text(st.characters(exclude_categories=["Cs"]), max_size=60).map(
-    lambda t: unicodedata.normalize("NFC", t.strip())
+# Descriptions the library keeps (texts.text_problem): a row holding another one is refused, as its own test shows.
+TEXTS = (
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
+    .map(lambda t: unicodedata.normalize("NFC", t.strip()))
+    .filter(lambda t: text_problem(t, lines=True) is None)
 )
 IDS = st.text("ABCDEFGHJKMNPQRSTVWXYZ0123456789.-", min_size=1, max_size=20)
 INSTANTS = st.datetimes(

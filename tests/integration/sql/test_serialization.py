@@ -21,6 +21,7 @@ from subscription_core.errors import ConflictError, ValidationError
 from subscription_core.lifecycle import advance, subscribe
 from subscription_core.money import Money
 from subscription_core.orders import Order
+from subscription_core.payments import PaymentProof, ProofState
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.renewals import renew
 from subscription_core.subscriptions import Opening, State, Subscription
@@ -229,3 +230,25 @@ def test_o6_a_frozen_grant_reads_back_equal() -> None:
     assert set(document["grant"]) == {"unit", "length", "quotas", "policy"}
     assert document["catalog_version"].startswith("sha256:")
     assert from_document(json.loads(json.dumps(document)), type(line)) == line
+
+
+def test_texts_documents_stored_before_the_text_check_still_load() -> None:
+    # Reasons and notes typed over several lines were stored as typed; they load and read the same after
+    # the one text check (issue 14), which takes tab and line breaks in such texts.
+    rejection = "Sai số tiền.\nVui lòng chuyển lại\tđủ 6.600.000 đ"
+    document = {
+        "id": "prf-1",
+        "order_id": "ord-1",
+        "transfer_content": "SC ORD1",
+        "attachment": "proofs/prf-1.png",
+        "submitted_at": T0.isoformat(),
+        "submitted_by": to_document(Actor.customer_user("u-1", "cus-1")),
+        "state": ProofState.REJECTED.value,
+        "reviewed_at": T0.isoformat(),
+        "reviewed_by": to_document(STAFF),
+        "rejection": rejection,
+        "version": 1,
+    }
+    proof = from_document(document, PaymentProof)
+    assert proof.rejection == rejection
+    assert to_document(proof) == document
