@@ -17,6 +17,7 @@ style: serialization lives at the edge). The rules of the plain form:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import types
@@ -208,6 +209,9 @@ def schema_of(kind: type) -> JsonObject:
 
 
 def _schema(kind: Any, defs: dict[str, JsonObject]) -> JsonObject:  # noqa: ANN401 - any type form
+    if kind is Money:  # one definition, referred to from every amount
+        defs.setdefault("Money", copy.deepcopy(_MONEY))
+        return {"$ref": "#/$defs/Money"}
     leaf = _leaf(kind)
     if leaf is not None:
         return leaf
@@ -278,10 +282,10 @@ _SPECIAL: Final[dict[Any, JsonObject]] = {
     dt.datetime: {"type": "string", "format": "date-time", "pattern": r"(Z|[+-]\d\d:\d\d)$"},
     Currency: {"type": "string", "pattern": "^[A-Z]{3}$"},
     TaxCode: {"type": "string"},
-    Money: {
-        "type": "object",
-        "properties": {"amount": {"type": "string", "pattern": _DECIMAL_PATTERN}, "currency": {"type": "string"}},
-        "required": ["amount", "currency"],
-        "additionalProperties": False,
-    },
+}
+_MONEY: Final[JsonObject] = {
+    "type": "object",
+    "properties": {"amount": {"type": "string", "pattern": _DECIMAL_PATTERN}, "currency": _SPECIAL[Currency]},
+    "required": ["amount", "currency"],
+    "additionalProperties": False,
 }
