@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 import attrs
 
@@ -133,6 +134,8 @@ class RowProblem:
 
 class InvalidRowsError(ValidationError):
     """Rows of a bulk renewal are invalid (B4); ``problems`` lists every problem of every row, in row order."""
+
+    code: ClassVar[str] = "invalid_rows"
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
         """Build the error from every problem found (at least one)."""

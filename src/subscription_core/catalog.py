@@ -215,7 +215,9 @@ class Plan:
         for option in self.options:
             if option.code == code:
                 return option
-        raise NotFoundError(f"plan {self.code} has no such pricing option", rule="C1", field="option", value=code)
+        raise NotFoundError(
+            f"plan {self.code} has no such pricing option", reference=True, rule="C1", field="option", value=code
+        )
 
     def quota(self, code: str) -> Quota | None:
         """Return the quota ``code`` or ``None`` when the plan grants none."""
@@ -425,7 +427,9 @@ class Catalog:
         try:
             return self._plans[code]
         except (KeyError, TypeError):
-            raise NotFoundError("no such plan in the catalog", rule="C1", field="plan", value=code) from None
+            raise NotFoundError(
+                "no such plan in the catalog", reference=True, rule="C1", field="plan", value=code
+            ) from None
 
     def addon(self, code: str) -> Addon:
         """Return the add-on ``code``.
@@ -452,7 +456,9 @@ class Catalog:
         try:
             return self._addons[code]
         except (KeyError, TypeError):
-            raise NotFoundError("no such add-on in the catalog", rule="C3", field="addon", value=code) from None
+            raise NotFoundError(
+                "no such add-on in the catalog", reference=True, rule="C3", field="addon", value=code
+            ) from None
 
     def product(self, code: str) -> Product:
         """Return the product ``code``.
@@ -463,4 +469,4 @@ class Catalog:
         for product in self.products:
             if product.code == code:
                 return product
-        raise NotFoundError("no such product in the catalog", rule="C1", field="product", value=code)
+        raise NotFoundError("no such product in the catalog", reference=True, rule="C1", field="product", value=code)

@@ -160,7 +160,9 @@ class Entitlement:
         """
         plan = next((p for p in product.plans if p.code == plan_code), None)
         if plan is None:
-            raise NotFoundError(f"product {product.code} has no such plan", rule="C1", field="plan", value=plan_code)
+            raise NotFoundError(
+                f"product {product.code} has no such plan", reference=True, rule="C1", field="plan", value=plan_code
+            )
         option = plan.option(option_code)
         if extra_storage and not plan.enterprise:
             raise NotEligibleError(

@@ -5,6 +5,11 @@ carries the rule id it enforces (``rule``, e.g. ``"S5"``; empty when no numbered
 ``field`` that failed (a dotted path such as ``plans[2].options[0].price``) and the offending ``value``,
 so that a support engineer can read what went wrong without a traceback.
 
+Each class also says what a host should answer, without the core knowing HTTP: a stable machine ``code``
+(``"validation"``, ``"not_found"``, ``"transient"``, ``"storage"``, ...), whether trying again can help
+(``retryable``), and :meth:`SubscriptionError.as_dict` for a JSON body. A :class:`NotFoundError` says
+whether the missing thing is the resource the request addresses or a reference inside it (``reference``).
+
 The message of an error is meant to be logged, so a secret (a signing key, a password, card data) is
 never passed as ``value``, and personal data is passed masked with :func:`masked`:
 ``ValidationError("must have one '@'", rule="I2", field="email", value=masked(text, "email"))``.
@@ -29,8 +34,9 @@ message everywhere. Every text they accept passes :func:`subscription_core.texts
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 
@@ -47,6 +53,7 @@ __all__ = [
     "PermissionDeniedError",
     "PersonalKind",
     "ReadOnlyError",
+    "StorageError",
     "SubscriptionError",
     "TransientConflictError",
     "ValidationError",
@@ -59,6 +66,7 @@ __all__ = [
     "non_empty_text",
     "of_type",
     "optional",
+    "referenced",
     "required_text",
     "tuple_of",
     "utc",
@@ -72,11 +80,17 @@ class SubscriptionError(Exception):
     """Base of every error raised by subscription_core.
 
     Attributes:
+        code: the class's stable machine code (``"validation"``); a host maps it to its answer (an HTTP
+            status). Each class has its own; a bare ``SubscriptionError`` is ``"error"``.
+        retryable: whether running the same request again may succeed (a lost race, a storage failure).
         message: what went wrong, in a sentence.
         rule: the domain rule id enforced (``"P8"``), or ``""``.
         field: the dotted path of the offending input, or ``""``.
         value: the offending value (never a secret; personal data as :func:`masked` gives it), or ``None``.
     """
+
+    code: ClassVar[str] = "error"
+    retryable: bool = False
 
     def __init__(self, message: str, *, rule: str = "", field: str = "", value: object = _NO_VALUE) -> None:
         """Build the error; ``str(error)`` reads ``[rule] field: message (got value)``."""
@@ -93,6 +107,21 @@ class SubscriptionError(Exception):
             text = f"{text}, got {_shown(self.value)}"
         return f"[{self.rule}] {text}" if self.rule else text
 
+    def as_dict(self) -> dict[str, object]:
+        """The error as a JSON-ready mapping: ``code``, ``rule``, ``field``, ``message``, ``retryable``.
+
+        ``message`` ends with the value as the error shows it (``, got '01****9107'``): personal data masked,
+        never a secret. A :class:`NotFoundError` adds ``reference``.
+        """
+        message = f"{self.message}, got {_shown(self.value)}" if self.has_value else self.message
+        return {
+            "code": self.code,
+            "rule": self.rule,
+            "field": self.field,
+            "message": message,
+            "retryable": self.retryable,
+        }
+
 
 _SHOWN_BITS: Final = 256
 
@@ -107,13 +136,19 @@ def _shown(value: object) -> str:
 class ValidationError(SubscriptionError, ValueError):
     """An input does not satisfy an invariant (a negative price, a naive datetime, a bad tax code)."""
 
+    code: ClassVar[str] = "validation"
+
 
 class CurrencyMismatchError(ValidationError):
     """Two amounts in different currencies were added, compared or mixed in one order."""
 
+    code: ClassVar[str] = "currency_mismatch"
+
 
 class CatalogError(ValidationError):
     """A catalog file or definition is invalid; ``problems`` lists every problem found, each with its path."""
+
+    code: ClassVar[str] = "catalog"
 
     def __init__(self, problems: Sequence[str]) -> None:
         """Build the error from every problem found (at least one)."""
@@ -124,23 +159,66 @@ class CatalogError(ValidationError):
 
 
 class NotFoundError(SubscriptionError, LookupError):
-    """An id or code names nothing known (an unknown plan, order or customer)."""
+    """An id or code names nothing known (an unknown plan, order or customer).
+
+    ``reference`` is ``False`` when the missing thing is the resource the request addresses (the order of
+    ``start_payment(order_id=...)``: a host answers 404) and ``True`` when it is a reference inside the
+    request (a plan code in a ``NewPurchase``: the request is wrong, 422). A repository's lookup by id
+    defaults to the addressed resource; a catalog code and a lookup a use case runs in :func:`referenced`
+    are references.
+    """
+
+    code: ClassVar[str] = "not_found"
+
+    def __init__(
+        self, message: str, *, reference: bool = False, rule: str = "", field: str = "", value: object = _NO_VALUE
+    ) -> None:
+        """Build the error; ``reference`` says whether the missing thing is named inside the request."""
+        super().__init__(message, rule=rule, field=field, value=value)
+        self.reference = bool(reference)
+
+    def as_dict(self) -> dict[str, object]:
+        """As :meth:`SubscriptionError.as_dict`, with ``reference``."""
+        return {**super().as_dict(), "reference": self.reference}
+
+
+@contextmanager
+def referenced() -> Iterator[None]:
+    """Run lookups of references the request holds: a :class:`NotFoundError` leaves with ``reference`` set.
+
+    A use case wraps a lookup in it when the id or code comes from inside the request (the subscription a
+    renewal line names), not from the resource the request addresses.
+    """
+    try:
+        yield
+    except NotFoundError as error:
+        # The same error, re-raised as it was: only the use case knows where the id came from.
+        error.reference = True
+        raise
 
 
 class NotEligibleError(SubscriptionError):
     """A business rule refuses the request (a retention package while still active, a third commitment)."""
 
+    code: ClassVar[str] = "not_eligible"
+
 
 class InvalidTransitionError(SubscriptionError):
     """An event is not allowed in the subscription's or order's current state."""
+
+    code: ClassVar[str] = "invalid_transition"
 
 
 class ReadOnlyError(SubscriptionError):
     """A write was attempted on a subscription that is read-only (data-retention archive, rule S5)."""
 
+    code: ClassVar[str] = "read_only"
+
 
 class PermissionDeniedError(SubscriptionError):
     """The acting party may not perform this action (rules A1-A3)."""
+
+    code: ClassVar[str] = "permission_denied"
 
 
 class ConflictError(SubscriptionError):
@@ -150,6 +228,8 @@ class ConflictError(SubscriptionError):
     different input. A lost race is the subclass :class:`TransientConflictError`.
     """
 
+    code: ClassVar[str] = "conflict"
+
 
 class TransientConflictError(ConflictError):
     """A concurrent unit of work got in the way: running the whole use case again may succeed.
@@ -158,6 +238,20 @@ class TransientConflictError(ConflictError):
     serialization failure, deadlock or lock timeout the database reported. The use cases run their unit of
     work again on this error alone (a bounded number of times, with the host's pause between attempts).
     """
+
+    code: ClassVar[str] = "transient"
+    retryable: bool = True
+
+
+class StorageError(SubscriptionError):
+    """The storage failed, not the request: the database is unreachable or refused a statement.
+
+    Raised by storage adapters for a driver error that is neither a lost race nor a value it cannot hold.
+    Retryable: the same request may succeed once the database is back; a host answers 503.
+    """
+
+    code: ClassVar[str] = "storage"
+    retryable: bool = True
 
 
 class DeliveryError(SubscriptionError):
@@ -169,8 +263,11 @@ class DeliveryError(SubscriptionError):
     dead message and logged, so it names the outbox message's id and never its recipient.
 
     Attributes:
-        permanent: whether retrying is pointless.
+        permanent: whether retrying is pointless (``retryable`` is its opposite).
     """
+
+    code: ClassVar[str] = "delivery"
+    retryable: bool = True  # unless the instance is permanent
 
     def __init__(
         self, message: str, *, permanent: bool = False, rule: str = "N2", field: str = "", value: object = _NO_VALUE
@@ -178,6 +275,7 @@ class DeliveryError(SubscriptionError):
         """Build the error; ``permanent`` says whether a retry may succeed."""
         super().__init__(message, rule=rule, field=field, value=value)
         self.permanent = bool(permanent)
+        self.retryable = not self.permanent
 
 
 PersonalKind = Literal["email", "tax_code", "phone", "account", "text"]

@@ -64,7 +64,9 @@ class PlanGrant:
         """
         plan = next((p for p in product.plans if p.code == plan_code), None)
         if plan is None:
-            raise NotFoundError(f"product {product.code} has no such plan", rule="C1", field="plan", value=plan_code)
+            raise NotFoundError(
+                f"product {product.code} has no such plan", reference=True, rule="C1", field="plan", value=plan_code
+            )
         unit, length = plan.option(option_code).term_units
         return cls(unit=TermUnit(unit.value), length=length, quotas=plan.quotas, policy=LifecyclePolicy.of(product))
 

@@ -10,7 +10,7 @@ The symbols use error-correction level M (15 %), raised by segno when it fits in
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from subscription_core.errors import SubscriptionError, ValidationError
 from subscription_core_adapters.banking.vietqr import parse_payload
@@ -27,6 +27,8 @@ _MAX_SCALE: Final = 100
 
 class MissingExtraError(SubscriptionError, ImportError):
     """An optional dependency is not installed; the message names the extra that brings it."""
+
+    code: ClassVar[str] = "missing_extra"
 
 
 def _symbol(payload: str) -> segno.QRCode:

@@ -9,7 +9,8 @@
   text refuses; a number out of a column's range) becomes ``ValidationError``: the core checks every text
   where it enters (``subscription_core.texts``), and this is the backstop that keeps a driver's encoding
   error from leaking;
-* anything else (the database unreachable, a statement refused) becomes ``SubscriptionError``.
+* anything else (the database unreachable, a statement refused) becomes :class:`StorageError`: the storage
+  failed, not the request, and the same request may succeed once the database is back.
 
 The messages carry the driver's error class, SQLSTATE or SQLite code and its first line only: never the
 statement's parameters, which may hold customers' data.
@@ -25,7 +26,7 @@ from typing import Final
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 # TransientConflictError is the core's, re-exported: the adapter's lost races are the core's transient conflicts.
-from subscription_core.errors import SubscriptionError, TransientConflictError, ValidationError
+from subscription_core.errors import StorageError, SubscriptionError, TransientConflictError, ValidationError
 
 __all__ = ["TransientConflictError", "translate", "translated"]
 
@@ -77,7 +78,7 @@ def translate(error: SQLAlchemyError, action: str) -> SubscriptionError:
         )
     if isinstance(error, DataError):
         return ValidationError(f"could not {action}: the database cannot hold a value ({detail})", field="database")
-    return SubscriptionError(f"could not {action}: the database failed ({detail})", field="database", value=code)
+    return StorageError(f"could not {action}: the database failed ({detail})", field="database", value=code)
 
 
 @contextmanager

@@ -140,14 +140,18 @@ class Services:
 
         Raises:
             ValidationError: ``method`` is not a :class:`PaymentMethod`.
-            NotFoundError: (Y1) no provider takes that kind of method.
+            NotFoundError: (Y1, a ``reference``) no provider takes that kind of method.
         """
         if not isinstance(method, PaymentMethod):
             raise ValidationError("must be a PaymentMethod", rule="Y1", field="method", value=method)
         name = self.routes.get(method.kind)
         if name is None:
-            raise NotFoundError(
-                "no payment provider takes this method", rule="Y1", field="method", value=method.kind.value
+            raise NotFoundError(  # the method is named inside the request
+                "no payment provider takes this method",
+                reference=True,
+                rule="Y1",
+                field="method",
+                value=method.kind.value,
             )
         return name, self.providers[name]
 

@@ -18,7 +18,13 @@ import attrs
 
 from subscription_core.calendar import local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
-from subscription_core.errors import CurrencyMismatchError, NotEligibleError, ValidationError, checked_id
+from subscription_core.errors import (
+    CurrencyMismatchError,
+    NotEligibleError,
+    ValidationError,
+    checked_id,
+    referenced,
+)
 from subscription_core.money import Money
 from subscription_core.notices import OrderNoticeKind
 from subscription_core.orders import Order, OrderKind
@@ -145,14 +151,16 @@ def quote_order(deps: Services, actor: Actor, request: OrderRequest) -> Quote:
     Reads only; the quote's ``refused`` tells the buyer why a code does not apply.
 
     Raises:
-        PermissionDeniedError: (A1-A3) ``actor`` may not order this. NotFoundError: unknown ids or codes.
+        PermissionDeniedError: (A1-A3) ``actor`` may not order this. NotFoundError: (a ``reference``) unknown
+            ids or codes.
         NotEligibleError, InvalidTransitionError, ValidationError: the request breaks a rule of its kind.
     """
     require_actor(actor)
     with deps.uow() as uow:
         now = deps.now()
-        basket = basket_for(deps, uow, actor, request, now, mint=lambda: "new")
-        return _price_basket(deps, uow, basket, now).quote
+        with referenced():  # every id and code the request holds is a reference inside it
+            basket = basket_for(deps, uow, actor, request, now, mint=lambda: "new")
+            return _price_basket(deps, uow, basket, now).quote
 
 
 def _price_basket(deps: Services, uow: UnitOfWork, basket: Basket, at: dt.datetime) -> Priced:
@@ -180,7 +188,8 @@ def place_order(
         NotEligibleError: (O3) not confirmed; (P4, P9) a promotion asked for does not apply; the kind's rules
             (S5 retention while active, S6, C4, Y3...). ValidationError: (C5) ``expected_total`` differs from
             the catalog's; bad input. CurrencyMismatchError: (C5) ``expected_total`` in another currency.
-        PermissionDeniedError: (A1-A3). NotFoundError: unknown customer, subscription, plan, add-on.
+        PermissionDeniedError: (A1-A3). NotFoundError: (``reference``) unknown customer, subscription, plan,
+            add-on.
         ConflictError: the key was used for another request.
     """
     require_actor(actor)
@@ -190,8 +199,9 @@ def place_order(
     digest = fingerprint(request=request, checkout=checkout, reason=note)
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
-        basket = basket_for(deps, uow, actor, request, now, mint=lambda: deps.ids.new_id("sub"))
-        priced = _price_basket(deps, uow, basket, now)
+        with referenced():  # every id and code the request holds is a reference inside it
+            basket = basket_for(deps, uow, actor, request, now, mint=lambda: deps.ids.new_id("sub"))
+            priced = _price_basket(deps, uow, basket, now)
         check_expected_total(priced.quote, checkout.expected_total)
         subscriber, invoice = billing_of(basket.customer, checkout)
         draft = Order.from_quote(

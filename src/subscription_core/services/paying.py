@@ -139,8 +139,9 @@ def start_payment(
     """Start paying an order by ``method`` (Y1): a redirect for online methods (Y2), instructions offline (Y3).
 
     Raises:
-        PermissionDeniedError: (A1, A3) ``actor`` may not pay this order. NotFoundError: unknown order, or
-            (Y1) no provider for the method. InvalidTransitionError: (Y5) not awaiting payment.
+        PermissionDeniedError: (A1, A3) ``actor`` may not pay this order. NotFoundError: unknown order (the
+            addressed resource), or (Y1, a ``reference``) no provider for the method.
+        InvalidTransitionError: (Y5) not awaiting payment.
         ConflictError: the key was used for another request. ValidationError: a malformed order id, or (Y2)
             a ``return_url`` :func:`return_url_of` refuses.
     """

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
 
-from subscription_core.errors import ConflictError, SubscriptionError, ValidationError
+from subscription_core.errors import (
+    ConflictError,
+    NotFoundError,
+    StorageError,
+    SubscriptionError,
+    ValidationError,
+)
 from subscription_core_adapters.sql import (
     SqlUnitOfWork,
     SqlUnitOfWorkFactory,
@@ -30,13 +37,22 @@ def test_a_unit_of_work_used_outside_its_block_says_so(units: SqlUnitOfWorkFacto
         uow.__enter__()
 
 
-def test_an_unreachable_database_is_a_subscription_error_not_a_driver_error() -> None:
-    engine = postgres_engine("postgresql://nobody@127.0.0.1:1/none")
+def _closed_port() -> int:
+    # A port the system just gave and took back: nothing listens on it.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_database_is_a_retryable_storage_error_not_a_bad_request() -> None:
+    engine = postgres_engine(f"postgresql://nobody@127.0.0.1:{_closed_port()}/none")
     try:
-        with pytest.raises(SubscriptionError) as caught, SqlUnitOfWorkFactory(engine)():
+        with pytest.raises(StorageError) as caught, SqlUnitOfWorkFactory(engine)():
             pass
-        assert type(caught.value) is SubscriptionError
         assert "could not connect to the database" in caught.value.message
+        assert not isinstance(caught.value, ValidationError | ConflictError | NotFoundError)
+        assert (caught.value.code, caught.value.retryable) == ("storage", True)
+        assert caught.value.as_dict()["code"] == "storage"
     finally:
         engine.dispose()
 
@@ -142,6 +158,8 @@ def test_sqlite_a_writer_waits_for_the_write_lock_then_gives_up_retryably(tmp_pa
             with units() as waiter, pytest.raises(TransientConflictError) as caught:
                 waiter.subscriptions.add(subscription("sub-2"))
         assert caught.value.value == "SQLITE_BUSY"
+        assert (caught.value.code, caught.value.retryable) == ("transient", True)  # a lost race, not a storage failure
+        assert not isinstance(caught.value, StorageError)
     finally:
         engine.dispose()
 
@@ -172,6 +190,7 @@ def test_postgresql_a_row_lock_waited_on_too_long_is_a_transient_conflict(postgr
             with SqlUnitOfWorkFactory(impatient)() as waiter, pytest.raises(TransientConflictError) as caught:
                 waiter.customers.save(read.grant_buying_right("u-2"), expected_version=read.version)
         assert caught.value.value == "55P03"
+        assert not isinstance(caught.value, StorageError)
     finally:
         impatient.dispose()
 
