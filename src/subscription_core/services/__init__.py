@@ -17,7 +17,7 @@ from subscription_core.services.commands import (
     StorageTopUp,
 )
 from subscription_core.services.context import Services
-from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
+from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers, update_customer
 from subscription_core.services.dead_letters import dead_notices, requeue_notice
 from subscription_core.services.held_back import held_back_subscriptions
 from subscription_core.services.invoicing import (
@@ -39,7 +39,13 @@ from subscription_core.services.notifications import NotificationResult, Notific
 from subscription_core.services.ordering import cancel_order, place_order, quote_order
 from subscription_core.services.paying import PaymentStarted, activate_now, record_offline_payment, start_payment
 from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
-from subscription_core.services.queries import OrderSummary, SubscriptionDetail, customer_orders, subscription_details
+from subscription_core.services.queries import (
+    OrderSummary,
+    SubscriptionDetail,
+    customer_orders,
+    order_detail,
+    subscription_details,
+)
 from subscription_core.services.reconciling import reconcile_statement
 from subscription_core.services.registering import (
     grant_buying_right,
@@ -99,6 +105,7 @@ __all__ = [
     "issue_pending_invoices",
     "link_accountant",
     "open_payment_link",
+    "order_detail",
     "pay_by_link",
     "place_bulk_renewal",
     "place_order",
@@ -123,5 +130,6 @@ __all__ = [
     "subscription_details",
     "unapplied_money",
     "unissued_invoices",
+    "update_customer",
     "verify_payment_proof",
 ]
