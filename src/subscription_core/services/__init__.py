@@ -62,6 +62,7 @@ from subscription_core.services.renewing import (
     review_bulk_renewal,
 )
 from subscription_core.services.scheduler import SchedulerRun, run_scheduler
+from subscription_core.services.subscription_notes import add_subscription_note
 from subscription_core.services.trials import start_trial
 from subscription_core.services.unapplied_money import (
     apply_unapplied_money,
@@ -91,6 +92,7 @@ __all__ = [
     "SubscriptionDetail",
     "TaxCodeCheck",
     "activate_now",
+    "add_subscription_note",
     "apply_unapplied_money",
     "cancel_order",
     "check_tax_code",

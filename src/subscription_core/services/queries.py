@@ -25,7 +25,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.resources import QuotaLine, ResourceView, resource_view
 from subscription_core.services.context import Services
 from subscription_core.services.permissions import require_actor, require_viewer
-from subscription_core.subscriptions import ActorKind, HistoryEntry, State, Subscription
+from subscription_core.subscriptions import ActorKind, HistoryEntry, Note, State, Subscription
 from subscription_core.transfers import transfer_reference
 
 __all__ = [
@@ -47,7 +47,9 @@ class SubscriptionDetail:
     """One subscription as its company sees it (S7, S8), at ``as_of``.
 
     ``resources`` has each quota granted and used and the expiry (S7); ``seats`` the quotas that count
-    people; ``notes`` the changes staff made, with their reasons; ``payment_method`` the method of the
+    people; ``notes`` the notes written on it (S8, oldest first, see
+    :func:`~subscription_core.services.add_subscription_note`); ``staff_changes`` the changes staff made,
+    with their reasons (S9); ``payment_method`` the method of the
     latest paid order for it; ``invoices`` every e-invoice of its orders, each with the company's own lines
     only (an invoice a bulk renewal shares with other clients, B2, shows none of theirs); ``history`` every
     change (S9).
@@ -61,7 +63,8 @@ class SubscriptionDetail:
     as_of: dt.datetime
     resources: ResourceView
     seats: tuple[QuotaLine, ...]
-    notes: tuple[HistoryEntry, ...]
+    notes: tuple[Note, ...]
+    staff_changes: tuple[HistoryEntry, ...]
     payment_method: PaymentMethod | None
     invoices: tuple[InvoiceShare, ...]
     history: tuple[HistoryEntry, ...]
@@ -108,7 +111,8 @@ def subscription_details(
                     as_of=now,
                     resources=view,
                     seats=tuple(q for q in view.quotas if q.code in SEAT_QUOTAS),
-                    notes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
+                    notes=sub.notes,
+                    staff_changes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
                     payment_method=_payment_method(uow, mine),
                     invoices=_invoices(uow, mine, sub),
                     history=sub.history,
