@@ -69,6 +69,7 @@ from subscription_core.services.unapplied_money import (
     refund_unapplied_money,
     unapplied_money,
 )
+from subscription_core.services.visitors import quote_for_visitor
 
 __all__ = [
     "AddonChoice",
@@ -112,6 +113,7 @@ __all__ = [
     "place_bulk_renewal",
     "place_order",
     "quote_bulk_renewal",
+    "quote_for_visitor",
     "quote_order",
     "reconcile_statement",
     "record_offline_payment",
