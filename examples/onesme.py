@@ -299,7 +299,7 @@ def _detail_lines(views: Sequence[SubscriptionDetail]) -> list[str]:
         method = view.payment_method.kind.value if view.payment_method else "none"
         events = " > ".join(entry.event.value for entry in view.history)
         invoices = ", ".join(i.number for i in view.invoices)
-        notes = "".join(f"; note by {n.actor.id}: {n.reason}" for n in view.notes)
+        notes = "".join(f"; note by {n.actor.id}: {n.reason}" for n in view.staff_changes)
         out.append(
             f"  {view.id} {view.plan_code} {view.state.value} until {view.resources.last_day}; {quotas}; "
             f"paid by {method}; invoice {invoices}; history {events}{notes}"

@@ -222,7 +222,7 @@ def test_s7_s8_onesme_one_company_four_subscriptions_in_detail(sme: onesme.Story
     assert [(q.code, q.granted, q.used) for q in twelve.seats] == [("seats", 10, 3)]
     cash = details[sme.registered[2].subscription_id]
     assert [e.event for e in cash.history] == [Event.RECEIVE_PAYMENT, Event.ACTIVATE]
-    assert len(cash.notes) == 1  # the staff member's entry, with its reason (S9)
+    assert len(cash.staff_changes) == 1  # the staff member's entry, with its reason (S9)
 
 
 # --- every script ----------------------------------------------------------------------------------------

@@ -314,6 +314,13 @@ class Customer:
         """Return the customer with no service accountant (A3)."""
         return attrs.evolve(self, accountant_id=None, version=self.version + 1)
 
+    def with_details(self, subscriber: Party, invoice: InvoiceInfo) -> Customer:
+        """Return the customer with new subscriber and invoice details (O2), one version higher.
+
+        Orders placed before keep the details they froze (O2); the tax code is not changed here.
+        """
+        return attrs.evolve(self, subscriber=subscriber, invoice=invoice, version=self.version + 1)
+
     def may_buy(self, actor: Actor) -> bool:
         """Whether ``actor`` is one of this customer's users with the buying right (A1)."""
         return actor.belongs_to(self.id) and actor.id in self.buyers

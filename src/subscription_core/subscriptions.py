@@ -41,9 +41,10 @@ from subscription_core.entitlements import (
     StorageBought,
     TermGrant,
 )
-from subscription_core.errors import ValidationError, non_empty_text, of_type, optional, whole_number
+from subscription_core.errors import ValidationError, aware, non_empty_text, of_type, optional, whole_number
 from subscription_core.held_back import HeldBack
 from subscription_core.terms import Term, expiry_instant
+from subscription_core.texts import NOTE_LIMIT
 
 __all__ = [
     "DEFAULT_DUE_WARNING_DAYS",
@@ -57,6 +58,7 @@ __all__ = [
     "Event",
     "HistoryEntry",
     "LifecyclePolicy",
+    "Note",
     "Opening",
     "PurgeRecord",
     "State",
@@ -193,6 +195,21 @@ class HistoryEntry:
 
 
 @attrs.frozen(kw_only=True)
+class Note:
+    """A note written on a subscription (S8, oneSME's "Ghi nhớ"): who wrote it, when, and the text.
+
+    The text may span lines (tab and line breaks kept) and holds at most ``NOTE_LIMIT`` characters.
+
+    Raises:
+        ValidationError: (S8) a naive instant, a blank text, one too long or with a refused character.
+    """
+
+    at: datetime = attrs.field(validator=aware("S8"))
+    author: Actor = attrs.field(validator=of_type(Actor))
+    text: str = attrs.field(validator=non_empty_text("S8", most=NOTE_LIMIT, lines=True))
+
+
+@attrs.frozen(kw_only=True)
 class LifecyclePolicy:
     """A product's lifecycle settings, frozen onto each of its subscriptions when it starts (S3, S4, K2).
 
@@ -283,7 +300,12 @@ class Subscription:
     purge_record: PurgeRecord | None = None
     held_back: HeldBack | None = None
     history: tuple[HistoryEntry, ...] = ()
+    notes: tuple[Note, ...] = ()  # S8; a document stored before notes existed has none
     version: int = 0
+
+    def with_note(self, note: Note) -> Subscription:
+        """Return the subscription with ``note`` added after the others (S8), one version higher."""
+        return attrs.evolve(self, notes=(*self.notes, note), version=self.version + 1)
 
     @property
     def warned(self) -> frozenset[int]:

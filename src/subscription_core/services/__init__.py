@@ -17,7 +17,7 @@ from subscription_core.services.commands import (
     StorageTopUp,
 )
 from subscription_core.services.context import Services
-from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers
+from subscription_core.services.customers import TaxCodeCheck, check_tax_code, search_customers, update_customer
 from subscription_core.services.dead_letters import dead_notices, requeue_notice
 from subscription_core.services.held_back import held_back_subscriptions
 from subscription_core.services.invoicing import (
@@ -39,7 +39,13 @@ from subscription_core.services.notifications import NotificationResult, Notific
 from subscription_core.services.ordering import cancel_order, place_order, quote_order
 from subscription_core.services.paying import PaymentStarted, activate_now, record_offline_payment, start_payment
 from subscription_core.services.proofs import reject_payment_proof, submit_payment_proof, verify_payment_proof
-from subscription_core.services.queries import OrderSummary, SubscriptionDetail, customer_orders, subscription_details
+from subscription_core.services.queries import (
+    OrderSummary,
+    SubscriptionDetail,
+    customer_orders,
+    order_detail,
+    subscription_details,
+)
 from subscription_core.services.reconciling import reconcile_statement
 from subscription_core.services.registering import (
     grant_buying_right,
@@ -56,12 +62,14 @@ from subscription_core.services.renewing import (
     review_bulk_renewal,
 )
 from subscription_core.services.scheduler import SchedulerRun, run_scheduler
+from subscription_core.services.subscription_notes import add_subscription_note
 from subscription_core.services.trials import start_trial
 from subscription_core.services.unapplied_money import (
     apply_unapplied_money,
     refund_unapplied_money,
     unapplied_money,
 )
+from subscription_core.services.visitors import quote_for_visitor
 
 __all__ = [
     "AddonChoice",
@@ -85,6 +93,7 @@ __all__ = [
     "SubscriptionDetail",
     "TaxCodeCheck",
     "activate_now",
+    "add_subscription_note",
     "apply_unapplied_money",
     "cancel_order",
     "check_tax_code",
@@ -99,10 +108,12 @@ __all__ = [
     "issue_pending_invoices",
     "link_accountant",
     "open_payment_link",
+    "order_detail",
     "pay_by_link",
     "place_bulk_renewal",
     "place_order",
     "quote_bulk_renewal",
+    "quote_for_visitor",
     "quote_order",
     "reconcile_statement",
     "record_offline_payment",
@@ -123,5 +134,6 @@ __all__ = [
     "subscription_details",
     "unapplied_money",
     "unissued_invoices",
+    "update_customer",
     "verify_payment_proof",
 ]

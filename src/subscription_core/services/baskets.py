@@ -34,7 +34,7 @@ from subscription_core.services.permissions import require_orderer
 from subscription_core.subscriptions import Entitlement, State, StorageBought, Subscription
 from subscription_core.terms import days_in
 
-__all__ = ["Basket", "basket_for", "entitlement_of", "kept_storage", "owned_subscription"]
+__all__ = ["Basket", "basket_for", "entitlement_of", "kept_storage", "owned_subscription", "purchase_entitlement"]
 
 _CONVERTIBLE: Final = (State.TRIAL, State.EXPIRED)
 
@@ -106,6 +106,21 @@ def basket_for(
     raise ValidationError("must be an order request", rule="O1", field="request", value=type(request).__name__)
 
 
+def purchase_entitlement(deps: Services, request: NewPurchase) -> Entitlement:
+    """What a new purchase grants: its plan and option, with the storage its add-ons buy (C1, C3, S6).
+
+    Raises:
+        NotFoundError: (C1) an unknown plan, option or add-on. NotEligibleError: (S6) storage bought on a
+            plan that takes none.
+    """
+    storage = sum(
+        _storage(deps, a.addon, a.quantity)
+        for a in request.addons
+        if deps.catalog.addon(a.addon).kind is AddonKind.STORAGE
+    )
+    return entitlement_of(deps, request.plan, request.option, extra_storage=storage)
+
+
 def _storage(deps: Services, addon_code: str, units: int) -> int:
     addon = deps.catalog.addon(addon_code)
     if addon.kind is not AddonKind.STORAGE:
@@ -118,12 +133,7 @@ def _new_purchase(
 ) -> Basket:
     customer = uow.customers.get(request.customer_id)
     require_orderer(actor, customer, OrderKind.NEW_PURCHASE)
-    storage = sum(
-        _storage(deps, a.addon, a.quantity)
-        for a in request.addons
-        if deps.catalog.addon(a.addon).kind is AddonKind.STORAGE
-    )
-    entitlement = entitlement_of(deps, request.plan, request.option, extra_storage=storage)
+    entitlement = purchase_entitlement(deps, request)
     trial = None if request.trial_id is None else _trial(uow, request, entitlement, at)
     target = mint() if trial is None else trial.id
     addons = tuple(AddonSelection(addon=a.addon, quantity=a.quantity, cycles=a.cycles) for a in request.addons)

@@ -31,7 +31,7 @@ from subscription_core.orders import Order, OrderKind
 from subscription_core.payment_deadlines import PayLimit, payment_deadline
 from subscription_core.ports import UnitOfWork
 from subscription_core.pricing import quote
-from subscription_core.promotions import Promotion, PurchaseKind, RefusalReason, code_key
+from subscription_core.promotions import Promotion, PurchaseKind, RedemptionCounts, RefusalReason, code_key
 from subscription_core.quotes import Quote, Selection
 from subscription_core.redemptions import reserve_redemptions, settle_redemptions
 from subscription_core.services.baskets import Basket, basket_for
@@ -71,14 +71,14 @@ def price(
     *,
     purchase: PurchaseKind,
     codes: Sequence[str],
-    holder: str,
+    holder: str | None,
     at: dt.datetime,
     current_plan: str | None = None,
 ) -> Priced:
     """Price ``selections`` from the catalog as of the local date of ``at`` with the codes asked for (P1-P8).
 
-    ``holder`` is whose per-customer limits count (P4). Redemptions already reserved or consumed count
-    against the limits (P9).
+    ``holder`` is whose per-customer limits count (P4); ``None`` for a visitor, who has redeemed nothing
+    yet. Redemptions already reserved or consumed count against the limits (P9).
 
     Raises:
         NotFoundError, ValidationError: as :func:`subscription_core.pricing.quote`.
@@ -86,7 +86,9 @@ def price(
     book = {code_key(p.code): p for p in uow.promotions.all()}
     # Codes are matched ignoring case; the promotion's own spelling is what orders and redemptions keep.
     asked = [book[code_key(c)].code if code_key(c) in book else c for c in codes]
-    counts = uow.promotions.counts([c for c in asked if code_key(c) in book], holder)
+    counts = uow.promotions.counts([c for c in asked if code_key(c) in book], holder or "")
+    if holder is None:  # a visitor counts as a new customer: only the totals limit it (P4, P9)
+        counts = RedemptionCounts(total=counts.total)
     result = quote(
         deps.catalog,
         selections,

@@ -14,8 +14,8 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ValidationError, checked_id
-from subscription_core.invoices import InvoiceShare
+from subscription_core.errors import PermissionDeniedError, ValidationError, checked_id
+from subscription_core.invoices import InvoiceShare, IssuedInvoice
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
 from subscription_core.order_kinds import OrderKind
@@ -24,11 +24,18 @@ from subscription_core.payments import PaymentMethod
 from subscription_core.ports import UnitOfWork
 from subscription_core.resources import QuotaLine, ResourceView, resource_view
 from subscription_core.services.context import Services
-from subscription_core.services.permissions import require_viewer
-from subscription_core.subscriptions import ActorKind, HistoryEntry, State, Subscription
+from subscription_core.services.permissions import require_actor, require_viewer
+from subscription_core.subscriptions import ActorKind, HistoryEntry, Note, State, Subscription
 from subscription_core.transfers import transfer_reference
 
-__all__ = ["SEAT_QUOTAS", "OrderSummary", "SubscriptionDetail", "customer_orders", "subscription_details"]
+__all__ = [
+    "SEAT_QUOTAS",
+    "OrderSummary",
+    "SubscriptionDetail",
+    "customer_orders",
+    "order_detail",
+    "subscription_details",
+]
 
 SEAT_QUOTAS: Final = frozenset({"seats", "users", "employees"})
 """The quota codes shown as seats (S8) [decision: the catalogs name them so]."""
@@ -40,7 +47,9 @@ class SubscriptionDetail:
     """One subscription as its company sees it (S7, S8), at ``as_of``.
 
     ``resources`` has each quota granted and used and the expiry (S7); ``seats`` the quotas that count
-    people; ``notes`` the changes staff made, with their reasons; ``payment_method`` the method of the
+    people; ``notes`` the notes written on it (S8, oldest first, see
+    :func:`~subscription_core.services.add_subscription_note`); ``staff_changes`` the changes staff made,
+    with their reasons (S9); ``payment_method`` the method of the
     latest paid order for it; ``invoices`` every e-invoice of its orders, each with the company's own lines
     only (an invoice a bulk renewal shares with other clients, B2, shows none of theirs); ``history`` every
     change (S9).
@@ -54,7 +63,8 @@ class SubscriptionDetail:
     as_of: dt.datetime
     resources: ResourceView
     seats: tuple[QuotaLine, ...]
-    notes: tuple[HistoryEntry, ...]
+    notes: tuple[Note, ...]
+    staff_changes: tuple[HistoryEntry, ...]
     payment_method: PaymentMethod | None
     invoices: tuple[InvoiceShare, ...]
     history: tuple[HistoryEntry, ...]
@@ -101,7 +111,8 @@ def subscription_details(
                     as_of=now,
                     resources=view,
                     seats=tuple(q for q in view.quotas if q.code in SEAT_QUOTAS),
-                    notes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
+                    notes=sub.notes,
+                    staff_changes=tuple(e for e in sub.history if e.actor.kind is ActorKind.STAFF),
                     payment_method=_payment_method(uow, mine),
                     invoices=_invoices(uow, mine, sub),
                     history=sub.history,
@@ -139,12 +150,28 @@ def _invoices(uow: UnitOfWork, orders: Sequence[Order], sub: Subscription) -> tu
     return tuple(sorted(found, key=lambda i: (i.issued_at, i.order_id, i.part)))
 
 
-def _shares(uow: UnitOfWork, order: Order, customer_id: str) -> tuple[InvoiceShare, ...]:
+def _shares(uow: UnitOfWork, order: Order, customer_id: str | None) -> tuple[InvoiceShare, ...]:
     parts = dict(enumerate(lines for _info, lines in order.invoices()))
     return tuple(
-        InvoiceShare.of(invoice, parts[invoice.part], customer_id)
+        _whole(invoice, parts[invoice.part])
+        if customer_id is None
+        else InvoiceShare.of(invoice, parts[invoice.part], customer_id)
         for invoice in uow.invoices.of_order(order.id)
-        if invoice.part in parts and any(line.customer_id == customer_id for line in parts[invoice.part])
+        if invoice.part in parts
+        and (customer_id is None or any(line.customer_id == customer_id for line in parts[invoice.part]))
+    )
+
+
+def _whole(invoice: IssuedInvoice, lines: tuple[OrderLine, ...]) -> InvoiceShare:
+    return InvoiceShare(
+        order_id=invoice.order_id,
+        part=invoice.part,
+        series=invoice.series,
+        number=invoice.number,
+        issued_at=invoice.issued_at,
+        lines=lines,
+        total=invoice.grand_total,
+        shared=False,
     )
 
 
@@ -182,22 +209,53 @@ def customer_orders(deps: Services, actor: Actor, customer_id: str) -> tuple[Ord
     with deps.uow() as uow:
         customer = uow.customers.get(customer_id)
         require_viewer(actor, customer)
-        summaries = []
-        for order in uow.orders.of_customer(customer.id):
-            own = tuple(line for line in order.lines if line.customer_id == customer.id)
-            zero = Money.zero(order.currency)
-            summaries.append(
-                OrderSummary(
-                    id=order.id,
-                    kind=order.kind,
-                    state=order.state,
-                    created_at=order.created_at,
-                    pay_by=order.pay_by,
-                    lines=own,
-                    total=sum((line.taxable + line.vat for line in own), zero),
-                    shared=len(own) != len(order.lines),
-                    transfer_reference=transfer_reference(order.id) if order.awaiting_payment else None,
-                    invoices=_shares(uow, order, customer.id),
-                )
-            )
-    return tuple(summaries)
+        return tuple(_summary(uow, order, customer.id) for order in uow.orders.of_customer(customer.id))
+
+
+def order_detail(deps: Services, actor: Actor, order_id: str) -> OrderSummary:
+    """One order as ``actor`` may see it (O1-O5, I1, B2), as :func:`customer_orders` shows it.
+
+    An order of one company is seen by its users, staff and its accountant (A1). A bulk renewal (B2) is
+    seen whole by staff and the service accountant who placed it (A3); a user of one of its clients sees
+    only that client's lines and its share of the invoices, never the other clients' lines.
+
+    Raises:
+        PermissionDeniedError: (A1, A3) ``actor`` may not see the order.
+        NotFoundError: unknown order. ValidationError: a malformed ``order_id``.
+    """
+    order_id = checked_id(order_id, field="order_id")
+    with deps.uow() as uow:
+        order = uow.orders.get(order_id)
+        if order.customer_id is not None:
+            customer = uow.customers.get(order.customer_id)
+            require_viewer(actor, customer)
+            return _summary(uow, order, customer.id)
+        require_actor(actor)
+        if actor.is_staff or (actor.is_accountant and actor.id == order.placed_by.id):
+            return _summary(uow, order, None)
+        clients = {line.customer_id for line in order.lines}
+        if actor.is_customer_user and actor.customer_id in clients:
+            return _summary(uow, order, str(actor.customer_id))
+        raise PermissionDeniedError(
+            "may see a bulk renewal: staff, the service accountant who placed it, or its clients' users (own lines)",
+            rule="A3",
+            field="actor",
+            value=actor.id,
+        )
+
+
+def _summary(uow: UnitOfWork, order: Order, customer_id: str | None) -> OrderSummary:
+    # customer_id None: the whole order, as staff or the accountant who placed a bulk renewal see it.
+    own = tuple(line for line in order.lines if customer_id is None or line.customer_id == customer_id)
+    return OrderSummary(
+        id=order.id,
+        kind=order.kind,
+        state=order.state,
+        created_at=order.created_at,
+        pay_by=order.pay_by,
+        lines=own,
+        total=sum((line.taxable + line.vat for line in own), Money.zero(order.currency)),
+        shared=len(own) != len(order.lines),
+        transfer_reference=transfer_reference(order.id) if order.awaiting_payment else None,
+        invoices=_shares(uow, order, customer_id),
+    )

@@ -27,7 +27,7 @@ from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.promotions import Promotion, PurchaseKind
 from subscription_core.redemptions import Redemption
 from subscription_core.renewals import renew
-from subscription_core.subscriptions import Entitlement, Opening, StorageBought, Subscription
+from subscription_core.subscriptions import Entitlement, Note, Opening, StorageBought, Subscription
 
 from .builders import PRODUCT, STAFF
 
@@ -133,6 +133,9 @@ def subscriptions(draw: st.DrawFn) -> Subscription:
             sub = draw(st.sampled_from(steps))(sub, when)
         except SubscriptionError:
             continue  # a step the rules refuse in this state
+    for _ in range(draw(st.integers(0, 2))):  # S8: notes of several lines, by anyone
+        text = draw(st.text(alphabet="Ghi nhớ: gia hạn\n\t.", min_size=1, max_size=40).filter(str.strip))
+        sub = sub.with_note(Note(at=sub.history[-1].at, author=draw(actors), text=text))
     return sub
 
 

@@ -24,7 +24,7 @@ from subscription_core.orders import Order
 from subscription_core.payments import PaymentProof, ProofState
 from subscription_core.promotions import PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.renewals import renew
-from subscription_core.subscriptions import Opening, State, Subscription
+from subscription_core.subscriptions import Note, Opening, State, Subscription
 from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 from subscription_core_adapters.sql.schema import customers as customers_table
 from subscription_core_adapters.sql.schema import order_lines, subscription_history
@@ -252,3 +252,25 @@ def test_texts_documents_stored_before_the_text_check_still_load() -> None:
     proof = from_document(document, PaymentProof)
     assert proof.rejection == rejection
     assert to_document(proof) == document
+
+
+def test_s8_a_subscription_stored_before_notes_loads_with_none_and_takes_one(units: SqlUnitOfWorkFactory) -> None:
+    opening = Opening(subscription_id="sub-old", customer_id="cus-1", product=PRODUCT)
+    first = subscribe(opening, Entitlement.of(PRODUCT, "ENT", "1Y"), T0, actor=STAFF).subscription
+    with units() as uow:
+        uow.subscriptions.add(first)
+        uow.commit()
+    old = {k: v for k, v in to_document(first).items() if k not in {"history", "notes"}}  # as written before S8
+    with units() as uow:
+        table = subscriptions_table
+        uow._rows.connection.execute(update(table).where(table.c.id == "sub-old").values(document=old))
+        uow.commit()
+    with units() as uow:
+        loaded = uow.subscriptions.get("sub-old")
+        assert loaded == first
+        assert loaded.notes == ()
+        note = Note(at=at(1), author=Actor.customer_user("u-1", "cus-1"), text="Gọi lại\n\tsau Tết")
+        uow.subscriptions.save(loaded.with_note(note), expected_version=loaded.version)
+        uow.commit()
+    with units() as uow:
+        assert uow.subscriptions.get("sub-old").notes == (note,)

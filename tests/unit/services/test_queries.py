@@ -35,7 +35,7 @@ def test_s7_s8_detail_shows_quotas_expiry_seats_notes_method_invoices_history(wo
     assert quotas == {"storage": (10, 4), "employees": (50, 12)}
     assert detail.resources.last_day == dt.date(2027, 11, 22)
     assert [(q.code, q.granted) for q in detail.seats] == [("employees", 50)]
-    assert [n.reason for n in detail.notes] == [f"paid at the counter: order {renewal.id}, payment pay-0002"]
+    assert [n.reason for n in detail.staff_changes] == [f"paid at the counter: order {renewal.id}, payment pay-0002"]
     assert detail.payment_method is not None
     assert detail.payment_method.kind is MethodKind.BANK_TRANSFER
     assert [(i.order_id, i.part) for i in detail.invoices] == [("ord-0001", 0), (renewal.id, 0)]
