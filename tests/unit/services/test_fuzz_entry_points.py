@@ -40,15 +40,20 @@ from subscription_core.pricing import quote
 from subscription_core.promotions import Promotion
 from subscription_core.quotes import AddonSelection, PlanSelection
 from subscription_core.services import (
+    AddonChoice,
     Checkout,
     NewPurchase,
+    add_subscription_note,
     handle_notification,
+    order_detail,
     place_order,
+    quote_for_visitor,
     record_offline_payment,
     register_customer,
     register_promotion,
     search_customers,
     start_payment,
+    update_customer,
 )
 from subscription_core_adapters.gateways import answer_ipn
 from subscription_core_adapters.statements import PRESETS, read_statement
@@ -358,3 +363,46 @@ def test_statement_amounts_and_dates_of_any_digits_are_read_or_reported(amount: 
 def test_the_guard_stops_a_hang() -> None:
     with pytest.raises(_HangError):
         answered(lambda: math.factorial(10**9))
+
+
+# --- the host-kit use cases --------------------------------------------------------------------------------------
+
+
+@FUZZ
+@given(plan=texts, option=texts, codes=st.lists(texts, max_size=3), quantity=scalars)
+def test_any_visitor_quote_is_priced_or_refused_and_changes_nothing(
+    plan: str, option: str, codes: list[str], quantity: object
+) -> None:
+    world = World.make()
+    before = world.snapshot()
+
+    def ask() -> object:
+        addons = (AddonChoice(addon="storage10", quantity=quantity),)  # type: ignore[arg-type]
+        return quote_for_visitor(world.deps, plan=plan, option=option, addons=addons, codes=codes)
+
+    answered(ask)
+    assert world.snapshot() == before
+
+
+@FUZZ
+@given(order_id=texts, subscription_id=texts, note=texts | st.text(max_size=200), fields=json_values)
+def test_any_detail_note_or_customer_edit_is_answered_or_refused_leaving_no_trace(
+    order_id: str, subscription_id: str, note: str, fields: Any
+) -> None:
+    world = World.make()
+    sub = world.buy()
+    answered(lambda: order_detail(world.deps, BUYER, order_id))
+    refused_changes_nothing(
+        world, lambda: add_subscription_note(world.deps, BUYER, subscription_id or sub.id, note, world.key())
+    )
+
+    def edit() -> object:
+        party = Party(**({"unit_name": "Công ty A", "address": "Hà Nội", "email": "a@b.vn"} | _as_party(fields)))
+        return update_customer(world.deps, BUYER, "cus-1", subscriber=party, idempotency_key=world.key())
+
+    refused_changes_nothing(world, edit)
+
+
+def _as_party(fields: Any) -> dict[str, Any]:
+    names = ("unit_name", "address", "email", "phone", "tax_code")
+    return {k: v for k, v in fields.items() if k in names} if isinstance(fields, dict) else {}
