@@ -30,10 +30,13 @@ from subscription_core.services.invoicing import (
 from subscription_core.services.links import (
     LinkedLine,
     LinkedOrder,
+    LinkedPackage,
     PaymentLink,
+    PaymentLinkView,
     issue_payment_link,
     open_payment_link,
     pay_by_link,
+    payment_link_view,
 )
 from subscription_core.services.notifications import NotificationResult, NotificationStatus, handle_notification
 from subscription_core.services.ordering import cancel_order, place_order, quote_order
@@ -62,6 +65,7 @@ from subscription_core.services.renewing import (
     review_bulk_renewal,
 )
 from subscription_core.services.scheduler import SchedulerRun, run_scheduler
+from subscription_core.services.selectable import SelectablePromotion, selectable_promotions
 from subscription_core.services.subscription_notes import add_subscription_note
 from subscription_core.services.trials import start_trial
 from subscription_core.services.unapplied_money import (
@@ -78,16 +82,19 @@ __all__ = [
     "InvoicingRun",
     "LinkedLine",
     "LinkedOrder",
+    "LinkedPackage",
     "NewPurchase",
     "NotificationResult",
     "NotificationStatus",
     "OrderRequest",
     "OrderSummary",
     "PaymentLink",
+    "PaymentLinkView",
     "PaymentStarted",
     "Renewal",
     "RetentionPackage",
     "SchedulerRun",
+    "SelectablePromotion",
     "Services",
     "StorageTopUp",
     "SubscriptionDetail",
@@ -110,6 +117,7 @@ __all__ = [
     "open_payment_link",
     "order_detail",
     "pay_by_link",
+    "payment_link_view",
     "place_bulk_renewal",
     "place_order",
     "quote_bulk_renewal",
@@ -128,6 +136,7 @@ __all__ = [
     "review_bulk_renewal",
     "run_scheduler",
     "search_customers",
+    "selectable_promotions",
     "start_payment",
     "start_trial",
     "submit_payment_proof",

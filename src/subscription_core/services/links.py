@@ -15,16 +15,29 @@ import attrs
 
 from subscription_core.customers import Actor
 from subscription_core.errors import NotEligibleError, PermissionDeniedError, checked_id
+from subscription_core.grants import PlanGrant
 from subscription_core.money import Money
+from subscription_core.order_lines import Billing
 from subscription_core.orders import Order
 from subscription_core.payments import PaymentMethod
 from subscription_core.ports import UnitOfWork
+from subscription_core.quotes import LineKind
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.paying import PaymentStarted, return_url_of, start_payment_for
 from subscription_core.services.permissions import require_actor, require_order_access
 
-__all__ = ["LinkedLine", "LinkedOrder", "PaymentLink", "issue_payment_link", "open_payment_link", "pay_by_link"]
+__all__ = [
+    "LinkedLine",
+    "LinkedOrder",
+    "LinkedPackage",
+    "PaymentLink",
+    "PaymentLinkView",
+    "issue_payment_link",
+    "open_payment_link",
+    "pay_by_link",
+    "payment_link_view",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +88,53 @@ class LinkedOrder:
         )
 
 
+@attrs.frozen(kw_only=True)
+class LinkedPackage:
+    """A package (plan line) of an order as a payment link's page shows it (O5, O6).
+
+    ``term_length`` and ``term_unit`` are the paid time the line buys, frozen when the order was placed;
+    both ``None`` on a line stored before O6 froze them.
+    """
+
+    product: str
+    plan: str
+    option: str
+    description: str
+    term_length: int | None
+    term_unit: str | None
+
+
+@attrs.frozen(kw_only=True)
+class PaymentLinkView:
+    """The page a payment link opens (O5, AMIS way 1): the order, its packages, its licence and invoice details.
+
+    ``billing`` holds, per customer of the order, the licence (subscriber) and invoice details the order was
+    placed with (O2), which the invoice will carry; ``amount`` is what paying the link pays.
+    """
+
+    order: LinkedOrder
+    packages: tuple[LinkedPackage, ...]
+    billing: tuple[Billing, ...]
+    amount: Money
+
+    @classmethod
+    def of(cls, order: Order) -> PaymentLinkView:
+        """The page of ``order``."""
+        packages = tuple(
+            LinkedPackage(
+                product=li.product,
+                plan=li.code,
+                option=li.option,
+                description=li.description,
+                term_length=li.grant.length if isinstance(li.grant, PlanGrant) else None,
+                term_unit=li.grant.unit.value if isinstance(li.grant, PlanGrant) else None,
+            )
+            for li in order.lines
+            if li.kind is LineKind.PLAN
+        )
+        return cls(order=LinkedOrder.of(order), packages=packages, billing=order.billing, amount=order.grand_total)
+
+
 def issue_payment_link(deps: Services, actor: Actor, *, order_id: str) -> PaymentLink:
     """Issue a link to pay an order awaiting payment (O5), valid until its deadline or ``link_valid_days``.
 
@@ -115,6 +175,20 @@ def open_payment_link(deps: Services, token: str) -> LinkedOrder:
     """
     with deps.uow() as uow:
         return LinkedOrder.of(_linked_order(deps, uow, token, deps.now()))
+
+
+def payment_link_view(deps: Services, token: str) -> PaymentLinkView:
+    """Show the page a payment link opens (O5): the order's summary, packages, licence and invoice details.
+
+    Unlike :func:`open_payment_link`, this reveals the subscriber and invoice details the order carries, so
+    the holder can check what the licence and the e-invoice will say before paying. Reads only.
+
+    Raises:
+        ValidationError: (O5) a malformed or altered token. NotEligibleError: (O5) an expired link.
+        NotFoundError: the order no longer exists.
+    """
+    with deps.uow() as uow:
+        return PaymentLinkView.of(_linked_order(deps, uow, token, deps.now()))
 
 
 def pay_by_link(
