@@ -46,12 +46,14 @@ from subscription_core.services import (
     add_subscription_note,
     handle_notification,
     order_detail,
+    payment_link_view,
     place_order,
     quote_for_visitor,
     record_offline_payment,
     register_customer,
     register_promotion,
     search_customers,
+    selectable_promotions,
     start_payment,
     update_customer,
 )
@@ -406,3 +408,17 @@ def test_any_detail_note_or_customer_edit_is_answered_or_refused_leaving_no_trac
 def _as_party(fields: Any) -> dict[str, Any]:
     names = ("unit_name", "address", "email", "phone", "tax_code")
     return {k: v for k, v in fields.items() if k in names} if isinstance(fields, dict) else {}
+
+
+@FUZZ
+@given(plan=texts, option=texts, token=texts | st.binary(max_size=80).map(lambda b: b.hex()))
+def test_any_selectable_promotions_request_or_payment_link_token_is_answered_and_changes_nothing(
+    plan: str, option: str, token: str
+) -> None:
+    world = World.make()
+    before = world.snapshot()
+    answered(
+        lambda: selectable_promotions(world.deps, BUYER, NewPurchase(customer_id="cus-1", plan=plan, option=option))
+    )
+    answered(lambda: payment_link_view(world.deps, token))
+    assert world.snapshot() == before
