@@ -127,8 +127,22 @@ class InvoiceShare:
             number=invoice.number,
             issued_at=invoice.issued_at,
             lines=own,
-            total=sum((line.taxable + line.vat for line in own), zero),
+            total=sum((line.total for line in own), zero),
             shared=len(own) != len(lines),
+        )
+
+    @classmethod
+    def whole(cls, invoice: IssuedInvoice, lines: tuple[OrderLine, ...]) -> InvoiceShare:
+        """``invoice`` whole, with all the ``lines`` it holds: as staff or the buyer of an ordinary order see it."""
+        return cls(
+            order_id=invoice.order_id,
+            part=invoice.part,
+            series=invoice.series,
+            number=invoice.number,
+            issued_at=invoice.issued_at,
+            lines=lines,
+            total=invoice.grand_total,
+            shared=False,
         )
 
 

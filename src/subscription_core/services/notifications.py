@@ -108,13 +108,13 @@ def _apply_notification(
 ) -> NotificationResult:
     provider, event = notification.key
     order = _order_or_none(uow, notification.order_id)
-    if order is None and not notification.succeeded:
-        raise NotFoundError("no such order", rule="Y5", field="order_id", value=notification.order_id)
     if not uow.payments.record_notification(provider, event, order_id=notification.order_id, at=now):
         _log.info("notification %s/%s for order %s already processed", provider, event, notification.order_id)
         return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=notification.order_id)
     if not notification.succeeded:
-        return _failed(deps, uow, notification, order, now) if order is not None else _never(notification)
+        if order is None:  # a failure for no order of ours: nothing to record (the rollback drops the event)
+            raise NotFoundError("no such order", rule="Y5", field="order_id", value=notification.order_id)
+        return _failed(deps, uow, notification, order, now)
     payment = _latest_payment(deps, uow, order, provider) if order is not None else None
     why = _why_unapplied(notification, order, payment)
     if why is not None or order is None or payment is None:
@@ -125,10 +125,6 @@ def _apply_notification(
     fulfil(deps, uow, order, settlement)
     uow.commit()
     return NotificationResult(status=NotificationStatus.APPLIED, order_id=order.id, payment_id=paid.id)
-
-
-def _never(notification: ProviderNotification) -> NotificationResult:  # pragma: no cover - refused above
-    raise NotFoundError("no such order", rule="Y5", field="order_id", value=notification.order_id)
 
 
 def _order_or_none(uow: UnitOfWork, order_id: str) -> Order | None:

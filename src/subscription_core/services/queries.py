@@ -15,7 +15,7 @@ import attrs
 
 from subscription_core.customers import Actor
 from subscription_core.errors import PermissionDeniedError, ValidationError, checked_id
-from subscription_core.invoices import InvoiceShare, IssuedInvoice
+from subscription_core.invoices import InvoiceShare
 from subscription_core.lifecycle import advance
 from subscription_core.money import Money
 from subscription_core.order_kinds import OrderKind
@@ -153,25 +153,12 @@ def _invoices(uow: UnitOfWork, orders: Sequence[Order], sub: Subscription) -> tu
 def _shares(uow: UnitOfWork, order: Order, customer_id: str | None) -> tuple[InvoiceShare, ...]:
     parts = dict(enumerate(lines for _info, lines in order.invoices()))
     return tuple(
-        _whole(invoice, parts[invoice.part])
+        InvoiceShare.whole(invoice, parts[invoice.part])
         if customer_id is None
         else InvoiceShare.of(invoice, parts[invoice.part], customer_id)
         for invoice in uow.invoices.of_order(order.id)
         if invoice.part in parts
         and (customer_id is None or any(line.customer_id == customer_id for line in parts[invoice.part]))
-    )
-
-
-def _whole(invoice: IssuedInvoice, lines: tuple[OrderLine, ...]) -> InvoiceShare:
-    return InvoiceShare(
-        order_id=invoice.order_id,
-        part=invoice.part,
-        series=invoice.series,
-        number=invoice.number,
-        issued_at=invoice.issued_at,
-        lines=lines,
-        total=invoice.grand_total,
-        shared=False,
     )
 
 
@@ -254,7 +241,7 @@ def _summary(uow: UnitOfWork, order: Order, customer_id: str | None) -> OrderSum
         created_at=order.created_at,
         pay_by=order.pay_by,
         lines=own,
-        total=sum((line.taxable + line.vat for line in own), Money.zero(order.currency)),
+        total=sum((line.total for line in own), Money.zero(order.currency)),
         shared=len(own) != len(order.lines),
         transfer_reference=transfer_reference(order.id) if order.awaiting_payment else None,
         invoices=_shares(uow, order, customer_id),
