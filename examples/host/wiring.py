@@ -77,6 +77,7 @@ def wiring_from_env() -> SqlWiring:
             hash_secret=_env("VNPAY_HASH_SECRET"),
             return_url=_env("VNPAY_RETURN_URL"),
             payment_url=_env("VNPAY_PAYMENT_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
+            ip_address=_env("VNPAY_IP_ADDRESS", "127.0.0.1"),  # sent as vnp_IpAddr: the port has no buyer's IP
         )
     )
     bank = BankTransferProvider(
