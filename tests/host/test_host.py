@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,9 +23,9 @@ from httpx2 import Response
 from starlette.testclient import TestClient
 from tests.host.conftest import HASH_SECRET, RETURN_URL, ROOT, TMN_CODE
 
-from subscription_core import VIETNAM_TZ, Actor, Entry, PercentOff, Promotion, Scope
+from subscription_core import VIETNAM_TZ, Actor, Entry, Party, PercentOff, Promotion, Scope
 from subscription_core.errors import ValidationError
-from subscription_core.services import register_promotion
+from subscription_core.services import Checkout, NewPurchase, place_order, register_customer, register_promotion
 from subscription_core_adapters.bootstrap import SqlWiring
 from subscription_core_adapters.fakes import RecordingNotifier
 
@@ -288,6 +289,33 @@ def test_bad_input_is_answered_4xx_in_the_error_shape(client: TestClient) -> Non
     refused(wrong, 422, "validation")
     assert client.get("/vnpay/ipn").json()["RspCode"] == "97"  # VNPay always gets 200 and its JSON
     assert client.get("/vnpay/ipn?vnp_TxnRef=a&vnp_TxnRef=b").json()["RspCode"] == "97"
+
+
+def test_the_worker_runs_on_the_wiring_named_as_the_command_line_names_it(
+    settings: dict[str, str], database: str
+) -> None:
+    # "subscription-core worker --app examples.host.wiring:wiring_from_env": a module, a zero-argument callable.
+    del settings, database  # set in the environment
+    module, _, name = "examples.host.wiring:wiring_from_env".partition(":")
+    wired = getattr(importlib.import_module(module), name)()
+    try:
+        assert isinstance(wired, SqlWiring)
+        company = register_customer(
+            wired.services,
+            Actor.system("signup"),
+            name="Công ty TNHH Hoa Sen",
+            tax_code="0100109106",
+            subscriber=Party(unit_name="Công ty TNHH Hoa Sen", address="Hà Nội", email="ketoan@hoasen.vn"),
+            buyers={USER},
+            idempotency_key="signup-1",
+        )
+        purchase = NewPurchase(customer_id=company.id, plan="amis-standard", option="1y")
+        buyer = Actor.customer_user(USER, company.id)
+        place_order(wired.services, buyer, purchase, Checkout(confirmed=True), idempotency_key="order-1")
+        wired.run_scheduler()
+        assert wired.relay_outbox().sent == 2  # the order placed, by e-mail and in the app
+    finally:
+        wired.dispose()
 
 
 def test_the_wiring_a_host_copies_stays_well_under_150_lines() -> None:
