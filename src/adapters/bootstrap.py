@@ -328,14 +328,13 @@ def _issuer_numbered_in(
     invoice_format: FormatVersion | str | None,
 ) -> InvoiceIssuer:
     from subscription_core_adapters.einvoice import ReferenceInvoiceIssuer  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.einvoice.formats import DEFAULT_FORMAT_VERSION  # noqa: PLC0415 - lazy
     from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415 - lazy
 
     if seller is None or series is None:  # pragma: no cover - _checked_issuer asked for both
         raise ValidationError("pass seller= and series=", rule="I1", field="invoices")
-    numbered = SqlNumberedInvoices(engine)
-    if invoice_format is None:
-        return ReferenceInvoiceIssuer(seller, series, numbered, clock)
-    return ReferenceInvoiceIssuer(seller, series, numbered, clock, format_version=invoice_format)
+    version = DEFAULT_FORMAT_VERSION if invoice_format is None else invoice_format
+    return ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock, format_version=version)
 
 
 def _refuse_memory_numbering(invoices: object, *, fake_too: bool) -> None:
