@@ -30,7 +30,7 @@ from subscription_core.services import Delivery, SchedulerRun, Services, relay_o
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from subscription_core_adapters.einvoice import InvoiceSeries, Seller
+    from subscription_core_adapters.einvoice import FormatVersion, InvoiceSeries, Seller
     from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 
 __all__ = ["DEMO_PROVIDER", "SqlWiring", "backoff", "bootstrap_memory", "bootstrap_sql"]
@@ -165,6 +165,7 @@ def bootstrap_sql(
     seller: Seller | None = None,
     series: InvoiceSeries | None = None,
     invoices: InvoiceIssuer | None = None,
+    invoice_format: FormatVersion | str | None = None,
     routes: Mapping[MethodKind, str] | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
@@ -188,6 +189,7 @@ def bootstrap_sql(
     E-invoices are numbered in this database (I1): pass ``seller`` and ``series`` for the reference issuer
     on ``SqlNumberedInvoices``, or ``invoices``, a provider's issuer that numbers on its side. An issuer
     numbering in memory is refused: every process would start again at 1 and issue numbers already used.
+    ``invoice_format`` is the reference issuer's XML format version (``"2.1.0"`` unless given).
 
     Nothing of the outside world is faked here: the host passes its payment providers, notifier and
     payment-link key (at least 32 random bytes from its secret store). ``pause`` is called before a use case
@@ -196,18 +198,19 @@ def bootstrap_sql(
     Raises:
         ValidationError: not exactly one of ``engine``, ``dsn`` and ``database``; a schema or pool option
             for SQLite or beside an engine; a DSN given as ``database``; (I1) no seller and series and no
-            issuer, both, or an issuer numbering in memory; as :func:`bootstrap_memory` otherwise.
+            issuer, both, an issuer numbering in memory, an unknown ``invoice_format`` or one given beside
+            ``invoices``; as :func:`bootstrap_memory` otherwise.
         SubscriptionError: the database cannot be reached or migrated.
     """
     from subscription_core_adapters.local import RandomIds, SystemClock  # noqa: PLC0415 - wired only when asked for
     from subscription_core_adapters.sql import SqlUnitOfWorkFactory  # noqa: PLC0415 - lazy
 
     the_clock = clock if clock is not None else SystemClock()
-    issuer = _checked_issuer(invoices, seller=seller, series=series)
+    issuer = _checked_issuer(invoices, seller=seller, series=series, invoice_format=invoice_format)
     the_engine = _engine(engine=engine, dsn=dsn, database=database, schema=schema, pool=(pool_size, max_overflow))
     try:
         if issuer is None:
-            issuer = _issuer_numbered_in(the_engine, seller, series, the_clock)
+            issuer = _issuer_numbered_in(the_engine, seller, series, the_clock, invoice_format)
         services = _services(
             catalog,
             uow=SqlUnitOfWorkFactory(the_engine),
@@ -286,9 +289,23 @@ def _pool_options(options: Mapping[str, int | None]) -> dict[str, int]:
 
 
 def _checked_issuer(
-    invoices: InvoiceIssuer | None, *, seller: Seller | None, series: InvoiceSeries | None
+    invoices: InvoiceIssuer | None,
+    *,
+    seller: Seller | None,
+    series: InvoiceSeries | None,
+    invoice_format: FormatVersion | str | None,
 ) -> InvoiceIssuer | None:
     """The host's own issuer, or ``None`` for the reference one numbered in the database (I1)."""
+    from subscription_core_adapters.einvoice import FormatVersion  # noqa: PLC0415 - lazy
+
+    if invoice_format is not None:
+        if invoices is not None:
+            raise ValidationError(
+                "the format version is the reference issuer's: a provider's issuer writes its own",
+                rule="I1",
+                field="invoice_format",
+            )
+        FormatVersion.of(invoice_format)  # refused before any engine is made
     if invoices is None:
         if seller is None or series is None:
             raise ValidationError(
@@ -304,14 +321,20 @@ def _checked_issuer(
 
 
 def _issuer_numbered_in(
-    engine: Engine, seller: Seller | None, series: InvoiceSeries | None, clock: Clock
+    engine: Engine,
+    seller: Seller | None,
+    series: InvoiceSeries | None,
+    clock: Clock,
+    invoice_format: FormatVersion | str | None,
 ) -> InvoiceIssuer:
     from subscription_core_adapters.einvoice import ReferenceInvoiceIssuer  # noqa: PLC0415 - lazy
+    from subscription_core_adapters.einvoice.formats import DEFAULT_FORMAT_VERSION  # noqa: PLC0415 - lazy
     from subscription_core_adapters.einvoice.sql_store import SqlNumberedInvoices  # noqa: PLC0415 - lazy
 
     if seller is None or series is None:  # pragma: no cover - _checked_issuer asked for both
         raise ValidationError("pass seller= and series=", rule="I1", field="invoices")
-    return ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock)
+    version = DEFAULT_FORMAT_VERSION if invoice_format is None else invoice_format
+    return ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock, format_version=version)
 
 
 def _refuse_memory_numbering(invoices: object, *, fake_too: bool) -> None:

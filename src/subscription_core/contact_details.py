@@ -117,13 +117,24 @@ def phone_number(value: object, *, field: str = "phone", rule: str = "O2") -> st
 
 
 InvoiceField = Literal[
-    "name", "address", "email", "phone", "bank_account", "bank_name", "description", "code", "unit", "payment_method"
+    "name",
+    "full_name",
+    "address",
+    "email",
+    "phone",
+    "bank_account",
+    "bank_name",
+    "description",
+    "code",
+    "unit",
+    "payment_method",
 ]
 """A text field of the e-invoice, by what it holds."""
 
 INVOICE_FIELD_LIMITS: Final[Mapping[InvoiceField, int]] = MappingProxyType(
     {
         "name": 400,
+        "full_name": 100,
         "address": 400,
         "email": 50,
         "phone": 20,
@@ -135,8 +146,9 @@ INVOICE_FIELD_LIMITS: Final[Mapping[InvoiceField, int]] = MappingProxyType(
         "payment_method": 50,
     }
 )
-"""The longest text each field of the e-invoice takes, in characters (QĐ 1450/QĐ-TCT, XML format 2.0.0): names
-(``Ten``), addresses (``DChi``), e-mail (``DCTDTu``), phone (``SDThoai``), bank account and bank (``STKNHang``,
+"""The longest text each field of the e-invoice takes, in characters (QĐ 1450/QĐ-TCT, XML format 2.0.0, and its
+2.1.0 update, which keeps these lengths): names (``Ten``), an individual buyer's full name (``HVTNMHang``, I4),
+addresses (``DChi``), e-mail (``DCTDTu``), phone (``SDThoai``), bank account and bank (``STKNHang``,
 ``TNHang``), item name and code (``THHDVu``, ``MHHDVu``), unit (``DVTinh``) and payment method (``HTTToan``)."""
 
 _PERSONAL: Final[Mapping[InvoiceField, PersonalKind]] = MappingProxyType(

@@ -19,7 +19,14 @@ import attrs
 from subscription_core import subscriptions
 
 # is_email_address is re-exported beside the classes whose e-mail it checks.
-from subscription_core.contact_details import email_address, fitted_email, fitted_text, is_email_address, phone_number
+from subscription_core.contact_details import (
+    InvoiceField,
+    email_address,
+    fitted_email,
+    fitted_text,
+    is_email_address,
+    phone_number,
+)
 from subscription_core.errors import (
     PermissionDeniedError,
     ValidationError,
@@ -156,11 +163,14 @@ class Party:
         an order checks its parties when it is placed.
 
         Raises:
-            ValidationError: (O7) a name or address longer than 400 characters, an e-mail longer than 50, or
+            ValidationError: (O7) a name or address longer than 400 characters (a name 100 without a tax code:
+                an individual's full name, I4), an e-mail longer than 50, or
                 a control character, surrogate or non-character (U+FFFE) in any of them, with the limit and
                 the value masked.
         """
-        fitted_text(self.unit_name, field=f"{field}.unit_name", limit="name")
+        # A buyer without a tax code is an individual named by full name on the invoice (HVTNMHang, I4).
+        name_limit: InvoiceField = "name" if self.tax_code is not None else "full_name"
+        fitted_text(self.unit_name, field=f"{field}.unit_name", limit=name_limit)
         fitted_text(self.address, field=f"{field}.address", limit="address")
         fitted_email(self.email, field=f"{field}.email")
         if self.phone is not None:

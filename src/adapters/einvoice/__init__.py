@@ -8,13 +8,15 @@ Wire it with::
     # on a database, numbered there: bootstrap_sql(catalog, seller=seller, series=InvoiceSeries("C26TAA"), ...)
     # builds ReferenceInvoiceIssuer(seller, series, SqlNumberedInvoices(engine), clock) on its engine
 
-The document follows Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC and the XML format of Quyết định
-1450/QĐ-TCT (:mod:`.document`, :mod:`.rendering`); :func:`amount_in_words` writes the total in words.
+The document follows Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC and the tax authority's XML format,
+version 2.1.0 (Decree 70/2025/NĐ-CP) by default or 2.0.0 (Quyết định 1450/QĐ-TCT) when configured
+(:mod:`.formats`, :mod:`.document`, :mod:`.rendering`); :func:`amount_in_words` writes the total in words.
 Real providers (MISA meInvoice, VNPT Invoice) implement the same ``InvoiceIssuer`` port; see
 ``docs/adapters/einvoice.md``. Importing this package needs no extra; ``sql_store`` needs the ``sql`` one.
 """
 
 from subscription_core_adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat, InvoiceContent
+from subscription_core_adapters.einvoice.formats import FormatVersion, InvoiceNature, RelatedInvoice, RelatedKind
 from subscription_core_adapters.einvoice.issuer import ReferenceInvoiceIssuer
 from subscription_core_adapters.einvoice.rendering import to_html, to_xml
 from subscription_core_adapters.einvoice.seller import Seller
@@ -27,11 +29,15 @@ __all__ = [
     "EInvoice",
     "EInvoiceLine",
     "EInvoiceVat",
+    "FormatVersion",
     "InvoiceContent",
+    "InvoiceNature",
     "InvoiceSeries",
     "MemoryNumberedInvoices",
     "NumberedInvoices",
     "ReferenceInvoiceIssuer",
+    "RelatedInvoice",
+    "RelatedKind",
     "Seller",
     "StoredInvoice",
     "amount_in_words",

@@ -8,6 +8,11 @@ number and the date. The seller is a :class:`~.seller.Seller`.
 
 Amounts are whole đồng (I1), at most 15 digits (the format's numbers have 19 digits, 4 of them decimals).
 Names, e-mail addresses and tax codes never appear in a repr or an error: the errors name the field.
+
+A buyer without a tax code is an individual, named by full name (``HVTNMHang``, at most 100 characters, I4);
+line names are Vietnamese (:func:`~.line_names.invoice_line_name`, I4). An :class:`EInvoice` carries its
+format version (:class:`~.formats.FormatVersion`, 2.1.0 unless configured) and, when it replaces or adjusts
+another invoice, the :class:`~.formats.RelatedInvoice` it must name.
 """
 
 from __future__ import annotations
@@ -26,25 +31,35 @@ from subscription_core.money import CONTEXT, Money
 from subscription_core.order_lines import OrderLine
 from subscription_core.tax import VatKind, VatRate
 from subscription_core_adapters.einvoice.fields import checked_email, checked_tax_code, checked_text
+from subscription_core_adapters.einvoice.formats import (
+    DEFAULT_FORMAT_VERSION,
+    FormatVersion,
+    InvoiceNature,
+    RelatedInvoice,
+)
+from subscription_core_adapters.einvoice.line_names import invoice_line_name
 from subscription_core_adapters.einvoice.seller import Seller
 from subscription_core_adapters.einvoice.series import MAX_NUMBER, InvoiceSeries
 from subscription_core_adapters.einvoice.words import amount_in_words
 
-# Seller and InvoiceSeries are re-exported: the document names them.
+# Seller, InvoiceSeries and the formats' types are re-exported: the document names them.
 __all__ = [
     "FORMAT_VERSION",
     "MAX_AMOUNT",
     "EInvoice",
     "EInvoiceLine",
     "EInvoiceVat",
+    "FormatVersion",
     "InvoiceContent",
+    "InvoiceNature",
     "InvoiceSeries",
+    "RelatedInvoice",
     "Seller",
     "rate_label",
 ]
 
-FORMAT_VERSION: Final = "2.0.0"
-"""``PBan``: the version of the XML format of Quyết định 1450/QĐ-TCT."""
+FORMAT_VERSION: Final = DEFAULT_FORMAT_VERSION
+"""``PBan`` written unless another is configured: :data:`~.formats.DEFAULT_FORMAT_VERSION` (2.1.0)."""
 MAX_AMOUNT: Final = limits.MAX_AMOUNT
 """The largest amount in đồng: the format's numbers have 19 digits, 4 of them decimals.
 
@@ -131,7 +146,7 @@ def _line(position: int, line: OrderLine, unit: str) -> EInvoiceLine:
     return EInvoiceLine(
         position=position,
         code=checked_text(line.code, f"{field}.code", limit="code"),
-        description=checked_text(line.description or line.code, f"{field}.description", limit="description"),
+        description=checked_text(invoice_line_name(line), f"{field}.description", limit="description"),
         unit=unit,
         quantity=line.quantity,
         unit_price=unit_price.normalize(CONTEXT) if unit_price else Decimal(0),
@@ -152,6 +167,8 @@ def _check_buyer(buyer: object) -> Party:
     checked_email(buyer.email, "buyer.email")
     if buyer.tax_code is not None:
         checked_tax_code(buyer.tax_code, "buyer.tax_code")
+    else:  # an individual, named by full name (HVTNMHang, I4)
+        checked_text(buyer.unit_name, "buyer.name", limit="full_name", rule="I4")
     if buyer.phone is not None:
         checked_text(buyer.phone, "buyer.phone", limit="phone")
     return buyer
@@ -210,7 +227,8 @@ class InvoiceContent:
         Raises:
             ValidationError: not a request or a seller; (I1) no invoice details, a buyer without a name or
                 address, an amount not in VND or beyond the format's 15 digits, VAT totals that are not
-                the lines' per rate, text the format cannot carry; (I2) a buyer without a valid e-mail.
+                the lines' per rate, text the format cannot carry; (I2) a buyer without a valid e-mail;
+                (I4) a buyer without a tax code whose full name is longer than ``HVTNMHang``'s 100 characters.
         """
         if not isinstance(request, InvoiceRequest):
             raise ValidationError("must be an InvoiceRequest", rule="I1", field="request")
@@ -245,22 +263,66 @@ def _number(_instance: object, _attribute: object, value: int) -> None:
         )
 
 
+def _format_version(value: object) -> FormatVersion:
+    return FormatVersion.of(value)
+
+
+_NAMED: Final = {
+    InvoiceNature.REPLACEMENT: "a replacement must name the invoice it replaces",
+    InvoiceNature.ADJUSTMENT: "an adjustment must name the invoice it adjusts",
+}
+
+
+def _related(instance: EInvoice, _attribute: object, value: RelatedInvoice | None) -> None:
+    if value is not None and not isinstance(value, RelatedInvoice):
+        raise ValidationError("must be a RelatedInvoice or None", rule="I1", field="related")
+    if not isinstance(instance.nature, InvoiceNature):
+        raise ValidationError("must be an InvoiceNature", rule="I1", field="nature", value=str(instance.nature))
+    if instance.nature is InvoiceNature.ORIGINAL:
+        if value is not None:
+            raise ValidationError(
+                "an original invoice names no related invoice; set nature to REPLACEMENT or ADJUSTMENT",
+                rule="I1",
+                field="related",
+            )
+        return
+    if value is None:
+        raise ValidationError(
+            f"{_NAMED[instance.nature]} (TTHDLQuan, required by format {instance.format_version.value})",
+            rule="I1",
+            field="related",
+        )
+    if value.nature is not instance.nature:
+        raise ValidationError(
+            "must have the invoice's own nature (TCHDon)", rule="I1", field="related.nature", value=value.nature.name
+        )
+
+
 @attrs.frozen(kw_only=True)
 class EInvoice:
     """An e-invoice: its series, its number (``SHDon``) and date (``NLap``), and its content (I1).
 
+    ``format_version`` is the XML format it is written in (a :class:`~.formats.FormatVersion` or its text;
+    2.1.0 by default). ``nature`` says whether it is an original or replaces or adjusts another invoice; one
+    that replaces or adjusts must name that invoice in ``related`` (``TTHDLQuan``), dated no later than itself,
+    and an original names none.
+
     Raises:
-        ValidationError: (I1) a number outside 1-99,999,999, or a date in another year than the series'.
+        ValidationError: (I1) a number outside 1-99,999,999, a date in another year than the series', an
+            unknown format version, a replacement or adjustment without its related invoice (or one dated
+            after it, or of another nature), or an original with one.
     """
 
     series: InvoiceSeries = attrs.field(validator=of_type(InvoiceSeries))
     number: int = attrs.field(validator=_number)
     issued_on: dt.date = attrs.field(validator=of_type(dt.date))
     content: InvoiceContent = attrs.field(validator=of_type(InvoiceContent))
-    format_version: str = FORMAT_VERSION
+    format_version: FormatVersion = attrs.field(default=DEFAULT_FORMAT_VERSION, converter=_format_version)
+    nature: InvoiceNature = InvoiceNature.ORIGINAL
+    related: RelatedInvoice | None = attrs.field(default=None, validator=_related)
 
     def __attrs_post_init__(self) -> None:
-        """Check that the invoice's year is its series' year (TT78 art. 4)."""
+        """Check that the invoice's year is its series' year (TT78 art. 4), and its related invoice is older."""
         if isinstance(self.issued_on, dt.datetime) or self.issued_on.year != self.series.year:
             raise ValidationError(
                 f"series {self.series.code} is for {self.series.year}; an invoice dated {self.issued_on} needs its"
@@ -268,6 +330,13 @@ class EInvoice:
                 rule="I1",
                 field="issued_on",
                 value=str(self.issued_on),
+            )
+        if self.related is not None and self.related.issued_on > self.issued_on:
+            raise ValidationError(
+                "the invoice replaced or adjusted must be dated no later than this one",
+                rule="I1",
+                field="related.issued_on",
+                value=str(self.related.issued_on),
             )
 
     @classmethod
@@ -281,13 +350,26 @@ class EInvoice:
         issued_on: dt.date,
         payment_method: str = "TM/CK",
         unit: str = "Gói",
+        format_version: FormatVersion | str = DEFAULT_FORMAT_VERSION,
+        related: RelatedInvoice | None = None,
     ) -> EInvoice:
         """The invoice ``request`` asks for, numbered ``number`` in ``series`` and dated ``issued_on``.
+
+        With ``related``, the invoice replaces or adjusts that invoice (its nature is the related one's).
 
         Raises as :meth:`InvoiceContent.of` and the class do.
         """
         content = InvoiceContent.of(request, seller=seller, payment_method=payment_method, unit=unit)
-        return cls(series=series, number=number, issued_on=issued_on, content=content)
+        nature = related.nature if isinstance(related, RelatedInvoice) else InvoiceNature.ORIGINAL
+        return cls(
+            series=series,
+            number=number,
+            issued_on=issued_on,
+            content=content,
+            format_version=FormatVersion.of(format_version),
+            nature=nature,
+            related=related,
+        )
 
     @property
     def number_text(self) -> str:

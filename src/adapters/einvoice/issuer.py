@@ -22,6 +22,7 @@ from subscription_core.money import Money
 from subscription_core.ports import Clock
 from subscription_core_adapters.einvoice.document import EInvoice, InvoiceContent
 from subscription_core_adapters.einvoice.fields import checked_text
+from subscription_core_adapters.einvoice.formats import DEFAULT_FORMAT_VERSION, FormatVersion
 from subscription_core_adapters.einvoice.rendering import to_html, to_xml
 from subscription_core_adapters.einvoice.seller import Seller
 from subscription_core_adapters.einvoice.series import InvoiceSeries
@@ -41,10 +42,12 @@ class ReferenceInvoiceIssuer:
     """Issues VAT e-invoices numbered without gaps: ``ReferenceInvoiceIssuer(seller, series, store, clock)``.
 
     ``payment_method`` is the invoices' ``HTTToan`` ("TM/CK": cash or transfer); ``unit`` every line's
-    ``DVTinh``. Thread-safe as far as its store is.
+    ``DVTinh``; ``format_version`` the XML format written (``"2.1.0"``, the default, or ``"2.0.0"`` for a
+    provider still on Quyết định 1450/QĐ-TCT's). Thread-safe as far as its store is.
 
     Raises:
-        ValidationError: a seller, series, store or clock of the wrong kind, or a bad payment method or unit.
+        ValidationError: a seller, series, store or clock of the wrong kind, a bad payment method or unit, or
+            (I1) a format version the library does not write, naming the versions it does.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class ReferenceInvoiceIssuer:
         *,
         payment_method: str = "TM/CK",
         unit: str = "Gói",
+        format_version: FormatVersion | str = DEFAULT_FORMAT_VERSION,
     ) -> None:
         """Issue as ``seller`` in ``series`` numbered by ``store``, dated by ``clock``."""
         if not isinstance(seller, Seller):
@@ -72,6 +76,7 @@ class ReferenceInvoiceIssuer:
         self._clock = clock
         self._payment_method = checked_text(payment_method, "payment_method", limit="payment_method")
         self._unit = checked_text(unit, "unit", limit="unit")
+        self.format_version = FormatVersion.of(format_version)
 
     def issue(self, request: InvoiceRequest) -> IssuedInvoice:
         """Issue the invoice ``request`` asks for (I1); idempotent per ``request.key``.
@@ -100,7 +105,7 @@ class ReferenceInvoiceIssuer:
         return _issued(stored, request)
 
     def _builder(self, content: InvoiceContent, series: InvoiceSeries) -> _Build:
-        return _Build(content=content, series=series, clock=self._clock)
+        return _Build(content=content, series=series, clock=self._clock, version=self.format_version)
 
     @property
     def store(self) -> NumberedInvoices:
@@ -127,17 +132,20 @@ class ReferenceInvoiceIssuer:
 class _Build:
     """Builds the documents for a number, dated when the number is taken (so dates follow numbers)."""
 
-    def __init__(self, *, content: InvoiceContent, series: InvoiceSeries, clock: Clock) -> None:
+    def __init__(self, *, content: InvoiceContent, series: InvoiceSeries, clock: Clock, version: FormatVersion) -> None:
         self._content = content
         self._series = series
         self._clock = clock
+        self._version = version
 
     def __call__(self, number: int) -> Documents:
         at = self._clock.now()
         day = local_date(at)
         if day.year != self._series.year:
             raise _YearTurnedError
-        invoice = EInvoice(series=self._series, number=number, issued_on=day, content=self._content)
+        invoice = EInvoice(
+            series=self._series, number=number, issued_on=day, content=self._content, format_version=self._version
+        )
         grand_total = Money.of(invoice.content.grand_total, invoice.content.currency)
         return Documents(issued_at=at, grand_total=grand_total, xml=to_xml(invoice), html=to_html(invoice))
 

@@ -1,8 +1,18 @@
-"""An e-invoice written out: the XML of Quyết định 1450/QĐ-TCT (:func:`to_xml`) and an HTML page (:func:`to_html`).
+"""An e-invoice written out: the tax authority's XML (:func:`to_xml`) and an HTML page (:func:`to_html`).
 
 The XML is ``HDon > DLHDon`` with the general information (``TTChung``), the content (``NDHDon``: seller
 ``NBan``, buyer ``NMua``, lines ``DSHHDVu > HHDVu``, totals ``TToan`` with the VAT per rate
-``THTTLTSuat > LTSuat``), in UTF-8. Amounts are plain decimals (``1200000``, never ``1.2E+6`` nor a float);
+``THTTLTSuat > LTSuat``), in UTF-8, in the invoice's format version (:mod:`.formats` names the sources):
+
+- **2.0.0** (Quyết định 1450/QĐ-TCT): as below, without the 2.1.0 additions.
+- **2.1.0** (the update for Decree 70/2025/NĐ-CP): ``TTChung`` adds ``HDCTTChinh`` after ``NLap`` (required;
+  0: not a finance-lease invoice); ``NMua`` adds ``CCCDan`` (the buyer's citizen identity number, written
+  for a buyer whose tax code is a 12-digit personal identification number) between ``SDThoai`` and
+  ``DCTDTu``.
+
+In both, a buyer without a tax code is named by full name in ``HVTNMHang`` (I4) beside ``Ten``, and an
+invoice that replaces or adjusts another names it in ``TTChung > TTHDLQuan`` after ``MSTTCGP``. Elements
+are written in the order of the format's tables. Amounts are plain decimals (``1200000``, never ``1.2E+6`` nor a float);
 the date is ``YYYY-MM-DD``; a VAT rate is ``KCT``, ``KKKNT``, ``0%``, ``5%``, ``8%`` or ``10%``. The
 signatures (``DSCKS``) are left out: signing with the seller's certificate is the provider's work.
 
@@ -20,7 +30,9 @@ from typing import Final
 from subscription_core.customers import Party
 from subscription_core.errors import ValidationError
 from subscription_core.money import CONTEXT
+from subscription_core.tax_codes import TaxCodeKind
 from subscription_core_adapters.einvoice.document import EInvoice, EInvoiceLine, EInvoiceVat
+from subscription_core_adapters.einvoice.formats import FormatVersion, InvoiceNature, RelatedInvoice
 from subscription_core_adapters.einvoice.seller import Seller
 
 __all__ = ["INVOICE_TITLE", "plain", "to_html", "to_xml"]
@@ -29,6 +41,8 @@ INVOICE_TITLE: Final = "HÓA ĐƠN GIÁ TRỊ GIA TĂNG"
 """``THDon`` of a VAT invoice."""
 GOODS_AND_SERVICES: Final = "1"
 """``TChat`` of a line that sells goods or services (2: promotion, 3: trade discount, 4: note)."""
+NOT_FINANCE_LEASE: Final = "0"
+"""``HDCTTChinh`` (2.1.0) of an invoice that is not for a finance lease (1: for a finance lease)."""
 
 
 def plain(value: Decimal | int) -> str:
@@ -46,16 +60,31 @@ def _add(parent: ET.Element, tag: str, text: object | None) -> None:
 
 def _general(root: ET.Element, invoice: EInvoice) -> None:
     general = ET.SubElement(root, "TTChung")
-    _add(general, "PBan", invoice.format_version)
+    _add(general, "PBan", invoice.format_version.value)
     _add(general, "THDon", INVOICE_TITLE)
     _add(general, "KHMSHDon", invoice.series.form)
     _add(general, "KHHDon", invoice.series.symbol)
     _add(general, "SHDon", invoice.number)
     _add(general, "NLap", invoice.issued_on.isoformat())
+    if invoice.format_version is FormatVersion.V2_1_0:
+        _add(general, "HDCTTChinh", NOT_FINANCE_LEASE)
     _add(general, "DVTTe", invoice.content.currency)
     _add(general, "TGia", 1)
     _add(general, "HTTToan", invoice.content.payment_method)
     _add(general, "MSTTCGP", invoice.content.seller.provider_tax_code.value)
+    if invoice.related is not None:
+        _related(general, invoice.related)
+
+
+def _related(root: ET.Element, related: RelatedInvoice) -> None:
+    element = ET.SubElement(root, "TTHDLQuan")
+    _add(element, "TCHDon", related.nature.value)
+    _add(element, "LHDCLQuan", related.kind.value)
+    _add(element, "KHMSHDCLQuan", related.form)
+    _add(element, "KHHDCLQuan", related.symbol)
+    _add(element, "SHDCLQuan", related.number)
+    _add(element, "NLHDCLQuan", related.issued_on.isoformat())
+    _add(element, "GChu", related.note)
 
 
 def _seller(root: ET.Element, seller: Seller) -> None:
@@ -69,13 +98,17 @@ def _seller(root: ET.Element, seller: Seller) -> None:
     _add(element, "TNHang", seller.bank_name)
 
 
-def _buyer(root: ET.Element, buyer: Party) -> None:
+def _buyer(root: ET.Element, buyer: Party, version: FormatVersion) -> None:
     element = ET.SubElement(root, "NMua")
+    code = buyer.tax_code
     _add(element, "Ten", buyer.unit_name)
-    _add(element, "MST", buyer.tax_code.value if buyer.tax_code is not None else None)
+    _add(element, "MST", code.value if code is not None else None)
     _add(element, "DChi", buyer.address)
     _add(element, "SDThoai", buyer.phone)
+    if version is FormatVersion.V2_1_0 and code is not None and code.kind is TaxCodeKind.PERSONAL:
+        _add(element, "CCCDan", code.value)  # since 2025-07-01 an individual's tax code is this number (U1)
     _add(element, "DCTDTu", buyer.email)
+    _add(element, "HVTNMHang", buyer.unit_name if code is None else None)  # an individual's full name (I4)
 
 
 def _item(root: ET.Element, line: EInvoiceLine) -> None:
@@ -114,7 +147,7 @@ def _totals(root: ET.Element, invoice: EInvoice) -> None:
 
 
 def to_xml(invoice: EInvoice) -> bytes:
-    """The invoice as the XML of Quyết định 1450/QĐ-TCT, UTF-8 with its declaration, indented.
+    """The invoice as the tax authority's XML in its format version, UTF-8 with its declaration, indented.
 
     Raises:
         ValidationError: ``invoice`` is not an :class:`EInvoice`.
@@ -126,7 +159,7 @@ def to_xml(invoice: EInvoice) -> bytes:
     _general(data, invoice)
     body = ET.SubElement(data, "NDHDon")
     _seller(body, invoice.content.seller)
-    _buyer(body, invoice.content.buyer)
+    _buyer(body, invoice.content.buyer, invoice.format_version)
     items = ET.SubElement(body, "DSHHDVu")
     for line in invoice.content.lines:
         _item(items, line)
@@ -167,8 +200,9 @@ def _parties_html(invoice: EInvoice) -> str:
         ("Số tài khoản", seller.bank_account),
         ("Ngân hàng", seller.bank_name),
     ]
+    individual = buyer.tax_code is None  # named by full name (HVTNMHang, I4)
     buyer_rows = [
-        ("Tên đơn vị", buyer.unit_name),
+        ("Họ tên người mua hàng" if individual else "Tên đơn vị", buyer.unit_name),
         ("Mã số thuế", buyer.tax_code.value if buyer.tax_code is not None else None),
         ("Địa chỉ", buyer.address),
         ("Email", buyer.email),
@@ -203,6 +237,19 @@ def _totals_html(invoice: EInvoice) -> str:
     return '<table class="totals">' + "".join(rows) + "</table>" + words
 
 
+def _related_html(invoice: EInvoice) -> str:
+    related = invoice.related
+    if related is None:
+        return ""
+    verb = "Thay thế" if related.nature is InvoiceNature.REPLACEMENT else "Điều chỉnh"
+    text = (
+        f"{verb} cho hóa đơn mẫu số {related.form} ký hiệu {related.symbol} số {related.number}"
+        f" {_date(related.issued_on).lower()}"
+    )
+    note = f" ({related.note})" if related.note else ""
+    return f'<p class="related">{html.escape(text + note)}</p>'
+
+
 def to_html(invoice: EInvoice) -> str:
     """The invoice as a readable HTML page in Vietnamese, every text escaped.
 
@@ -217,7 +264,7 @@ def to_html(invoice: EInvoice) -> str:
         f"<p>Ký hiệu: <b>{html.escape(invoice.series.symbol)}</b> (mẫu số {html.escape(invoice.series.form)})</p>"
         f"<p>Số: <b>{invoice.number_text}</b></p></header>"
     )
-    body = header + _parties_html(invoice) + _lines_html(invoice) + _totals_html(invoice)
+    body = header + _related_html(invoice) + _parties_html(invoice) + _lines_html(invoice) + _totals_html(invoice)
     return (
         '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head><body>{body}</body></html>\n"

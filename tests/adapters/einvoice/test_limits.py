@@ -121,7 +121,9 @@ def test_o7_characters_an_e_invoice_cannot_carry_are_named(text: str, problem: s
 
 
 def test_o7_details_too_long_name_the_field_and_the_limit_and_mask_the_value() -> None:
-    long_name = Party(unit_name="Công ty " + "x" * 400, address="Hà Nội", email="ketoan@congty.vn")
+    long_name = Party(
+        unit_name="Công ty " + "x" * 400, address="Hà Nội", email="ketoan@congty.vn", tax_code="0100109106"
+    )
     with pytest.raises(ValidationError) as refused:
         long_name.check_invoiceable("invoice")
     error = refused.value

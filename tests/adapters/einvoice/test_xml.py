@@ -21,6 +21,7 @@ from subscription_core.invoices import InvoiceRequest
 from subscription_core.tax import VatKind
 from subscription_core_adapters.einvoice import EInvoice, amount_in_words, to_xml
 from subscription_core_adapters.einvoice.document import MAX_AMOUNT
+from subscription_core_adapters.einvoice.line_names import invoice_line_name
 
 from .builders import SELLER, SELLER_TAX_CODE, SERIES, buyer, mixed_request, request_from, simple_request
 
@@ -63,7 +64,7 @@ def check_matches(request: InvoiceRequest, document: bytes) -> None:
         assert text(item, "TChat") == "1"
         assert int(text(item, "STT")) == position
         assert text(item, "MHHDVu") == line.code
-        assert text(item, "THHDVu") == (line.description or line.code)
+        assert text(item, "THHDVu") == invoice_line_name(line)
         assert int(text(item, "SLuong")) == line.quantity
         assert amount(item, "ThTien") == line.taxable.amount
         assert amount(item, "STCKhau") + amount(item, "ThTien") == line.base.amount
@@ -88,10 +89,11 @@ def test_i1_the_general_information_follows_the_format() -> None:
     general = root.find("DLHDon/TTChung")
     assert general is not None
     assert [child.tag for child in general] == [
-        "PBan", "THDon", "KHMSHDon", "KHHDon", "SHDon", "NLap", "DVTTe", "TGia", "HTTToan", "MSTTCGP",
+        "PBan", "THDon", "KHMSHDon", "KHHDon", "SHDon", "NLap", "HDCTTChinh", "DVTTe", "TGia", "HTTToan", "MSTTCGP",
     ]  # fmt: skip
     assert {child.tag: child.text for child in general} == {
-        "PBan": "2.0.0",
+        "PBan": "2.1.0",
+        "HDCTTChinh": "0",
         "THDon": "HÓA ĐƠN GIÁ TRỊ GIA TĂNG",
         "KHMSHDon": "1",
         "KHHDon": "C26TAA",

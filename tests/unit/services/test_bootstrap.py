@@ -111,3 +111,46 @@ def test_o8_bootstrap_takes_the_payment_reminder_lead_times() -> None:
     with pytest.raises(ValidationError) as caught:
         bootstrap_memory(CATALOG, payment_reminder_days=[0])
     assert caught.value.rule == "O8"
+
+
+def test_i1_bootstrap_sql_takes_the_reference_issuers_format_version(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy")
+    from subscription_core_adapters.einvoice import FormatVersion, InvoiceSeries, Seller  # noqa: PLC0415
+
+    seller = Seller(name="Công ty Cổ phần MISA", tax_code="0101243150", address="Hà Nội", email="hoadon@misa.com.vn")
+    settings = {
+        "providers": {"vnptpay": FakePaymentProvider("vnptpay", WALLET_KEY)},
+        "notifier": RecordingNotifier(),
+        "link_key": LINK_KEY,
+        "clock": ManualClock(T0),
+    }
+    wired = bootstrap_sql(
+        CATALOG,
+        database=tmp_path / "older.db",
+        seller=seller,
+        series=InvoiceSeries("C26TAA"),
+        invoice_format="2.0.0",
+        **settings,  # type: ignore[arg-type]
+    )
+    assert getattr(wired.invoices, "format_version", None) is FormatVersion.V2_0_0
+    wired.dispose()
+    with pytest.raises(ValidationError) as unknown:
+        bootstrap_sql(
+            CATALOG,
+            database=tmp_path / "unknown.db",
+            seller=seller,
+            series=InvoiceSeries("C26TAA"),
+            invoice_format="3.0",
+            **settings,  # type: ignore[arg-type]
+        )
+    assert "supported: 2.0.0, 2.1.0" in unknown.value.message
+    assert not (tmp_path / "unknown.db").exists()  # refused before a database was made
+    with pytest.raises(ValidationError) as beside:
+        bootstrap_sql(
+            CATALOG,
+            database=tmp_path / "beside.db",
+            invoices=wired.invoices,
+            invoice_format="2.0.0",
+            **settings,  # type: ignore[arg-type]
+        )
+    assert beside.value.field == "invoice_format"
