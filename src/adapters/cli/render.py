@@ -16,7 +16,7 @@ from rich.table import Table
 from subscription_core.money import Money
 from subscription_core.notices import DeadLetter
 from subscription_core.quotes import Quote
-from subscription_core.statements import LineOutcome, ReconciliationReport
+from subscription_core.statements import ReconciliationReport
 
 __all__ = ["amount", "console", "dead_letters_table", "outcomes_table", "quote_tables", "staff_table"]
 
@@ -44,54 +44,69 @@ def _right(table: Table, *names: str) -> None:
 
 def quote_tables(quote: Quote) -> list[Table]:
     """The lines, the promotions applied and refused, the VAT per rate, and the totals of ``quote``."""
-    currency = quote.currency.code
-    lines = Table(title=f"Quote as of {quote.as_of.isoformat()} ({quote.purchase.value}), amounts in {currency}")
-    lines.add_column("Item", min_width=24)
-    lines.add_column("Code", no_wrap=True)
-    _right(lines, "Qty", "Unit price", "Base", "Discounts", "Taxable", "VAT rate", "VAT", "Total")
+    promotions = [_promotions_table(quote)] if quote.applied or quote.refused else []
+    return [_lines_table(quote), *promotions, _vat_table(quote), _totals_table(quote)]
+
+
+def _discount(money: Money) -> str:
+    return f"-{amount(money)}" if money.amount else "0"
+
+
+def _lines_table(quote: Quote) -> Table:
+    title = f"Quote as of {quote.as_of.isoformat()} ({quote.purchase.value}), amounts in {quote.currency.code}"
+    table = Table(title=title)
+    table.add_column("Item", min_width=24)
+    table.add_column("Code", no_wrap=True)
+    _right(table, "Qty", "Unit price", "Base", "Discounts", "Taxable", "VAT rate", "VAT", "Total")
     for line in quote.lines:
-        discounts = line.line_discount + line.invoice_discount
-        lines.add_row(
+        table.add_row(
             line.description,
             f"{line.code} {line.option}".strip(),
             str(line.quantity),
             amount(line.unit_price),
             amount(line.base),
-            f"-{amount(discounts)}" if discounts.amount else "0",
+            _discount(line.line_discount + line.invoice_discount),
             amount(line.taxable),
             line.vat_rate.label,
             amount(line.vat),
             amount(line.total),
         )
-    tables = [lines]
-    if quote.applied or quote.refused:
-        promotions = Table(title="Promotions")
-        promotions.add_column("Code")
-        promotions.add_column("Applies to")
-        _right(promotions, "Discount")
-        promotions.add_column("Refused because")
-        for applied in quote.applied:
-            promotions.add_row(applied.code, applied.scope.value, f"-{amount(applied.amount)}", "")
-        for refused in quote.refused:
-            why = f"{refused.reason.value}: {refused.detail}" if refused.detail else refused.reason.value
-            promotions.add_row(refused.code, "", "", why)
-        tables.append(promotions)
-    vat = Table(title=f"VAT per rate ({currency})")
-    vat.add_column("Rate")
-    _right(vat, "Taxable", "VAT")
+    return table
+
+
+def _promotions_table(quote: Quote) -> Table:
+    table = Table(title="Promotions")
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Applies to")
+    _right(table, "Discount")
+    table.add_column("Refused because")
+    for applied in quote.applied:
+        table.add_row(applied.code, applied.scope.value, _discount(applied.amount), "")
+    for refused in quote.refused:
+        why = f"{refused.reason.value}: {refused.detail}" if refused.detail else refused.reason.value
+        table.add_row(refused.code, "", "", why)
+    return table
+
+
+def _vat_table(quote: Quote) -> Table:
+    table = Table(title=f"VAT per rate ({quote.currency.code})")
+    table.add_column("Rate")
+    _right(table, "Taxable", "VAT")
     for total in quote.vat_totals:
-        vat.add_row(total.rate.label, amount(total.taxable), amount(total.vat))
-    tables.append(vat)
-    totals = Table(title=f"Totals ({currency})", show_header=False)
-    totals.add_column("What")
-    _right(totals, "Amount")
-    totals.add_row("Subtotal", amount(quote.subtotal))
-    totals.add_row("Discounts", f"-{amount(quote.discount_total)}" if quote.discount_total.amount else "0")
-    totals.add_row("Before VAT", amount(quote.pretax_total))
-    totals.add_row("VAT", amount(quote.vat_total))
-    totals.add_row("Grand total", amount(quote.grand_total))
-    tables.append(totals)
-    return tables
+        table.add_row(total.rate.label, amount(total.taxable), amount(total.vat))
+    return table
+
+
+def _totals_table(quote: Quote) -> Table:
+    table = Table(title=f"Totals ({quote.currency.code})", show_header=False)
+    table.add_column("What")
+    _right(table, "Amount")
+    table.add_row("Subtotal", amount(quote.subtotal))
+    table.add_row("Discounts", _discount(quote.discount_total))
+    table.add_row("Before VAT", amount(quote.pretax_total))
+    table.add_row("VAT", amount(quote.vat_total))
+    table.add_row("Grand total", amount(quote.grand_total))
+    return table
 
 
 def outcomes_table(report: ReconciliationReport) -> Table:
@@ -151,8 +166,3 @@ def dead_letters_table(letters: Sequence[DeadLetter]) -> Table:
             letter.error[:_NOTE_CHARS],
         )
     return table
-
-
-def recorded_count(report: ReconciliationReport) -> int:
-    """The lines this import recorded as received."""
-    return report.counts[LineOutcome.RECORDED]
