@@ -96,9 +96,6 @@ def cli_env(db: Db | None, **extra: str) -> dict[str, str]:
     return env
 
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
 def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``subscription-core ARGS`` to its end (bounded in time) from the project root."""
     return subprocess.run(  # noqa: S603 - our own interpreter and arguments

@@ -2,8 +2,8 @@
 
 Exit codes: 0 done; 1 refused or failed (a ``SubscriptionError``, printed with its code on stderr, never a
 traceback; a catalog with problems; statement rows that could not be read); 2 a usage error (a missing or
-malformed option, an ``--app`` that cannot be loaded). No password is ever shown: DSNs are masked and every
-message on stdout and stderr has the configured DSN's password scrubbed out.
+malformed option, an ``--app`` that cannot be loaded). No password is ever shown: DSNs are printed masked, and
+every error, usage message and log line has the configured DSN's password scrubbed out.
 """
 
 from __future__ import annotations
