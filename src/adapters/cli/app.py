@@ -9,6 +9,7 @@ every error, usage message and log line has the configured DSN's password scrubb
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import os
 import sys
@@ -32,7 +33,7 @@ from subscription_core_adapters.cli.settings import (
     password_of,
 )
 
-__all__ = ["Config", "app_option", "cli", "database_options", "fail", "run", "scrub"]
+__all__ = ["COMMANDS", "Config", "app_option", "cli", "database_options", "fail", "run", "scrub"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -60,8 +61,34 @@ def fail(error: SubscriptionError) -> NoReturn:
     raise click.exceptions.Exit(REFUSED)
 
 
+COMMANDS: Final = {
+    "check-catalog": "billing:check_catalog",
+    "current": "schema_commands:current_command",
+    "dead-letters": "billing:dead_letters",
+    "import-statement": "statements:import_statement",
+    "migrate": "schema_commands:migrate",
+    "quote": "billing:quote",
+    "worker": "worker:worker",
+}
+"""Each command and where it lives: imported only when run (or listed by ``--help``), so a command starts fast."""
+
+
 class _Group(click.Group):
-    """Turns a library refusal into a message and exit code 1, an unloadable ``--app`` into a usage error."""
+    """Loads the commands on demand; turns a library refusal into exit code 1, a bad ``--app`` into a usage error."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, in order."""
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, its module imported now."""
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = COMMANDS[cmd_name].partition(":")
+        command = getattr(importlib.import_module(f"subscription_core_adapters.cli.{module}"), name)
+        if not isinstance(command, click.Command):  # a mistake in the table above, not the user's
+            raise TypeError(f"{COMMANDS[cmd_name]} is not a click command")
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's own signature
         try:
@@ -181,10 +208,5 @@ def cli(log_level: str) -> None:
 
 
 def run() -> None:
-    """The console script: every command registered, then click's own parsing and exit codes."""
-    from subscription_core_adapters.cli import billing, schema_commands, statements, worker  # noqa: PLC0415
-
-    for module in (schema_commands, worker, statements, billing):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    """The console script: click's own parsing and exit codes over :data:`COMMANDS`."""
     cli(prog_name="subscription-core")

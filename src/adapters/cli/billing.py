@@ -30,7 +30,7 @@ from subscription_core_adapters.cli.render import console, dead_letters_table, q
 from subscription_core_adapters.cli.settings import ENV_STAFF
 from subscription_core_adapters.local import SystemClock
 
-__all__ = ["COMMANDS", "check_catalog", "dead_letters", "quote"]
+__all__ = ["check_catalog", "dead_letters", "quote"]
 
 _NOON: Final = dt.time(12, 0)
 
@@ -158,6 +158,3 @@ def requeue(*, config: Config, staff: str, message_id: str, reason: str, idempot
     finally:
         wiring.dispose()
     click.echo(f"requeued {done}: the next relay run sends it")
-
-
-COMMANDS: Final = (check_catalog, quote, dead_letters)

@@ -11,7 +11,7 @@ from subscription_core_adapters.cli.app import REFUSED, Config, database_options
 from subscription_core_adapters.sql import current, offline_sql, postgres_engine, sqlite_engine, upgrade
 from subscription_core_adapters.sql.migrating import library_revisions
 
-__all__ = ["COMMANDS", "current_command", "migrate"]
+__all__ = ["current_command", "migrate"]
 
 _NEVER: Final = "none (the library's tables were never migrated here)"
 
@@ -70,6 +70,3 @@ def current_command(*, config: Config, check: bool) -> None:
     click.echo(f"{revision} ({state})" if revision is not None else f"{_NEVER}; latest {head}")
     if check and revision != head:
         raise click.exceptions.Exit(REFUSED)
-
-
-COMMANDS: Final = (migrate, current_command)

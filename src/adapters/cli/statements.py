@@ -25,7 +25,7 @@ from subscription_core_adapters.cli.render import console, outcomes_table, staff
 from subscription_core_adapters.cli.settings import ENV_STAFF
 from subscription_core_adapters.statements import PRESETS, StatementRead, read_statement
 
-__all__ = ["COMMANDS", "import_statement"]
+__all__ = ["import_statement"]
 
 CHUNK: Final = 10
 """Lines reconciled per call of the use case (the progress bar moves by this much)."""
@@ -107,6 +107,3 @@ def import_statement(*, config: Config, file: Path, preset: str, staff: str, sta
             click.echo(f"  row {problem.row}{column}: {problem.reason}", err=True)
         click.echo("some rows could not be read: fix them and import the file again", err=True)
         raise click.exceptions.Exit(REFUSED)
-
-
-COMMANDS: Final = (import_statement,)

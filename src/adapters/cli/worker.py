@@ -26,7 +26,7 @@ from subscription_core_adapters.bootstrap import SqlWiring
 from subscription_core_adapters.cli.app import Config, app_option
 from subscription_core_adapters.cli.leader import Leader, leader_for
 
-__all__ = ["COMMANDS", "Worker", "worker"]
+__all__ = ["Worker", "worker"]
 
 _log = logging.getLogger(__name__)
 _STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
@@ -157,6 +157,3 @@ def worker(*, config: Config, interval: float, once: bool, scheduler_batch: int,
             ).run()
         finally:
             wiring.dispose()
-
-
-COMMANDS: Final = (worker,)
