@@ -107,7 +107,7 @@ def test_the_wheel_installs_beside_a_host_package_named_adapters(tmp_path: Path)
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", f"{wheel}[sql,qr]", host, cwd=tmp_path)
+    run(python, "-m", "pip", "install", "--quiet", f"{wheel}[sql,qr,cli]", host, cwd=tmp_path)
     run(python, "-m", "pip", "check", cwd=tmp_path)
     shutil.copy(ROOT / "examples" / "catalogs" / "amis_vn.toml", tmp_path / "catalog.toml")
     (tmp_path / "host_app.py").write_text(HOST_SCRIPT)
@@ -128,6 +128,10 @@ def test_the_wheel_installs_beside_a_host_package_named_adapters(tmp_path: Path)
     assert "CREATE TABLE billing.subscription_core_version" in printed
     assert found["revisions"][1] in run(
         *alembic, "-x", f"url=sqlite:///{tmp_path / 'store.db'}", "current", cwd=tmp_path
+    )
+    # The console script of the cli extra, installed beside the interpreter, migrates a file of its own.
+    assert "migrated from an empty database" in run(
+        venv / "bin" / "subscription-core", "migrate", "--database", tmp_path / "cli.db", cwd=tmp_path
     )
     # Uninstalling the host leaves the library whole (the two never shared a folder).
     run(python, "-m", "pip", "uninstall", "--yes", "--quiet", "host-app", cwd=tmp_path)
