@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.catalog import Catalog
 from subscription_core.catalog_files import (
     catalog_from_dict,
@@ -32,7 +33,6 @@ from subscription_core.catalog_files import (
     catalog_to_dict,
     load_catalog,
 )
-from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.customers import Party
 from subscription_core.errors import SubscriptionError
 from subscription_core.money import Money
@@ -427,7 +427,10 @@ def test_any_selectable_promotions_request_or_payment_link_token_is_answered_and
 
 
 @FUZZ
-@given(product=st.just("amis") | texts, rows=st.lists(st.tuples(texts, texts, texts | st.none(), texts | st.none()), max_size=4))
+@given(
+    product=st.just("amis") | texts,
+    rows=st.lists(st.tuples(texts, texts, texts | st.none(), texts | st.none()), max_size=4),
+)
 def test_any_bulk_renewal_review_is_answered_and_changes_nothing(
     product: str, rows: list[tuple[str, str, str | None, str | None]]
 ) -> None:
