@@ -186,6 +186,19 @@ def test_b2_b5_asp_invoices_to_each_client_one_order_25_expiries(bulk: asp_accou
     assert renewed.moved == 25
 
 
+def test_b4_b2_asp_review_page_shows_what_the_order_and_invoices_then_carry(bulk: asp_accounting.Story) -> None:
+    for renewed in (bulk.to_customers, bulk.to_other):
+        review = renewed.reviewed
+        assert review.ready
+        assert review.total == renewed.total  # the page's total is what the order then charged
+        assert len(review.clients) == 25
+        assert all(c.name and c.tax_code and c.invoice for c in review.clients)
+    emails = {c.invoice.buyer.email for c in bulk.to_customers.reviewed.clients if c.invoice}
+    assert emails == set(bulk.to_customers.invoice_emails)  # each client's own invoice details (B2)
+    others = {c.invoice.buyer.email for c in bulk.to_other.reviewed.clients if c.invoice}
+    assert others == set(bulk.to_other.invoice_emails) == {"ketoan@anhduong-ktdv.vn"}
+
+
 def test_b2_b5_asp_invoice_to_other_is_one_invoice_and_25_expiries(bulk: asp_accounting.Story) -> None:
     renewed = bulk.to_other
     assert renewed.lines == 25
