@@ -174,17 +174,21 @@ def test_drawn_selectable_promotions_and_link_pages_round_trip(
 
 
 _CODES = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
-_INPUTS = st.one_of(
-    st.builds(
+_STORAGE = st.just((None, 0)) | st.tuples(_CODES, st.integers(1, 50))  # named exactly when units are bought (S6)
+_RENEWALS = _STORAGE.flatmap(
+    lambda storage: st.builds(
         Renewal,
         subscription_id=_CODES,
         option=_CODES,
         plan=st.none() | _CODES,
-        storage_addon=st.none() | _CODES,
-        storage_units=st.integers(0, 50),
+        storage_addon=st.just(storage[0]),
+        storage_units=st.just(storage[1]),
         codes=st.lists(_CODES.map(str.upper), max_size=3),
         keep_storage=st.booleans(),
-    ),
+    )
+)
+_INPUTS = st.one_of(
+    _RENEWALS,
     st.builds(StorageTopUp, subscription_id=_CODES, addon=_CODES, quantity=st.integers(1, 99)),
     st.builds(RetentionPackage, subscription_id=_CODES, addon=_CODES, quantity=st.integers(1, 99)),
     st.builds(
