@@ -3,16 +3,16 @@
 Before a service accountant confirms a bulk renewal (B4), it checks the list and opens each client to see
 what the order will say: the client's name and tax code, the licence (subscriber) details, the invoice
 details the client's e-invoice will carry (its own, or the one buyer typed in, B2), the plan and renewal
-option, and the price. :func:`renewal_review` answers that page for the same :class:`BulkRenewal`
-:func:`~subscription_core.services.place_bulk_renewal` takes, and reads only. The prices are the catalog's
-today, with automatic promotions and without codes (codes are priced by
-:func:`~subscription_core.services.quote_bulk_renewal`); the order freezes its own prices when it is
-placed (O6).
+option, and the price. :func:`renewal_review` answers that page for the same :class:`BulkRenewal` and
+codes :func:`~subscription_core.services.place_bulk_renewal` takes, and reads only. The prices are the
+catalog's today with the codes asked for, priced as :func:`~subscription_core.services.quote_bulk_renewal`
+prices them; the order freezes its own prices when it is placed (O6).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import attrs
 
@@ -22,8 +22,8 @@ from subscription_core.customers import Actor, Contact, InvoiceInfo, Party
 from subscription_core.errors import PermissionDeniedError, ValidationError, referenced
 from subscription_core.money import Money
 from subscription_core.ports import UnitOfWork
-from subscription_core.promotions import PurchaseKind
-from subscription_core.quotes import LineKind, PlanSelection, Quote
+from subscription_core.promotions import PurchaseKind, Refusal
+from subscription_core.quotes import AppliedPromotion, LineKind, PlanSelection, Quote
 from subscription_core.services.context import Services
 from subscription_core.services.ordering import price
 from subscription_core.services.permissions import require_actor
@@ -87,7 +87,8 @@ class RenewalReview:
 
     ``ready`` is true when every row can be renewed, so that placing the same request (confirmed) is not
     refused for its rows. ``vat_total`` and ``total`` are those of the renewable rows together, priced
-    ``as_of`` the local date the review was made.
+    ``as_of`` the local date the review was made; ``applied`` and ``refused`` say which of the codes asked
+    for went into them and why the others did not (P3-P9).
     """
 
     product: str
@@ -98,14 +99,17 @@ class RenewalReview:
     as_of: dt.date
     vat_total: Money
     total: Money
+    applied: tuple[AppliedPromotion, ...] = ()
+    refused: tuple[Refusal, ...] = ()
 
 
-def renewal_review(deps: Services, actor: Actor, request: BulkRenewal) -> RenewalReview:
+def renewal_review(deps: Services, actor: Actor, request: BulkRenewal, *, codes: Sequence[str] = ()) -> RenewalReview:
     """Show each row of a bulk renewal as the accountant checks it before confirming (B1-B4, A3). Reads only.
 
     A row that names no client of ``actor``, no renewable subscription, or an unknown plan or option is
     shown with its problems (as :func:`~subscription_core.services.review_bulk_renewal` lists them), not
-    raised: the page shows every row.
+    raised: the page shows every row. ``codes`` are the promotion codes the order will ask for (P3); one
+    that does not apply is left out of the prices, as in the quote's ``refused``.
 
     Raises:
         ValidationError: ``request`` is not a :class:`BulkRenewal`. PermissionDeniedError: (A3) not a
@@ -126,7 +130,7 @@ def renewal_review(deps: Services, actor: Actor, request: BulkRenewal) -> Renewa
         clients = clients_named(uow, request)
         held = held_subscriptions(uow, clients, now)
         reviews = review_rows(request, clients, accountant, subscriptions=held, catalog=deps.catalog)
-        quoted = _priced(deps, uow, actor, reviews, now)
+        quoted = _priced(deps, uow, actor, reviews, codes, now)
     by_id = {s.id: s for s in held}
     rows = tuple(_client(review, typed, by_id, quoted) for review, typed in zip(reviews, request.rows, strict=True))
     zero = Money.zero(deps.catalog.currency)
@@ -139,11 +143,18 @@ def renewal_review(deps: Services, actor: Actor, request: BulkRenewal) -> Renewa
         as_of=local_date(now),
         vat_total=zero if quoted is None else quoted.vat_total,
         total=zero if quoted is None else quoted.grand_total,
+        applied=() if quoted is None else quoted.applied,
+        refused=() if quoted is None else quoted.refused,
     )
 
 
 def _priced(
-    deps: Services, uow: UnitOfWork, actor: Actor, reviews: tuple[RowReview, ...], at: dt.datetime
+    deps: Services,
+    uow: UnitOfWork,
+    actor: Actor,
+    reviews: tuple[RowReview, ...],
+    codes: Sequence[str],
+    at: dt.datetime,
 ) -> Quote | None:
     """The renewable rows priced together as placing prices them (the accountant's limits count), or ``None``."""
     selections = tuple(
@@ -153,7 +164,7 @@ def _priced(
     )
     if not selections:
         return None
-    return price(deps, uow, selections, purchase=PurchaseKind.RENEWAL, codes=(), holder=actor.id, at=at).quote
+    return price(deps, uow, selections, purchase=PurchaseKind.RENEWAL, codes=codes, holder=actor.id, at=at).quote
 
 
 def _client(review: RowReview, row: BulkRow, held: dict[str, Subscription], quoted: Quote | None) -> ClientReview:

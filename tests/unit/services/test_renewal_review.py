@@ -18,7 +18,7 @@ from subscription_core.services import (
     review_bulk_renewal,
 )
 
-from .harness import ACCOUNTANT, BUYER, STAFF, STRANGER, VND, World, party, tax_code
+from .harness import ACCOUNTANT, BUYER, STAFF, STRANGER, VND, World, party, promotion, tax_code
 
 TWO_ROWS = (BulkRow(client=tax_code(1), option="1y"), BulkRow(client="HKD-2", option="2y"))
 
@@ -128,6 +128,19 @@ def test_an_unknown_product_is_a_reference_not_found_and_a_wrong_request_a_valid
     assert unknown.value.reference
     with pytest.raises(ValidationError):
         renewal_review(world.deps, ACCOUNTANT, TWO_ROWS)  # type: ignore[arg-type]
+
+
+def test_p3_the_review_prices_the_codes_placing_will_ask_for(world: World) -> None:
+    _clients(world)
+    world.add(promotion("TEN"))
+    request = BulkRenewal(product="amis", rows=TWO_ROWS)
+    review = renewal_review(world.deps, ACCOUNTANT, request, codes=("ten", "NOPE"))
+    quoted = quote_bulk_renewal(world.deps, ACCOUNTANT, request, codes=("TEN",))
+    assert review.total == quoted.grand_total < Money.of(17_000_000, VND)
+    assert [a.code for a in review.applied] == ["TEN"]
+    assert [r.code for r in review.refused] == ["NOPE"]
+    order = place_bulk_renewal(world.deps, ACCOUNTANT, request, confirmed=True, idempotency_key="b", codes=("TEN",))
+    assert order.grand_total == review.total
 
 
 def test_b4_with_no_renewable_row_the_total_is_zero(world: World) -> None:

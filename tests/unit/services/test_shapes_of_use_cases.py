@@ -83,6 +83,7 @@ def _results(world: World) -> list[object]:
         open_payment_link(world.deps, link.token),
         payment_link_view(world.deps, link.token),
         renewal_review(world.deps, ACCOUNTANT, request),
+        renewal_review(world.deps, ACCOUNTANT, request, codes=("TEN", "NOPE")),  # one applied, one refused
         renewal_review(world.deps, ACCOUNTANT, BulkRenewal(product="amis", rows=(BulkRow(client="x", option=""),))),
         check_tax_code(STAFF, tax_code(1)),
         check_tax_code(STAFF, "0101243151"),
