@@ -5,6 +5,7 @@ licences for them. Through the application services on the in-memory adapters, w
 
 * the firm lists its 25 clients by tax code or business code; the review flags a mistyped row and a
   company that is not its client, row by row, and nothing is placed until the list is clean (B1, B4, A3);
+  on the clean list's review page it opens each client to check its name and invoice details (B4);
 * it places one order for all 25 with invoices made out to each client (invoice target *Customer*, B2)
   and notices to itself (B3), and copies a payment link for the clients' owner, who pays it online (O5);
   one payment extends every client's expiry at once and issues one e-invoice per client (B5, I1);
@@ -29,7 +30,9 @@ from subscription_core.orders import Order
 from subscription_core.payments import PaymentMethod
 from subscription_core.services import (
     Checkout,
+    ClientReview,
     NewPurchase,
+    RenewalReview,
     Services,
     handle_notification,
     issue_payment_link,
@@ -38,6 +41,7 @@ from subscription_core.services import (
     place_order,
     quote_bulk_renewal,
     relay_outbox,
+    renewal_review,
     review_bulk_renewal,
     start_payment,
     subscription_details,
@@ -188,8 +192,9 @@ def expiries(world: World, clients: Sequence[Client]) -> dict[str, dt.date | Non
 
 @attrs.frozen(kw_only=True)
 class Renewed:
-    """One bulk renewal: its order, total, invoices and how every client's expiry moved."""
+    """One bulk renewal: the review page checked before it, its order, total, invoices and how expiries moved."""
 
+    reviewed: RenewalReview
     order_id: str
     total: Money
     lines: int
@@ -220,6 +225,8 @@ class Story:
 
 def _renew(world: World, clients: Sequence[Client], request: BulkRenewal, *, key: str, by_link: bool) -> Renewed:
     before = expiries(world, clients)
+    # The review page: the firm clicks each client to check its name and invoice details, then confirms (B4).
+    reviewed = renewal_review(world.deps, ACCOUNTANT, request)
     shown = quote_bulk_renewal(world.deps, ACCOUNTANT, request)
     order = place_bulk_renewal(
         world.deps, ACCOUNTANT, request, confirmed=True, idempotency_key=key, expected_total=shown.grand_total
@@ -231,6 +238,7 @@ def _renew(world: World, clients: Sequence[Client], request: BulkRenewal, *, key
         pay_online(world, order, PaymentMethod.international_card(), ACCOUNTANT)
     invoices = {i.number for i in world.issuer.issued if i.order_id == order.id}
     return Renewed(
+        reviewed=reviewed,
         order_id=order.id,
         total=order.grand_total,
         lines=len(order.lines),
@@ -255,7 +263,19 @@ def _review(world: World, clients: Sequence[Client], out: list[str]) -> tuple[st
     return problems
 
 
+def _opened(client: ClientReview) -> str:
+    """One client as the review page shows it when the firm clicks it (B4)."""
+    buyer = client.invoice.buyer if client.invoice is not None else None
+    invoice = f"invoice to {buyer.unit_name} <{buyer.email}>" if buyer is not None else "no invoice details"
+    bought = f"{client.plan} {client.option}, {client.price}"
+    return f"row {client.row}: {client.name}, MST {client.tax_code}, {bought}; {invoice}"
+
+
 def _report(out: list[str], day: str, what: str, renewed: Renewed) -> None:
+    review = renewed.reviewed
+    ready = "every row renewable" if review.ready else "rows to fix"
+    out.append(f"{day}  Review page: {len(review.clients)} clients, {ready}, total {review.total}; each opened, e.g.")
+    out.append(f"              {_opened(review.clients[0])}")
     out.append(
         f"{day}  {what}: one order {renewed.order_id} of {renewed.lines} lines, {renewed.total}, paid once; "
         f"{renewed.invoices} e-invoice(s) issued; {renewed.moved} of {len(renewed.before)} expiries moved a year."

@@ -1,11 +1,13 @@
 """The main demo: quotes with promotions at three scopes, then a purchase's life on a SQLite database.
 
-Run it with ``bash scripts/demo.sh`` (which creates or reuses ``.venv``), or ``python examples/demo.py
-[DATABASE]``. Without an argument the SQLite file is made in a fresh temporary folder, so every run starts
-empty; the database is created and migrated on first use. The payment adapters are the real ones (VNPay's
-signed URLs and IPN answers, VietQR transfer instructions, a bank statement reconciled), and so is the
-reference e-invoice issuer; only the network is absent: the IPN is signed here as VNPay would sign it, and
-the notices are recorded rather than e-mailed.
+Run it with ``bash scripts/demo.sh [DATABASE]`` (which creates or reuses ``.venv``), or ``python
+examples/demo.py [DATABASE]``. Without an argument the SQLite file is made in a fresh temporary folder and
+deleted at the end; name a file that does not exist yet to keep it (the story stores fixed customers, so
+it refuses a file that exists). The database is created and migrated on first use. Every state the story
+tells (active, applied once, each statement line's outcome, the notices) is read back from the database.
+The payment adapters are the real ones (VNPay's signed URLs and IPN answers, VietQR transfer instructions,
+a bank statement reconciled), and so is the reference e-invoice issuer; only the network is absent: the IPN
+is signed here as VNPay would sign it, and the notices are recorded rather than e-mailed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import logging
 import secrets
 import sys
 import tempfile
+import textwrap
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -43,7 +47,8 @@ from subscription_core import (
     load_catalog,
     quote,
 )
-from subscription_core.payments import MethodKind
+from subscription_core.notices import OutboxMessage
+from subscription_core.payments import MethodKind, PaymentState
 from subscription_core.services import (
     Checkout,
     NewPurchase,
@@ -55,7 +60,7 @@ from subscription_core.services import (
     start_payment,
     unapplied_money,
 )
-from subscription_core.statements import ReconciliationReport
+from subscription_core.statements import LineOutcome, ReconciliationReport
 from subscription_core_adapters.banking import BankTransferProvider
 from subscription_core_adapters.bootstrap import bootstrap_sql
 from subscription_core_adapters.einvoice import InvoiceSeries, ReferenceInvoiceIssuer, Seller
@@ -71,19 +76,69 @@ SELLER = Seller(
 TODAY = dt.date(2026, 11, 23)
 
 
-def render(title: str, q: Quote) -> str:
-    """A quote as a checkout would show it: lines, discounts, VAT per rate, totals, refusals."""
+LABEL = 52
+"""Characters of the label column; every amount is right-aligned in the column after it."""
+AMOUNT = 18
+_NO_VAT = {"KCT": "not subject to VAT", "KKKNT": "not declared for VAT"}
+
+
+def _row(label: str, amount: Money | str, *, indent: int = 2) -> str:
+    """One row of a quote: the label, then the amount right-aligned in the amount column."""
+    return f"{' ' * indent}{label:<{LABEL - indent}}{amount!s:>{AMOUNT}}"
+
+
+def _off(amount: Money) -> str:
+    return f"-{amount}"
+
+
+def _benefit(promotion: Promotion) -> str:
+    benefit = promotion.benefit
+    if isinstance(benefit, AmountOff):
+        return f"{benefit.amount} off"
+    cap = f" (at most {benefit.cap})" if benefit.cap is not None else ""
+    return f"{benefit.percent.normalize():f}% off{cap}"
+
+
+def _applied_on(promotion: Promotion, q: Quote) -> str:
+    if promotion.scope is Scope.INVOICE:
+        return "the invoice after line discounts, shared over the lines by their amounts"
+    kind = "package" if promotion.scope is Scope.PACKAGE else "add-on"
+    if not promotion.targets:
+        return f"every {kind}"
+    bought = sorted({line.code for line in q.lines} & promotion.targets)
+    return f"{', '.join(bought)}, {'one' if len(bought) == 1 else 'some'} of the {kind}s it targets"
+
+
+def why_applied(promotion: Promotion, q: Quote) -> str:
+    """Why a promotion applied, in words: what it gives, on what, how the buyer got it, and until when (P3-P7)."""
+    how = "the buyer typed its sales code" if promotion.entry is Entry.CODE else "chosen from the checkout's list"
+    until = f"; valid until {promotion.valid_until}" if promotion.valid_until is not None else ""
+    return f"{_benefit(promotion)} {_applied_on(promotion, q)}; {how}{until}"
+
+
+def render(title: str, q: Quote, book: Sequence[Promotion]) -> str:
+    """A quote as a checkout would show it: lines, named promotions and why they applied, VAT, totals, refusals."""
+    invoice_codes = ", ".join(a.code for a in q.applied if a.scope is Scope.INVOICE)
     out = [f"== {title} (as of {q.as_of}, {q.purchase.value})"]
     for line in q.lines:
-        out.append(f"  {line.description:<48} x{line.quantity:<3} {line.base!s:>16}")
-        out.extend(f"      promotion {d.code:<20} {'-' + str(d.amount):>29}" for d in line.discounts)
+        out.append(_row(f"{line.description} x{line.quantity}", line.base))
+        out.extend(_row(f"promotion {d.code}", _off(d.amount), indent=6) for d in line.discounts)
         if line.invoice_discount:
-            out.append(f"      share of invoice promotions {'-' + str(line.invoice_discount):>22}")
-        out.append(f"      taxable {line.taxable!s:>16}   VAT {line.vat_rate.label:>5} {line.vat!s:>14}")
-    out.append(f"  {'subtotal':<40} {q.subtotal!s:>28}")
-    out.append(f"  {'discounts':<40} {'-' + str(q.discount_total):>28}")
-    out.extend(f"  {'VAT ' + t.rate.label + ' on ' + str(t.taxable):<40} {t.vat!s:>28}" for t in q.vat_totals)
-    out.append(f"  {'total to pay':<40} {q.grand_total!s:>28}")
+            out.append(_row(f"share of invoice promotion {invoice_codes}", _off(line.invoice_discount), indent=6))
+        vat = line.vat_rate.label
+        out.append(_row(f"taxable ({vat}: {_NO_VAT[vat]})" if vat in _NO_VAT else "taxable", line.taxable, indent=6))
+        out.append(_row(f"VAT {vat}", line.vat, indent=6))
+    out.append(_row("subtotal", q.subtotal))
+    out.append(_row("discounts", _off(q.discount_total)))
+    out.extend(_row(f"VAT {t.rate.label} on {t.taxable}", t.vat) for t in q.vat_totals)
+    out.append(_row("total to pay", q.grand_total))
+    by_code = {p.code: p for p in book}
+    out.append("  promotions applied, and why:")
+    for applied in q.applied:
+        scope = "add-on" if applied.scope is Scope.ADDON else applied.scope.value
+        out.append(_row(f"{applied.code} ({scope} promotion)", _off(applied.amount), indent=4))
+        why = why_applied(by_code[applied.code], q)
+        out.extend(textwrap.wrap(why, LABEL + AMOUNT, initial_indent=" " * 8, subsequent_indent=" " * 8))
     out.extend(f"  refused {r.code}: {r.reason.value} {r.detail}".rstrip() for r in q.refused)
     return "\n".join(out)
 
@@ -113,7 +168,7 @@ def amis_purchase() -> str:
         AddonSelection(addon="amis-storage-5gb", quantity=2),
     ]
     q = quote(catalog, selections, as_of=TODAY, promotions=promotions, codes=["misa-sales-15", "YEAR-END", "OLD"])
-    return render("MISA AMIS.VN: new purchase", q)
+    return render("MISA AMIS.VN: new purchase", q, promotions)
 
 
 def onesme_three_scopes() -> str:
@@ -136,7 +191,7 @@ def onesme_three_scopes() -> str:
         AddonSelection(addon=service.code),
     ]
     q = quote(catalog, selections, as_of=TODAY, promotions=promotions, purchase=PurchaseKind.NEW)
-    return render("VNPT oneSME: multi-cycle package with an add-on service", q)
+    return render("VNPT oneSME: multi-cycle package with an add-on service", q, promotions)
 
 
 def sqlite_story(database: Path) -> str:
@@ -170,8 +225,9 @@ def sqlite_story(database: Path) -> str:
     online, offline = Actor.customer_user("u-1", "cus-1"), Actor.customer_user("u-2", "cus-2")
     paid, ipn = _buy_through_vnpay(services, vnpay, online)
     answers = [answer_ipn(services, ipn).rsp_code for _ in range(3)]  # VNPay retries until it hears 00 or 02
-    out.append(f"  {clock.now():%Y-%m-%d}: Hoa Sen pays {paid.grand_total} by card through VNPay: active at once")
-    out.append(f"  VNPay's IPN delivered 3 times, answered {', '.join(answers)}: applied once")
+    state = _state(services, "cus-1")  # read back from the database, as every fact below
+    out.append(f"  {clock.now():%Y-%m-%d}: Hoa Sen pays {paid.grand_total} by card through VNPay: {state} at once")
+    out.append(f"  VNPay's IPN delivered 3 times, answered {', '.join(answers)}: {_applied(services, paid.id)}")
     with services.uow() as uow:
         (invoice,) = uow.invoices.of_order(paid.id)
     xml, _html = issuer.document(paid.id, invoice.part)
@@ -193,11 +249,11 @@ def sqlite_story(database: Path) -> str:
     )
     clock.set(dt.datetime(2027, 4, 30, 3, 0, tzinfo=dt.UTC))  # Friday 30 April, a public holiday
     report = _import_statement(services, order, instructions["transfer_content"])
-    outcomes = ", ".join(f"{result.outcome.value}" for result in report.results)
-    out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff import the bank statement: {outcomes}")
+    out.append(f"  {clock.now():%Y-%m-%d} (Fri, holiday): staff import the bank statement; each line's outcome:")
+    out.extend(_statement_rows(report))
     held = unapplied_money(services, Actor.staff("staff-7"))
     out.extend(
-        f"  the stranger's {money.amount} names no order: kept as unapplied money for staff ({money.reason.value})"
+        f"  unapplied money staff now see: {money.amount} from the {money.source} ({money.reason.value})"
         for money in held
     )
     deadline = activation_deadline(clock.now(), calendar=services.calendar)
@@ -210,14 +266,15 @@ def sqlite_story(database: Path) -> str:
             f"  {at.astimezone(VIETNAM_TZ):%Y-%m-%d %H:%M} scheduler run: Lan Anh is {_state(services, 'cus-2')}"
         )
     again = _import_statement(services, order, instructions["transfer_content"])
-    out.append(f"  the same statement imported again: {again.results[0].outcome.value}, nothing changed")
+    out.append("  the same statement imported again; each line's outcome:")
+    out.extend(_statement_rows(again))
     clock.set(dt.datetime(2028, 4, 22, 3, 0, tzinfo=dt.UTC))
     run_scheduler(services)
     delivery = relay_outbox(services, batch=500)
-    kinds = Counter(m.kind for m in notifier.sent)
     out.append(f"  2028-04-22: Hoa Sen is {_state(services, 'cus-1')}; notices delivered through the outbox:")
-    out.extend(f"    {kind:<20} {count}" for kind, count in sorted(kinds.items()))
-    out.append(f"    (sent {delivery.sent}, by e-mail and in-app, each exactly once)")
+    out.extend(_notice_rows(notifier.sent))
+    resent = relay_outbox(services, batch=500).sent
+    out.append(f"    {delivery.sent} sent; a second relay sends {resent}: the outbox marks each one delivered")
     wired.dispose()
     return "\n".join(out)
 
@@ -269,26 +326,103 @@ def _add_customers(services: Services) -> None:
         uow.commit()
 
 
+_LINE_OUTCOMES = {
+    LineOutcome.RECORDED: "pays its order in full, recorded as received",
+    LineOutcome.ALREADY_RECORDED: "imported before, nothing changed",
+    LineOutcome.NO_REFERENCE: "names no order, kept as unapplied money for staff",
+}
+
+
+def _statement_rows(report: ReconciliationReport) -> list[str]:
+    """Each statement line: its id, its amount in the amount column, and its outcome labelled."""
+    rows = []
+    for result in report.results:
+        said = _LINE_OUTCOMES.get(result.outcome, result.note)
+        rows.append(f"    line {result.line.line_id:<10}{result.line.amount!s:>18}  {result.outcome.value}: {said}")
+    return rows
+
+
+_NOTICE_KINDS = {
+    "order_placed": "order placed",
+    "payment_received": "transfer received, to be activated",
+    "order_paid": "order paid",
+    "activated": "subscription activated",
+    "invoice_issued": "e-invoice issued",
+    "expiring_soon": "subscription about to expire",
+}
+_CHANNELS = {"email": "e-mail", "in_app": "in-app"}
+
+
+def _notice_rows(sent: Sequence[OutboxMessage]) -> list[str]:
+    """Each kind of notice: how many, and why that many (the events behind it times the channels)."""
+    rows = []
+    for kind, count in sorted(Counter(m.kind for m in sent).items()):
+        of_kind = [m for m in sent if m.kind == kind]
+        events = {m.id.rpartition(":")[0] for m in of_kind}  # a notice's id is its event's id plus its channel
+        instructions = sum(":instructions:" in event for event in events)
+        what = f"{len(events) - instructions} x {_NOTICE_KINDS.get(kind, kind)}"
+        what += f" + {instructions} x transfer instructions" if instructions else ""
+        channels = " and ".join(_CHANNELS.get(c, c) for c in sorted({m.channel.value for m in of_kind}))
+        rows.append(f"    {kind:<17}{count:>3} = ({what}) by {channels}")
+    return rows
+
+
+def _applied(services: Services, order_id: str) -> str:
+    """How often a payment was applied, as the database tells it: succeeded payments and paid terms (Y5)."""
+    with services.uow() as uow:
+        payments = [p for p in uow.payments.of_order(order_id) if p.state is PaymentState.SUCCEEDED]
+        (line,) = uow.orders.get(order_id).lines
+        terms = len(uow.subscriptions.get(line.ref).terms)
+    times = {0: "not applied", 1: "applied once"}.get(len(payments), f"applied {len(payments)} times")
+    return f"{times} (the database holds {len(payments)} succeeded payment, {terms} paid term)"
+
+
 def _state(services: Services, customer_id: str) -> str:
     with services.uow() as uow:
         (subscription,) = uow.subscriptions.of_customer(customer_id)
     return subscription.state.value
 
 
-def main() -> None:
-    """Print the demo's quotes, then run the SQLite story."""
+_LOOK = "sqlite3 {} 'select customer_id, state from subscriptions'"  # a shell command shown, never run
+
+
+def keeping(database: Path | None) -> str:
+    """What to tell about the SQLite file: where it is kept, or how to keep it next time."""
+    if database is None:
+        return (
+            "The SQLite file was temporary and is deleted now. To keep it, name a new file:\n"
+            "  bash scripts/demo.sh demo.sqlite    (or: .venv/bin/python examples/demo.py demo.sqlite)\n"
+            f"then look inside, e.g.: {_LOOK.format('demo.sqlite')}"
+        )
+    return (
+        f"Kept in {database}: look inside, e.g. {_LOOK.format(database)}\n"
+        "The story stores fixed customers, so run it again with another new file name."
+    )
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    """Print the demo's quotes, then run the SQLite story in a temporary file or in the new file ``argv`` names.
+
+    Raises:
+        SystemExit: the file named exists already.
+    """
     # The story says what happens; the library's own warnings (money kept unapplied) go to a host's logs.
     logging.basicConfig(level=logging.ERROR)
+    database = Path(argv[0]) if argv and not argv[0].startswith("-") else None
+    if database is not None and database.exists():
+        sys.exit(f"{database} exists already: the demo writes its story into a new file; name another one")
     print(amis_purchase())
     print()
     print(onesme_three_scopes())
     print()
-    if len(sys.argv) > 1 and __name__ == "__main__" and not sys.argv[1].startswith("-"):
-        print(sqlite_story(Path(sys.argv[1])))
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        print(sqlite_story(Path(folder) / "subscriptions.sqlite"))
+    if database is not None:
+        print(sqlite_story(database))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            print(sqlite_story(Path(folder) / "subscriptions.sqlite"))
+    print()
+    print(keeping(database))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,5 +26,6 @@ def test_docs_code_runs_as_written(page: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_examples_run(script: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "argv", [str(script)])  # not pytest's own arguments, which a script may read
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{script.name} printed nothing"

@@ -1,25 +1,27 @@
 """Bulk renewal by a service accountant: rows, their checks, and the one order for them all (B1-B4, A3).
 
-A :class:`BulkRenewal` is what the accountant fills in: one :class:`BulkRow` per client (picked by tax
-code or business code, with the renewal period), the invoice target (B2) and the notification recipient
-(B3). :func:`validate_rows` checks every row against the customers, their subscriptions and the catalog,
-and either returns a :class:`CheckedRenewal` or raises one :class:`InvalidRowsError` that lists every
-problem of every row (B4). A checked renewal gives the selections to price and builds the one order from
-their quote (B5: paying it extends every client, which is the services' job).
+A :class:`BulkRenewal` (from :mod:`~subscription_core.bulk_requests`, re-exported here) is what the
+accountant fills in: one :class:`BulkRow` per client (picked by tax code or business code, with the renewal
+period), the invoice target (B2) and the notification recipient (B3). :func:`validate_rows` checks every
+row against the customers, their subscriptions and the catalog, and either returns a
+:class:`CheckedRenewal` or raises one :class:`InvalidRowsError` that lists every problem of every row
+(B4); :func:`review_rows` gives each row's client, line and problems for a review screen. A checked
+renewal gives the selections to price and builds the one order from their quote (B5: paying it extends
+every client, which is the services' job).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 import attrs
 
+from subscription_core.bulk_requests import BulkRenewal, BulkRow, InvoiceTarget, NoticeTarget
 from subscription_core.catalog import Catalog
-from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant
-from subscription_core.errors import NotFoundError, ValidationError, any_text, masked, of_type, optional
+from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, ServiceAccountant
+from subscription_core.errors import NotFoundError, ValidationError, masked, of_type
 from subscription_core.lifecycle import TRANSITIONS as LIFECYCLE
 from subscription_core.order_lines import Billing
 from subscription_core.orders import Order
@@ -36,80 +38,11 @@ __all__ = [
     "NoticeTarget",
     "RenewalLine",
     "RowProblem",
+    "RowReview",
+    "review_rows",
     "row_problems",
     "validate_rows",
 ]
-
-
-class InvoiceTarget(enum.Enum):
-    """Who the invoices are made out to (B2)."""
-
-    CUSTOMER = "customer"  # each client, with its own invoice details
-    OTHER = "other"  # one buyer typed in by the accountant
-
-
-class NoticeTarget(enum.Enum):
-    """Who receives the order's notices (B3)."""
-
-    ACCOUNTANT = "accountant"  # the service accountant (default)
-    OTHER = "other"  # someone typed in
-
-
-@attrs.frozen(kw_only=True)
-class BulkRow:
-    """One client to renew (B1): its tax code or business code as typed, and the renewal option.
-
-    ``plan`` defaults to the subscription's current plan; ``subscription_id`` names the subscription when
-    the client holds several of the product. What the texts say is checked by :func:`validate_rows`, so
-    every row's problems are reported together (B4); only their types are checked here.
-    """
-
-    client: str = attrs.field(validator=of_type(str))
-    option: str = attrs.field(validator=of_type(str))
-    plan: str | None = attrs.field(default=None, validator=optional(any_text(rule="B1")))
-    subscription_id: str | None = attrs.field(default=None, validator=optional(any_text(rule="B1")))
-
-
-def _rows(value: object) -> tuple[BulkRow, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ValidationError("must be a sequence of rows", rule="B1", field="rows", value=value)
-    rows = tuple(value)
-    if not rows:
-        raise ValidationError("a bulk renewal needs at least one row", rule="B1", field="rows", value=())
-    if not all(isinstance(row, BulkRow) for row in rows):
-        raise ValidationError("every row must be a BulkRow", rule="B1", field="rows", value=rows)
-    return rows
-
-
-@attrs.frozen(kw_only=True)
-class BulkRenewal:
-    """An accountant's bulk renewal request (B1-B3) for subscriptions to ``product``.
-
-    ``other_buyer`` is required exactly when the invoice target is OTHER (B2), ``other_recipient``
-    exactly when the notice target is OTHER (B3).
-
-    Raises:
-        ValidationError: no rows, a row that is not a :class:`BulkRow`, or a typed-in party missing or
-            given for the wrong target.
-    """
-
-    product: str = attrs.field(validator=of_type(str))
-    rows: tuple[BulkRow, ...] = attrs.field(converter=_rows)
-    invoice_target: InvoiceTarget = attrs.field(default=InvoiceTarget.CUSTOMER, validator=of_type(InvoiceTarget))
-    other_buyer: Party | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Party)))
-    notice_target: NoticeTarget = attrs.field(default=NoticeTarget.ACCOUNTANT, validator=of_type(NoticeTarget))
-    other_recipient: Contact | None = attrs.field(default=None, validator=attrs.validators.optional(of_type(Contact)))
-
-    def __attrs_post_init__(self) -> None:
-        """Check the typed-in buyer and recipient go with the targets."""
-        if (self.invoice_target is InvoiceTarget.OTHER) != (self.other_buyer is not None):
-            raise ValidationError(
-                "a buyer is typed in exactly when invoices go to Other", rule="B2", field="other_buyer"
-            )
-        if (self.notice_target is NoticeTarget.OTHER) != (self.other_recipient is not None):
-            raise ValidationError(
-                "a recipient is typed in exactly when notices go to Other", rule="B3", field="other_recipient"
-            )
 
 
 @attrs.frozen
@@ -155,6 +88,25 @@ class RenewalLine:
     plan: str = attrs.field(validator=of_type(str))
     option: str = attrs.field(validator=of_type(str))
     billing: Billing = attrs.field(validator=of_type(Billing))
+
+
+@attrs.frozen(kw_only=True)
+class RowReview:
+    """One row as reviewed (B4): the accountant's client it names, the line it orders, and its problems.
+
+    ``customer`` is ``None`` when the row names no client of the accountant (A3); ``line`` is ``None`` when
+    no subscription to renew was found. The row can be renewed exactly when it has a line and no problem.
+    """
+
+    row: int
+    customer: Customer | None
+    line: RenewalLine | None
+    problems: tuple[RowProblem, ...]
+
+    @property
+    def renewable(self) -> bool:
+        """Whether the row can be placed as it is (B4)."""
+        return self.line is not None and not self.problems
 
 
 @attrs.frozen(kw_only=True)
@@ -249,6 +201,24 @@ def row_problems(
     return _review(_book(request, customers, accountant, subscriptions, catalog))[0]
 
 
+def review_rows(
+    request: BulkRenewal,
+    customers: Iterable[Customer],
+    accountant: ServiceAccountant,
+    *,
+    subscriptions: Iterable[Subscription],
+    catalog: Catalog,
+) -> tuple[RowReview, ...]:
+    """Return each row as reviewed (B4, A3), in row order: the client found, the line it orders, its problems.
+
+    The same checks as :func:`validate_rows`; a row names a client only when it is ``accountant``'s (A3).
+
+    Raises:
+        ValidationError: ``request`` or ``accountant`` is not what it should be.
+    """
+    return _reviews(_book(request, customers, accountant, subscriptions, catalog))
+
+
 def validate_rows(
     request: BulkRenewal,
     customers: Iterable[Customer],
@@ -297,31 +267,34 @@ def _book(
     )
 
 
-def _review(book: _Book) -> tuple[tuple[RowProblem, ...], tuple[RenewalLine, ...]]:
-    problems: list[RowProblem] = []
-    lines: list[RenewalLine] = []
+def _reviews(book: _Book) -> tuple[RowReview, ...]:
+    reviews: list[RowReview] = []
     first_row: dict[str, int] = {}
     for number, row in enumerate(book.request.rows, start=1):
-        found, line = _check_row(book, number, row)
+        found, customer, line = _check_row(book, number, row)
         if line is not None and line.subscription_id in first_row:
             earlier = first_row[line.subscription_id]
             found.append(RowProblem(number, "client", f"repeats row {earlier}", "B4", line.subscription_id))
         elif line is not None:
             first_row[line.subscription_id] = number
-        problems += found
-        if line is not None and not found:
-            lines.append(line)
-    return tuple(problems), tuple(lines)
+        reviews.append(RowReview(row=number, customer=customer, line=line, problems=tuple(found)))
+    return tuple(reviews)
 
 
-def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem], RenewalLine | None]:
+def _review(book: _Book) -> tuple[tuple[RowProblem, ...], tuple[RenewalLine, ...]]:
+    reviews = _reviews(book)
+    problems = tuple(problem for review in reviews for problem in review.problems)
+    return problems, tuple(review.line for review in reviews if review.line is not None and not review.problems)
+
+
+def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem], Customer | None, RenewalLine | None]:
     problems: list[RowProblem] = []
     customer = _find_client(book, number, row, problems)
     if customer is None:
-        return problems, None
+        return problems, None, None
     subscription = _find_subscription(book, number, row, customer, problems)
     if subscription is None:
-        return problems, None
+        return problems, customer, None
     # A plan switch already bought for a later term is kept (S10).
     plan = row.plan if row.plan is not None else subscription.last_grant.plan_code
     problems += _plan_problems(book, number, plan, row.option)
@@ -331,7 +304,7 @@ def _check_row(book: _Book, number: int, row: BulkRow) -> tuple[list[RowProblem]
     line = RenewalLine(
         row=number, customer=customer, subscription_id=subscription.id, plan=plan, option=row.option, billing=billing
     )
-    return problems, line
+    return problems, customer, line
 
 
 def _detail_problems(number: int, billing: Billing) -> list[RowProblem]:

@@ -57,6 +57,7 @@ from subscription_core.services.registering import (
     register_promotion,
 )
 from subscription_core.services.relay import Delivery, relay_outbox
+from subscription_core.services.renewal_review import ClientReview, RenewalReview, ReviewProblem, renewal_review
 from subscription_core.services.renewing import (
     extend_commitment,
     place_bulk_renewal,
@@ -78,6 +79,7 @@ from subscription_core.services.visitors import quote_for_visitor
 __all__ = [
     "AddonChoice",
     "Checkout",
+    "ClientReview",
     "Delivery",
     "InvoicingRun",
     "LinkedLine",
@@ -92,7 +94,9 @@ __all__ = [
     "PaymentLinkView",
     "PaymentStarted",
     "Renewal",
+    "RenewalReview",
     "RetentionPackage",
+    "ReviewProblem",
     "SchedulerRun",
     "SelectablePromotion",
     "Services",
@@ -131,6 +135,7 @@ __all__ = [
     "register_promotion",
     "reject_payment_proof",
     "relay_outbox",
+    "renewal_review",
     "requeue_notice",
     "retry_invoice",
     "review_bulk_renewal",

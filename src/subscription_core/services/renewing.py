@@ -57,8 +57,11 @@ def _require_accountant(actor: Actor) -> None:
         )
 
 
-def _clients(uow: UnitOfWork, request: BulkRenewal) -> list[Customer]:
-    """The customers the rows name by tax code or business code (B1), whoever they belong to (A3: checked per row)."""
+def clients_named(uow: UnitOfWork, request: BulkRenewal) -> list[Customer]:
+    """The customers the rows name by tax code or business code (B1), whoever they belong to (A3: checked per row).
+
+    Shared with :mod:`~subscription_core.services.renewal_review`, which reads the same rows.
+    """
     typed = [row.client.strip() for row in request.rows]
     codes: dict[str, str] = {}  # what was typed -> the tax code it reads as
     for text in typed:
@@ -77,7 +80,8 @@ def _clients(uow: UnitOfWork, request: BulkRenewal) -> list[Customer]:
     return list(found.values())
 
 
-def _held(uow: UnitOfWork, customers: Sequence[Customer], at: dt.datetime) -> list[Subscription]:
+def held_subscriptions(uow: UnitOfWork, customers: Sequence[Customer], at: dt.datetime) -> list[Subscription]:
+    """Every subscription ``customers`` hold, advanced to ``at`` (their state as the rows are checked)."""
     held = uow.subscriptions.of_customers([c.id for c in customers])
     return [lifecycle.advance(s, at).subscription for c in customers for s in held[c.id]]
 
@@ -92,8 +96,8 @@ def review_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal) -> t
     accountant = deps.accountant(actor.id)
     with deps.uow() as uow:
         now = deps.now()
-        clients = _clients(uow, request)
-        held = _held(uow, clients, now)
+        clients = clients_named(uow, request)
+        held = held_subscriptions(uow, clients, now)
     return row_problems(request, clients, accountant, subscriptions=held, catalog=deps.catalog)
 
 
@@ -105,8 +109,8 @@ def _checked_with_limit(
     deps: Services, uow: UnitOfWork, actor: Actor, request: BulkRenewal, at: dt.datetime
 ) -> tuple[CheckedRenewal, PayLimit | None]:
     """The checked renewal and the earliest purge of the subscriptions it renews: its payment limit (O8)."""
-    clients = _clients(uow, request)
-    held = _held(uow, clients, at)
+    clients = clients_named(uow, request)
+    held = held_subscriptions(uow, clients, at)
     checked = validate_rows(request, clients, deps.accountant(actor.id), subscriptions=held, catalog=deps.catalog)
     renewed = {line.subscription_id for line in checked.lines}
     return checked, PayLimit.earliest(purge_limit(sub) for sub in held if sub.id in renewed)

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subscription_core.bulk import BulkRenewal, BulkRow
 from subscription_core.catalog import Catalog
 from subscription_core.catalog_files import (
     catalog_from_dict,
@@ -52,6 +53,7 @@ from subscription_core.services import (
     record_offline_payment,
     register_customer,
     register_promotion,
+    renewal_review,
     search_customers,
     selectable_promotions,
     start_payment,
@@ -60,7 +62,7 @@ from subscription_core.services import (
 from subscription_core_adapters.gateways import answer_ipn
 from subscription_core_adapters.statements import PRESETS, read_statement
 
-from .harness import BUYER, STAFF, World
+from .harness import ACCOUNTANT, BUYER, STAFF, World
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOG = load_catalog(ROOT / "examples" / "catalogs" / "amis_vn.toml")
@@ -421,4 +423,24 @@ def test_any_selectable_promotions_request_or_payment_link_token_is_answered_and
         lambda: selectable_promotions(world.deps, BUYER, NewPurchase(customer_id="cus-1", plan=plan, option=option))
     )
     answered(lambda: payment_link_view(world.deps, token))
+    assert world.snapshot() == before
+
+
+@FUZZ
+@given(
+    product=st.just("amis") | texts,
+    rows=st.lists(st.tuples(texts, texts, texts | st.none(), texts | st.none()), max_size=4),
+)
+def test_any_bulk_renewal_review_is_answered_and_changes_nothing(
+    product: str, rows: list[tuple[str, str, str | None, str | None]]
+) -> None:
+    world = World.make()
+    world.buy()
+    before = world.snapshot()
+
+    def review() -> object:
+        typed = [BulkRow(client=c, option=o, plan=p, subscription_id=s) for c, o, p, s in rows]
+        return renewal_review(world.deps, ACCOUNTANT, BulkRenewal(product=product, rows=typed))
+
+    answered(review)
     assert world.snapshot() == before
