@@ -117,7 +117,8 @@ def find_offers(
     case) pick promotions from the book, and codes not in it are refused as unknown.
 
     Raises:
-        ValidationError: something that is not a Promotion, or two promotions sharing a code.
+        ValidationError: something that is not a Promotion, or two promotions sharing a code; (P3) ``codes``
+            a single string or not a sequence of texts.
     """
     book: dict[str, Promotion] = {}
     for promotion in promotions:
@@ -130,7 +131,12 @@ def find_offers(
     refused: list[Refusal] = []
     asked = list(book.values())
     if codes is not None:
-        wanted = dict.fromkeys(str(c).strip().upper() for c in codes if str(c).strip())
+        if isinstance(codes, str) or not isinstance(codes, Iterable):  # a lone code is not read letter by letter
+            raise ValidationError("must be a sequence of promotion codes", rule="P3", field="codes", value=codes)
+        codes = list(codes)
+        if not all(isinstance(c, str) for c in codes):
+            raise ValidationError("every promotion code must be a text", rule="P3", field="codes", value=codes)
+        wanted = dict.fromkeys(c.strip().upper() for c in codes if c.strip())
         asked = [book[c] for c in wanted if c in book]
         refused += [Refusal(c, RefusalReason.UNKNOWN_CODE) for c in wanted if c not in book]
     candidates = []

@@ -86,7 +86,8 @@ def quote(
         NotFoundError: a selection names a plan, option or add-on that the catalog lacks.
         ValidationError: bad selections (none at all, duplicates, an add-on without a plan it goes with,
             a quantity above the catalog's maximum), a VAT rate missing on ``as_of``, duplicate codes
-            in the promotion book, or (P7) a total beyond :data:`~subscription_core.limits.MAX_AMOUNT`.
+            in the promotion book, ``codes`` a single string rather than a sequence (P3), or (P7) a total
+            beyond :data:`~subscription_core.limits.MAX_AMOUNT`.
     """
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise ValidationError("must be a calendar date", rule="C6", field="as_of", value=as_of)

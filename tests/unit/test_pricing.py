@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from subscription_core.catalog import Addon, AddonKind, Catalog, Cycle, CycleUnit, Plan, PricingOption, Product
+from subscription_core.catalog_files import load_catalog
 from subscription_core.errors import NotFoundError, ValidationError
 from subscription_core.money import Currency, Money
 from subscription_core.pricing import eligible_promotions, quote
@@ -426,3 +427,16 @@ def test_c1_lines_keep_apart_several_plans_by_ref() -> None:
     q = quote(CATALOG, sel, as_of=DAY, promotions=[PKG10])
     assert [line.ref for line in q.lines] == ["client-0", "client-1", "client-2"]
     assert q.applied[0].amount == vnd(3_600_000)
+
+
+@pytest.mark.parametrize("codes", ["WELCOME10", 42, [b"WELCOME10"]])
+def test_p3_quote_refuses_codes_that_are_not_a_sequence_of_texts(codes: object) -> None:
+    catalog = load_catalog("examples/catalogs/amis_vn.toml")
+    with pytest.raises(ValidationError) as caught:
+        quote(
+            catalog,
+            [PlanSelection(plan="amis-professional", option="1y")],
+            as_of=dt.date(2026, 11, 23),
+            codes=codes,  # type: ignore[arg-type]
+        )
+    assert (caught.value.field, caught.value.rule) == ("codes", "P3")

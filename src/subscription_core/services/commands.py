@@ -60,7 +60,13 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: obj
         raise ValidationError("must be a whole number >= 0", rule="S6", field=attribute.name, value=value)
 
 
-def _codes(value: object) -> tuple[str, ...]:
+def checked_codes(value: object) -> tuple[str, ...]:
+    """Promotion codes as typed, each checked as an id, without repeats, in the order given (P3).
+
+    Raises:
+        ValidationError: (P3) not a sequence of codes (a single string is refused, not read letter by
+            letter), or a code that is empty, too long or not printable.
+    """
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValidationError("must be a sequence of promotion codes", rule="P3", field="codes", value=value)
     codes = tuple(value)
@@ -100,7 +106,7 @@ class NewPurchase:
     option: str = attrs.field(validator=_text)
     addons: tuple[AddonChoice, ...] = attrs.field(default=(), converter=_addons)
     trial_id: str | None = attrs.field(default=None, validator=_optional_text)
-    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=checked_codes)
 
 
 @attrs.frozen(kw_only=True)
@@ -119,7 +125,7 @@ class Renewal:
     plan: str | None = attrs.field(default=None, validator=_optional_text)
     storage_addon: str | None = attrs.field(default=None, validator=_optional_text)
     storage_units: int = attrs.field(default=0, validator=_non_negative)
-    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=checked_codes)
     keep_storage: bool = attrs.field(default=True, validator=of_type(bool))
 
     def __attrs_post_init__(self) -> None:
@@ -137,7 +143,7 @@ class StorageTopUp:
     subscription_id: str = attrs.field(validator=_text)
     addon: str = attrs.field(validator=_text)
     quantity: int = attrs.field(validator=_quantity)
-    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=checked_codes)
 
 
 @attrs.frozen(kw_only=True)
@@ -147,7 +153,7 @@ class RetentionPackage:
     subscription_id: str = attrs.field(validator=_text)
     addon: str = attrs.field(validator=_text)
     quantity: int = attrs.field(validator=_quantity)
-    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=checked_codes)
 
 
 OrderRequest = NewPurchase | Renewal | StorageTopUp | RetentionPackage

@@ -24,6 +24,7 @@ from subscription_core.money import Money
 from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import PurchaseKind, Refusal
 from subscription_core.quotes import AppliedPromotion, LineKind, PlanSelection, Quote
+from subscription_core.services.commands import checked_codes
 from subscription_core.services.context import Services
 from subscription_core.services.ordering import price
 from subscription_core.services.permissions import require_actor
@@ -112,7 +113,8 @@ def renewal_review(deps: Services, actor: Actor, request: BulkRenewal, *, codes:
     that does not apply is left out of the prices, as in the quote's ``refused``.
 
     Raises:
-        ValidationError: ``request`` is not a :class:`BulkRenewal`. PermissionDeniedError: (A3) not a
+        ValidationError: ``request`` is not a :class:`BulkRenewal`; (P3) ``codes`` is not a sequence of
+            codes. PermissionDeniedError: (A3) not a
             service accountant. NotFoundError: (A3) an unknown accountant; (C1, a ``reference``) the
             request's product is not in the catalog.
     """
@@ -122,6 +124,7 @@ def renewal_review(deps: Services, actor: Actor, request: BulkRenewal, *, codes:
         )
     if not isinstance(request, BulkRenewal):
         raise ValidationError("must be a BulkRenewal", rule="B1", field="request", value=type(request).__name__)
+    codes = checked_codes(codes)
     accountant = deps.accountant(actor.id)
     with referenced():  # the product is named inside the request
         deps.catalog.product(request.product)

@@ -30,7 +30,7 @@ from subscription_core.ports import UnitOfWork
 from subscription_core.promotions import PurchaseKind
 from subscription_core.quotes import PlanSelection, Quote
 from subscription_core.services.baskets import entitlement_of
-from subscription_core.services.commands import Checkout
+from subscription_core.services.commands import Checkout, checked_codes
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.notifying import save_outcome
@@ -128,8 +128,10 @@ def quote_bulk_renewal(deps: Services, actor: Actor, request: BulkRenewal, *, co
 
     Raises:
         PermissionDeniedError: (A3) not a service accountant. InvalidRowsError: (B4) every row's problems.
+        ValidationError: (P3) ``codes`` is not a sequence of codes.
     """
     _require_accountant(actor)
+    codes = checked_codes(codes)
     with deps.uow() as uow:
         now = deps.now()
         return _price_bulk(deps, uow, actor, _checked(deps, uow, actor, request, now), codes, now).quote
@@ -159,7 +161,8 @@ def place_bulk_renewal(
             ConflictError: the key was used for another request.
     """
     _require_accountant(actor)
-    digest = fingerprint(request=request, confirmed=confirmed, codes=tuple(codes), expected_total=expected_total)
+    codes = checked_codes(codes)
+    digest = fingerprint(request=request, confirmed=confirmed, codes=codes, expected_total=expected_total)
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:
         checked, limit = _checked_with_limit(deps, uow, actor, request, now)
@@ -260,9 +263,10 @@ def register_commitment(
     if not isinstance(checkout, Checkout):
         raise ValidationError("must be a Checkout", rule="O2", field="checkout", value=type(checkout).__name__)
     note = require_reason(actor, reason, "renewal registered on a commitment to pay")
+    codes = checked_codes(codes)
     digest = fingerprint(
         subscription_id=subscription_id, due_on=due_on, pledged=pledged, checkout=checkout, option=option,
-        codes=tuple(codes), reason=note,
+        codes=codes, reason=note,
     )  # fmt: skip
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Order]:

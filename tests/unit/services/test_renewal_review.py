@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -180,3 +182,20 @@ def test_b4_the_review_agrees_with_the_checks_and_the_quote_placing_uses(shared:
     assert sum((c.price for c in review.clients if c.price is not None), Money.zero(VND)) == review.total
     if review.ready:
         assert review.total == quote_bulk_renewal(shared.deps, ACCOUNTANT, request).grand_total
+
+
+@pytest.mark.parametrize("codes", ["WELCOME10", b"WELCOME10", 10, ["WELCOME10", 7], [""]])
+def test_p3_codes_not_a_sequence_of_codes_are_refused_not_read_letter_by_letter(world: World, codes: Any) -> None:
+    _clients(world)
+    request = BulkRenewal(product="amis", rows=TWO_ROWS)
+    before = world.snapshot()
+    calls = (
+        lambda: renewal_review(world.deps, ACCOUNTANT, request, codes=codes),
+        lambda: quote_bulk_renewal(world.deps, ACCOUNTANT, request, codes=codes),
+        lambda: place_bulk_renewal(world.deps, ACCOUNTANT, request, confirmed=True, idempotency_key="k", codes=codes),
+    )
+    for call in calls:
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert (caught.value.field, caught.value.rule) == ("codes", "P3")
+    assert world.snapshot() == before
