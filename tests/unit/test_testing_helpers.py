@@ -11,11 +11,21 @@ from subscription_core.tax_codes import TaxCode
 from subscription_core.testing import valid_tax_code
 
 
-@given(st.integers(min_value=0, max_value=10**8 - 1))
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=10**8 - 1),
+        st.integers(min_value=0, max_value=9).map(lambda top: top * 10**7),  # the sequence would be 0000000
+    )
+)
 def test_u1_valid_tax_code_parses_and_differs_by_n(n: int) -> None:
     code = valid_tax_code(n)
     assert TaxCode.parse(code).value == code
-    assert code[1:9] == f"{n:08d}"  # so two different n never give the same code
+    assert code[2:9] != "0000000"  # U3
+    # So two different n never give the same code: the leading digit is 0 or 1 where the digits are n's own.
+    if n % 10**7:
+        assert (code[0] in "01", code[1:9]) == (True, f"{n:08d}")
+    else:
+        assert (code[0] >= "2", code[1:9]) == (True, f"{n // 10**7}0000001")
 
 
 @pytest.mark.parametrize("bad", [-1, 10**8, 1.5, True, "7"])
