@@ -34,6 +34,7 @@ from subscription_core.catalog import (
 )
 from subscription_core.errors import ValidationError
 from subscription_core.money import Currency, Money
+from subscription_core.personal_numbers import CENTURIES, PROVINCE_CODES
 from subscription_core.pricing import quote
 from subscription_core.promotions import AmountOff, Entry, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Proration, Quote, Selection
@@ -44,6 +45,7 @@ __all__ = [
     "QuoteInputs",
     "amounts",
     "catalogs",
+    "personal_numbers",
     "promotions",
     "quote_inputs",
     "selections",
@@ -80,6 +82,19 @@ def valid_tax_code(n: int) -> str:
         if digit is not None:
             return f"{head}{digit}"
     raise ValidationError("no leading digit gives a check digit", rule="U1", field="n", value=n)  # pragma: no cover
+
+
+def personal_numbers() -> st.SearchStrategy[str]:
+    """Valid 12-digit personal identification numbers (U1, U3).
+
+    Each is a published province code, a century-and-sex digit of the 20th or 21st century, then any 8 digits.
+    """
+    return st.builds(
+        lambda province, century, rest: f"{province}{century}{rest}",
+        st.sampled_from(sorted(PROVINCE_CODES)),
+        st.sampled_from(sorted(CENTURIES)),
+        st.from_regex(r"\A[0-9]{8}\Z"),
+    )
 
 
 def amounts(currency: Currency, *, min_value: int = 0, max_value: int = 50_000_000) -> st.SearchStrategy[Money]:

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from subscription_core.errors import ValidationError
-from subscription_core.tax_codes import TaxCode
-from subscription_core.testing import valid_tax_code
+from subscription_core.tax_codes import TaxCode, TaxCodeKind
+from subscription_core.testing import personal_numbers, valid_tax_code
 
 
 @given(
@@ -33,3 +33,9 @@ def test_u1_valid_tax_code_refuses_what_is_not_eight_digits(bad: object) -> None
     with pytest.raises(ValidationError) as caught:
         valid_tax_code(bad)  # type: ignore[arg-type]
     assert caught.value.field == "n"
+
+
+@given(personal_numbers())
+def test_u3_personal_numbers_are_valid_personal_tax_codes(number: str) -> None:
+    code = TaxCode.parse(number)
+    assert (code.kind, code.value) == (TaxCodeKind.PERSONAL, number)
