@@ -36,6 +36,7 @@ from subscription_core.catalog_files import (
 from subscription_core.commitments import commit_to_pay, extend_commitment, reject_proof, submit_proof, verify_payment
 from subscription_core.contact_details import is_email_address
 from subscription_core.customers import Actor, Contact, Customer, InvoiceInfo, Party, ServiceAccountant, find_customers
+from subscription_core.day_swaps import ANNOUNCED_DAY_SWAPS, DaySwap
 from subscription_core.entitlements import Commitment, CommitmentProof, Entitlement, StorageBought, TermGrant
 from subscription_core.errors import (
     CatalogError,
@@ -115,6 +116,7 @@ from subscription_core.terms import (
 )
 
 __all__ = [
+    "ANNOUNCED_DAY_SWAPS",
     "VIETNAM_TZ",
     "Access",
     "Actor",
@@ -141,6 +143,7 @@ __all__ = [
     "Customer",
     "Cycle",
     "CycleUnit",
+    "DaySwap",
     "DueRun",
     "Entitlement",
     "Entry",

@@ -1,4 +1,4 @@
-"""Local dates and business days in Vietnam (rules D1, D2, D4).
+"""Local dates and business days in Vietnam (rules D1, D2, D4, D5).
 
 Instants are time-zone-aware ``datetime`` values; the calendar date of an instant is always taken in
 Asia/Ho_Chi_Minh (D2). A :class:`BusinessCalendar` says which local dates are business days (D1), counts
@@ -10,7 +10,8 @@ holidays, their observed days, the government's swapped days off and the Saturda
 them. The package records a swap as ``(to_month, to_day, from_month, from_day[, from_year])`` in
 ``special_public_holidays``: the ``to`` date becomes a day off labelled "Day off (substituted from ...)"
 and the ``from`` date, a weekend day, is listed in ``weekend_workdays``. That data, not the translated
-label, is how a swapped day off is told apart from a real holiday here.
+label, is how a swapped day off is told apart from a real holiday here. Swaps the government announced but
+the package lacks are shipped in :mod:`subscription_core.day_swaps` and applied on top of it (D5).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Final
 import attrs
 import holidays
 
+from subscription_core.day_swaps import ANNOUNCED_DAY_SWAPS, DaySwap
 from subscription_core.errors import ValidationError
 
 __all__ = [
@@ -110,6 +112,11 @@ def _date_set(_instance: object, attribute: attrs.Attribute[frozenset[date]], va
         _plain_date(day, field=attribute.name)
 
 
+def _swap_tuple(_instance: object, attribute: attrs.Attribute[tuple[DaySwap, ...]], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(swap, DaySwap) for swap in value):
+        raise ValidationError("must be a tuple of DaySwap", rule="D5", field=attribute.name, value=value)
+
+
 def _flag(_instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if not isinstance(value, bool):
         raise ValidationError("must be True or False", rule="D1", field=attribute.name, value=value)
@@ -125,18 +132,24 @@ class _YearDays:
 
 @attrs.frozen(kw_only=True)
 class BusinessCalendar:
-    """Which local dates are business days in Vietnam, and deadlines counted in them (rules D1, D4).
+    """Which local dates are business days in Vietnam, and deadlines counted in them (rules D1, D4, D5).
 
     A business day is a Monday to Friday that is not a public holiday of the ``holidays`` package (country
     VN, with observed days), plus the make-up Saturdays the government decrees, less the weekdays it swaps
-    into days off (D1). The host's own lists win over the package: a date in ``extra_days_off`` is never a
-    business day and a date in ``extra_working_days`` always is.
+    into days off (D1), whether the package records the swap or ``day_swaps`` does (D5). The host's own
+    lists win over both: a date in ``extra_days_off`` is never a business day and a date in
+    ``extra_working_days`` always is.
 
     Attributes:
-        extra_days_off: days off the package lacks (it missed the 2026-01-02 swap).
-        extra_working_days: make-up working days the package lacks.
-        apply_government_swaps: ``False`` ignores the swapped days off and make-up Saturdays, which bind
-            the public sector only; holidays and their observed days still apply.
+        day_swaps: announced swaps the package lacks (D5); by default
+            :data:`~subscription_core.day_swaps.ANNOUNCED_DAY_SWAPS`, shipped with the library (New Year
+            2026: Fri 2026-01-02 off, Sat 2026-01-10 worked). Pass your own tuple to replace them, ``()``
+            for none.
+        extra_days_off: any other days off the host observes.
+        extra_working_days: any other working days the host observes.
+        apply_government_swaps: ``False`` ignores every swapped day off and make-up weekend day, the
+            package's and ``day_swaps`` alike, as they bind the public sector only; holidays and their
+            observed days still apply.
 
     The holiday data is computed lazily, one year at a time, and cached inside the instance; the calendar
     has no other state, never changes from the outside and may be shared between threads (two threads
@@ -145,9 +158,11 @@ class BusinessCalendar:
     Raises:
         ValidationError: (rule D1) when the extra days are not frozensets of dates, when
             ``apply_government_swaps`` is not a bool, or when a date is both an extra day off and an extra
-            working day.
+            working day; (rule D5) when ``day_swaps`` is not a tuple of
+            :class:`~subscription_core.day_swaps.DaySwap`.
     """
 
+    day_swaps: tuple[DaySwap, ...] = attrs.field(default=ANNOUNCED_DAY_SWAPS, validator=_swap_tuple)
     extra_days_off: frozenset[date] = attrs.field(default=frozenset(), validator=_date_set)
     extra_working_days: frozenset[date] = attrs.field(default=frozenset(), validator=_date_set)
     apply_government_swaps: bool = attrs.field(default=True, validator=_flag)
@@ -227,11 +242,15 @@ class BusinessCalendar:
         if (cached := self._years.get(year)) is not None:
             return cached
         # setdefault keeps the first result if two threads computed the year at once; both are equal.
-        return self._years.setdefault(year, _load_year(year, apply_swaps=self.apply_government_swaps))
+        swaps = self.day_swaps if self.apply_government_swaps else ()
+        return self._years.setdefault(year, _load_year(year, apply_swaps=self.apply_government_swaps, swaps=swaps))
 
 
-def _load_year(year: int, *, apply_swaps: bool) -> _YearDays:
-    """Read one year from a fresh ``holidays`` object, so no holiday object is ever shared between threads."""
+def _load_year(year: int, *, apply_swaps: bool, swaps: tuple[DaySwap, ...]) -> _YearDays:
+    """Read one year from a fresh ``holidays`` object, so no holiday object is ever shared between threads.
+
+    ``swaps`` (D5) are added to the package's own: their days off and their worked weekend days.
+    """
     # Neighbouring years too: an observed day or a swap's make-up day may fall across the new year.
     package = holidays.country_holidays(_COUNTRY, years=range(year - 1, year + 2))
     days_off = {day for day in package if day.year == year}
@@ -241,6 +260,8 @@ def _load_year(year: int, *, apply_swaps: bool) -> _YearDays:
         # A swapped day off that is also a real holiday keeps the holiday's name besides the swap's.
         days_off = {day for day in days_off if day not in swapped_off or len(package.get_list(day)) > 1}
         weekend_workdays = set()
+    days_off |= {swap.day_off for swap in swaps if swap.day_off.year == year}
+    weekend_workdays |= {swap.worked_on for swap in swaps if swap.worked_on.year == year}
     return _YearDays(days_off=frozenset(days_off), weekend_workdays=frozenset(weekend_workdays))
 
 

@@ -34,6 +34,7 @@ from subscription_core.catalog import (
 )
 from subscription_core.errors import ValidationError
 from subscription_core.money import Currency, Money
+from subscription_core.personal_numbers import CENTURIES, PROVINCE_CODES
 from subscription_core.pricing import quote
 from subscription_core.promotions import AmountOff, Entry, PercentOff, Promotion, PurchaseKind, Scope
 from subscription_core.quotes import AddonSelection, PlanSelection, Proration, Quote, Selection
@@ -44,6 +45,7 @@ __all__ = [
     "QuoteInputs",
     "amounts",
     "catalogs",
+    "personal_numbers",
     "promotions",
     "quote_inputs",
     "selections",
@@ -58,22 +60,41 @@ _LABELS = ("KCT", "KKKNT", "0%", "5%", "8%", "10%")
 
 
 def valid_tax_code(n: int) -> str:
-    """A valid 10-digit enterprise tax code (U1), a different one for each ``n`` from 0 to 10⁸ - 1.
+    """A valid 10-digit enterprise tax code (U1, U3), a different one for each ``n`` from 0 to 10⁸ - 1.
 
     For test data and examples: the nine digits are a leading digit and ``n``, then the check digit; the
-    first leading digit for which a check digit exists is taken.
+    first leading digit for which a check digit exists is taken (0 or 1, as the leading digit's weight is
+    not a multiple of 11). When ``n``'s last seven digits are all 0 they would make the sequence 0000000,
+    which no tax code has (U3): the sequence is then 0000001 and the leading digit is taken from 2 up,
+    which no other ``n`` uses.
 
     Raises:
         ValidationError: ``n`` is not a whole number in that range.
     """
     if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < 10**8:
         raise ValidationError("must be a whole number from 0 to 10^8 - 1", rule="U1", field="n", value=n)
-    for lead in range(10):
-        head = f"{lead}{n:08d}"
+    body, leads = f"{n:08d}", range(10)
+    if body[1:] == "0000000":
+        body, leads = f"{body[0]}0000001", range(2, 10)
+    for lead in leads:
+        head = f"{lead}{body}"
         digit = check_digit(head)
         if digit is not None:
             return f"{head}{digit}"
     raise ValidationError("no leading digit gives a check digit", rule="U1", field="n", value=n)  # pragma: no cover
+
+
+def personal_numbers() -> st.SearchStrategy[str]:
+    """Valid 12-digit personal identification numbers (U1, U3).
+
+    Each is a published province code, a century-and-sex digit of the 20th or 21st century, then any 8 digits.
+    """
+    return st.builds(
+        lambda province, century, rest: f"{province}{century}{rest}",
+        st.sampled_from(sorted(PROVINCE_CODES)),
+        st.sampled_from(sorted(CENTURIES)),
+        st.from_regex(r"\A[0-9]{8}\Z"),
+    )
 
 
 def amounts(currency: Currency, *, min_value: int = 0, max_value: int = 50_000_000) -> st.SearchStrategy[Money]:

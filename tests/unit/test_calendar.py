@@ -120,18 +120,21 @@ def test_d1_every_package_swap_is_known_as_one() -> None:
 
 
 def test_d1_host_extra_day_off() -> None:
-    # The package missed the government's swap that made Fri 2026-01-02 a day off.
-    assert CALENDAR.is_business_day(date(2026, 1, 2))
-    host = BusinessCalendar(extra_days_off=frozenset({date(2026, 1, 2)}))
+    # Without the library's own swaps (D5), the package alone misses Fri 2026-01-02; the host adds it.
+    package_only = BusinessCalendar(day_swaps=())
+    assert package_only.is_business_day(date(2026, 1, 2))
+    host = BusinessCalendar(day_swaps=(), extra_days_off=frozenset({date(2026, 1, 2)}))
     assert not host.is_business_day(date(2026, 1, 2))
     assert host.next_business_day(date(2026, 1, 1)) == date(2026, 1, 5)
 
 
 def test_d1_host_extra_working_day() -> None:
-    host = BusinessCalendar(extra_working_days=frozenset({date(2026, 1, 10)}))
-    assert not CALENDAR.is_business_day(date(2026, 1, 10))
+    host = BusinessCalendar(day_swaps=(), extra_working_days=frozenset({date(2026, 1, 10)}))
+    assert not BusinessCalendar(day_swaps=()).is_business_day(date(2026, 1, 10))
     assert host.is_business_day(date(2026, 1, 10))
     assert host.add_business_days(date(2026, 1, 9), 1) == date(2026, 1, 10)
+    assert not CALENDAR.is_business_day(date(2026, 1, 17))  # a Saturday no swap touches
+    assert BusinessCalendar(extra_working_days=frozenset({date(2026, 1, 17)})).is_business_day(date(2026, 1, 17))
 
 
 def test_d1_host_days_win_over_the_package_and_the_swap_setting() -> None:

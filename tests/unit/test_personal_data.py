@@ -70,7 +70,8 @@ def refusal(build: Any, *args: Any, **kwargs: Any) -> SubscriptionError:
 @st.composite
 def wrong_check_digit_codes(draw: st.DrawFn) -> str:
     """Nine digits, a 10th that is not their check digit, and sometimes a branch number."""
-    prefix = draw(st.text(DIGITS, min_size=9, max_size=9))
+    # A sequence of 0000000 is refused under U3 before the check digit is looked at (tests/unit/test_tax_codes.py).
+    prefix = draw(st.text(DIGITS, min_size=9, max_size=9).filter(lambda p: p[2:] != "0000000"))
     expected = check_digit(prefix)
     last = draw(st.sampled_from([d for d in DIGITS if expected is None or int(d) != expected]))
     return prefix + last + draw(st.sampled_from(["", "-001", "-123"]))

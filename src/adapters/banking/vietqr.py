@@ -16,14 +16,20 @@ fills in the beneficiary, the amount and the transfer content:
  53   currency, ``704`` (đồng)
  54   amount, a whole number of đồng, up to 13 characters (absent: the payer types it)
  58   country, ``VN``
- 62   additional data: ``05`` reference label, ``08`` purpose of transaction (the transfer content
-      the payer's bank carries to the statement), each up to 25 characters
- 63   CRC-16/CCITT-FALSE of everything before it, ``6304`` included, as 4 upper-case hex digits
+ 62   additional data: ``01`` bill number, ``05`` reference label, ``08`` purpose of transaction (the
+      transfer content the payer's bank carries to the statement), each up to 25 characters of the
+      format EMVCo calls "ans" (printable ASCII, 0x20-0x7E; EMVCo MPM specification, Additional Data
+      Field Template, ids 01, 05 and 08)
+ 63   CRC-16/CCITT-FALSE of everything before it, ``6304`` included, as 4 hex digits
 ====  ================================================================================================
 
-The purpose and reference label are kept to ASCII letters and digits in words separated by single
-spaces: that is what every bank passes on unchanged (they strip diacritics and punctuation and may trim
-or squeeze spaces), so what the payer's statement shows is what the vendor looks for.
+What this module *writes* is the safest form: the bill number, purpose and reference label are kept to
+ASCII letters and digits in words separated by single spaces, as every bank passes them on unchanged
+(they strip diacritics and punctuation and may trim or squeeze spaces), so what the payer's statement
+shows is what the vendor looks for; the CRC is written in upper case. What it *reads* is what the
+specification allows: those texts may hold any printable ASCII character (``/``, ``-``, brackets...), and
+the CRC's hex digits may be lower case, as codes in use carry them (issue 15). A code read that way is
+marked :attr:`VietQR.read_leniently`.
 
 >>> qr = VietQR(bin="970436", account="0011004000000", amount=Decimal(1_100_000), purpose="SCCFY3QVT9Y97T7")
 >>> text = qr.payload()
@@ -74,7 +80,8 @@ _BIN: Final = re.compile(r"[0-9]{6}")
 _ACCOUNT: Final = re.compile(r"[0-9A-Za-z]+")
 _CARD: Final = re.compile(r"[0-9]+")
 _TEXT: Final = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)*")
-_CRC: Final = re.compile(r"[0-9A-F]{4}")
+_CRC: Final = re.compile(r"[0-9A-Fa-f]{4}")  # upper case written, either case read
+_ANS_TEXT: Final = re.compile(r"[\x20-\x7e]{1,25}")  # EMVCo "ans": ASCII 32-126
 _PRINTABLE: Final = re.compile(r"[\x20-\x7e]*")
 _DIGITS: Final = re.compile(r"[0-9]+")
 _AMOUNT: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -144,8 +151,14 @@ def _amount(value: object) -> Decimal | None:
     return Decimal(int(amount))
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def _text(instance: VietQR, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
+        return
+    if instance.read_leniently:
+        if not isinstance(value, str) or not _ANS_TEXT.fullmatch(value):
+            raise ValidationError(
+                f"must be 1-{_MAX_TEXT_CHARS} printable ASCII characters", rule=_RULE, field=attribute.name, value=value
+            )
         return
     if not isinstance(value, str) or not _TEXT.fullmatch(value) or len(value) > _MAX_TEXT_CHARS:
         raise ValidationError(
@@ -178,14 +191,19 @@ class VietQR:
 
     ``amount`` is a whole number of đồng (``None``: the payer types it); ``dynamic`` defaults to whether
     there is an amount (point of initiation ``12``, else ``11``). ``purpose`` is the transfer content
-    (sub-tag 08); ``reference_label`` an optional reference (sub-tag 05) that banks show but do not
-    carry to the statement.
+    (sub-tag 08); ``reference_label`` an optional reference (sub-tag 05) and ``bill_number`` the bill or
+    invoice number (sub-tag 01), which banks show but do not carry to the statement.
+
+    ``read_leniently`` is set by :func:`parse_payload` only: the texts of a code read may hold any printable
+    ASCII character the specification allows. It takes no part in equality. Leave it ``False`` to build a
+    code: what the library writes keeps to the strict form.
 
     Raises:
         ValidationError: (Y3, with the field and value) a BIN that is not 6 digits; an account that is not
             1-19 ASCII letters and digits (digits only for a card); an amount that is a float, not a whole
-            number of đồng, not above 0 or longer than 13 digits; a purpose or reference label longer than
-            25 characters or with characters other than ASCII letters, digits and single inner spaces.
+            number of đồng, not above 0 or longer than 13 digits; a purpose, reference label or bill number
+            longer than 25 characters or with characters other than ASCII letters, digits and single inner
+            spaces (other than printable ASCII, when ``read_leniently``).
     """
 
     bin: str = attrs.field(validator=_bin)
@@ -194,7 +212,9 @@ class VietQR:
     amount: Decimal | None = attrs.field(default=None, converter=_amount)
     purpose: str | None = attrs.field(default=None, validator=_text)
     reference_label: str | None = attrs.field(default=None, validator=_text)
+    bill_number: str | None = attrs.field(default=None, validator=_text)
     dynamic: bool = attrs.field(default=attrs.Factory(_dynamic_default, takes_self=True), validator=_instance_of(bool))
+    read_leniently: bool = attrs.field(default=False, eq=False, repr=False, validator=_instance_of(bool))
 
     def payload(self) -> str:
         """The payload text, CRC included: ASCII, the data objects in ascending id order."""
@@ -210,7 +230,9 @@ class VietQR:
             parts.append(_field("54", str(int(self.amount))))
         parts.append(_field("58", COUNTRY))
         extra = "".join(
-            _field(tag, text) for tag, text in (("05", self.reference_label), ("08", self.purpose)) if text is not None
+            _field(tag, text)
+            for tag, text in (("01", self.bill_number), ("05", self.reference_label), ("08", self.purpose))
+            if text is not None
         )
         if extra:
             parts.append(_field("62", extra))
@@ -263,8 +285,8 @@ def _checked(payload: object) -> str:
         raise _refuse("must be printable ASCII text", f"{len(payload)} characters")
     body, crc = payload[:-4], payload[-4:]
     if not body.endswith(_CRC_TAG) or not _CRC.fullmatch(crc):
-        raise _refuse("must end with the CRC object 6304 and 4 upper-case hex digits", payload[-8:], "crc")
-    if crc16_ccitt_false(body) != crc:
+        raise _refuse("must end with the CRC object 6304 and 4 hex digits", payload[-8:], "crc")
+    if crc16_ccitt_false(body) != crc.upper():
         raise _refuse("the CRC does not match the payload: it was changed or mistyped", crc, "crc")
     return body[: -len(_CRC_TAG)]
 
@@ -273,7 +295,10 @@ def parse_payload(payload: object) -> VietQR:
     """Read a VietQR payload back into its fields, once its CRC is verified (Y3).
 
     Data objects this module does not build (merchant name, category, city, other sub-tags of 62,
-    unreserved templates) are read past and not kept. Fields are validated as :class:`VietQR` does.
+    unreserved templates) are read past and not kept. Fields are validated as :class:`VietQR` does, except
+    that the bill number, reference label and purpose may hold any printable ASCII character, up to 25, and
+    the CRC may be written in lower case, as the specification allows (the result is marked
+    ``read_leniently``).
 
     Raises:
         ValidationError: (Y3) not printable ASCII, a missing or wrong CRC (field ``crc``), a malformed or
@@ -303,7 +328,9 @@ def parse_payload(payload: object) -> VietQR:
         amount=_read_amount(root.get("54")),
         purpose=extra.get("08"),
         reference_label=extra.get("05"),
+        bill_number=extra.get("01"),
         dynamic=initiation == _DYNAMIC,
+        read_leniently=True,
     )
 
 

@@ -45,6 +45,7 @@ from subscription_core_adapters.gateways.vnpay_protocol import (
     amount_sent,
     amount_x100,
     bank_code,
+    check_signable,
     checksum,
     hash_data,
     order_info,
@@ -67,6 +68,7 @@ __all__ = [
     "VnpayProvider",
     "VnpayReturn",
     "answer_ipn",
+    "check_signable",
     "hash_data",
     "query_fields",
     "read_txn_ref",
@@ -78,6 +80,9 @@ SANDBOX_URL: Final = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 _TMN_CODE: Final = re.compile(r"[A-Za-z0-9]{8}")
 _ORDER_TYPE: Final = re.compile(r"[A-Za-z0-9_]{1,100}")
 _URL_TEXT: Final = re.compile(r"[!-)+-}]+")  # printable ASCII but space, '*' and '~'
+# Where VNPay's samples encode a return URL differently (vnpay_protocol's docstring): .NET and Node leave
+# '!', '(', ')' and Node "'" as they are, PHP, Java and Python percent-encode them.
+_NOT_IN_RETURN_URL: Final = frozenset("!'()")
 # vnp_ReturnUrl is Alphanumeric[10,255] in VNPay's parameter table ("Danh sách tham số",
 # https://sandbox.vnpayment.vn/apis/docs/thanh-toan-pay/pay.html): a longer one is refused before signing.
 _MAX_RETURN_URL: Final = 255
@@ -116,7 +121,20 @@ def _url(value: object, field: str, schemes: tuple[str, ...]) -> str:
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.fragment:
         raise ValidationError(f"must be an absolute {' or '.join(schemes)} URL", rule="Y1", field=field, value=value)
     if not _URL_TEXT.fullmatch(str(value)):  # where VNPay's samples encode differently: percent-encode them
-        raise ValidationError("must be ASCII without spaces, '~' or '*'", rule="Y1", field=field, value=value)
+        raise ValidationError(
+            "must be ASCII without spaces, '~' or '*' (VNPay's samples encode them differently; percent-encode them)",
+            rule="Y1",
+            field=field,
+            value=value,
+        )
+    if field == "return_url" and (found := sorted(_NOT_IN_RETURN_URL.intersection(str(value)))):
+        raise ValidationError(
+            f"must not contain {' '.join(found)}: VNPay's .NET and Node samples sign them as they are, its PHP, "
+            "Java and Python ones percent-encoded; percent-encode them (%21 %27 %28 %29)",
+            rule="Y1",
+            field=field,
+            value=value,
+        )
     return str(value)
 
 
@@ -156,7 +174,8 @@ class VnpayConfig:
     Raises:
         ValidationError: (Y1) a terminal code that is not 8 letters or digits, an empty secret, a payment
             URL that is not https (or has a query), a return URL that is not http(s) or is longer than 255
-            characters (VNPay's limit of ``vnp_ReturnUrl``), a locale other than
+            characters (VNPay's limit of ``vnp_ReturnUrl``) or holds a space, ``~``, ``*``, ``!``, ``'``, ``(``
+            or ``)`` (which VNPay's samples encode differently), a locale other than
             ``vn``/``en``, a bad order type, IP address or duration; (D2) a time zone without an offset.
     """
 
@@ -213,7 +232,8 @@ class VnpayProvider:
         Raises:
             ValidationError: (Y1) not a ``PaymentRequest``; a method VNPay does not take here (e-wallet,
                 transfer, cash) or a bank code VNPay cannot take; a currency other than VND; an amount that
-                is not a whole number of VND; a bad return URL; ids too long for a TxnRef.
+                is not a whole number of VND; a bad return URL (as :class:`VnpayConfig` says); ids too long
+                for a TxnRef; a ``~`` in any field it signs (:func:`check_signable`).
         """
         if not isinstance(request, PaymentRequest):
             raise ValidationError("must be a PaymentRequest", rule="Y1", field="request", value=request)
@@ -240,6 +260,7 @@ class VnpayProvider:
             "vnp_CreateDate": created.strftime("%Y%m%d%H%M%S"),
             "vnp_ExpireDate": (created + config.expire_after).strftime("%Y%m%d%H%M%S"),
         }
+        check_signable(params)
         url = f"{config.payment_url}?{hash_data(params)}&{HASH_FIELD}={self.sign(params)}"
         return PaymentStart(redirect_url=url, provider_ref=ref)
 

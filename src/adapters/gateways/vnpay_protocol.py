@@ -3,9 +3,16 @@
 The checksum is computed as VNPay's published Python sample does (``vnpay.py`` of its demo): the ``vnp_``
 parameters except ``vnp_SecureHash`` and ``vnp_SecureHashType``, sorted by name, each written
 ``name=quote_plus(value)``, joined by ``&``; the lower-case hex HMAC-SHA512 of that text (UTF-8) under the
-terminal's hash secret. The same text is the payment URL's query. VNPay's PHP sample encodes ``~`` and
-``*`` differently, its Java sample ``~`` and non-ASCII characters (as ``?``) and skips empty values: the
-values this adapter sends contain none of these, so the three samples agree on every URL it makes.
+terminal's hash secret. The same text is the payment URL's query.
+
+VNPay's samples in other languages encode some characters differently, so a checksum over them depends on
+which sample VNPay's server follows. PHP's ``urlencode`` (``vnpay_php``) escapes everything but letters,
+digits and ``-_.``; Java's ``URLEncoder.encode`` (``vnpay_jsp``) leaves ``*`` too, and writes non-ASCII as
+``?``; .NET's ``WebUtility.UrlEncode`` (``VnPayLibrary.cs``) leaves ``!*()``; Node's
+``encodeURIComponent`` (the ``vnpay_nodejs`` demo's ``sortObject``) leaves ``!'()*~``; Python's
+``quote_plus`` leaves ``~``. So ``~`` (which Python and Node leave, PHP, Java and .NET escape) is refused in
+every field this adapter signs (:func:`check_signable`), and a return URL refuses ``!'()*~`` besides
+spaces (``vnpay._url``): the values it sends then read the same in every sample.
 
 ``vnp_TxnRef`` names the order and the attempt (:func:`txn_ref_for`); VNPay allows only letters and digits
 there, so other characters of an id are escaped reversibly.
@@ -24,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 from urllib.parse import parse_qsl, quote_plus
 
-from subscription_core.errors import ValidationError
+from subscription_core.errors import ValidationError, masked
 from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest
 
@@ -34,6 +41,7 @@ __all__ = [
     "amount_sent",
     "amount_x100",
     "bank_code",
+    "check_signable",
     "checksum",
     "hash_data",
     "order_info",
@@ -72,6 +80,26 @@ def hash_data(params: Mapping[str, str]) -> str:
             raise ValidationError("is not a VNPay parameter name", rule="Y5", field="payload", value=name)
         pairs.append(f"{name}={quote_plus(value, errors='surrogatepass')}")
     return "&".join(pairs)
+
+
+def check_signable(params: Mapping[str, str]) -> None:
+    """Refuse a ``~`` in a field the checksum covers: VNPay's samples disagree on how to encode it (Y1).
+
+    PHP's ``urlencode``, Java's ``URLEncoder`` and .NET's ``WebUtility.UrlEncode`` write ``%7E``; Python's
+    ``quote_plus`` and Node's ``encodeURIComponent`` keep ``~``. Names that are not signed are not looked at.
+
+    Raises:
+        ValidationError: (Y1, naming the ``vnp_`` field) a signed value holding ``~``; the value is masked.
+    """
+    for name, value in sorted(signed_fields(params).items()):
+        if "~" in value:
+            raise ValidationError(
+                "must not contain '~': VNPay's PHP, Java and .NET samples sign it as %7E, its Python and Node "
+                "ones as '~', so the checksum would depend on which one VNPay runs",
+                rule="Y1",
+                field=name,
+                value=masked(value, "text"),
+            )
 
 
 def signed_fields(params: Mapping[str, str]) -> dict[str, str]:

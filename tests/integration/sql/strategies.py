@@ -53,8 +53,9 @@ def tax_codes(draw: st.DrawFn) -> str:
     """A valid tax code of any form (U1): enterprise, branch or personal."""
     kind = draw(st.sampled_from(("enterprise", "branch", "personal")))
     if kind == "personal":
-        return draw(st.from_regex(r"\A[0-9]{12}\Z"))
-    head = draw(st.from_regex(r"\A[0-9]{9}\Z").filter(lambda h: check_digit(h) is not None))
+        return draw(testing.personal_numbers())  # U3: a published province code and a fitting century digit
+    # U3: the sequence (3rd to 9th digits) is never 0000000.
+    head = draw(st.from_regex(r"\A[0-9]{9}\Z").filter(lambda h: h[2:] != "0000000" and check_digit(h) is not None))
     code = f"{head}{check_digit(head)}"
     return code if kind == "enterprise" else f"{code}-{draw(st.integers(1, 999)):03d}"
 
