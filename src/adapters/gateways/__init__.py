@@ -1,7 +1,8 @@
 """Real payment gateways behind the ``PaymentProvider`` port: one module per gateway (VNPay so far).
 
 Each module builds the gateway's signed payment request, verifies its callbacks in constant time and reads
-them into the core's ``ProviderNotification``; the core decides what a notification may do (Y5). See
+them into the core's ``ProviderNotification``; the core decides what a notification may do (Y5). VNPay's
+merchant API (refunds and queries, Y8) has its own client, :class:`VnpayApiClient`. See
 ``docs/adapters/vnpay.md`` for wiring one and for writing another (NganLuong, VNPT Pay, MoMo).
 """
 
@@ -15,14 +16,34 @@ from subscription_core_adapters.gateways.vnpay import (
     answer_ipn,
     query_fields,
 )
+from subscription_core_adapters.gateways.vnpay_api import VnpayApiClient, VnpayApiConfig, read_event_id
+from subscription_core_adapters.gateways.vnpay_api_results import (
+    Outcome,
+    QueriedTransaction,
+    QueryResult,
+    RefundKind,
+    RefundResult,
+    TransactionKind,
+    TransactionStatus,
+)
 
 __all__ = [
     "IpnAnswer",
     "IpnCode",
+    "Outcome",
+    "QueriedTransaction",
+    "QueryResult",
+    "RefundKind",
+    "RefundResult",
     "ReturnOutcome",
+    "TransactionKind",
+    "TransactionStatus",
+    "VnpayApiClient",
+    "VnpayApiConfig",
     "VnpayConfig",
     "VnpayProvider",
     "VnpayReturn",
     "answer_ipn",
     "query_fields",
+    "read_event_id",
 ]
