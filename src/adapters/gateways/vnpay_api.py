@@ -70,7 +70,7 @@ _REQUEST_ID: Final = re.compile(r"[A-Za-z0-9]{1,32}")  # vnp_RequestId: Alphanum
 _MAX_AMOUNT_DIGITS: Final = 12
 _MAX_ANSWER: Final = 64 * 1024  # VNPay's answers are a few hundred bytes; a larger one is not VNPay's
 _MAX_TIMEOUT: Final = dt.timedelta(minutes=2)
-_RESULT_PARTS: Final = 2  # an event id ends with the response code and the transaction status
+_EVENT_ID_PARTS: Final = 4  # TxnRef, TransactionNo, ResponseCode, TransactionStatus
 _STAMP: Final = "%Y%m%d%H%M%S"  # yyyyMMddHHmmss, GMT+7 (Asia/Ho_Chi_Minh)
 
 
@@ -90,7 +90,8 @@ def _check_url(_instance: object, _attribute: attrs.Attribute[Any], value: objec
         loopback = False
     # https always; plain http only to this machine (a test double of VNPay), never over a network.
     if parts is None or not host or parts.scheme not in {"https", "http"} or (parts.scheme == "http" and not loopback):
-        raise ValidationError("must be an https URL (http only on a loopback address)", rule="Y1", field="api_url")
+        message = "must be an https URL (http only on a loopback address)"
+        raise ValidationError(message, rule="Y1", field="api_url", value=value)
 
 
 def _check_config(config: VnpayApiConfig) -> None:
@@ -157,13 +158,9 @@ def read_event_id(event_id: str) -> tuple[str, str]:
     Raises:
         ValidationError: (Y8, field ``event_id``) not such an id, or one without a transaction number.
     """
-    ref, number, *results = event_id.split(":") if isinstance(event_id, str) else ("", "")
-    if (
-        len(results) != _RESULT_PARTS
-        or not _TXN_REF.fullmatch(ref)
-        or not _TRANSACTION_NO.fullmatch(number)
-        or number == "0"
-    ):
+    parts = event_id.split(":") if isinstance(event_id, str) else []
+    ref, number = (parts[0], parts[1]) if len(parts) == _EVENT_ID_PARTS else ("", "")
+    if not _TXN_REF.fullmatch(ref) or not _TRANSACTION_NO.fullmatch(number) or number == "0":
         raise ValidationError("is not a VNPay event id with a transaction number", rule="Y8", field="event_id")
     return ref, number
 

@@ -97,9 +97,12 @@ QUERY_CODES: Final[Mapping[str, str]] = {
 """``vnp_ResponseCode`` of a ``querydr`` answer."""
 
 
+_NOT_LISTED: Final = "a code not in VNPay's table"
+
+
 def described(code: str, table: Mapping[str, str]) -> str:
     """``VNPay <code>: <meaning>``; a code not in ``table`` is said to be so. Never raises."""
-    return f"VNPay {code}: {table.get(code, 'a code not in VNPay’s table')}"
+    return f"VNPay {code}: {table.get(code, _NOT_LISTED)}"
 
 
 @attrs.frozen(kw_only=True)

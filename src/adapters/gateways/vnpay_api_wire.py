@@ -124,9 +124,10 @@ class UnreadableResponseError(Exception):
 
 
 def response_fields(payload: object, secret: bytes, order: Sequence[str]) -> dict[str, str]:
-    """The fields of VNPay's JSON answer ``payload``, once its ``vnp_SecureHash`` verifies (Y5).
+    """The signed fields (``order``) of VNPay's JSON answer ``payload``, once its ``vnp_SecureHash`` verifies (Y5).
 
-    Values VNPay may write as JSON numbers (``vnp_Amount``) are read as their digits; ``null`` as empty.
+    Values VNPay may write as JSON numbers (``vnp_Amount``) are read as their digits; ``null`` or a missing
+    field as empty. Fields the checksum does not cover are dropped: nothing unsigned is read.
     The checksum is compared in constant time, in either case of hex.
 
     Raises:
@@ -136,7 +137,8 @@ def response_fields(payload: object, secret: bytes, order: Sequence[str]) -> dic
     if not isinstance(payload, dict):
         raise UnreadableResponseError("the answer is not a JSON object")
     fields: dict[str, str] = {}
-    for name, value in payload.items():
+    for name in (*order, _HASH):  # other fields are not signed: never read
+        value = payload.get(name)
         if value is None:
             fields[name] = ""
         elif isinstance(value, str):
@@ -227,7 +229,7 @@ def refund_answer(fields: Mapping[str, str], *, txn_ref: str, tmn_code: str, amo
     """
     code = response_code(fields)
     _check_echo(fields, "refund", txn_ref, tmn_code, settled=code == "00")
-    if code == "00" and fields.get("vnp_Amount", amount_x100) != amount_x100:
+    if code == "00" and (fields.get("vnp_Amount") or amount_x100) != amount_x100:
         raise UnreadableResponseError("the answer's vnp_Amount is not the amount asked")
     if code == "00":
         return Outcome.SUCCEEDED, code

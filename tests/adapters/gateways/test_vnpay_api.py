@@ -287,6 +287,15 @@ def test_an_answer_that_cannot_be_trusted_is_unknown(vnpay: FakeVnpay, mode: str
     assert (queried.outcome, queried.transaction, queried.message) == (Outcome.UNKNOWN, None, message)
 
 
+@pytest.mark.parametrize("mode", ["numeric", "extras"])
+def test_an_answer_with_numbers_or_unsigned_fields_is_read(vnpay: FakeVnpay, mode: str) -> None:
+    vnpay.pay(REF, PAID_ON, 6_000_000)
+    client = client_for(vnpay)
+    vnpay.misbehave.extend([mode, mode])
+    assert refund(client, 1_000_000).outcome is Outcome.SUCCEEDED
+    assert query(client).refunded
+
+
 def test_a_wrong_secret_is_never_read_as_refused_or_succeeded(vnpay: FakeVnpay) -> None:
     vnpay.pay(REF, PAID_ON, 6_000_000)
     result = refund(client_for(vnpay, secret=WRONG_SECRET))
@@ -386,7 +395,7 @@ def test_y8_any_reason_and_amount_make_a_request_vnpay_verifies(vnpay: FakeVnpay
 
 def test_read_event_id_gives_the_txn_ref_and_the_transaction_number() -> None:
     assert read_event_id(f"{REF}:14226112:00:00") == (REF, "14226112")
-    for bad in (f"{REF}:0:24:02", f"{REF}:14226112:00", "a-b:1:00:00", 12):
+    for bad in (f"{REF}:0:24:02", f"{REF}:14226112:00", f"{REF}:1:00:00:00", "a-b:1:00:00", REF, "", 12):
         with pytest.raises(ValidationError):
             read_event_id(bad)  # type: ignore[arg-type]
 

@@ -70,7 +70,8 @@ class FakeVnpay:
 
     Modes: ``"late"`` (do the work, answer after ``delay`` s), ``"hang"`` (do nothing, answer after
     ``delay`` s), ``"http500"``, ``"not_json"``, ``"tampered"`` (change the amount after signing),
-    ``"unsigned"``, ``"other_secret"`` (sign with another key).
+    ``"unsigned"``, ``"other_secret"`` (sign with another key); and two ways VNPay may write a good answer:
+    ``"numeric"`` (``vnp_Amount`` as a JSON number) and ``"extras"`` (unsigned fields besides).
     """
 
     secret: str
@@ -164,10 +165,15 @@ class FakeVnpay:
             "vnp_PromotionAmount": txn.promotion[1],
         }
 
-    def _signed(self, fields: dict[str, str], command: str, mode: str) -> dict[str, str]:
+    def _signed(self, fields: dict[str, str], command: str, mode: str) -> dict[str, Any]:
         order = ANSWER_ORDER.get(command, ANSWER_ORDER["refund"])
         key = "ANOTHERSECRET" if mode == "other_secret" else self.secret
-        signed = fields | {"vnp_SecureHash": hmac512(key, piped(fields, order))}
+        answer: dict[str, Any] = dict(fields)
+        if mode == "numeric" and "vnp_Amount" in answer:
+            answer["vnp_Amount"] = int(answer["vnp_Amount"])  # a JSON number: signed as its digits
+        signed = answer | {"vnp_SecureHash": hmac512(key, piped(answer, order))}
+        if mode == "extras":
+            signed |= {"vnp_CardType": ["ATM"], "vnp_Rate": 1.5}  # fields the checksum does not cover
         if mode == "tampered":
             signed["vnp_Amount"] = str(int(signed.get("vnp_Amount") or "0") + 100_00)
         if mode == "unsigned":
