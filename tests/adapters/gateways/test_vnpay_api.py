@@ -7,9 +7,11 @@ over texts written by hand from VNPay's documented field orders, never by the ad
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +42,7 @@ from subscription_core_adapters.local import ManualClock, RandomIds, SequentialI
 
 from .vnpay_api_server import FakeVnpay, Running, hmac512, start
 
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = "VNPAYTESTSECRETNOTREAL0123456789"  # noqa: S105 - a test key
 TMN = "TESTTMN1"
 REF = "ordZ2D0001ZZpayZ2D0001"  # txn_ref_for("ord-0001", "pay-0001")
@@ -409,3 +412,16 @@ def test_the_api_config_of_a_terminal_takes_its_code_secret_and_address() -> Non
     assert config.api_url == "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
     with pytest.raises(ValidationError):
         VnpayApiConfig.of_terminal(config)  # type: ignore[arg-type]
+
+
+def test_y8_the_docs_refunds_and_queries_run_as_written(vnpay: FakeVnpay) -> None:
+    vnpay.pay(REF, PAID_ON, 6_000_000)  # the payment the page refunds
+    page = ROOT / "docs" / "adapters" / "vnpay.md"
+    failures, tried = doctest.testfile(
+        str(page),
+        module_relative=False,
+        globs={"api_url": vnpay.url},
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
+    assert tried > 0
+    assert failures == 0
