@@ -242,10 +242,11 @@ class VnpayApiClient:
     ) -> RefundResult:
         """Ask VNPay to give back ``amount`` of the payment ``txn_ref`` (Y8): full if it is all ``paid``, else partial.
 
-        ``transaction_no`` is VNPay's ``vnp_TransactionNo`` of the payment and ``transaction_date`` the
-        ``vnp_CreateDate`` of its payment URL (both in the payment's notification); ``created_by`` the staff
-        member's id; ``reason`` goes, folded to plain ASCII, into ``vnp_OrderInfo``. A refund VNPay answers
-        ``94`` (requested before) or ``99``, or does not answer in a trustworthy way, is unknown: query it.
+        ``transaction_no`` is VNPay's ``vnp_TransactionNo`` of the payment (in its notification's event id:
+        :func:`read_event_id`) and ``transaction_date`` the ``vnp_CreateDate`` of its payment URL (which no
+        notification carries: keep it when the payment starts); ``created_by`` the staff member's id;
+        ``reason`` goes, folded to plain ASCII, into ``vnp_OrderInfo``. A refund VNPay answers ``94``
+        (requested before) or ``99``, or does not answer in a trustworthy way, is unknown: query it.
 
         Raises:
             ValidationError: (Y8) a TxnRef that is not 1-100 letters or digits, a transaction number that is
@@ -257,23 +258,17 @@ class VnpayApiClient:
         by = _matching(_CREATED_BY, created_by, field="created_by", rule="Y8", message="must be an actor's id")
         amount_text = _x100(amount, field="amount")
         kind = _refund_kind(amount, paid)
-        info, paid_on = _refund_info(reason, ref), _stamp(transaction_date, field="transaction_date")
-        request_id = self._request_id()
-        params = {
-            "vnp_RequestId": request_id,
-            "vnp_Version": _VERSION,
-            "vnp_Command": "refund",
-            "vnp_TmnCode": self._config.tmn_code,
-            "vnp_TransactionType": kind.value,
-            "vnp_TxnRef": ref,
-            "vnp_Amount": amount_text,
-            "vnp_OrderInfo": info,
-            "vnp_TransactionNo": number,
-            "vnp_TransactionDate": paid_on,
-            "vnp_CreateBy": by,
-            "vnp_CreateDate": _stamp(self._clock.now(), field="clock"),
-            "vnp_IpAddr": self._config.ip_address,
-        }
+        params = self._params(
+            "refund",
+            vnp_TransactionType=kind.value,
+            vnp_TxnRef=ref,
+            vnp_Amount=amount_text,
+            vnp_OrderInfo=_refund_info(reason, ref),
+            vnp_TransactionNo=number,
+            vnp_TransactionDate=_stamp(transaction_date, field="transaction_date"),
+            vnp_CreateBy=by,
+        )
+        request_id = params["vnp_RequestId"]
         result = RefundResult(outcome=Outcome.UNKNOWN, request_id=request_id, txn_ref=ref, kind=kind, amount=amount)
         try:
             fields = self._call(params, REFUND_REQUEST_FIELDS, REFUND_RESPONSE_FIELDS)
@@ -306,19 +301,13 @@ class VnpayApiClient:
         ref = _matching(_TXN_REF, txn_ref, field="txn_ref", rule="Y1", message="must be 1-100 letters or digits")
         if transaction_no != "":
             _matching(_TRANSACTION_NO, transaction_no, field="transaction_no", rule="Y1", message="must be digits")
-        paid_on = _stamp(transaction_date, field="transaction_date")
-        request_id = self._request_id()
-        params = {
-            "vnp_RequestId": request_id,
-            "vnp_Version": _VERSION,
-            "vnp_Command": "querydr",
-            "vnp_TmnCode": self._config.tmn_code,
-            "vnp_TxnRef": ref,
-            "vnp_OrderInfo": f"Truy van giao dich {ref}",
-            "vnp_TransactionDate": paid_on,
-            "vnp_CreateDate": _stamp(self._clock.now(), field="clock"),
-            "vnp_IpAddr": self._config.ip_address,
-        } | ({"vnp_TransactionNo": transaction_no} if transaction_no else {})
+        params = self._params(
+            "querydr",
+            vnp_TxnRef=ref,
+            vnp_OrderInfo=f"Truy van giao dich {ref}",
+            vnp_TransactionDate=_stamp(transaction_date, field="transaction_date"),
+        ) | ({"vnp_TransactionNo": transaction_no} if transaction_no else {})
+        request_id = params["vnp_RequestId"]
         result = QueryResult(outcome=Outcome.UNKNOWN, request_id=request_id, txn_ref=ref)
         try:
             fields = self._call(params, QUERY_REQUEST_FIELDS, QUERY_RESPONSE_FIELDS)
@@ -337,10 +326,19 @@ class VnpayApiClient:
         _logged("querydr", result.outcome, request_id, ref, result.message)
         return result
 
-    def _request_id(self) -> str:
+    def _params(self, command: str, **fields: str) -> dict[str, str]:
+        """A request's fields: ``fields`` and those every request has, with a new request id and date."""
         made = self._ids.new_id("vnp")
         plain = re.sub(r"[^A-Za-z0-9]", "", made)
-        return plain if _REQUEST_ID.fullmatch(plain) else hashlib.sha256(made.encode("utf-8")).hexdigest()[:32]
+        request_id = plain if _REQUEST_ID.fullmatch(plain) else hashlib.sha256(made.encode("utf-8")).hexdigest()[:32]
+        return {
+            "vnp_RequestId": request_id,
+            "vnp_Version": _VERSION,
+            "vnp_Command": command,
+            "vnp_TmnCode": self._config.tmn_code,
+            "vnp_CreateDate": _stamp(self._clock.now(), field="clock"),
+            "vnp_IpAddr": self._config.ip_address,
+        } | fields
 
     def _call(self, params: dict[str, str], order: Sequence[str], answer_order: Sequence[str]) -> dict[str, str]:
         """POST the signed ``params``; VNPay's verified answer, or :class:`UnreadableResponseError` saying why not."""
