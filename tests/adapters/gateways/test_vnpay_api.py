@@ -50,7 +50,7 @@ PAID_AT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # the payment URL's vn
 PAID_ON = "20261123090000"
 NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)  # 10:00 GMT+7
 PAID = Money.of(6_000_000, "VND")
-TIMEOUT = dt.timedelta(seconds=0.3)
+TIMEOUT = dt.timedelta(seconds=1)  # generous: the machine may be busy; late answers come after 3 s
 WRONG_SECRET = "NOTTHETERMINALSSECRET"  # noqa: S105 - a test key
 
 # VNPay's refund checksum text for the first refund of the tests below, and its HMAC (openssl).
@@ -228,7 +228,7 @@ def test_y6_a_refund_answered_too_late_is_unknown_and_the_query_says_refunded(vn
     result = refund(client)
     assert time.monotonic() - started < vnpay.delay  # the client gave up at its timeout
     assert (result.outcome, result.code) == (Outcome.UNKNOWN, "")
-    assert result.message == "no answer within 0.3 s"
+    assert result.message == "no answer within 1 s"
     settled = query(client)
     assert settled.outcome is Outcome.SUCCEEDED
     assert settled.refunded

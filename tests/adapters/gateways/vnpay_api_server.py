@@ -76,7 +76,7 @@ class FakeVnpay:
 
     secret: str
     tmn_code: str
-    delay: float = 1.0
+    delay: float = 3.0
     url: str = ""
     transactions: dict[tuple[str, str], Txn] = attrs.field(factory=dict)
     received: list[dict[str, Any]] = attrs.field(factory=list)
