@@ -9,18 +9,19 @@ The API is one URL (``.../merchant_webapi/api/transaction``) taking a JSON POST 
   ``Content-Type: application/json``, the parameters and their types (``vnp_RequestId`` Alphanumeric[1,32],
   unique in the day; ``vnp_TmnCode`` Alphanumeric[8]; ``vnp_TxnRef`` Alphanumeric[1,100], the one sent with
   the payment).
-- VNPay's published demos, which build the request checksums in the same field order: the Node demo's
-  ``routes/order.js`` (``router.post('/querydr')`` and ``router.post('/refund')``) and the Java demo
-  (``vnpay_jsp``, ``ajaxServlet``/``vnpayRefund``): ``data = vnp_RequestId|vnp_Version|...``, then the hex
-  HMAC-SHA512 of the UTF-8 text under the terminal's hash secret.
+- VNPay's demo code, as public integrations copy it, which builds the request checksums in the same field
+  order: the Node demo's ``routes/order.js`` (``router.post('/querydr')`` and ``router.post('/refund')``)
+  and the Java (JSP) demo's refund and query servlets: ``data = vnp_RequestId + "|" + vnp_Version + ...``,
+  then the hex HMAC-SHA512 of the UTF-8 text under the terminal's hash secret.
 - The response checksums' field order, as the ``vnpay`` npm library verifies them
   (lehuygiang28/vnpay, ``src/services/query.service.ts``) and as independent integrations in Java, C# and
   Python do: ``vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|vnp_TxnRef|vnp_Amount|
   vnp_BankCode|vnp_PayDate|vnp_TransactionNo|vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo``,
   querydr adding ``|vnp_PromotionCode|vnp_PromotionAmount``. A missing or ``null`` field counts as empty.
 - The response codes and the transaction statuses: VNPay's page above, as the same library restates them
-  (``src/constants/response-map.constant.ts``); refund codes 16 and 93 from VNPay's "Techspec Post method
-  2.1.0" (https://sandbox.vnpayment.vn/apis/files/VNPAY%20Payment%20Gateway_Techspec%20Post%20method%202.1.0-VN.pdf).
+  (``src/constants/response-map.constant.ts``); refund codes 16 and 93 as a public summary restates VNPay's
+  "Techspec Post method 2.1.0"
+  (https://sandbox.vnpayment.vn/apis/files/VNPAY%20Payment%20Gateway_Techspec%20Post%20method%202.1.0-VN.pdf).
 
 The fields are joined by ``|``, so every value this adapter signs is refused if it could hold a ``|``
 (letters, digits and a few marks only). Pure functions and values, no I/O:
