@@ -2,7 +2,7 @@
 
 Four relay processes (``relay_worker.py``, each its own Python) share one SQLite file or one PostgreSQL
 schema; four relay threads share one in-memory store. They deliver 500 notices to a local aiosmtpd server,
-which counts them by ``Message-ID``: none twice, none lost, within a bounded time. A relay process killed
+which counts them by ``Message-ID``: none twice, none lost, none hung. A relay process killed
 with SIGKILL while its mail server holds a message unanswered leaves its claims to expire; another relay then
 delivers the rest, the message in flight again with the same ``Message-ID`` (at least once).
 """
@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,14 +197,11 @@ def test_n2_four_relay_processes_on_one_database_deliver_each_of_500_notices_onc
     handler, go = Counting(), tmp_path / "go"
     with smtp_server(handler) as port:
         relays = start_relays(database, port, go, count=RELAYS, batch=20)
-        started = time.monotonic()
         go.touch()
-        sent = [finish(relay) for relay in relays]
-        took = time.monotonic() - started
+        sent = [finish(relay) for relay in relays]  # each within WITHIN seconds, or it hung (finish's timeout)
     assert set(handler.received) == expected  # none lost
     assert set(handler.received.values()) == {1}  # none twice
     assert sum(sent) == NOTICES
-    assert took < WITHIN
     with SqlUnitOfWorkFactory(database.engine)() as uow:
         assert uow.outbox.pending(T0 + dt.timedelta(days=1), limit=10) == []
 
