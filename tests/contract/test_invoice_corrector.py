@@ -1,4 +1,4 @@
-"""The InvoiceCorrector contract (Y8), run on every issuer that corrects invoices (the fake, the reference on each store).
+"""The InvoiceCorrector contract (Y8), run on every issuer that corrects invoices (fake, reference on each store).
 
 An issued invoice is never deleted or renumbered: an adjusting invoice carries the difference (negative for
 a decrease), a replacement the whole content; each is a new invoice of the series naming the original.
