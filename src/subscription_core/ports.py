@@ -21,7 +21,12 @@ from typing import Protocol, Self
 import attrs
 
 from subscription_core.customers import Customer
-from subscription_core.invoice_corrections import InvoiceAdjustment, InvoiceReplacement, IssuedCorrection
+from subscription_core.invoice_corrections import (
+    CorrectedInvoice,
+    InvoiceAdjustment,
+    InvoiceReplacement,
+    IssuedCorrection,
+)
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
@@ -612,5 +617,14 @@ class InvoiceCorrector(Protocol):
             InvalidTransitionError: (Y8) the original was replaced already.
             ValidationError: (Y8) content the invoice format cannot carry.
             ConflictError: (Y8) the key was used for another correction.
+        """
+        ...
+
+    def corrections_of(self, invoice: CorrectedInvoice) -> tuple[IssuedCorrection, ...]:
+        """What was issued against ``invoice`` (its series and number), by number: adjustments and its replacement.
+
+        The invoice and its adjustments add up to what it comes to; when one of them is a replacement, the
+        replacement is the invoice to correct from then on. Empty for an invoice never corrected, or not
+        issued here.
         """
         ...

@@ -94,6 +94,9 @@ def test_y8_an_invoice_is_adjusted_again_but_never_below_zero(invoice_corrector:
     assert (caught.value.rule, caught.value.field) == ("Y8", "lines")
     assert invoice_corrector.adjust(adjustment(original, "adj-4", 10_000, 1_000)).grand_total == vnd(11_000)
     assert numbers(invoice_corrector.issue(invoice_request("ord-2"))) == [5]  # the refusal took no number
+    issued = invoice_corrector.corrections_of(original)
+    assert [c.key for c in issued] == ["adj-1", "adj-2", "adj-4"]
+    assert original.grand_total + sum((c.grand_total for c in issued), vnd(0)) == vnd(11_000)
 
 
 def test_y8_a_replacement_carries_the_whole_invoice_and_replaces_once(invoice_corrector: CorrectingIssuer) -> None:
@@ -113,6 +116,8 @@ def test_y8_a_replacement_carries_the_whole_invoice_and_replaces_once(invoice_co
     assert invoice_corrector.adjust(adjustment(replaced, "adj-2", -100_000, -10_000)).original_number == replaced.number
     assert invoice_corrector.replace(replacement(replaced, "rep-3")).original_number == replaced.number
     assert numbers(invoice_corrector.issue(invoice_request("ord-2"))) == [5]
+    assert invoice_corrector.corrections_of(original) == (replaced,)
+    assert [c.key for c in invoice_corrector.corrections_of(replaced)] == ["adj-2", "rep-3"]
 
 
 def test_y8_only_an_invoice_issued_here_is_corrected(invoice_corrector: CorrectingIssuer) -> None:
@@ -124,6 +129,7 @@ def test_y8_only_an_invoice_issued_here_is_corrected(invoice_corrector: Correcti
     with pytest.raises(NotFoundError):
         invoice_corrector.replace(replacement(unknown, "rep-1"))
     assert numbers(invoice_corrector.issue(invoice_request("ord-2"))) == [2]
+    assert invoice_corrector.corrections_of(unknown) == ()
 
 
 @pytest.mark.usefixtures("eager_thread_switching")
@@ -140,3 +146,21 @@ def test_y8_racing_replacements_of_one_invoice_leave_one(invoice_corrector: Corr
     winners = {outcome for outcome in outcomes if outcome != "refused"}
     assert len(winners) == 1  # one key won; every repeat of it got the same invoice, the others were refused
     assert numbers(invoice_corrector.issue(invoice_request("ord-2"))) == [3]
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_y8_racing_decreases_never_take_an_invoice_below_zero(invoice_corrector: CorrectingIssuer) -> None:
+    original = invoice_corrector.issue(invoice_request("ord-1"))  # 550,000: five decreases of 110,000 at most
+
+    def attempt(i: int) -> str:
+        try:
+            return invoice_corrector.adjust(adjustment(original, f"adj-{i}", -100_000, -10_000)).number
+        except ValidationError:
+            return "refused"
+
+    outcomes = race(9, attempt)
+    assert outcomes.count("refused") == 4
+    issued = invoice_corrector.corrections_of(original)
+    assert len(issued) == 5
+    assert original.grand_total + sum((c.grand_total for c in issued), vnd(0)) == vnd(0)
+    assert sorted(numbers(*issued)) == [2, 3, 4, 5, 6]

@@ -226,6 +226,15 @@ class ReferenceInvoiceIssuer:
                 value=f"{entry.original_series} {entry.original_number:08d}",
             )
 
+    def corrections_of(self, invoice: IssuedInvoice | IssuedCorrection) -> tuple[IssuedCorrection, ...]:
+        """What was issued against ``invoice``, by series and number (Y8); empty for one not issued here.
+
+        Raises:
+            ValidationError: (Y8) a series or number this adapter never writes.
+        """
+        series, number = original_of(invoice)
+        return tuple(_issued_correction(stored) for stored in self._store.corrections_of(series.code, number))
+
     def correction_document(self, key: str) -> tuple[bytes, str]:
         """The XML and the HTML of the adjusting or replacement invoice issued for ``key`` (Y8).
 
@@ -329,6 +338,10 @@ def _corrected(stored: StoredCorrection, entry: CorrectionEntry, grand_total: Mo
             field="key",
             value=entry.key,
         )
+    return _issued_correction(stored)
+
+
+def _issued_correction(stored: StoredCorrection) -> IssuedCorrection:
     return IssuedCorrection(
         key=stored.key,
         kind=stored.kind,

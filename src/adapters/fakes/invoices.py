@@ -120,6 +120,15 @@ class MemoryInvoiceIssuer:
             raise ConflictError("the key was used for another correction", rule="Y8", field="key", value=correction.key)
         return issued
 
+    def corrections_of(self, invoice: IssuedInvoice | IssuedCorrection) -> tuple[IssuedCorrection, ...]:
+        """See :meth:`subscription_core.ports.InvoiceCorrector.corrections_of`."""
+        with self._lock:
+            return tuple(
+                c
+                for c in self._corrections.values()
+                if (c.original_series, c.original_number) == (invoice.series, invoice.number)
+            )
+
     def _history(self, original: IssuedInvoice | IssuedCorrection) -> CorrectionHistory:
         """What was issued against ``original``, which must be one of ours. Called under the lock."""
         ours: list[IssuedInvoice | IssuedCorrection] = [*self._issued.values(), *self._corrections.values()]
