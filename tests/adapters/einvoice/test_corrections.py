@@ -220,3 +220,15 @@ def test_y8_the_invoice_and_its_adjustments_never_come_to_less_than_zero(changes
 )
 def test_y8_a_difference_reads_in_words_with_its_sign(amount: int | Decimal, words: str) -> None:
     assert difference_in_words(amount) == words
+
+
+def test_y8_the_page_of_a_decrease_names_the_original_and_shows_the_sign() -> None:
+    corrector, clock = issuer()
+    original = corrector.issue(mixed_request("ord-1"))
+    clock.set(LATER)
+    corrector.adjust(change(original, "decrease", training(-900_000, -90_000)))
+    _, page = corrector.correction_document("decrease")
+    assert "Điều chỉnh cho hóa đơn mẫu số 1 ký hiệu C26TAA số 00000001 ngày 23 tháng 11 năm 2026" in page
+    assert "<td>-900.000</td>" in page
+    assert "Số tiền viết bằng chữ: <b>Âm chín trăm chín mươi nghìn đồng</b>" in page
+    assert "Đào tạo &lt;trực tuyến&gt; &amp; hỗ trợ" in page
