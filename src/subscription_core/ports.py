@@ -21,6 +21,12 @@ from typing import Protocol, Self
 import attrs
 
 from subscription_core.customers import Customer
+from subscription_core.invoice_corrections import (
+    CorrectedInvoice,
+    InvoiceAdjustment,
+    InvoiceReplacement,
+    IssuedCorrection,
+)
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
@@ -36,6 +42,7 @@ __all__ = [
     "IdGenerator",
     "IdempotencyRecord",
     "IdempotencyStore",
+    "InvoiceCorrector",
     "InvoiceIssuer",
     "InvoiceRepository",
     "Notifier",
@@ -572,5 +579,52 @@ class InvoiceIssuer(Protocol):
 
         Idempotent per ``request.key``: asking again for the same order and part returns the invoice
         already issued, never a second number.
+        """
+        ...
+
+
+class InvoiceCorrector(Protocol):
+    """Corrects issued e-invoices by new ones that name them: adjusting and replacement invoices (Y8).
+
+    An issuer that implements it also implements :class:`InvoiceIssuer`. The invoice corrected stays issued
+    under its number; the correcting invoice takes the next number of the issuer's series, as any invoice.
+    Both methods are idempotent per the request's ``key``: asking again returns the invoice already issued,
+    never a second number. Checks come before a number is taken: a refused request leaves no gap.
+    """
+
+    def adjust(self, adjustment: InvoiceAdjustment) -> IssuedCorrection:
+        """Issue the adjusting invoice ``adjustment`` asks for: its lines are the differences (Y8).
+
+        An invoice may be adjusted many times, never below zero in all; a refund of an invoiced order asks
+        for a decrease (negative lines) of that order's invoice.
+
+        Raises:
+            NotFoundError: (Y8) the original is not an invoice this issuer issued.
+            InvalidTransitionError: (Y8) the original was replaced (adjust its replacement instead).
+            ValidationError: (Y8) a decrease below zero with the earlier adjustments, or content the
+                invoice format cannot carry.
+            ConflictError: (Y8) the key was used for another correction.
+        """
+        ...
+
+    def replace(self, replacement: InvoiceReplacement) -> IssuedCorrection:
+        """Issue the replacement invoice ``replacement`` asks for: the whole corrected content (Y8).
+
+        An invoice is replaced at most once; the original stays issued, marked as replaced.
+
+        Raises:
+            NotFoundError: (Y8) the original is not an invoice this issuer issued.
+            InvalidTransitionError: (Y8) the original was replaced already.
+            ValidationError: (Y8) content the invoice format cannot carry.
+            ConflictError: (Y8) the key was used for another correction.
+        """
+        ...
+
+    def corrections_of(self, invoice: CorrectedInvoice) -> tuple[IssuedCorrection, ...]:
+        """What was issued against ``invoice`` (its series and number), by number: adjustments and its replacement.
+
+        The invoice and its adjustments add up to what it comes to; when one of them is a replacement, the
+        replacement is the invoice to correct from then on. Empty for an invoice never corrected, or not
+        issued here.
         """
         ...

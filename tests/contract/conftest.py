@@ -22,10 +22,12 @@ from . import harness_banking, harness_einvoice, harness_smtp, harness_vnpay
 from .registry import (
     CLOCKS,
     ID_GENERATORS,
+    INVOICE_CORRECTORS,
     INVOICE_ISSUERS,
     NOTIFIERS,
     PAYMENT_PROVIDERS,
     UNITS_OF_WORK,
+    CorrectingIssuer,
     NotifierHarness,
     Notify,
     ProviderHarness,
@@ -68,6 +70,7 @@ UNITS_OF_WORK.update(sqlite=sqlite_units, postgresql=postgresql_units)
 PAYMENT_PROVIDERS.update(harness_vnpay.PAYMENT_PROVIDERS, **harness_banking.PAYMENT_PROVIDERS)
 NOTIFIERS.update(harness_smtp.NOTIFIERS)
 INVOICE_ISSUERS.update(harness_einvoice.INVOICE_ISSUERS)
+INVOICE_CORRECTORS.update(harness_einvoice.INVOICE_CORRECTORS)
 
 
 @pytest.fixture(params=sorted(UNITS_OF_WORK))
@@ -124,6 +127,13 @@ def notifier(request: pytest.FixtureRequest) -> NotifierHarness:
 def invoice_issuer(request: pytest.FixtureRequest) -> InvoiceIssuer:
     """Each invoice issuer adapter, with nothing issued yet."""
     return INVOICE_ISSUERS[request.param]()
+
+
+@pytest.fixture(params=sorted(INVOICE_CORRECTORS))
+def invoice_corrector(request: pytest.FixtureRequest) -> Iterator[CorrectingIssuer]:
+    """Each issuer that corrects invoices (Y8), with nothing issued yet."""
+    with INVOICE_CORRECTORS[request.param]() as corrector:
+        yield corrector
 
 
 @pytest.fixture(params=sorted(CLOCKS))

@@ -27,7 +27,15 @@ import attrs
 
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind
-from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
+from subscription_core.ports import (
+    Clock,
+    IdGenerator,
+    InvoiceCorrector,
+    InvoiceIssuer,
+    Notifier,
+    PaymentProvider,
+    UnitOfWorkFactory,
+)
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
 from subscription_core_adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
 from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
@@ -35,6 +43,7 @@ from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 __all__ = [
     "CLOCKS",
     "ID_GENERATORS",
+    "INVOICE_CORRECTORS",
     "INVOICE_ISSUERS",
     "NOTIFIERS",
     "PAYMENT_PROVIDERS",
@@ -117,6 +126,20 @@ def recording_notifier() -> NotifierHarness:
 NOTIFIERS: dict[str, Callable[[], NotifierHarness]] = {"recording": recording_notifier}
 
 INVOICE_ISSUERS: dict[str, Callable[[], InvoiceIssuer]] = {"memory": MemoryInvoiceIssuer}
+
+
+class CorrectingIssuer(InvoiceIssuer, InvoiceCorrector, Protocol):
+    """An invoice issuer that also corrects what it issued (Y8)."""
+
+
+@contextlib.contextmanager
+def memory_corrector() -> Iterator[CorrectingIssuer]:
+    """The fake issuer, nothing issued yet."""
+    yield MemoryInvoiceIssuer()
+
+
+INVOICE_CORRECTORS: dict[str, Callable[[], AbstractContextManager[CorrectingIssuer]]] = {"memory": memory_corrector}
+"""The issuers that correct invoices (Y8): a context manager yielding one over a fresh store, per test."""
 
 CLOCKS: dict[str, Callable[[], Clock]] = {
     "manual": lambda: ManualClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))),

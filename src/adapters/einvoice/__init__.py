@@ -11,6 +11,7 @@ Wire it with::
 The document follows Decree 123/2020/ND-CP, Circular 78/2021/TT-BTC and the tax authority's XML format,
 version 2.1.0 (Decree 70/2025/NĐ-CP) by default or 2.0.0 (Quyết định 1450/QĐ-TCT) when configured
 (:mod:`.formats`, :mod:`.document`, :mod:`.rendering`); :func:`amount_in_words` writes the total in words.
+The issuer also corrects what it issued (Y8): adjusting and replacement invoices (:mod:`.corrections`).
 Real providers (MISA meInvoice, VNPT Invoice) implement the same ``InvoiceIssuer`` port; see
 ``docs/adapters/einvoice.md``. Importing this package needs no extra; ``sql_store`` needs the ``sql`` one.
 """
@@ -22,7 +23,7 @@ from subscription_core_adapters.einvoice.rendering import to_html, to_xml
 from subscription_core_adapters.einvoice.seller import Seller
 from subscription_core_adapters.einvoice.series import InvoiceSeries
 from subscription_core_adapters.einvoice.store import Documents, MemoryNumberedInvoices, NumberedInvoices, StoredInvoice
-from subscription_core_adapters.einvoice.words import amount_in_words, number_in_words
+from subscription_core_adapters.einvoice.words import amount_in_words, difference_in_words, number_in_words
 
 __all__ = [
     "Documents",
@@ -41,6 +42,7 @@ __all__ = [
     "Seller",
     "StoredInvoice",
     "amount_in_words",
+    "difference_in_words",
     "number_in_words",
     "to_html",
     "to_xml",

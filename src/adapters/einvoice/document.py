@@ -55,6 +55,7 @@ __all__ = [
     "InvoiceSeries",
     "RelatedInvoice",
     "Seller",
+    "checked_buyer",
     "rate_label",
 ]
 
@@ -83,9 +84,9 @@ class EInvoiceLine:
     position: int
     code: str
     description: str
-    unit: str
-    quantity: int
-    unit_price: Decimal
+    unit: str | None
+    quantity: int | None
+    unit_price: Decimal | None
     discount_rate: Decimal
     discount: Decimal
     amount: Decimal
@@ -157,7 +158,8 @@ def _line(position: int, line: OrderLine, unit: str) -> EInvoiceLine:
     )
 
 
-def _check_buyer(buyer: object) -> Party:
+def checked_buyer(buyer: object) -> Party:
+    """``buyer`` if it is a ``Party`` whose details fit the format. Raises as :meth:`InvoiceContent.of` does."""
     if not isinstance(buyer, Party):
         raise ValidationError(
             "the order carries no invoice details (buyer's name, address, e-mail)", rule="I1", field="buyer"
@@ -234,7 +236,7 @@ class InvoiceContent:
             raise ValidationError("must be an InvoiceRequest", rule="I1", field="request")
         if not isinstance(seller, Seller):
             raise ValidationError("must be a Seller", rule="I1", field="seller")
-        buyer = _check_buyer(request.buyer)
+        buyer = checked_buyer(request.buyer)
         method = checked_text(payment_method, "payment_method", limit="payment_method")
         unit_text = checked_text(unit, "unit", limit="unit")
         lines = tuple(_line(i, line, unit_text) for i, line in enumerate(request.lines, start=1))

@@ -6,6 +6,11 @@ series' next number and builds the XML and HTML for it while the number is held.
 returns the invoice already issued. The series follows the invoice's year in Hà Nội (``C26TAA`` issues
 ``C27TAA`` invoices from 1 January 2027), as the year is part of the symbol.
 
+:meth:`ReferenceInvoiceIssuer.adjust` and :meth:`~ReferenceInvoiceIssuer.replace` issue adjusting and
+replacement invoices (Y8, :mod:`.corrections` names the sources): each takes the next number of the
+same series, as any invoice (a correction is a new invoice of the seller), names the invoice it corrects,
+which stays as issued, and is idempotent by its key.
+
 The invoice reaches the buyer's e-mail (I2) through the ``INVOICE_ISSUED`` notice the paying use case
 queues in its outbox; the host serves the documents from :meth:`ReferenceInvoiceIssuer.document`.
 """
@@ -13,20 +18,41 @@ queues in its outbox; the host serves the documents from :meth:`ReferenceInvoice
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Final
 
 from subscription_core.calendar import local_date
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
+from subscription_core.invoice_corrections import (
+    CorrectionHistory,
+    CorrectionKind,
+    InvoiceAdjustment,
+    InvoiceReplacement,
+    IssuedCorrection,
+    check_correction,
+)
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice
 from subscription_core.money import Money
 from subscription_core.ports import Clock
+from subscription_core_adapters.einvoice.corrections import adjustment_content, original_of, related_invoice
 from subscription_core_adapters.einvoice.document import EInvoice, InvoiceContent
 from subscription_core_adapters.einvoice.fields import checked_text
-from subscription_core_adapters.einvoice.formats import DEFAULT_FORMAT_VERSION, FormatVersion
+from subscription_core_adapters.einvoice.formats import (
+    DEFAULT_FORMAT_VERSION,
+    FormatVersion,
+    InvoiceNature,
+    RelatedInvoice,
+)
 from subscription_core_adapters.einvoice.rendering import to_html, to_xml
 from subscription_core_adapters.einvoice.seller import Seller
 from subscription_core_adapters.einvoice.series import InvoiceSeries
-from subscription_core_adapters.einvoice.store import Documents, NumberedInvoices, StoredInvoice
+from subscription_core_adapters.einvoice.store import (
+    CorrectionEntry,
+    Documents,
+    NumberedInvoices,
+    StoredCorrection,
+    StoredInvoice,
+)
 
 __all__ = ["ReferenceInvoiceIssuer"]
 
@@ -104,8 +130,121 @@ class ReferenceInvoiceIssuer:
             raise ConflictError("the year kept turning while the invoice was issued", rule="I1", field="issued_at")
         return _issued(stored, request)
 
-    def _builder(self, content: InvoiceContent, series: InvoiceSeries) -> _Build:
-        return _Build(content=content, series=series, clock=self._clock, version=self.format_version)
+    def _builder(self, content: InvoiceContent, series: InvoiceSeries, related: RelatedInvoice | None = None) -> _Build:
+        return _Build(content=content, series=series, clock=self._clock, version=self.format_version, related=related)
+
+    def adjust(self, adjustment: InvoiceAdjustment) -> IssuedCorrection:
+        """Issue the adjusting invoice ``adjustment`` asks for (Y8): its signed differences, naming the original.
+
+        Idempotent per ``adjustment.key``; everything is checked before a number is taken.
+
+        Raises:
+            NotFoundError: (Y8) the original is not an invoice of this issuer's store.
+            InvalidTransitionError: (Y8) the original was replaced (adjust its replacement).
+            ValidationError: (Y8) not an adjustment, a decrease below zero with the earlier adjustments; (I1,
+                I2) content the format cannot carry.
+            ConflictError: (Y8) the key was used for another correction.
+        """
+        if not isinstance(adjustment, InvoiceAdjustment):
+            raise ValidationError("must be an InvoiceAdjustment", rule="Y8", field="adjustment")
+        content = adjustment_content(adjustment, seller=self.seller, payment_method=self._payment_method)
+        related = related_invoice(adjustment.original, InvoiceNature.ADJUSTMENT, adjustment.reason)
+        return self._correct(adjustment, CorrectionKind.ADJUSTMENT, content, related)
+
+    def replace(self, replacement: InvoiceReplacement) -> IssuedCorrection:
+        """Issue the replacement invoice ``replacement`` asks for (Y8): the whole content, naming the original.
+
+        Idempotent per ``replacement.key``; an invoice is replaced at most once.
+
+        Raises:
+            NotFoundError: (Y8) the original is not an invoice of this issuer's store.
+            InvalidTransitionError: (Y8) the original was replaced already.
+            ValidationError: (Y8) not a replacement; (I1, I2) content the format cannot carry.
+            ConflictError: (Y8) the key was used for another correction.
+        """
+        if not isinstance(replacement, InvoiceReplacement):
+            raise ValidationError("must be an InvoiceReplacement", rule="Y8", field="replacement")
+        content = InvoiceContent.of(
+            replacement.request, seller=self.seller, payment_method=self._payment_method, unit=self._unit
+        )
+        related = related_invoice(replacement.original, InvoiceNature.REPLACEMENT, replacement.reason)
+        return self._correct(replacement, CorrectionKind.REPLACEMENT, content, related)
+
+    def _correct(
+        self,
+        correction: InvoiceAdjustment | InvoiceReplacement,
+        kind: CorrectionKind,
+        content: InvoiceContent,
+        related: RelatedInvoice,
+    ) -> IssuedCorrection:
+        original = correction.original
+        original_series, original_number = original_of(original)
+        entry = CorrectionEntry(
+            key=correction.key,
+            kind=kind,
+            order_id=original.order_id,
+            part=original.part,
+            original_series=original_series.code,
+            original_number=original_number,
+        )
+        stored = self._store.get_correction(correction.key)
+        if stored is None:
+            self._check_original(entry, original.grand_total)
+        for _ in range(_ROLLOVER_ATTEMPTS):
+            if stored is not None:
+                break
+            series = self.series.in_year(local_date(self._clock.now()).year)
+            try:
+                stored = self._store.correct_once(
+                    entry, series.code, self._builder(content, series, related), _checker(correction)
+                )
+            except _YearTurnedError:
+                continue
+            _log.info("e-invoice %s %08d issued: %s of %s", stored.series, stored.number, kind.value, related.number)
+        if stored is None:  # pragma: no cover - the year cannot turn three times during one call
+            raise ConflictError("the year kept turning while the invoice was issued", rule="Y8", field="issued_at")
+        return _corrected(stored, entry, Money.of(content.grand_total, content.currency))
+
+    def _check_original(self, entry: CorrectionEntry, grand_total: Money) -> None:
+        found = self._store.find(entry.original_series, entry.original_number)
+        if (
+            found is None
+            or found.grand_total != grand_total
+            or (found.order_id, found.part) != (entry.order_id, entry.part)
+        ):
+            raise NotFoundError(
+                "no e-invoice with this series, number, order and total was issued here",
+                rule="Y8",
+                field="original",
+                value=f"{entry.original_series} {entry.original_number:08d}",
+            )
+        if isinstance(found, StoredCorrection) and found.kind is CorrectionKind.ADJUSTMENT:
+            raise ValidationError(
+                "an adjusting invoice is not corrected itself: adjust the invoice it adjusts again",
+                rule="Y8",
+                field="original",
+                value=f"{entry.original_series} {entry.original_number:08d}",
+            )
+
+    def corrections_of(self, invoice: IssuedInvoice | IssuedCorrection) -> tuple[IssuedCorrection, ...]:
+        """What was issued against ``invoice``, by series and number (Y8); empty for one not issued here.
+
+        Raises:
+            ValidationError: (Y8) a series or number this adapter never writes.
+        """
+        series, number = original_of(invoice)
+        return tuple(_issued_correction(stored) for stored in self._store.corrections_of(series.code, number))
+
+    def correction_document(self, key: str) -> tuple[bytes, str]:
+        """The XML and the HTML of the adjusting or replacement invoice issued for ``key`` (Y8).
+
+        Raises:
+            NotFoundError: (Y8) no correction was issued for that key.
+        """
+        stored = self._store.get_correction(key)
+        if stored is None:
+            raise NotFoundError("no corrective e-invoice was issued for this key", rule="Y8", field="key")
+        return stored.xml, stored.html
 
     @property
     def store(self) -> NumberedInvoices:
@@ -132,11 +271,20 @@ class ReferenceInvoiceIssuer:
 class _Build:
     """Builds the documents for a number, dated when the number is taken (so dates follow numbers)."""
 
-    def __init__(self, *, content: InvoiceContent, series: InvoiceSeries, clock: Clock, version: FormatVersion) -> None:
+    def __init__(
+        self,
+        *,
+        content: InvoiceContent,
+        series: InvoiceSeries,
+        clock: Clock,
+        version: FormatVersion,
+        related: RelatedInvoice | None = None,
+    ) -> None:
         self._content = content
         self._series = series
         self._clock = clock
         self._version = version
+        self._related = related
 
     def __call__(self, number: int) -> Documents:
         at = self._clock.now()
@@ -144,7 +292,13 @@ class _Build:
         if day.year != self._series.year:
             raise _YearTurnedError
         invoice = EInvoice(
-            series=self._series, number=number, issued_on=day, content=self._content, format_version=self._version
+            series=self._series,
+            number=number,
+            issued_on=day,
+            content=self._content,
+            format_version=self._version,
+            nature=self._related.nature if self._related is not None else InvoiceNature.ORIGINAL,
+            related=self._related,
         )
         grand_total = Money.of(invoice.content.grand_total, invoice.content.currency)
         return Documents(issued_at=at, grand_total=grand_total, xml=to_xml(invoice), html=to_html(invoice))
@@ -165,4 +319,38 @@ def _issued(stored: StoredInvoice, request: InvoiceRequest) -> IssuedInvoice:
         number=f"{stored.number:08d}",
         issued_at=stored.issued_at,
         grand_total=stored.grand_total,
+    )
+
+
+def _checker(correction: InvoiceAdjustment | InvoiceReplacement) -> Callable[[CorrectionHistory], None]:
+    def check(history: CorrectionHistory) -> None:
+        check_correction(correction, history)
+
+    return check
+
+
+def _corrected(stored: StoredCorrection, entry: CorrectionEntry, grand_total: Money) -> IssuedCorrection:
+    asked = (entry.kind, entry.original_series, entry.original_number, grand_total)
+    if (stored.kind, stored.original_series, stored.original_number, stored.grand_total) != asked:
+        raise ConflictError(
+            f"key {entry.key!r} was used for another correction ({stored.series} {stored.number:08d})",
+            rule="Y8",
+            field="key",
+            value=entry.key,
+        )
+    return _issued_correction(stored)
+
+
+def _issued_correction(stored: StoredCorrection) -> IssuedCorrection:
+    return IssuedCorrection(
+        key=stored.key,
+        kind=stored.kind,
+        order_id=stored.order_id,
+        part=stored.part,
+        series=stored.series,
+        number=f"{stored.number:08d}",
+        issued_at=stored.issued_at,
+        grand_total=stored.grand_total,
+        original_series=stored.original_series,
+        original_number=f"{stored.original_number:08d}",
     )

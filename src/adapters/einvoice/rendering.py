@@ -170,10 +170,17 @@ def to_xml(invoice: EInvoice) -> bytes:
 
 
 def money(value: Decimal | int) -> str:
-    """An amount as Vietnamese invoices print it: dots between thousands, a comma before decimals (``1.200.000``)."""
+    """An amount as Vietnamese invoices print it: dots between thousands, a comma before decimals (``1.200.000``).
+
+    A negative amount (a decrease on an adjusting invoice, Y8) keeps its sign: ``-600.000``.
+    """
     whole, _, fraction = plain(value).partition(".")
     grouped = f"{int(whole):,}".replace(",", ".")
     return f"{grouped},{fraction}" if fraction else grouped
+
+
+def _maybe(value: Decimal | int | None) -> str:
+    return "" if value is None else money(value)
 
 
 def _date(day: dt.date) -> str:
@@ -216,8 +223,8 @@ def _lines_html(invoice: EInvoice) -> str:
     head += ["Thành tiền chưa có thuế GTGT", "Thuế suất"]
     rows = [_row(head, tag="th")]
     for line in invoice.content.lines:
-        cells = [str(line.position), html.escape(line.description), html.escape(line.unit), money(line.quantity)]
-        cells += [money(line.unit_price), money(line.discount_rate), money(line.discount), money(line.amount)]
+        cells = [str(line.position), html.escape(line.description), html.escape(line.unit or ""), _maybe(line.quantity)]
+        cells += [_maybe(line.unit_price), money(line.discount_rate), money(line.discount), money(line.amount)]
         rows.append(_row([*cells, line.rate_label]))
     return '<table class="lines">' + "".join(rows) + "</table>"
 

@@ -4,6 +4,9 @@
 is the whole of numbering: atomically, it returns the invoice already stored for a key, or takes the
 series' next number, has the documents built for it and stores them. When building fails, the number is
 given back (it was never taken as far as anyone can see), so numbers have no gaps whatever fails or races.
+:meth:`~NumberedInvoices.correct_once` does the same for an adjusting or replacement invoice (Y8), keyed by
+its own idempotency key and numbered in the same series as every other invoice; it checks, atomically with
+taking the number, what was already issued against the invoice it corrects (at most one replacement).
 :class:`MemoryNumberedInvoices` does it under a lock; ``subscription_core_adapters.einvoice.sql_store`` in a database.
 """
 
@@ -16,18 +19,32 @@ from typing import Protocol
 
 import attrs
 
-from subscription_core.errors import ValidationError, aware, non_empty_text, of_type, whole_number
+from subscription_core.errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    aware,
+    non_empty_text,
+    of_type,
+    whole_number,
+)
+from subscription_core.invoice_corrections import CorrectionHistory, CorrectionKind
 from subscription_core.money import Money
 
 __all__ = [
+    "CorrectionEntry",
     "Documents",
     "InvoiceKey",
     "MemoryNumberedInvoices",
     "NumberedInvoices",
+    "StoredCorrection",
     "StoredInvoice",
     "check_documents",
     "check_key",
     "check_series",
+    "history_of",
+    "original_not_found",
+    "refuse_second_replacement",
 ]
 
 InvoiceKey = tuple[str, int]
@@ -74,6 +91,95 @@ class StoredInvoice:
             grand_total=documents.grand_total,
             xml=documents.xml,
             html=documents.html,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CorrectionEntry:
+    """What a correcting invoice is before it has a number (Y8): its key, kind, sale and the invoice it corrects.
+
+    ``original_series`` and ``original_number`` name the invoice corrected (``1C26TAA``, 12); ``order_id``
+    and ``part`` the sale that invoice was for.
+    """
+
+    key: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    kind: CorrectionKind = attrs.field(validator=of_type(CorrectionKind))
+    order_id: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    part: int = attrs.field(validator=whole_number(0, rule="Y8"))
+    original_series: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    original_number: int = attrs.field(validator=whole_number(1, rule="Y8"))
+
+
+@attrs.frozen(kw_only=True)
+class StoredCorrection:
+    """An adjusting or replacement invoice as stored (Y8): its entry, its own series and number, its documents.
+
+    ``grand_total`` is signed for an adjustment (the difference). The documents are not in the repr.
+    """
+
+    key: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    kind: CorrectionKind = attrs.field(validator=of_type(CorrectionKind))
+    order_id: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    part: int = attrs.field(validator=whole_number(0, rule="Y8"))
+    original_series: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    original_number: int = attrs.field(validator=whole_number(1, rule="Y8"))
+    series: str = attrs.field(validator=non_empty_text(rule="Y8"))
+    number: int = attrs.field(validator=whole_number(1, rule="Y8"))
+    issued_at: dt.datetime = attrs.field(validator=aware(rule="Y8"))
+    grand_total: Money = attrs.field(validator=of_type(Money))
+    xml: bytes = attrs.field(validator=of_type(bytes), repr=False)
+    html: str = attrs.field(validator=of_type(str), repr=False)
+
+    @classmethod
+    def of(cls, entry: CorrectionEntry, series: str, number: int, documents: Documents) -> StoredCorrection:
+        """The correction ``entry`` as stored with ``number`` in ``series``."""
+        return cls(
+            key=entry.key,
+            kind=entry.kind,
+            order_id=entry.order_id,
+            part=entry.part,
+            original_series=entry.original_series,
+            original_number=entry.original_number,
+            series=series,
+            number=number,
+            issued_at=documents.issued_at,
+            grand_total=documents.grand_total,
+            xml=documents.xml,
+            html=documents.html,
+        )
+
+
+def history_of(original: StoredInvoice | StoredCorrection, corrections: list[StoredCorrection]) -> CorrectionHistory:
+    """What was issued against ``original``: its total, the net of its adjustments, its replacement (Y8)."""
+    zero = Money.zero(original.grand_total.currency)
+    adjusted = sum((c.grand_total for c in corrections if c.kind is CorrectionKind.ADJUSTMENT), zero)
+    replaced = [c for c in corrections if c.kind is CorrectionKind.REPLACEMENT]
+    by = f"{replaced[0].series} {replaced[0].number:08d}" if replaced else None
+    return CorrectionHistory(grand_total=original.grand_total, adjusted=adjusted, replaced_by=by)
+
+
+def original_not_found(entry: CorrectionEntry) -> NotFoundError:
+    """The error for a correction of an invoice the store does not hold (Y8)."""
+    return NotFoundError(
+        "no e-invoice with this series and number was issued here",
+        rule="Y8",
+        field="original",
+        value=f"{entry.original_series} {entry.original_number:08d}",
+    )
+
+
+def refuse_second_replacement(entry: CorrectionEntry, history: CorrectionHistory) -> None:
+    """Refuse a replacement of an invoice that was replaced already (Y8): a store's own guarantee.
+
+    Raises:
+        InvalidTransitionError: (Y8) ``entry`` replaces an invoice ``history`` says was replaced.
+    """
+    if entry.kind is CorrectionKind.REPLACEMENT and history.replaced_by is not None:
+        raise InvalidTransitionError(
+            f"the invoice was replaced already, by {history.replaced_by}",
+            rule="Y8",
+            field="original",
+            value=f"{entry.original_series} {entry.original_number:08d}",
         )
 
 
@@ -138,6 +244,40 @@ class NumberedInvoices(Protocol):
         """The numbers used in ``series``, ascending: ``[1, 2, ..., n]`` when nothing went wrong."""
         ...
 
+    def correct_once(
+        self,
+        entry: CorrectionEntry,
+        series: str,
+        build: Callable[[int], Documents],
+        check: Callable[[CorrectionHistory], None],
+    ) -> StoredCorrection:
+        """The correction stored for ``entry.key``; else the one ``build(number)`` makes with the series' next number.
+
+        Atomic as :meth:`issue_once`, numbered in the same sequence as the invoices of ``series``. Before a
+        number is taken, ``check`` is called with what was issued against the invoice corrected
+        (:func:`history_of`) and may raise to refuse; at most one replacement of an invoice is ever stored.
+        A key already stored is returned as it is, whatever the entry asked for.
+
+        Raises:
+            NotFoundError: (Y8) the invoice corrected is not stored here.
+            InvalidTransitionError: (Y8) a second replacement of one invoice, or what ``check`` raises.
+            ValidationError: (I1) a malformed series, ``build`` not returning ``Documents``, or what the
+                callbacks raise.
+        """
+        ...
+
+    def get_correction(self, key: str) -> StoredCorrection | None:
+        """The correction stored for ``key``, or ``None``."""
+        ...
+
+    def find(self, series: str, number: int) -> StoredInvoice | StoredCorrection | None:
+        """The invoice, adjusting or replacement, numbered ``number`` in ``series``, or ``None``."""
+        ...
+
+    def corrections_of(self, series: str, number: int) -> list[StoredCorrection]:
+        """The corrections issued against the invoice ``number`` of ``series``, by series and number."""
+        ...
+
 
 class MemoryNumberedInvoices:
     """Numbered invoices in memory, under one lock: for tests and demos on the in-memory store only.
@@ -151,6 +291,8 @@ class MemoryNumberedInvoices:
         self._lock = threading.Lock()
         self._by_key: dict[InvoiceKey, StoredInvoice] = {}
         self._numbers: dict[str, list[int]] = {}
+        self._by_number: dict[tuple[str, int], StoredInvoice | StoredCorrection] = {}
+        self._corrections: dict[str, StoredCorrection] = {}
 
     def issue_once(self, key: InvoiceKey, series: str, build: Callable[[int], Documents]) -> StoredInvoice:
         """See :meth:`NumberedInvoices.issue_once`: the lock is held from reading the key to storing."""
@@ -164,7 +306,54 @@ class MemoryNumberedInvoices:
             stored = StoredInvoice.of(key, series, number, check_documents(build(number)))
             used.append(number)
             self._by_key[key] = stored
+            self._by_number[(series, number)] = stored
         return stored
+
+    def correct_once(
+        self,
+        entry: CorrectionEntry,
+        series: str,
+        build: Callable[[int], Documents],
+        check: Callable[[CorrectionHistory], None],
+    ) -> StoredCorrection:
+        """See :meth:`NumberedInvoices.correct_once`: the lock is held from reading the key to storing."""
+        series = check_series(series)
+        with self._lock:
+            stored = self._corrections.get(entry.key)
+            if stored is not None:
+                return stored
+            original = self._by_number.get((entry.original_series, entry.original_number))
+            if original is None:
+                raise original_not_found(entry)
+            history = history_of(original, self._corrections_of(entry.original_series, entry.original_number))
+            refuse_second_replacement(entry, history)
+            check(history)
+            used = self._numbers.setdefault(series, [])
+            number = len(used) + 1
+            stored = StoredCorrection.of(entry, series, number, check_documents(build(number)))
+            used.append(number)
+            self._corrections[entry.key] = stored
+            self._by_number[(series, number)] = stored
+        return stored
+
+    def get_correction(self, key: str) -> StoredCorrection | None:
+        """See :meth:`NumberedInvoices.get_correction`."""
+        with self._lock:
+            return self._corrections.get(key)
+
+    def find(self, series: str, number: int) -> StoredInvoice | StoredCorrection | None:
+        """See :meth:`NumberedInvoices.find`."""
+        with self._lock:
+            return self._by_number.get((series, number))
+
+    def corrections_of(self, series: str, number: int) -> list[StoredCorrection]:
+        """See :meth:`NumberedInvoices.corrections_of`."""
+        with self._lock:
+            return self._corrections_of(series, number)
+
+    def _corrections_of(self, series: str, number: int) -> list[StoredCorrection]:
+        found = [c for c in self._corrections.values() if (c.original_series, c.original_number) == (series, number)]
+        return sorted(found, key=lambda c: (c.series, c.number))
 
     def get(self, key: InvoiceKey) -> StoredInvoice | None:
         """See :meth:`NumberedInvoices.get`."""

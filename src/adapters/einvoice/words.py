@@ -7,6 +7,11 @@ scale word. The scale words are "nghìn" (10³) and "triệu" (10⁶); "tỷ" (1
 10¹² is "một nghìn tỷ" and 10¹⁵ "một triệu tỷ". Inside a group: "mười" for ten, "X mươi" above it; a
 final one after "X mươi" is "mốt" ("hai mươi mốt"); a final five after any ten is "lăm" ("mười lăm",
 "hai mươi lăm"), and "năm" after "linh" ("một trăm linh năm"). Four stays "bốn", the written form.
+
+An adjusting invoice's total is the difference, negative for a decrease (Decree 123/2020/NĐ-CP art. 19 as
+amended by Decree 70/2025/NĐ-CP art. 1 (13): "điều chỉnh giảm (ghi dấu âm)"); :func:`difference_in_words`
+reads the sign as the word "Âm" before the amount ("Âm sáu trăm nghìn đồng"), the reading Vietnamese
+invoicing software gives a negative amount (no official wording for it was found).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Final
 
 from subscription_core.errors import ValidationError
 
-__all__ = ["MAX_WORDS_AMOUNT", "amount_in_words", "number_in_words"]
+__all__ = ["MAX_WORDS_AMOUNT", "amount_in_words", "difference_in_words", "number_in_words"]
 
 MAX_WORDS_AMOUNT: Final = 10**18 - 1
 """The largest whole amount :func:`amount_in_words` reads: up to "triệu tỷ"."""
@@ -111,3 +116,16 @@ def amount_in_words(amount: int | Decimal) -> str:
     """
     words = number_in_words(amount)
     return f"{words[0].upper()}{words[1:]} đồng"
+
+
+def difference_in_words(amount: int | Decimal) -> str:
+    """Return a signed amount of đồng in words, as an adjusting invoice writes it (Y8): a decrease with "Âm".
+
+    -600000 → "Âm sáu trăm nghìn đồng"; a positive amount reads as :func:`amount_in_words`.
+
+    Raises:
+        ValidationError: (I1) not an int or a whole ``Decimal``, or beyond :data:`MAX_WORDS_AMOUNT` either way.
+    """
+    if isinstance(amount, int | Decimal) and not isinstance(amount, bool) and amount < 0:
+        return f"Âm {number_in_words(-amount)} đồng"
+    return amount_in_words(amount)

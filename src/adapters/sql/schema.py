@@ -47,6 +47,7 @@ __all__ = [
     "Amount",
     "UtcDateTime",
     "customers",
+    "einvoice_corrections",
     "einvoice_documents",
     "einvoice_series",
     "idempotency_keys",
@@ -402,4 +403,28 @@ einvoice_documents: Final = Table(
     Column("html", String, nullable=False),
     PrimaryKeyConstraint("series", "number"),
     UniqueConstraint("order_id", "part"),
+)
+
+# Adjusting and replacement invoices (Y8): numbered in the same series as the invoices (the series' row
+# hands out their numbers too), keyed by their own idempotency key, each naming the invoice it corrects.
+# ``replaces`` is set on a replacement only ("1C26TAA/12"): unique, so an invoice is replaced at most once.
+einvoice_corrections: Final = Table(
+    "einvoice_corrections",
+    metadata,
+    Column("key", text_key(), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("order_id", text_key(), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("original_series", text_key(), nullable=False),
+    Column("original_number", Integer, nullable=False),
+    Column("replaces", text_key(), nullable=True, unique=True),
+    Column("series", text_key(), ForeignKey("einvoice_series.series"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("grand_total", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("xml", LargeBinary, nullable=False),
+    Column("html", String, nullable=False),
+    UniqueConstraint("series", "number"),
+    Index(None, "original_series", "original_number"),
 )
