@@ -42,6 +42,7 @@ from subscription_core.texts import NOTE_LIMIT
 __all__ = [
     "REFUND_TRANSITIONS",
     "Refund",
+    "RefundDebit",
     "RefundEvent",
     "RefundKind",
     "RefundMethod",
@@ -250,6 +251,28 @@ class Refund:
                 value=self.state.value,
             )
         return target
+
+
+@attrs.frozen(kw_only=True)
+class RefundDebit:
+    """One debit on the vendor's bank account, as a statement shows it: money sent, perhaps a refund (Y8).
+
+    ``line_id`` identifies the bank transaction; ``amount`` is what left the account, above zero;
+    ``description`` the transfer's content, never shown in a ``repr``.
+
+    Raises:
+        ValidationError: an empty id, a naive instant, an amount that is not Money above zero.
+    """
+
+    line_id: str = attrs.field(validator=non_empty_text())
+    booked_at: dt.datetime = attrs.field(validator=aware())
+    amount: Money = attrs.field(validator=of_type(Money))
+    description: str = attrs.field(default="", validator=any_text("Y8", lines=True), repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the amount is above zero."""
+        if self.amount.amount <= 0:
+            raise ValidationError("a debit is above zero", rule="Y8", field="amount", value=str(self.amount))
 
 
 def check_refundable(amount: object, refundable: Money) -> Money:
