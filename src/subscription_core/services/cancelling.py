@@ -26,7 +26,7 @@ from subscription_core.services.context import Services
 from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.notifying import save_outcome
 from subscription_core.services.permissions import require_reason, require_staff
-from subscription_core.services.refunds import ask_provider, transfer_reference
+from subscription_core.services.refunds import ask_provider, check_not_raced, transfer_reference
 from subscription_core.subscriptions import Subscription
 from subscription_core.terms import Term
 
@@ -157,6 +157,7 @@ def cancel_subscription(
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Cancellation]:
         sub = uow.subscriptions.get(subscription_id)
+        check_not_raced(uow, actor, name="cancel_subscription", key=idempotency_key)
         days = sum(unused_days(term, now) for term in sub.terms)
         made = None
         if refund is not None:

@@ -14,20 +14,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from subscription_core.customers import Actor, ActorKind
-from subscription_core.errors import NotEligibleError, PermissionDeniedError, ValidationError, checked_id, required_text
+from subscription_core.errors import (
+    NotEligibleError,
+    PermissionDeniedError,
+    TransientConflictError,
+    ValidationError,
+    checked_id,
+    required_text,
+)
 from subscription_core.money import Money
 from subscription_core.ports import RefundAnswer, RefundOutcome, RefundRequest, UnitOfWork
 from subscription_core.refunds import Refund, RefundDebit, RefundKind, RefundMethod, RefundState
 from subscription_core.services.context import Services
-from subscription_core.services.idempotency import fingerprint, run_once, with_retries
+from subscription_core.services.idempotency import fingerprint, run_once, scope_of, with_retries
 from subscription_core.services.permissions import require_reason, require_staff
 from subscription_core.unapplied import STATEMENT_SOURCE, UnappliedMoney
 
 __all__ = [
     "ask_provider",
+    "check_not_raced",
     "confirm_bank_refunds",
     "record_bank_refund",
     "refund_request",
@@ -39,6 +47,20 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"[0-9A-Za-z._/-]+")
+
+
+def check_not_raced(uow: UnitOfWork, actor: Actor, *, name: str, key: str) -> None:
+    """Refuse to go on if a request with the same key committed since this unit of work read its key.
+
+    Call it after reading what the request changes: under READ COMMITTED, a state read after a concurrent
+    request's commit comes with its key, which is then seen here; the use case runs again and answers that
+    request's outcome instead of refusing the state it left.
+
+    Raises:
+        TransientConflictError: the same key was committed meanwhile.
+    """
+    if uow.idempotency.get(scope_of(name, actor), key) is not None:
+        raise TransientConflictError("a request with this key was just answered", field="idempotency_key", value=key)
 
 
 def _amount(money: UnappliedMoney, amount: object) -> Money:
@@ -103,6 +125,7 @@ def refund_unapplied(
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Refund]:
         money = uow.unapplied.get(unapplied_id)
+        check_not_raced(uow, actor, name="refund_unapplied", key=idempotency_key)
         if money.source == STATEMENT_SOURCE:
             raise NotEligibleError(
                 "money a bank statement showed is refunded by a bank transfer staff record",
@@ -166,6 +189,7 @@ def record_bank_refund(
 
     def work(uow: UnitOfWork, now: dt.datetime) -> tuple[str, Refund]:
         money = uow.unapplied.get(unapplied_id)
+        check_not_raced(uow, actor, name="record_bank_refund", key=idempotency_key)
         method = RefundMethod.BANK_TRANSFER
         made = _reserve(
             deps, uow, actor, money, _amount(money, amount), method=method, reason=note, now=now, reference=ref
@@ -252,29 +276,38 @@ def ask_provider(deps: Services, refund: Refund, *, query: bool = False) -> Refu
 def _record(deps: Services, refund_id: str, answer: RefundAnswer, by: Actor) -> Refund:
     """Record ``answer`` on the refund, and on the money it refunds; a settled refund is left as it is."""
 
-    def work(uow: UnitOfWork, now: dt.datetime) -> Refund:
-        refund = uow.refunds.get(refund_id)
-        if refund.state is not RefundState.REQUESTED or answer.outcome is RefundOutcome.UNKNOWN:
-            return refund
+    def change(refund: Refund, now: dt.datetime) -> Refund | None:
+        if answer.outcome is RefundOutcome.UNKNOWN:
+            return None
         if answer.outcome is RefundOutcome.SUCCEEDED:
-            settled = refund.succeed(at=now, reference=answer.reference)
-        else:
-            settled = refund.fail(at=now, failure=answer.message or "refused", reference=answer.reference)
-        _settle_money(uow, settled, by, now)
-        uow.refunds.save(settled, expected_version=refund.version)
-        uow.commit()
-        return settled
+            return refund.succeed(at=now, reference=answer.reference)
+        return refund.fail(at=now, failure=answer.message or "refused", reference=answer.reference)
 
-    return with_retries(deps, work, name="record_refund_answer")
+    return with_retries(deps, lambda uow, now: _settle(uow, refund_id, change, by, now), name="record_refund_answer")
 
 
-def _settle_money(uow: UnitOfWork, refund: Refund, by: Actor, now: dt.datetime) -> None:
-    if refund.unapplied_id is None:
-        return
-    money = uow.unapplied.get(refund.unapplied_id)
-    succeeded = refund.state is RefundState.SUCCEEDED
-    settled = money.settle_refund(refund.amount, succeeded=succeeded, refund_id=refund.id, at=now, by=by)
-    uow.unapplied.save(settled, expected_version=money.version)
+def _settle(
+    uow: UnitOfWork, refund_id: str, change: Callable[[Refund, dt.datetime], Refund | None], by: Actor, now: dt.datetime
+) -> Refund:
+    """Apply ``change`` to a requested refund and settle the money it refunds, in ``uow``; commits.
+
+    The money is read before the refund, so that the refund read is never older than the money (a
+    concurrent settlement commits both): a refund already settled is returned as it is, unchanged. The
+    refund is saved first, so that a racing settlement waits for this one and then loses on its version.
+    """
+    first = uow.refunds.get(refund_id)
+    money = None if first.unapplied_id is None else uow.unapplied.get(first.unapplied_id)
+    refund = uow.refunds.get(refund_id)
+    settled = change(refund, now) if refund.state is RefundState.REQUESTED else None
+    if settled is None:
+        return refund
+    uow.refunds.save(settled, expected_version=refund.version)
+    if money is not None:
+        succeeded = settled.state is RefundState.SUCCEEDED
+        kept = money.settle_refund(settled.amount, succeeded=succeeded, refund_id=settled.id, at=now, by=by)
+        uow.unapplied.save(kept, expected_version=money.version)
+    uow.commit()
+    return settled
 
 
 def settle_refund(
@@ -332,7 +365,7 @@ def confirm_bank_refunds(deps: Services, actor: Actor, debits: Sequence[RefundDe
 
         def work(uow: UnitOfWork, now: dt.datetime, debit: RefundDebit = debit) -> Refund | None:
             matches = {
-                refund.id: refund
+                refund.id
                 for token in sorted(set(_TOKEN.findall(debit.description)))
                 for refund in uow.refunds.by_reference(token)
                 if refund.method is RefundMethod.BANK_TRANSFER
@@ -341,12 +374,12 @@ def confirm_bank_refunds(deps: Services, actor: Actor, debits: Sequence[RefundDe
             }
             if len(matches) != 1:
                 return None
-            (refund,) = matches.values()
-            done = refund.succeed(at=now, statement_line=debit.line_id)
-            _settle_money(uow, done, actor, now)
-            uow.refunds.save(done, expected_version=refund.version)
-            uow.commit()
-            return done
+
+            def confirm(refund: Refund, at: dt.datetime, line: str = debit.line_id) -> Refund:
+                return refund.succeed(at=at, statement_line=line)
+
+            done = _settle(uow, matches.pop(), confirm, actor, now)
+            return done if done.statement_line == debit.line_id else None
 
         found = with_retries(deps, work, name="confirm_bank_refunds")
         _log.info("debit %s: %s", debit.line_id, "confirms refund " + found.id if found else "matches no refund")
