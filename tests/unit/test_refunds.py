@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -215,3 +216,8 @@ def test_y8_refunded_money_never_exceeds_money_received(steps: list[tuple[int, s
             money = money.settle_refund(want, succeeded=outcome == "ok", refund_id="rf", at=T0, by=STAFF)
         assert money.refunding + money.refunded + money.remaining == money.amount
         assert money.remaining >= Money.zero(VND)
+
+
+def test_y8_docs_refund_diagram_is_the_generated_one() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "money.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{mermaid_refund_flow()}```" in text, "docs/money.md is stale: paste mermaid_refund_flow()"
