@@ -88,7 +88,7 @@ class Services:
     Raises:
         ValidationError: (Y1) a provider registered under a name other than its own or declaring no
             ``methods``, a route to a provider that is not registered or does not take the route's kind;
-            a setting out of range.
+            a setting out of range; (Y8) a refund API registered under a name other than its own.
     """
 
     uow: UnitOfWorkFactory
@@ -112,6 +112,15 @@ class Services:
         """Check the wiring (Y1): each provider under its own name, each route to a provider taking its kind."""
         for name, provider in self.providers.items():
             _check_provider(name, provider)
+        for name, gateway in self.refund_gateways.items():
+            if getattr(gateway, "name", None) != name:
+                # A refund is routed by the name of the provider that took the money (Y8).
+                raise ValidationError(
+                    "registers a refund API under a name other than its own",
+                    rule="Y8",
+                    field="refund_gateways",
+                    value=name,
+                )
         for kind, name in self.routes.items():
             if not isinstance(kind, MethodKind):
                 raise ValidationError("routes are keyed by MethodKind", rule="Y1", field="routes", value=kind)

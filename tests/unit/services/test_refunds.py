@@ -35,9 +35,10 @@ from subscription_core.services import (
 )
 from subscription_core.subscriptions import State
 from subscription_core.unapplied import UnappliedMoney, UnappliedState
+from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakeRefundGateway
 
-from .harness import BUYER, STAFF, STRANGER, WALLET, World
+from .harness import BUYER, CATALOG, STAFF, STRANGER, WALLET, World
 
 VND = "VND"
 
@@ -282,3 +283,13 @@ def test_y8_cancel_refuses_another_subscriptions_payment_and_a_second_cancel(
         cancel_subscription(world.deps, STAFF, subscription_id=sub_id, reason="again", idempotency_key="c-2")
     with pytest.raises(PermissionDeniedError):
         cancel_subscription(world.deps, BUYER, subscription_id=sub_id, reason="mine", idempotency_key="c-3")
+
+
+def test_y8_a_refund_api_is_registered_under_its_providers_name(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(world.deps, refund_gateways={"vnpay": FakeRefundGateway("momo")})
+    assert (caught.value.rule, caught.value.field) == ("Y8", "refund_gateways")
+    wired = bootstrap_memory(CATALOG, refund_gateways={"demo": FakeRefundGateway("demo")})
+    assert wired.refund_gateway("demo").name == "demo"
+    with pytest.raises(NotEligibleError):
+        wired.refund_gateway("momo")
