@@ -131,7 +131,6 @@ class Refund:
     failure: str | None = attrs.field(default=None, validator=optional(non_empty_text(lines=True, most=NOTE_LIMIT)))
     settled_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     statement_line: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
-    note: str = attrs.field(default="", validator=any_text(lines=True, most=NOTE_LIMIT))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     def __attrs_post_init__(self) -> None:
