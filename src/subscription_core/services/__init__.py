@@ -51,13 +51,8 @@ from subscription_core.services.queries import (
     subscription_details,
 )
 from subscription_core.services.reconciling import reconcile_statement
-from subscription_core.services.refunds import (
-    confirm_bank_refunds,
-    record_bank_refund,
-    refund_unapplied,
-    refunds_of,
-    settle_refund,
-)
+from subscription_core.services.refund_outcomes import confirm_bank_refunds, settle_refund
+from subscription_core.services.refunds import record_bank_refund, refund_unapplied, refunds_of
 from subscription_core.services.registering import (
     grant_buying_right,
     link_accountant,

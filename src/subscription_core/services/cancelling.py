@@ -26,7 +26,8 @@ from subscription_core.services.context import Services
 from subscription_core.services.idempotency import fingerprint, run_once
 from subscription_core.services.notifying import save_outcome
 from subscription_core.services.permissions import require_reason, require_staff
-from subscription_core.services.refunds import ask_provider, check_not_raced, transfer_reference
+from subscription_core.services.refund_outcomes import ask_provider, transfer_reference
+from subscription_core.services.refunds import check_not_raced
 from subscription_core.subscriptions import Subscription
 from subscription_core.terms import Term
 
