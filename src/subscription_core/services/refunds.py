@@ -178,7 +178,8 @@ def record_bank_refund(
         _log.info("bank refund %s of unapplied money %s recorded by %s", made.id, money.id, actor.id)
         return made.id, made
 
-    digest = fingerprint(unapplied_id=unapplied_id, amount=None if amount is None else str(amount), reference=ref)
+    shown = None if amount is None else str(amount)
+    digest = fingerprint(unapplied_id=unapplied_id, amount=shown, reference=ref, reason=note)
     return run_once(
         deps,
         actor,
