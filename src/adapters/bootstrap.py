@@ -24,7 +24,15 @@ from subscription_core.customers import ServiceAccountant
 from subscription_core.errors import ValidationError
 from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS
 from subscription_core.payments import MethodKind, PaymentLinkSigner
-from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, Notifier, PaymentProvider, UnitOfWorkFactory
+from subscription_core.ports import (
+    Clock,
+    IdGenerator,
+    InvoiceIssuer,
+    Notifier,
+    PaymentProvider,
+    RefundGateway,
+    UnitOfWorkFactory,
+)
 from subscription_core.services import Delivery, SchedulerRun, Services, relay_outbox, run_scheduler
 
 if TYPE_CHECKING:
@@ -65,6 +73,7 @@ def bootstrap_memory(
     pay_within_days: int = 7,
     payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
+    refund_gateways: Mapping[str, RefundGateway] | None = None,
 ) -> Services:
     """Wire the services on the in-memory adapters, with fakes for the outside world unless given real ones.
 
@@ -72,7 +81,8 @@ def bootstrap_memory(
     fake payment provider (:data:`DEMO_PROVIDER`, with a random key) taking every method, an in-memory
     invoice issuer, a recording notifier, a random payment-link key. ``routes`` defaults to every method
     kind the one provider takes when there is exactly one. Orders are payable for ``pay_within_days`` at
-    most and reminded ``payment_reminder_days`` before their deadline (O4, O8).
+    most and reminded ``payment_reminder_days`` before their deadline (O4, O8). ``refund_gateways`` are
+    the providers' refund APIs by provider name (Y8); none by default.
 
     ``uow`` may be another store's (a test's SQL unit of work); e-invoices numbered in memory by the
     reference issuer are then refused (I1): numbers must live where the orders do.
@@ -107,6 +117,7 @@ def bootstrap_memory(
         pay_within_days=pay_within_days,
         payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
+        refund_gateways=refund_gateways,
     )
 
 
@@ -175,6 +186,7 @@ def bootstrap_sql(
     payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
     pause: Callable[[int], None] = backoff,
+    refund_gateways: Mapping[str, RefundGateway] | None = None,
 ) -> SqlWiring:
     """Wire the services on the SQL adapter and return the one :class:`SqlWiring` handle.
 
@@ -192,7 +204,8 @@ def bootstrap_sql(
     ``invoice_format`` is the reference issuer's XML format version (``"2.1.0"`` unless given).
 
     Nothing of the outside world is faked here: the host passes its payment providers, notifier and
-    payment-link key (at least 32 random bytes from its secret store). ``pause`` is called before a use case
+    payment-link key (at least 32 random bytes from its secret store), and the providers' refund APIs
+    (``refund_gateways``, by provider name, Y8). ``pause`` is called before a use case
     that lost a database race runs again (:func:`backoff` by default). Needs the ``sql`` extra.
 
     Raises:
@@ -227,6 +240,7 @@ def bootstrap_sql(
             payment_reminder_days=payment_reminder_days,
             link_valid_days=link_valid_days,
             pause=pause,
+            refund_gateways=refund_gateways,
         )
     except Exception:
         if engine is None:  # made here: its connections go with the refusal; a host's engine stays its own
@@ -375,6 +389,7 @@ def _services(
     payment_reminder_days: Sequence[int],
     link_valid_days: int,
     pause: Callable[[int], None] | None = None,
+    refund_gateways: Mapping[str, RefundGateway] | None = None,
 ) -> Services:
     if routes is None:
         if len(providers) != 1:
@@ -398,4 +413,5 @@ def _services(
         payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
         pause=pause,
+        refund_gateways=dict(refund_gateways or {}),
     )

@@ -33,6 +33,7 @@ from subscription_core.orders import Order
 from subscription_core.payments import MethodKind, Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
+from subscription_core.refund_ports import RefundAnswer, RefundGateway, RefundOutcome, RefundRepository, RefundRequest
 from subscription_core.subscriptions import Subscription
 from subscription_core.unapplied import UnappliedMoney, UnappliedState
 
@@ -53,6 +54,11 @@ __all__ = [
     "PaymentRequest",
     "PaymentStart",
     "PromotionRepository",
+    "RefundAnswer",
+    "RefundGateway",
+    "RefundOutcome",
+    "RefundRepository",
+    "RefundRequest",
     "SubscriptionRepository",
     "UnappliedMoneyRepository",
     "UnitOfWork",
@@ -474,6 +480,7 @@ class UnitOfWork(Protocol):
     promotions: PromotionRepository
     invoices: InvoiceRepository
     unapplied: UnappliedMoneyRepository
+    refunds: RefundRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 

@@ -218,9 +218,7 @@ def _addon_base(
         cycles = sel.cycles or _companion_cycles(sel.addon, plan_options, companions)
         return base * cycles
     if kind is AddonKind.STORAGE and sel.prorate is not None and not full_price:
-        # base x days_left / term_days, rounded half-up to the minor unit (S6)
-        days, term = sel.prorate.days_left, sel.prorate.term_days
-        return (2 * base * days + term) // (2 * term)
+        return sel.prorate.share(base)  # base x days_left / term_days, rounded half-up (S6)
     return base
 
 

@@ -45,6 +45,14 @@ class Proration:
         if self.days_left > self.term_days:
             raise ValidationError("cannot exceed term_days", rule="S6", field="days_left", value=self.days_left)
 
+    def share(self, units: int) -> int:
+        """Return ``units`` (minor units) x ``days_left`` / ``term_days``, rounded half-up to a whole unit (S6).
+
+        The one proration of the library: storage bought mid-term (S6) and the unused part of a cancelled
+        term refunded (Y8) are both priced by it. Over a whole term it gives exactly ``units``.
+        """
+        return (2 * units * self.days_left + self.term_days) // (2 * self.term_days)
+
 
 @attrs.frozen(kw_only=True)
 class PlanSelection:

@@ -40,6 +40,7 @@ from subscription_core.errors import (
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import PAYMENT_TRANSITIONS, PaymentMethod, PaymentState, staff_only
+from subscription_core.refunds import check_refundable
 from subscription_core.texts import NOTE_LIMIT
 
 __all__ = [
@@ -152,12 +153,67 @@ class UnappliedMoney:
     closed_at: dt.datetime | None = attrs.field(default=None, validator=optional(aware()))
     closed_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
     closing_note: str = attrs.field(default="", validator=any_text(lines=True, most=NOTE_LIMIT))
+    refunding: Money = attrs.field(
+        default=attrs.Factory(lambda self: Money.zero(self.amount.currency), takes_self=True), validator=of_type(Money)
+    )
+    refunded: Money = attrs.field(
+        default=attrs.Factory(lambda self: Money.zero(self.amount.currency), takes_self=True), validator=of_type(Money)
+    )
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     def __attrs_post_init__(self) -> None:
-        """Check the amount is above zero (Y6)."""
+        """Check the amount is above zero (Y6), and refunds within it (Y8)."""
         if self.amount.amount <= 0:
             raise ValidationError("received money is above zero", rule="Y6", field="amount", value=str(self.amount))
+        zero = Money.zero(self.amount.currency)
+        if self.refunding < zero or self.refunded < zero or self.refunding + self.refunded > self.amount:
+            raise ValidationError(
+                "refunds are never below zero nor above the money received",
+                rule="Y8",
+                field="refunded",
+                value=str(self.refunded),
+            )
+
+    @property
+    def remaining(self) -> Money:
+        """What is still refundable: the amount less refunds requested and succeeded (Y8)."""
+        return self.amount - self.refunding - self.refunded
+
+    @property
+    def touched_by_refunds(self) -> bool:
+        """Whether a refund was requested of it: then it is never applied to an order, nor closed by hand (Y8)."""
+        return bool(self.refunding) or bool(self.refunded)
+
+    def reserve_refund(self, amount: Money) -> UnappliedMoney:
+        """Return this money with ``amount`` requested as a refund: the remaining amount goes down by it (Y8).
+
+        Raises:
+            InvalidTransitionError: (Y6) applied or refunded already. ValidationError: (Y8) not above zero or
+                above :attr:`remaining`. CurrencyMismatchError: (Y8) another currency.
+        """
+        self._next(UnappliedEvent.REFUND)
+        check_refundable(amount, self.remaining)
+        return attrs.evolve(self, refunding=self.refunding + amount, version=self.version + 1)
+
+    def settle_refund(
+        self, amount: Money, *, succeeded: bool, refund_id: str, at: dt.datetime, by: Actor
+    ) -> UnappliedMoney:
+        """Return this money once a refund of ``amount`` it reserved succeeded or failed (Y8).
+
+        A failed refund gives its amount back to :attr:`remaining`. Once refunds succeeded for the whole
+        amount, the record is closed as refunded, naming ``refund_id``.
+
+        Raises:
+            ValidationError: (Y8) ``amount`` is more than the refunds requested of it.
+        """
+        if not isinstance(amount, Money) or not amount.amount > 0 or amount > self.refunding:
+            raise ValidationError("was not requested as a refund of it", rule="Y8", field="amount", value=str(amount))
+        refunded = self.refunded + amount if succeeded else self.refunded
+        settled = attrs.evolve(self, refunding=self.refunding - amount, refunded=refunded)
+        if settled.refunded != self.amount:
+            return attrs.evolve(settled, version=self.version + 1)
+        note = f"refunded in full by refund {refund_id}"
+        return settled._close(UnappliedEvent.REFUND, at, by, note, refund_reference=refund_id)  # noqa: SLF001 - its own class
 
     @property
     def is_open(self) -> bool:
@@ -173,6 +229,7 @@ class UnappliedMoney:
             ValidationError, CurrencyMismatchError: (Y6) an amount other than the order's grand total.
         """
         self._next(UnappliedEvent.APPLY)
+        self._untouched("applied")
         if not isinstance(order, Order):
             raise ValidationError("must be an Order", field="order", value=order)
         if not order.awaiting_payment:
@@ -221,9 +278,20 @@ class UnappliedMoney:
             InvalidTransitionError: (Y6) already applied or refunded.
         """
         staff = staff_only(by, "close unapplied money as refunded")
+        self._next(UnappliedEvent.REFUND)
+        self._untouched("closed as refunded outside the library")
         ref = required_text(reference, field="reference", rule="Y6", message="the refund's reference is required")
         note = _reason(reason, "reason")
         return self._close(UnappliedEvent.REFUND, at, staff, note, refund_reference=ref)
+
+    def _untouched(self, verb: str) -> None:
+        if self.touched_by_refunds:
+            raise InvalidTransitionError(
+                f"unapplied money {self.id} has refunds requested: it is not {verb} whole",
+                rule="Y8",
+                field="refunded",
+                value=str(self.refunding + self.refunded),
+            )
 
     def _next(self, event: UnappliedEvent) -> UnappliedState:
         target = TRANSITIONS.get((self.state, event))

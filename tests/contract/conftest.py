@@ -26,11 +26,13 @@ from .registry import (
     INVOICE_ISSUERS,
     NOTIFIERS,
     PAYMENT_PROVIDERS,
+    REFUND_GATEWAYS,
     UNITS_OF_WORK,
     CorrectingIssuer,
     NotifierHarness,
     Notify,
     ProviderHarness,
+    RefundGatewayHarness,
 )
 
 
@@ -159,3 +161,9 @@ def eager_thread_switching() -> Iterator[None]:
     sys.setswitchinterval(1e-6)
     yield
     sys.setswitchinterval(interval)
+
+
+@pytest.fixture(params=sorted(REFUND_GATEWAYS))
+def refund_gateway(request: pytest.FixtureRequest) -> RefundGatewayHarness:
+    """Each provider refund API, its provider knowing no payment yet."""
+    return REFUND_GATEWAYS[request.param]()

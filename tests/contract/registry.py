@@ -34,9 +34,15 @@ from subscription_core.ports import (
     InvoiceIssuer,
     Notifier,
     PaymentProvider,
+    RefundGateway,
     UnitOfWorkFactory,
 )
-from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.fakes import (
+    FakePaymentProvider,
+    FakeRefundGateway,
+    MemoryInvoiceIssuer,
+    RecordingNotifier,
+)
 from subscription_core_adapters.local import ManualClock, RandomIds, SequentialIds, SystemClock
 from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 
@@ -47,9 +53,11 @@ __all__ = [
     "INVOICE_ISSUERS",
     "NOTIFIERS",
     "PAYMENT_PROVIDERS",
+    "REFUND_GATEWAYS",
     "UNITS_OF_WORK",
     "NotifierHarness",
     "ProviderHarness",
+    "RefundGatewayHarness",
 ]
 
 
@@ -147,3 +155,25 @@ CLOCKS: dict[str, Callable[[], Clock]] = {
 }
 
 ID_GENERATORS: dict[str, Callable[[], IdGenerator]] = {"sequential": SequentialIds, "random": RandomIds}
+
+
+@attrs.frozen
+class RefundGatewayHarness:
+    """A provider refund API under test, and how to make its provider know a payment it took (Y8).
+
+    ``knows(payment_reference, amount)`` makes the provider's side hold a payment of ``amount`` under that
+    reference (a fake learns it; a real client's local server stores it), so that it can be refunded.
+    """
+
+    gateway: RefundGateway
+    knows: Callable[[str, Decimal], None]
+
+
+def fake_refund_gateway() -> RefundGatewayHarness:
+    """The fake refund API."""
+    fake = FakeRefundGateway("vnpay")
+    return RefundGatewayHarness(gateway=fake, knows=fake.knows)
+
+
+REFUND_GATEWAYS: dict[str, Callable[[], RefundGatewayHarness]] = {"fake": fake_refund_gateway}
+"""The provider refund APIs (the ``RefundGateway`` port); register a real client's harness here."""

@@ -13,6 +13,7 @@ from subscription_core.payments import Payment, PaymentProof
 from subscription_core.ports import IdempotencyRecord
 from subscription_core.promotions import Promotion
 from subscription_core.redemptions import Redemption
+from subscription_core.refunds import Refund
 from subscription_core.subscriptions import Subscription
 from subscription_core.transfers import transfer_reference
 from subscription_core.unapplied import UnappliedMoney
@@ -123,6 +124,17 @@ class MemoryStore:
             unique=("reference",),
             version=_version,
             rule="Y6",
+        )
+        self.refunds: Table[str, Refund] = Table(
+            "refund",
+            indexes={
+                "order": lambda r: _one(r.order_id),
+                "customer": lambda r: _one(r.customer_id),
+                "payment": lambda r: _one(r.payment_id),
+                "reference": lambda r: _one(r.reference),
+            },
+            version=_version,
+            rule="Y8",
         )
         self.invoice_requests: Table[tuple[str, int], RequestedInvoice] = Table(
             "requested invoice",

@@ -20,6 +20,7 @@ from subscription_core.ports import (
     Outbox,
     PaymentRepository,
     PromotionRepository,
+    RefundRepository,
     SubscriptionRepository,
     UnappliedMoneyRepository,
 )
@@ -30,6 +31,7 @@ from subscription_core_adapters.memory.orders import MemoryOrderRepository
 from subscription_core_adapters.memory.outbox import MemoryOutbox
 from subscription_core_adapters.memory.payments import MemoryPaymentRepository
 from subscription_core_adapters.memory.promotions import MemoryPromotionRepository
+from subscription_core_adapters.memory.refunds import MemoryRefundRepository
 from subscription_core_adapters.memory.store import MemoryStore
 from subscription_core_adapters.memory.subscriptions import MemorySubscriptionRepository
 from subscription_core_adapters.memory.tables import Table, TableView
@@ -52,6 +54,7 @@ class MemoryUnitOfWork:
     promotions: PromotionRepository
     invoices: InvoiceRepository
     unapplied: UnappliedMoneyRepository
+    refunds: RefundRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 
@@ -70,6 +73,7 @@ class MemoryUnitOfWork:
         self.promotions = self._promotions
         self.invoices = MemoryInvoiceRepository(self._view(s.invoices), self._view(s.invoice_requests))
         self.unapplied = MemoryUnappliedMoneyRepository(self._view(s.unapplied))
+        self.refunds = MemoryRefundRepository(self._view(s.refunds))
         self.outbox = MemoryOutbox(self._view(s.outbox))
         self.idempotency = MemoryIdempotencyStore(self._view(s.idempotency))
 

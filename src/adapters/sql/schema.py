@@ -62,6 +62,7 @@ __all__ = [
     "promotions",
     "provider_notifications",
     "redemptions",
+    "refunds",
     "subscription_history",
     "subscriptions",
     "text_key",
@@ -318,6 +319,25 @@ unapplied_money: Final = Table(
     _document(),
     UniqueConstraint("source", "reference"),
     Index(None, "state", "received_at"),
+)
+
+# Money given back (Y8), listed by order, customer, payment and transfer reference. Migration 0008.
+refunds: Final = Table(
+    "refunds",
+    metadata,
+    Column("id", text_key(), primary_key=True),
+    _version(),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("customer_id", text_key(), nullable=True, index=True),
+    Column("order_id", text_key(), nullable=True, index=True),
+    Column("payment_id", text_key(), nullable=True, index=True),
+    Column("unapplied_id", text_key(), nullable=True),
+    Column("reference", text_key(), nullable=True, index=True),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("amount", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    _document(),
 )
 
 invoices: Final = Table(

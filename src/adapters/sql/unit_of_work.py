@@ -30,6 +30,7 @@ from subscription_core.ports import (
     Outbox,
     PaymentRepository,
     PromotionRepository,
+    RefundRepository,
     SubscriptionRepository,
     UnappliedMoneyRepository,
 )
@@ -41,6 +42,7 @@ from subscription_core_adapters.sql.orders import SqlOrderRepository
 from subscription_core_adapters.sql.outbox import SqlOutbox
 from subscription_core_adapters.sql.payments import SqlPaymentRepository
 from subscription_core_adapters.sql.promotions import SqlPromotionRepository
+from subscription_core_adapters.sql.refunds import SqlRefundRepository
 from subscription_core_adapters.sql.rows import Rows
 from subscription_core_adapters.sql.subscriptions import SqlSubscriptionRepository
 from subscription_core_adapters.sql.unapplied import SqlUnappliedMoneyRepository
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     promotions: PromotionRepository
     invoices: InvoiceRepository
     unapplied: UnappliedMoneyRepository
+    refunds: RefundRepository
     outbox: Outbox
     idempotency: IdempotencyStore
 
@@ -80,6 +83,7 @@ class SqlUnitOfWork:
         self.promotions = SqlPromotionRepository(self._rows)
         self.invoices = SqlInvoiceRepository(self._rows)
         self.unapplied = SqlUnappliedMoneyRepository(self._rows)
+        self.refunds = SqlRefundRepository(self._rows)
         self.outbox = SqlOutbox(self._rows)
         self.idempotency = SqlIdempotencyStore(self._rows)
 

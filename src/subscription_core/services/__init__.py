@@ -7,6 +7,7 @@ orchestrate: the rules live in the domain modules, whose errors they let through
 ``subscription_core.errors``). A use case that raises changes nothing: its unit of work is rolled back, outbox included.
 """
 
+from subscription_core.services.cancelling import Cancellation, UnusedTermRefund, cancel_subscription
 from subscription_core.services.commands import (
     AddonChoice,
     Checkout,
@@ -50,6 +51,8 @@ from subscription_core.services.queries import (
     subscription_details,
 )
 from subscription_core.services.reconciling import reconcile_statement
+from subscription_core.services.refund_outcomes import confirm_bank_refunds, settle_refund
+from subscription_core.services.refunds import record_bank_refund, refund_unapplied, refunds_of
 from subscription_core.services.registering import (
     grant_buying_right,
     link_accountant,
@@ -78,6 +81,7 @@ from subscription_core.services.visitors import quote_for_visitor
 
 __all__ = [
     "AddonChoice",
+    "Cancellation",
     "Checkout",
     "ClientReview",
     "Delivery",
@@ -103,11 +107,14 @@ __all__ = [
     "StorageTopUp",
     "SubscriptionDetail",
     "TaxCodeCheck",
+    "UnusedTermRefund",
     "activate_now",
     "add_subscription_note",
     "apply_unapplied_money",
     "cancel_order",
+    "cancel_subscription",
     "check_tax_code",
+    "confirm_bank_refunds",
     "customer_orders",
     "dead_notices",
     "extend_commitment",
@@ -128,8 +135,11 @@ __all__ = [
     "quote_for_visitor",
     "quote_order",
     "reconcile_statement",
+    "record_bank_refund",
     "record_offline_payment",
+    "refund_unapplied",
     "refund_unapplied_money",
+    "refunds_of",
     "register_commitment",
     "register_customer",
     "register_promotion",
@@ -142,6 +152,7 @@ __all__ = [
     "run_scheduler",
     "search_customers",
     "selectable_promotions",
+    "settle_refund",
     "start_payment",
     "start_trial",
     "submit_payment_proof",

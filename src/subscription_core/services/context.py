@@ -16,7 +16,7 @@ import attrs
 from subscription_core.calendar import BusinessCalendar, ensure_aware
 from subscription_core.catalog import Catalog
 from subscription_core.customers import ServiceAccountant
-from subscription_core.errors import NotFoundError, ValidationError, of_type
+from subscription_core.errors import NotEligibleError, NotFoundError, ValidationError, of_type
 from subscription_core.limits import within_dates
 from subscription_core.payment_deadlines import DEFAULT_REMINDER_DAYS, check_reminder_days
 from subscription_core.payments import MethodKind, PaymentLinkSigner, PaymentMethod
@@ -26,6 +26,7 @@ from subscription_core.ports import (
     InvoiceIssuer,
     Notifier,
     PaymentProvider,
+    RefundGateway,
     UnitOfWorkFactory,
 )
 
@@ -79,14 +80,15 @@ class Services:
     3 and 1 by default, none when empty); ``link_valid_days`` how long a payment link works at most.
     ``notifier`` is used only by :func:`relay_outbox`. ``pause``, when set, is called with the attempt
     number before a use case that lost a race runs again (a host's backoff: a short, jittered sleep lets
-    the winner commit; the core itself never sleeps).
+    the winner commit; the core itself never sleeps). ``refund_gateways`` are the providers' refund APIs by
+    provider name (Y8): money a provider took is refunded through the one registered under its name.
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
     Raises:
         ValidationError: (Y1) a provider registered under a name other than its own or declaring no
             ``methods``, a route to a provider that is not registered or does not take the route's kind;
-            a setting out of range.
+            a setting out of range; (Y8) a refund API registered under a name other than its own.
     """
 
     uow: UnitOfWorkFactory
@@ -104,11 +106,21 @@ class Services:
     payment_reminder_days: tuple[int, ...] = attrs.field(default=DEFAULT_REMINDER_DAYS, converter=_reminder_days)
     link_valid_days: int = attrs.field(default=7, validator=_days)
     pause: Callable[[int], None] | None = None
+    refund_gateways: Mapping[str, RefundGateway] = attrs.field(factory=dict, validator=_mapping)
 
     def __attrs_post_init__(self) -> None:
         """Check the wiring (Y1): each provider under its own name, each route to a provider taking its kind."""
         for name, provider in self.providers.items():
             _check_provider(name, provider)
+        for name, gateway in self.refund_gateways.items():
+            if getattr(gateway, "name", None) != name:
+                # A refund is routed by the name of the provider that took the money (Y8).
+                raise ValidationError(
+                    "registers a refund API under a name other than its own",
+                    rule="Y8",
+                    field="refund_gateways",
+                    value=name,
+                )
         for kind, name in self.routes.items():
             if not isinstance(kind, MethodKind):
                 raise ValidationError("routes are keyed by MethodKind", rule="Y1", field="routes", value=kind)
@@ -165,6 +177,22 @@ class Services:
         if provider is None:
             raise NotFoundError("no such payment provider", rule="Y5", field="provider", value=name)
         return provider
+
+    def refund_gateway(self, name: str) -> RefundGateway:
+        """The refund API of the provider ``name`` (Y8).
+
+        Raises:
+            NotEligibleError: (Y8) no refund API is registered for it: staff refund by bank transfer instead.
+        """
+        gateway = self.refund_gateways.get(name) if isinstance(name, str) else None
+        if gateway is None:
+            raise NotEligibleError(
+                "no refund API is registered for this provider: record a bank-transfer refund instead",
+                rule="Y8",
+                field="provider",
+                value=name,
+            )
+        return gateway
 
     def accountant(self, accountant_id: str) -> ServiceAccountant:
         """The service accountant ``accountant_id`` (A3, B3).

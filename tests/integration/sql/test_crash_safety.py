@@ -23,6 +23,7 @@ from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import advance
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import IdempotencyRecord
+from subscription_core.refunds import Refund, RefundKind, RefundMethod
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason
 from subscription_core_adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, sqlite_engine
 from subscription_core_adapters.sql.schema import metadata
@@ -98,6 +99,19 @@ def write_everywhere(uow: SqlUnitOfWork) -> None:
         order_id="ord-1",
     )
     assert uow.unapplied.add(kept)
+    refund = Refund.request(
+        id="rfd-1",
+        kind=RefundKind.UNAPPLIED,
+        amount=kept.amount,
+        refundable=kept.remaining,
+        method=RefundMethod.BANK_TRANSFER,
+        at=at(1),
+        by=STAFF,
+        reason="the customer left",
+        unapplied_id=kept.id,
+        reference="HT-1",
+    )
+    uow.refunds.add(refund)
 
 
 @contextmanager

@@ -255,6 +255,7 @@ class World:
             "redemptions",
             "invoices",
             "unapplied",
+            "refunds",
             "invoice_requests",
             "outbox",
             "idempotency",
