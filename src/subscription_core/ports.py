@@ -522,6 +522,9 @@ class PaymentRequest:
     method: PaymentMethod
     description: str
     return_url: str = ""
+    # When the library started the payment (``Payment.started_at``): a provider that looks a payment up by
+    # the date its page was made (VNPay's ``vnp_CreateDate``, needed by its refund and query) dates it so.
+    started_at: dt.datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

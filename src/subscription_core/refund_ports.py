@@ -67,6 +67,8 @@ class RefundRequest:
     reference the library gave that payment, when it started it; ``paid_at`` when it was paid and ``paid``
     its whole amount (decimal text), so that a provider tells a full refund from a partial one;
     ``amount`` the refund (decimal text, never a float) in ``currency``; ``requested_by`` the staff id.
+    ``started_at`` is when the library started that payment (``Payment.started_at``, the date a provider
+    such as VNPay looks it up by: ``vnp_TransactionDate``), or ``None`` when no started payment is known.
     """
 
     refund_id: str
@@ -78,6 +80,7 @@ class RefundRequest:
     currency: str
     requested_by: str
     reason: str
+    started_at: dt.datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -2,7 +2,8 @@
 
 Each module builds the gateway's signed payment request, verifies its callbacks in constant time and reads
 them into the core's ``ProviderNotification``; the core decides what a notification may do (Y5). VNPay's
-merchant API (refunds and queries, Y8) has its own client, :class:`VnpayApiClient`. See
+merchant API (refunds and queries, Y8) has its own client, :class:`VnpayApiClient`, behind the core's
+``RefundGateway`` port as :class:`VnpayRefundGateway`. See
 ``docs/adapters/vnpay.md`` for wiring one and for writing another (NganLuong, VNPT Pay, MoMo).
 """
 
@@ -26,6 +27,7 @@ from subscription_core_adapters.gateways.vnpay_api_results import (
     TransactionKind,
     TransactionStatus,
 )
+from subscription_core_adapters.gateways.vnpay_refunds import VnpayRefundGateway
 
 __all__ = [
     "IpnAnswer",
@@ -42,6 +44,7 @@ __all__ = [
     "VnpayApiConfig",
     "VnpayConfig",
     "VnpayProvider",
+    "VnpayRefundGateway",
     "VnpayReturn",
     "answer_ipn",
     "query_fields",
