@@ -16,12 +16,15 @@ itself refuses a second refund while one of the payment is processing (code ``94
 settled at once with ``querydr`` rather than left unknown.
 
 What ``querydr`` can tell: VNPay reports a transaction's *latest* state only (``vnp_TransactionType`` 02
-full refund or 03 partial, with status 00, 05 processing or 06 sent to the bank; 09 rejected). A refund is
-taken as succeeded when VNPay reports an accepted refund of its kind, failed when VNPay reports it
-rejected or has no such transaction, unknown otherwise (the payment still shows unrefunded: VNPay may not
-have it yet, and calling it failed could refund twice). With several partial refunds of one payment in
-flight at once, ``querydr`` cannot tell them apart: settle those by hand (``settle_refund`` with an
-outcome) from VNPay's merchant portal.
+full refund or 03 partial, with status 00, 05 processing or 06 sent to the bank; 09 rejected), not which
+refund request it came from. So a query settles a refund as succeeded only when that cannot be another
+refund's: a *full* refund VNPay reports accepted (there is one per payment); a *partial* one when VNPay
+reports a partial refund accepted and this gateway sent this refund, and no other of that payment, without
+a settled answer (a timeout, a ``94``). A refund is failed when VNPay reports its kind rejected or has no
+such transaction (then no refund of it was made either); unknown otherwise, including a payment still
+shown unrefunded (VNPay may not have it yet: calling it failed could refund twice). A partial refund left
+unknown that way (asked by another process, or beside another partial refund of the payment) is settled
+by staff from VNPay's merchant portal (``settle_refund`` with an outcome).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class VnpayRefundGateway:
         self._client = client
         self._lock = threading.Lock()
         self._settled: dict[str, RefundAnswer] = {}
+        self._unsettled: dict[str, set[str]] = {}  # payment reference -> refund ids sent, not yet settled
 
     def __repr__(self) -> str:
         """Name the client (which hides its secret)."""
@@ -88,6 +92,10 @@ class VnpayRefundGateway:
             paid, amount = _vnd(request.paid, request.currency), _vnd(request.amount, request.currency)
             if request.started_at is None:
                 return RefundAnswer(outcome=RefundOutcome.FAILED, message=_NO_DATE)
+            with self._lock:
+                sent = self._unsettled.setdefault(request.payment_reference, set())
+                asked_before = request.refund_id in sent
+                sent.add(request.refund_id)
             result = self._client.refund(
                 txn_ref=ref,
                 transaction_no=number,
@@ -98,9 +106,13 @@ class VnpayRefundGateway:
                 reason=request.reason,
             )
         except ValidationError as refused:
-            return self._keep(request.refund_id, RefundAnswer(outcome=RefundOutcome.FAILED, message=refused.message))
-        if result.code == _DUPLICATE:  # a refund of this payment is processing at VNPay: is it this one? ask
-            return self.query(request)
+            failed = RefundAnswer(outcome=RefundOutcome.FAILED, message=refused.message)
+            return self._keep(request, failed)
+        if result.code == _DUPLICATE:  # a refund of this payment is processing at VNPay: this one, if asked before
+            if not asked_before:  # VNPay did not take this request: what is processing was sent by someone else
+                with self._lock:
+                    self._unsettled[request.payment_reference].discard(request.refund_id)
+            return self._by_query(request, alone=asked_before and self._alone(request))
         if result.outcome is Outcome.SUCCEEDED:
             answer = RefundAnswer(
                 outcome=RefundOutcome.SUCCEEDED, reference=result.transaction_no or None, message=result.message
@@ -109,13 +121,17 @@ class VnpayRefundGateway:
             answer = RefundAnswer(outcome=RefundOutcome.FAILED, message=result.message)
         else:
             answer = RefundAnswer(outcome=RefundOutcome.UNKNOWN, message=result.message)
-        return self._keep(request.refund_id, answer)
+        return self._keep(request, answer)
 
     def query(self, request: RefundRequest) -> RefundAnswer:
         """What became of ``request.refund_id``, from its settled answer or VNPay's ``querydr``; UNKNOWN if unclear."""
         earlier = self._earlier(request.refund_id)
         if earlier is not None:
             return earlier
+        return self._by_query(request, alone=self._alone(request))
+
+    def _by_query(self, request: RefundRequest, *, alone: bool) -> RefundAnswer:
+        """Settle the refund with ``querydr``; ``alone`` as :func:`_queried` takes it."""
         try:
             ref, number = read_event_id(request.payment_reference)
             kind = _kind(request)
@@ -124,18 +140,24 @@ class VnpayRefundGateway:
             result = self._client.query(txn_ref=ref, transaction_date=request.started_at, transaction_no=number)
         except ValidationError as refused:
             return RefundAnswer(outcome=RefundOutcome.UNKNOWN, message=refused.message)
-        return self._keep(request.refund_id, _queried(result, kind))
+        return self._keep(request, _queried(result, kind, alone=alone))
+
+    def _alone(self, request: RefundRequest) -> bool:
+        """Whether this refund, and no other of its payment, was sent by this gateway without a settled answer."""
+        with self._lock:
+            return self._unsettled.get(request.payment_reference, set()) == {request.refund_id}
 
     def _earlier(self, refund_id: str) -> RefundAnswer | None:
         with self._lock:
             return self._settled.get(refund_id)
 
-    def _keep(self, refund_id: str, answer: RefundAnswer) -> RefundAnswer:
-        """Remember a settled answer for ``refund_id`` (the first one wins); an unknown one is not kept."""
+    def _keep(self, request: RefundRequest, answer: RefundAnswer) -> RefundAnswer:
+        """Remember a settled answer for the refund (the first one wins); an unknown one is not kept."""
         if answer.outcome is RefundOutcome.UNKNOWN:
             return answer
         with self._lock:
-            return self._settled.setdefault(refund_id, answer)
+            self._unsettled.get(request.payment_reference, set()).discard(request.refund_id)
+            return self._settled.setdefault(request.refund_id, answer)
 
 
 def _vnd(text: str, currency: str) -> Money:
@@ -153,16 +175,22 @@ def _kind(request: RefundRequest) -> RefundKind:
     return RefundKind.FULL if amount == paid else RefundKind.PARTIAL
 
 
-def _queried(result: QueryResult, kind: RefundKind) -> RefundAnswer:
-    """The core's answer from a ``querydr`` result about a refund of ``kind`` (see the module's docstring)."""
+def _queried(result: QueryResult, kind: RefundKind, *, alone: bool) -> RefundAnswer:
+    """The core's answer from a ``querydr`` result about a refund of ``kind`` (see the module's docstring).
+
+    ``alone``: this gateway sent this refund, and no other of the payment, without a settled answer.
+    """
     found = result.transaction
     if result.not_found:
         return RefundAnswer(outcome=RefundOutcome.FAILED, message=result.message)
     if found is None:
         return RefundAnswer(outcome=RefundOutcome.UNKNOWN, message=result.message)
-    if found.kind is _KIND_OF[kind] and result.refunded:
+    if found.kind is _KIND_OF[kind] and result.refunded and (kind is RefundKind.FULL or alone):
         number = found.transaction_no or None
         return RefundAnswer(outcome=RefundOutcome.SUCCEEDED, reference=number, message=result.message)
     if found.kind is _KIND_OF[kind] and found.status is TransactionStatus.REFUND_REJECTED:
         return RefundAnswer(outcome=RefundOutcome.FAILED, message=f"VNPay rejected the refund ({result.message})")
+    if found.kind is _KIND_OF[kind] and result.refunded:
+        message = f"VNPay shows a partial refund of the payment, maybe another one ({result.message})"
+        return RefundAnswer(outcome=RefundOutcome.UNKNOWN, message=message)
     return RefundAnswer(outcome=RefundOutcome.UNKNOWN, message=f"VNPay shows no refund of it yet ({result.message})")

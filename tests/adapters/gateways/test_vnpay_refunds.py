@@ -115,11 +115,33 @@ def test_y8_a_full_refund_is_sent_as_vnpays_full_refund(vnpay: Running) -> None:
 
 def test_y8_a_duplicate_request_answer_is_settled_by_a_query(vnpay: Running) -> None:
     vnpay.vnpay.pay(REF, STARTED_ON, 6_000_000)
-    assert gateway(vnpay).refund(request()).outcome is RefundOutcome.SUCCEEDED  # VNPay is now processing it (05)
-    # Another process (a new gateway, nothing remembered) asks again for the same refund: VNPay answers 94.
-    again = gateway(vnpay).refund(request())
+    vnpay.vnpay.misbehave.append("late")  # VNPay takes the refund (now processing, 05) but answers too late
+    refunds = gateway(vnpay, timeout=0.5)
+    assert refunds.refund(request()).outcome is RefundOutcome.UNKNOWN
+    vnpay.vnpay.released.set()
+    again = refunds.refund(request())  # asked again: VNPay answers 94, settled at once by querydr
     assert [r["vnp_Command"] for r in vnpay.vnpay.received] == ["refund", "refund", "querydr"]
     assert again.outcome is RefundOutcome.SUCCEEDED
+    assert vnpay.vnpay.transactions[REF, STARTED_ON].refunded_x100 == 2_000_000 * 100  # refunded once
+
+
+def test_y8_a_partial_refund_vnpay_cannot_tell_from_another_stays_unknown(vnpay: Running) -> None:
+    vnpay.vnpay.pay(REF, STARTED_ON, 6_000_000)
+    assert gateway(vnpay).refund(request()).outcome is RefundOutcome.SUCCEEDED  # processing at VNPay (05)
+    # Another refund of the same payment, or this one from another process: VNPay's 94 and querydr cannot
+    # say which partial refund is processing, so neither is reported done.
+    other = gateway(vnpay).refund(request("rfd-2", amount="1000000"))
+    assert other.outcome is RefundOutcome.UNKNOWN
+    assert "another" in other.message
+    assert vnpay.vnpay.transactions[REF, STARTED_ON].refunded_x100 == 2_000_000 * 100
+
+
+def test_y8_a_full_refund_answered_94_elsewhere_is_settled_by_a_query(vnpay: Running) -> None:
+    vnpay.vnpay.pay(REF, STARTED_ON, 6_000_000)
+    assert gateway(vnpay).refund(request(amount="6000000")).outcome is RefundOutcome.SUCCEEDED
+    again = gateway(vnpay).refund(request(amount="6000000"))  # another process: one full refund per payment
+    assert again.outcome is RefundOutcome.SUCCEEDED
+    assert vnpay.vnpay.transactions[REF, STARTED_ON].refunded_x100 == 6_000_000 * 100
 
 
 def test_y8_a_timed_out_refund_is_unknown_then_settled_by_querydr(vnpay: Running) -> None:
