@@ -30,6 +30,12 @@ from subscription_core.invoice_corrections import (
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
+from subscription_core.payment_status_ports import (
+    PaymentStatus,
+    PaymentStatusAnswer,
+    PaymentStatusQuery,
+    PaymentStatusRequest,
+)
 from subscription_core.payments import MethodKind, Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
@@ -53,6 +59,10 @@ __all__ = [
     "PaymentRepository",
     "PaymentRequest",
     "PaymentStart",
+    "PaymentStatus",
+    "PaymentStatusAnswer",
+    "PaymentStatusQuery",
+    "PaymentStatusRequest",
     "PromotionRepository",
     "RefundAnswer",
     "RefundGateway",

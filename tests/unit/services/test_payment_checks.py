@@ -1,0 +1,119 @@
+"""The scheduler asks a provider about payments left started past their deadline before lapsing (Y5, Y6, O4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import pytest
+
+from subscription_core.orders import Order, OrderState
+from subscription_core.payments import PaymentMethod, PaymentState
+from subscription_core.services import (
+    NewPurchase,
+    NotificationStatus,
+    handle_notification,
+    run_scheduler,
+    start_payment,
+)
+from subscription_core.services.payment_checks import UNKNOWN_STATUS_GRACE
+from subscription_core.unapplied import UnappliedReason
+from subscription_core_adapters.fakes import FakePaymentStatusQuery
+
+from .harness import BUYER, WALLET, World
+
+
+@pytest.fixture
+def queried(world: World) -> FakePaymentStatusQuery:
+    """The wallet provider's payment query, wired into the world's services."""
+    query = FakePaymentStatusQuery("vnptpay", clock=world.clock)
+    world.deps = attrs.evolve(world.deps, status_queries={"vnptpay": query})
+    return query
+
+
+def started(world: World, method: PaymentMethod = WALLET) -> tuple[Order, str]:
+    """An order placed at T0 (payable 7 days) whose payment was started, and no notification came."""
+    order = world.place(NewPurchase(customer_id="cus-1", plan="std", option="1y"))
+    begun = start_payment(world.deps, BUYER, order_id=order.id, method=method, idempotency_key=world.key())
+    return order, begun.payment_id
+
+
+def test_y5_a_success_whose_notification_was_lost_is_applied_before_the_order_lapses(
+    world: World, queried: FakePaymentStatusQuery
+) -> None:
+    order, payment_id = started(world)
+    queried.paid(payment_id, event_id="evt-lost")
+    world.at(days=7)
+    assert run_scheduler(world.deps).confirmed == ()  # not past its deadline: nobody asks
+    assert queried.asked == []
+    world.at(days=8)
+    run = run_scheduler(world.deps)
+    assert (run.confirmed, run.lapsed) == ((order.id,), ())
+    assert world.order(order.id).state is OrderState.FULFILLED
+    (payment,) = [p for p in world.store.payments.rows.values() if p.order_id == order.id]
+    assert (payment.state, payment.provider_ref) == (PaymentState.SUCCEEDED, "evt-lost")
+    assert queried.asked[0].started_at == payment.started_at
+    # The notification arrives after all: the same event, already processed; nothing is paid twice.
+    late = handle_notification(world.deps, "vnptpay", world.notification(order, event="evt-lost"))
+    assert late.status is NotificationStatus.ALREADY_PROCESSED
+    assert run_scheduler(world.deps).confirmed == ()
+
+
+def test_y5_a_payment_the_provider_says_failed_is_failed_and_the_order_lapses(
+    world: World, queried: FakePaymentStatusQuery
+) -> None:
+    order, payment_id = started(world)
+    queried.failed(payment_id)
+    world.at(days=8)
+    run = run_scheduler(world.deps)
+    assert (run.confirmed, run.lapsed, run.awaiting_status) == ((), (order.id,), ())
+    assert world.order(order.id).state is OrderState.LAPSED
+    assert world.store.payments.rows[payment_id].state is PaymentState.FAILED
+
+
+def test_y5_an_unknown_status_holds_the_order_back_for_a_bounded_time_then_it_lapses(
+    world: World, queried: FakePaymentStatusQuery
+) -> None:
+    order, _ = started(world)
+    assert order.pay_by is not None
+    world.at(days=8)
+    first = run_scheduler(world.deps)
+    assert (first.lapsed, first.awaiting_status) == ((), (order.id,))
+    assert world.order(order.id).state is OrderState.PLACED
+    world.clock.set(order.pay_by + UNKNOWN_STATUS_GRACE - dt.timedelta(seconds=1))
+    assert run_scheduler(world.deps).awaiting_status == (order.id,)  # asked again, still held
+    assert len(queried.asked) == 2
+    world.clock.set(order.pay_by + UNKNOWN_STATUS_GRACE)
+    last = run_scheduler(world.deps)
+    assert (last.lapsed, last.awaiting_status) == ((order.id,), ())
+    assert world.order(order.id).state is OrderState.LAPSED
+
+
+@pytest.mark.usefixtures("queried")
+def test_y6_a_success_confirmed_after_the_bound_is_kept_as_unapplied_money(world: World) -> None:
+    order, _payment_id = started(world)
+    assert order.pay_by is not None
+    world.clock.set(order.pay_by + UNKNOWN_STATUS_GRACE)
+    assert run_scheduler(world.deps).lapsed == (order.id,)
+    late = handle_notification(world.deps, "vnptpay", world.notification(order, event="evt-late"))
+    assert late.status is NotificationStatus.UNAPPLIED
+    (money,) = world.store.unapplied.rows.values()
+    assert (money.reason, money.amount) == (UnappliedReason.LAPSED, order.grand_total)
+
+
+def test_y5_orders_without_a_queried_payment_lapse_as_before(world: World, queried: FakePaymentStatusQuery) -> None:
+    by_transfer, _ = started(world, PaymentMethod.bank_transfer())
+    world.at(days=8)
+    run = run_scheduler(world.deps)
+    assert (run.lapsed, run.awaiting_status) == ((by_transfer.id,), ())
+    assert queried.asked == []
+
+
+def test_y5_held_orders_never_stall_the_batches(world: World, queried: FakePaymentStatusQuery) -> None:
+    orders = [started(world)[0] for _ in range(3)]
+    unpaid = [world.place(NewPurchase(customer_id="cus-1", plan="std", option="1y")) for _ in range(3)]
+    world.at(days=8)
+    run = run_scheduler(world.deps, batch=2)
+    assert sorted(run.awaiting_status) == sorted(o.id for o in orders)
+    assert sorted(run.lapsed) == sorted(o.id for o in unpaid)
+    assert len(queried.asked) == len(orders)  # each asked once per run
