@@ -28,6 +28,7 @@ from subscription_core_adapters.gateways import (
     VnpayApiClient,
     VnpayApiConfig,
     VnpayConfig,
+    VnpayPaymentStatusQuery,
     VnpayProvider,
     VnpayRefundGateway,
 )
@@ -86,7 +87,7 @@ def wiring_from_env() -> SqlWiring:
         ip_address=_env("VNPAY_IP_ADDRESS", "127.0.0.1"),  # sent as vnp_IpAddr: the port has no buyer's IP
     )
     vnpay = VnpayProvider(terminal)
-    # Refunds (Y8) and payment queries on VNPay's merchant API, with the same terminal.
+    # Refunds (Y8) and payment queries (the scheduler's check of lost IPNs) on VNPay's merchant API.
     api = VnpayApiClient(VnpayApiConfig.of_terminal(terminal, api_url=_env("VNPAY_API_URL", SANDBOX_API_URL)))
     bank = BankTransferProvider(
         bank=_env("SHOP_BANK"), account=_env("SHOP_BANK_ACCOUNT"), account_name=_env("SHOP_BANK_ACCOUNT_NAME")
@@ -119,4 +120,5 @@ def wiring_from_env() -> SqlWiring:
         notifier=_notifier(),
         link_key=link_key,
         refund_gateways={vnpay.name: VnpayRefundGateway(api)},
+        status_queries={vnpay.name: VnpayPaymentStatusQuery(api, expire_after=terminal.expire_after)},
     )
