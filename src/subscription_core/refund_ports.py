@@ -49,6 +49,14 @@ class RefundRepository(Protocol):
         """Return the refunds whose ``reference`` is ``reference`` exactly, oldest requested first (ties by id)."""
         ...
 
+    def requested(self, *, after: tuple[dt.datetime, str] | None = None, limit: int = 100) -> list[Refund]:
+        """Return up to ``limit`` refunds still requested, oldest requested first (ties by id).
+
+        With ``after`` (a ``requested_at`` and an id), only those listed after it: the next page. Raises
+        ``ValidationError`` for a ``limit`` that is not a whole number >= 0.
+        """
+        ...
+
 
 class RefundOutcome(enum.Enum):
     """What a provider answered a refund request or a query with (Y8)."""

@@ -1,4 +1,6 @@
-"""The scheduler's check of payments left started past their order's deadline (Y5, Y6, O4).
+"""The scheduler's checks with providers: payments left started past their deadline, refunds left unknown.
+
+Payments (Y5, Y6, O4).
 
 Before the scheduler lapses an order unpaid past its deadline, it asks the provider of each payment still
 started on it, through the provider's optional :class:`~subscription_core.ports.PaymentStatusQuery`
@@ -14,6 +16,12 @@ started on it, through the provider's optional :class:`~subscription_core.ports.
   later is still recorded, as unapplied money (Y6), never lost.
 
 An order whose started payments go to providers without a query lapses as before.
+
+Refunds (Y8): :func:`settle_unknown_refunds` asks the provider of every provider refund still requested
+(its answer was unknown: a timeout, a ``94``) what became of it, through ``settle_refund`` as the
+scheduler. Each is asked once per run, and again at the next run while the provider cannot tell; there is
+no limit in time, since a refund's money is reserved until it settles: staff settle one the provider never
+will (``settle_refund`` with an outcome), from the provider's own records.
 """
 
 from __future__ import annotations
@@ -26,16 +34,19 @@ from typing import Final
 
 import attrs
 
+from subscription_core.customers import Actor
 from subscription_core.errors import SubscriptionError
 from subscription_core.limits import MAX_BATCH
 from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentState
 from subscription_core.ports import PaymentStatus, PaymentStatusAnswer, PaymentStatusRequest, UnitOfWork
+from subscription_core.refunds import RefundMethod, RefundState
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.notifications import NotificationStatus, apply_notification
+from subscription_core.services.refund_outcomes import settle_refund
 
-__all__ = ["UNKNOWN_STATUS_GRACE", "PaymentCheck", "check_started_payments"]
+__all__ = ["UNKNOWN_STATUS_GRACE", "PaymentCheck", "check_started_payments", "settle_unknown_refunds"]
 
 _log = logging.getLogger(__name__)
 
@@ -129,3 +140,31 @@ def _fail(uow: UnitOfWork, now: dt.datetime, *, payment_id: str, why: str) -> No
     if payment.state is PaymentState.STARTED:  # an IPN may have settled it meanwhile
         uow.payments.save(payment.fail(at=now, reason=why), expected_version=payment.version)
         uow.commit()
+
+
+def settle_unknown_refunds(deps: Services, size: int) -> tuple[str, ...]:
+    """Ask the providers about every provider refund still requested, ``size`` read at a time (Y8).
+
+    Returns the ids of those that settled (succeeded or failed). A refund whose provider has no refund API
+    registered, or whose settling fails, is logged and left for staff; never raises for one refund.
+    """
+    if not deps.refund_gateways:
+        return ()
+    settled: list[str] = []
+    after: tuple[dt.datetime, str] | None = None
+    while True:
+        with deps.uow() as uow:
+            page = uow.refunds.requested(after=after, limit=size)
+        for refund in page:
+            if refund.method is not RefundMethod.PROVIDER or refund.provider not in deps.refund_gateways:
+                continue
+            try:
+                done = settle_refund(deps, Actor.scheduler(), refund_id=refund.id)
+            except SubscriptionError as error:
+                _log.warning("refund %s could not be settled: %s", refund.id, error)
+                continue
+            if done.state is not RefundState.REQUESTED:
+                settled.append(done.id)
+        if len(page) < size:
+            return tuple(settled)
+        after = (page[-1].requested_at, page[-1].id)

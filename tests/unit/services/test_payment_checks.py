@@ -1,4 +1,4 @@
-"""The scheduler asks a provider about payments left started past their deadline before lapsing (Y5, Y6, O4)."""
+"""The scheduler asks providers about payments left started past their deadline, and refunds left unknown (Y5, Y8)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,27 @@ import datetime as dt
 import attrs
 import pytest
 
+from subscription_core.money import Money
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
+from subscription_core.ports import RefundOutcome
+from subscription_core.refunds import RefundState
 from subscription_core.services import (
     NewPurchase,
     NotificationStatus,
+    cancel_order,
     handle_notification,
+    record_bank_refund,
+    refund_unapplied,
     run_scheduler,
     start_payment,
+    unapplied_money,
 )
 from subscription_core.services.payment_checks import UNKNOWN_STATUS_GRACE
 from subscription_core.unapplied import UnappliedReason
-from subscription_core_adapters.fakes import FakePaymentStatusQuery
+from subscription_core_adapters.fakes import FakePaymentStatusQuery, FakeRefundGateway
 
-from .harness import BUYER, WALLET, World
+from .harness import BUYER, STAFF, WALLET, World
 
 
 @pytest.fixture
@@ -117,3 +124,36 @@ def test_y5_held_orders_never_stall_the_batches(world: World, queried: FakePayme
     assert sorted(run.awaiting_status) == sorted(o.id for o in orders)
     assert sorted(run.lapsed) == sorted(o.id for o in unpaid)
     assert len(queried.asked) == len(orders)  # each asked once per run
+
+
+def test_y8_the_scheduler_settles_a_refund_whose_answer_was_lost(world: World) -> None:
+    gateway = FakeRefundGateway("vnptpay")
+    world.deps = attrs.evolve(world.deps, refund_gateways={"vnptpay": gateway})
+    order = world.place(NewPurchase(customer_id="cus-1", plan="std", option="1y"))
+    start_payment(world.deps, BUYER, order_id=order.id, method=WALLET, idempotency_key=world.key())
+    cancel_order(world.deps, BUYER, order.id, reason="wrong plan", idempotency_key=world.key())
+    handle_notification(world.deps, "vnptpay", world.notification(order))
+    (kept,) = unapplied_money(world.deps, STAFF)
+    gateway.knows(kept.reference, kept.amount.amount)
+    gateway.answer_next(RefundOutcome.UNKNOWN, RefundOutcome.UNKNOWN)  # both refunds done, the answers lost
+    asked = [
+        refund_unapplied(
+            world.deps,
+            STAFF,
+            unapplied_id=kept.id,
+            amount=Money.of(1_000_000, "VND"),
+            reason="customer left",
+            idempotency_key=world.key(),
+        )
+        for _ in range(2)
+    ]
+    assert {r.state for r in asked} == {RefundState.REQUESTED}
+    bank = record_bank_refund(
+        world.deps, STAFF, unapplied_id=kept.id, reference="FT-9", reason="by transfer", idempotency_key=world.key()
+    )
+    run = run_scheduler(world.deps, batch=1)  # one refund read at a time: every page is walked
+    assert sorted(run.refunds_settled) == sorted(r.id for r in asked)
+    with world.deps.uow() as uow:
+        assert {uow.refunds.get(r.id).state for r in asked} == {RefundState.SUCCEEDED}
+        assert uow.refunds.get(bank.id).state is RefundState.REQUESTED  # a statement settles it, not a provider
+    assert run_scheduler(world.deps).refunds_settled == ()
