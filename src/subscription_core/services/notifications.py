@@ -257,7 +257,8 @@ def _succeed(
         paid = payment.succeed(at=at, provider_ref=notification.event_id)
         uow.payments.save(paid, expected_version=payment.version)
         return paid
-    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=at)
+    # The same attempt at the provider: dated by its start, which a provider finds it by (VNPay's refunds, Y8).
+    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=payment.started_at)
     paid = fresh.succeed(at=at, provider_ref=notification.event_id)
     uow.payments.add(paid)
     return paid
