@@ -7,10 +7,11 @@ import datetime as dt
 import attrs
 import pytest
 
+from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
-from subscription_core.ports import RefundOutcome
+from subscription_core.ports import PaymentStatus, PaymentStatusAnswer, RefundOutcome
 from subscription_core.refunds import RefundState
 from subscription_core.services import (
     NewPurchase,
@@ -157,3 +158,9 @@ def test_y8_the_scheduler_settles_a_refund_whose_answer_was_lost(world: World) -
         assert {uow.refunds.get(r.id).state for r in asked} == {RefundState.SUCCEEDED}
         assert uow.refunds.get(bank.id).state is RefundState.REQUESTED  # a statement settles it, not a provider
     assert run_scheduler(world.deps).refunds_settled == ()
+
+
+def test_y5_a_paid_answer_carries_the_success_it_stands_for() -> None:
+    with pytest.raises(ValidationError):
+        PaymentStatusAnswer(status=PaymentStatus.PAID)
+    assert PaymentStatusAnswer(status=PaymentStatus.UNKNOWN).notification is None
