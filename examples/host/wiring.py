@@ -2,8 +2,8 @@
 
 :func:`wiring_from_env` reads the settings from environment variables (listed in ``README.md`` beside this
 file) and returns the one :class:`~subscription_core_adapters.bootstrap.SqlWiring` handle: the services on
-PostgreSQL or SQLite, the real VNPay provider, bank transfers with VietQR, e-invoices numbered in the same
-database, and e-mail over SMTP (or, without ``SMTP_HOST``, a notifier that only records, for development).
+PostgreSQL or SQLite, the real VNPay provider and its refunds, bank transfers with VietQR, e-invoices numbered
+in the same database, and e-mail over SMTP (or, without ``SMTP_HOST``, a notifier that only records, for development).
 It takes no argument, so the worker runs it as it is:
 ``subscription-core worker --app examples.host.wiring:wiring_from_env``. Nothing here runs at import time.
 """
@@ -24,7 +24,15 @@ from subscription_core_adapters.bootstrap import SqlWiring, bootstrap_sql
 from subscription_core_adapters.einvoice import InvoiceSeries, Seller
 from subscription_core_adapters.email import RoutingNotifier, Security, SmtpNotifier, SmtpSettings
 from subscription_core_adapters.fakes import RecordingNotifier
-from subscription_core_adapters.gateways import VnpayConfig, VnpayProvider
+from subscription_core_adapters.gateways import (
+    VnpayApiClient,
+    VnpayApiConfig,
+    VnpayConfig,
+    VnpayPaymentStatusQuery,
+    VnpayProvider,
+    VnpayRefundGateway,
+)
+from subscription_core_adapters.gateways.vnpay_api import SANDBOX_API_URL
 
 __all__ = ["wiring_from_env"]
 
@@ -71,15 +79,16 @@ def wiring_from_env() -> SqlWiring:
             (the message names the setting, never a secret).
         SubscriptionError: the catalog cannot be read, or the database cannot be reached or migrated.
     """
-    vnpay = VnpayProvider(
-        VnpayConfig(
-            tmn_code=_env("VNPAY_TMN_CODE"),
-            hash_secret=_env("VNPAY_HASH_SECRET"),
-            return_url=_env("VNPAY_RETURN_URL"),
-            payment_url=_env("VNPAY_PAYMENT_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
-            ip_address=_env("VNPAY_IP_ADDRESS", "127.0.0.1"),  # sent as vnp_IpAddr: the port has no buyer's IP
-        )
+    terminal = VnpayConfig(
+        tmn_code=_env("VNPAY_TMN_CODE"),
+        hash_secret=_env("VNPAY_HASH_SECRET"),
+        return_url=_env("VNPAY_RETURN_URL"),
+        payment_url=_env("VNPAY_PAYMENT_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
+        ip_address=_env("VNPAY_IP_ADDRESS", "127.0.0.1"),  # sent as vnp_IpAddr: the port has no buyer's IP
     )
+    vnpay = VnpayProvider(terminal)
+    # Refunds (Y8) and payment queries (the scheduler's check of lost IPNs) on VNPay's merchant API.
+    api = VnpayApiClient(VnpayApiConfig.of_terminal(terminal, api_url=_env("VNPAY_API_URL", SANDBOX_API_URL)))
     bank = BankTransferProvider(
         bank=_env("SHOP_BANK"), account=_env("SHOP_BANK_ACCOUNT"), account_name=_env("SHOP_BANK_ACCOUNT_NAME")
     )
@@ -110,4 +119,6 @@ def wiring_from_env() -> SqlWiring:
         series=InvoiceSeries(_env("INVOICE_SERIES")),
         notifier=_notifier(),
         link_key=link_key,
+        refund_gateways={vnpay.name: VnpayRefundGateway(api)},
+        status_queries={vnpay.name: VnpayPaymentStatusQuery(api, expire_after=terminal.expire_after)},
     )

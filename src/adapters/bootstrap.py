@@ -30,6 +30,7 @@ from subscription_core.ports import (
     InvoiceIssuer,
     Notifier,
     PaymentProvider,
+    PaymentStatusQuery,
     RefundGateway,
     UnitOfWorkFactory,
 )
@@ -74,6 +75,7 @@ def bootstrap_memory(
     payment_reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
     link_valid_days: int = 7,
     refund_gateways: Mapping[str, RefundGateway] | None = None,
+    status_queries: Mapping[str, PaymentStatusQuery] | None = None,
 ) -> Services:
     """Wire the services on the in-memory adapters, with fakes for the outside world unless given real ones.
 
@@ -82,7 +84,8 @@ def bootstrap_memory(
     invoice issuer, a recording notifier, a random payment-link key. ``routes`` defaults to every method
     kind the one provider takes when there is exactly one. Orders are payable for ``pay_within_days`` at
     most and reminded ``payment_reminder_days`` before their deadline (O4, O8). ``refund_gateways`` are
-    the providers' refund APIs by provider name (Y8); none by default.
+    the providers' refund APIs by provider name (Y8), ``status_queries`` their payment queries (Y5, Y6,
+    asked by the scheduler before it lapses an order); none by default.
 
     ``uow`` may be another store's (a test's SQL unit of work); e-invoices numbered in memory by the
     reference issuer are then refused (I1): numbers must live where the orders do.
@@ -118,6 +121,7 @@ def bootstrap_memory(
         payment_reminder_days=payment_reminder_days,
         link_valid_days=link_valid_days,
         refund_gateways=refund_gateways,
+        status_queries=status_queries,
     )
 
 
@@ -187,6 +191,7 @@ def bootstrap_sql(
     link_valid_days: int = 7,
     pause: Callable[[int], None] = backoff,
     refund_gateways: Mapping[str, RefundGateway] | None = None,
+    status_queries: Mapping[str, PaymentStatusQuery] | None = None,
 ) -> SqlWiring:
     """Wire the services on the SQL adapter and return the one :class:`SqlWiring` handle.
 
@@ -205,8 +210,9 @@ def bootstrap_sql(
 
     Nothing of the outside world is faked here: the host passes its payment providers, notifier and
     payment-link key (at least 32 random bytes from its secret store), and the providers' refund APIs
-    (``refund_gateways``, by provider name, Y8). ``pause`` is called before a use case
-    that lost a database race runs again (:func:`backoff` by default). Needs the ``sql`` extra.
+    (``refund_gateways``, by provider name, Y8) and payment queries (``status_queries``, Y5, Y6).
+    ``pause`` is called before a use case that lost a database race runs again (:func:`backoff` by
+    default). Needs the ``sql`` extra.
 
     Raises:
         ValidationError: not exactly one of ``engine``, ``dsn`` and ``database``; a schema or pool option
@@ -241,6 +247,7 @@ def bootstrap_sql(
             link_valid_days=link_valid_days,
             pause=pause,
             refund_gateways=refund_gateways,
+            status_queries=status_queries,
         )
     except Exception:
         if engine is None:  # made here: its connections go with the refusal; a host's engine stays its own
@@ -390,6 +397,7 @@ def _services(
     link_valid_days: int,
     pause: Callable[[int], None] | None = None,
     refund_gateways: Mapping[str, RefundGateway] | None = None,
+    status_queries: Mapping[str, PaymentStatusQuery] | None = None,
 ) -> Services:
     if routes is None:
         if len(providers) != 1:
@@ -414,4 +422,5 @@ def _services(
         link_valid_days=link_valid_days,
         pause=pause,
         refund_gateways=dict(refund_gateways or {}),
+        status_queries=dict(status_queries or {}),
     )

@@ -30,6 +30,12 @@ from subscription_core.invoice_corrections import (
 from subscription_core.invoices import InvoiceRequest, IssuedInvoice, RequestedInvoice
 from subscription_core.notices import DeadLetter, OutboxMessage
 from subscription_core.orders import Order
+from subscription_core.payment_status_ports import (
+    PaymentStatus,
+    PaymentStatusAnswer,
+    PaymentStatusQuery,
+    PaymentStatusRequest,
+)
 from subscription_core.payments import MethodKind, Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
@@ -53,6 +59,10 @@ __all__ = [
     "PaymentRepository",
     "PaymentRequest",
     "PaymentStart",
+    "PaymentStatus",
+    "PaymentStatusAnswer",
+    "PaymentStatusQuery",
+    "PaymentStatusRequest",
     "PromotionRepository",
     "RefundAnswer",
     "RefundGateway",
@@ -522,6 +532,9 @@ class PaymentRequest:
     method: PaymentMethod
     description: str
     return_url: str = ""
+    # When the library started the payment (``Payment.started_at``): a provider that looks a payment up by
+    # the date its page was made (VNPay's ``vnp_CreateDate``, needed by its refund and query) dates it so.
+    started_at: dt.datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

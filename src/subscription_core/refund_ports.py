@@ -49,6 +49,14 @@ class RefundRepository(Protocol):
         """Return the refunds whose ``reference`` is ``reference`` exactly, oldest requested first (ties by id)."""
         ...
 
+    def requested(self, *, after: tuple[dt.datetime, str] | None = None, limit: int = 100) -> list[Refund]:
+        """Return up to ``limit`` refunds still requested, oldest requested first (ties by id).
+
+        With ``after`` (a ``requested_at`` and an id), only those listed after it: the next page. Raises
+        ``ValidationError`` for a ``limit`` that is not a whole number >= 0.
+        """
+        ...
+
 
 class RefundOutcome(enum.Enum):
     """What a provider answered a refund request or a query with (Y8)."""
@@ -67,6 +75,8 @@ class RefundRequest:
     reference the library gave that payment, when it started it; ``paid_at`` when it was paid and ``paid``
     its whole amount (decimal text), so that a provider tells a full refund from a partial one;
     ``amount`` the refund (decimal text, never a float) in ``currency``; ``requested_by`` the staff id.
+    ``started_at`` is when the library started that payment (``Payment.started_at``, the date a provider
+    such as VNPay looks it up by: ``vnp_TransactionDate``), or ``None`` when no started payment is known.
     """
 
     refund_id: str
@@ -78,6 +88,7 @@ class RefundRequest:
     currency: str
     requested_by: str
     reason: str
+    started_at: dt.datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

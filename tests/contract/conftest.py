@@ -73,6 +73,7 @@ PAYMENT_PROVIDERS.update(harness_vnpay.PAYMENT_PROVIDERS, **harness_banking.PAYM
 NOTIFIERS.update(harness_smtp.NOTIFIERS)
 INVOICE_ISSUERS.update(harness_einvoice.INVOICE_ISSUERS)
 INVOICE_CORRECTORS.update(harness_einvoice.INVOICE_CORRECTORS)
+REFUND_GATEWAYS.update(harness_vnpay.REFUND_GATEWAYS)
 
 
 @pytest.fixture(params=sorted(UNITS_OF_WORK))
@@ -164,6 +165,7 @@ def eager_thread_switching() -> Iterator[None]:
 
 
 @pytest.fixture(params=sorted(REFUND_GATEWAYS))
-def refund_gateway(request: pytest.FixtureRequest) -> RefundGatewayHarness:
+def refund_gateway(request: pytest.FixtureRequest) -> Iterator[RefundGatewayHarness]:
     """Each provider refund API, its provider knowing no payment yet."""
-    return REFUND_GATEWAYS[request.param]()
+    with REFUND_GATEWAYS[request.param]() as harness:
+        yield harness

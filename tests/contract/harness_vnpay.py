@@ -8,20 +8,30 @@ transaction number VNPay would assign to a success; a failure carries VNPay's ``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from urllib.parse import quote_plus
 
+from tests.adapters.gateways.vnpay_api_server import FakeVnpay, start
+
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind
-from subscription_core_adapters.gateways import VnpayConfig, VnpayProvider
+from subscription_core_adapters.gateways import (
+    VnpayApiClient,
+    VnpayApiConfig,
+    VnpayConfig,
+    VnpayProvider,
+    VnpayRefundGateway,
+)
 from subscription_core_adapters.gateways.vnpay import txn_ref_for
 from subscription_core_adapters.local import ManualClock
 
-from .registry import ProviderHarness
+from .registry import ProviderHarness, RefundGatewayHarness
 
 _SECRET = b"CONTRACTTESTSECRET0123456789ABCD"
 _TMN_CODE = "CONTRACT"
@@ -68,3 +78,35 @@ def vnpay_harness() -> ProviderHarness:
 
 
 PAYMENT_PROVIDERS: dict[str, Callable[[], ProviderHarness]] = {"vnpay": vnpay_harness}
+
+
+# The contract's payments were started at 01:55 UTC (its STARTED_AT): 08:55 in GMT+7, the vnp_CreateDate VNPay
+# keeps them under, written here by hand.
+_CREATED_ON = "20261123085500"
+
+
+def _event_id(name: str) -> str:
+    """The reference of the contract's payment ``name``: the event id of VNPay's IPN that paid it."""
+    return f"{txn_ref_for('ord-contract', name)}:{_transaction_no(name)}:00:00"
+
+
+@contextlib.contextmanager
+def vnpay_refunds() -> Iterator[RefundGatewayHarness]:
+    """VNPay's refund API on a local VNPay (127.0.0.1) that signs as VNPay documents, finishing refunds at once."""
+    running = start(FakeVnpay(secret=_SECRET.decode(), tmn_code=_TMN_CODE, complete_refunds=True))
+    try:
+        config = VnpayApiConfig(
+            tmn_code=_TMN_CODE, hash_secret=_SECRET, api_url=running.vnpay.url, timeout=dt.timedelta(seconds=5)
+        )
+        clock = ManualClock(dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC))
+        gateway = VnpayRefundGateway(VnpayApiClient(config, clock=clock))
+
+        def knows(name: str, amount: Decimal) -> None:
+            running.vnpay.pay(txn_ref_for("ord-contract", name), _CREATED_ON, int(amount))
+
+        yield RefundGatewayHarness(gateway=gateway, knows=knows, reference=_event_id)
+    finally:
+        running.stop()
+
+
+REFUND_GATEWAYS: dict[str, Callable[[], AbstractContextManager[RefundGatewayHarness]]] = {"vnpay": vnpay_refunds}

@@ -161,19 +161,24 @@ ID_GENERATORS: dict[str, Callable[[], IdGenerator]] = {"sequential": SequentialI
 class RefundGatewayHarness:
     """A provider refund API under test, and how to make its provider know a payment it took (Y8).
 
-    ``knows(payment_reference, amount)`` makes the provider's side hold a payment of ``amount`` under that
-    reference (a fake learns it; a real client's local server stores it), so that it can be refunded.
+    ``knows(name, amount)`` makes the provider's side hold a payment of ``amount`` that the contract calls
+    ``name`` (a fake learns it; a real client's local server stores it), so that it can be refunded;
+    ``reference(name)`` is that payment's reference as the provider's notifications give it (what the
+    library stores as the payment's reference), for a payment known or not.
     """
 
     gateway: RefundGateway
     knows: Callable[[str, Decimal], None]
+    reference: Callable[[str], str] = str
 
 
-def fake_refund_gateway() -> RefundGatewayHarness:
+@contextlib.contextmanager
+def fake_refund_gateway() -> Iterator[RefundGatewayHarness]:
     """The fake refund API."""
     fake = FakeRefundGateway("vnpay")
-    return RefundGatewayHarness(gateway=fake, knows=fake.knows)
+    yield RefundGatewayHarness(gateway=fake, knows=fake.knows)
 
 
-REFUND_GATEWAYS: dict[str, Callable[[], RefundGatewayHarness]] = {"fake": fake_refund_gateway}
-"""The provider refund APIs (the ``RefundGateway`` port); register a real client's harness here."""
+REFUND_GATEWAYS: dict[str, Callable[[], AbstractContextManager[RefundGatewayHarness]]] = {"fake": fake_refund_gateway}
+"""The provider refund APIs (the ``RefundGateway`` port), each a context manager that cleans up after the test;
+register a real client's harness here (``conftest.py`` adds VNPay's, on a local fake VNPay)."""

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from subscription_core import limits
-from subscription_core.errors import ConflictError, NotFoundError
+from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.money import Money
 from subscription_core.ports import UnitOfWorkFactory
 from subscription_core.refunds import Refund, RefundKind, RefundMethod
@@ -100,6 +100,29 @@ def test_y8_refunds_are_listed_by_order_customer_and_payment_oldest_first(units:
         assert [r.id for r in uow.refunds.of_payment("pay-1")] == ["rf-b"]
         assert [r.id for r in uow.refunds.by_reference("FT-1")] == ["rf-b", "rf-d"]
         assert uow.refunds.of_customer("cus-404") == []
+
+
+def test_y8_refunds_still_requested_are_listed_in_pages_oldest_first(units: UnitOfWorkFactory) -> None:
+    refunds = [
+        provider_refund("rf-c", days=2),
+        provider_refund("rf-a", days=1),
+        bank_refund("rf-b", days=1),
+        provider_refund("rf-done", days=0).succeed(at=at(3), reference="VNP1"),
+        bank_refund("rf-e", days=4),
+    ]
+    with units() as uow:
+        for refund in refunds:
+            uow.refunds.add(refund)
+        uow.commit()
+    with units() as uow:
+        assert [r.id for r in uow.refunds.requested()] == ["rf-a", "rf-b", "rf-c", "rf-e"]
+        first = uow.refunds.requested(limit=2)
+        assert [r.id for r in first] == ["rf-a", "rf-b"]
+        after = (first[-1].requested_at, first[-1].id)
+        assert [r.id for r in uow.refunds.requested(after=after, limit=2)] == ["rf-c", "rf-e"]
+        assert uow.refunds.requested(after=(at(4), "rf-e")) == []
+        with pytest.raises(ValidationError):
+            uow.refunds.requested(limit=-1)
 
 
 def test_y8_an_uncommitted_refund_is_not_kept(units: UnitOfWorkFactory) -> None:

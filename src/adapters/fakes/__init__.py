@@ -6,7 +6,14 @@ run in process with no network, for tests, demos and local runs.
 
 from subscription_core_adapters.fakes.invoices import MemoryInvoiceIssuer
 from subscription_core_adapters.fakes.notifier import RecordingNotifier
+from subscription_core_adapters.fakes.payment_status import FakePaymentStatusQuery
 from subscription_core_adapters.fakes.payments import FakePaymentProvider
 from subscription_core_adapters.fakes.refunds import FakeRefundGateway
 
-__all__ = ["FakePaymentProvider", "FakeRefundGateway", "MemoryInvoiceIssuer", "RecordingNotifier"]
+__all__ = [
+    "FakePaymentProvider",
+    "FakePaymentStatusQuery",
+    "FakeRefundGateway",
+    "MemoryInvoiceIssuer",
+    "RecordingNotifier",
+]

@@ -2,7 +2,9 @@
 
 Each module builds the gateway's signed payment request, verifies its callbacks in constant time and reads
 them into the core's ``ProviderNotification``; the core decides what a notification may do (Y5). VNPay's
-merchant API (refunds and queries, Y8) has its own client, :class:`VnpayApiClient`. See
+merchant API (refunds and queries, Y8) has its own client, :class:`VnpayApiClient`, behind the core's
+``RefundGateway`` port as :class:`VnpayRefundGateway` and the ``PaymentStatusQuery`` port as
+:class:`VnpayPaymentStatusQuery`. See
 ``docs/adapters/vnpay.md`` for wiring one and for writing another (NganLuong, VNPT Pay, MoMo).
 """
 
@@ -26,6 +28,8 @@ from subscription_core_adapters.gateways.vnpay_api_results import (
     TransactionKind,
     TransactionStatus,
 )
+from subscription_core_adapters.gateways.vnpay_refunds import VnpayRefundGateway
+from subscription_core_adapters.gateways.vnpay_status import VnpayPaymentStatusQuery
 
 __all__ = [
     "IpnAnswer",
@@ -41,7 +45,9 @@ __all__ = [
     "VnpayApiClient",
     "VnpayApiConfig",
     "VnpayConfig",
+    "VnpayPaymentStatusQuery",
     "VnpayProvider",
+    "VnpayRefundGateway",
     "VnpayReturn",
     "answer_ipn",
     "query_fields",

@@ -228,12 +228,14 @@ class VnpayProvider:
         """The signed VNPay payment URL for ``request``; moves no money (Y2).
 
         ``provider_ref`` is the ``vnp_TxnRef`` (:func:`txn_ref_for` of the order and the payment).
+        ``vnp_CreateDate`` (and the expiry after it) is ``request.started_at`` when given, else the clock's now.
 
         Raises:
             ValidationError: (Y1) not a ``PaymentRequest``; a method VNPay does not take here (e-wallet,
                 transfer, cash) or a bank code VNPay cannot take; a currency other than VND; an amount that
                 is not a whole number of VND; a bad return URL (as :class:`VnpayConfig` says); ids too long
-                for a TxnRef; a ``~`` in any field it signs (:func:`check_signable`).
+                for a TxnRef; a ``~`` in any field it signs (:func:`check_signable`); (D2) a naive
+                ``started_at``.
         """
         if not isinstance(request, PaymentRequest):
             raise ValidationError("must be a PaymentRequest", rule="Y1", field="request", value=request)
@@ -242,7 +244,10 @@ class VnpayProvider:
                 "vnpay does not take this method", rule="Y1", field="method", value=request.method.kind.value
             )
         config = self._config
-        created = ensure_aware(self._clock.now(), field="clock").astimezone(config.time_zone)
+        # The payment's own start instant when the core gives it: VNPay's refund and querydr find the payment by
+        # this vnp_CreateDate, which the library can then derive from what it stored (Payment.started_at).
+        when = request.started_at if request.started_at is not None else self._clock.now()
+        created = ensure_aware(when, field="started_at").astimezone(config.time_zone)
         ref = txn_ref_for(request.order_id, request.payment_id)
         params = {
             "vnp_Version": "2.1.0",

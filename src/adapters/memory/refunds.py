@@ -6,9 +6,11 @@ by when each refund was requested, then by id.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from subscription_core.errors import ValidationError
-from subscription_core.refunds import Refund
-from subscription_core_adapters.memory.tables import TableView, checked
+from subscription_core.refunds import Refund, RefundState
+from subscription_core_adapters.memory.tables import TableView, check_limit, checked
 
 __all__ = ["MemoryRefundRepository"]
 
@@ -59,3 +61,11 @@ class MemoryRefundRepository:
     def by_reference(self, reference: str) -> list[Refund]:
         """The refunds whose reference is ``reference``, oldest requested first."""
         return self._listed("reference", reference, "reference")
+
+    def requested(self, *, after: tuple[dt.datetime, str] | None = None, limit: int = 100) -> list[Refund]:
+        """Up to ``limit`` refunds still requested, oldest requested first, after ``after`` if given."""
+        count = check_limit(limit)
+        found = self._rows.scan(
+            lambda r: r.state is RefundState.REQUESTED and (after is None or (r.requested_at, r.id) > after)
+        )
+        return sorted(found, key=lambda r: (r.requested_at, r.id))[:count]

@@ -6,14 +6,15 @@ customer, payment and transfer reference that list it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
-from subscription_core.refunds import Refund
+from subscription_core.refunds import Refund, RefundState
 from subscription_core_adapters.sql import schema
-from subscription_core_adapters.sql.rows import Rows, of_type
+from subscription_core_adapters.sql.rows import Rows, check_limit, of_type
 from subscription_core_adapters.sql.serialization import from_document, to_document
 
 __all__ = ["SqlRefundRepository"]
@@ -90,3 +91,14 @@ class SqlRefundRepository:
     def by_reference(self, reference: str) -> list[Refund]:
         """The refunds whose reference is ``reference``, oldest requested first."""
         return self._listed(_R.c.reference == _text(reference, "reference"))
+
+    def requested(self, *, after: tuple[dt.datetime, str] | None = None, limit: int = 100) -> list[Refund]:
+        """Up to ``limit`` refunds still requested, oldest requested first, after ``after`` if given."""
+        count = check_limit(limit)
+        where = _R.c.state == RefundState.REQUESTED.value
+        if after is not None:
+            at, last = after
+            later = or_(_R.c.requested_at > at, and_(_R.c.requested_at == at, _R.c.id > last))
+            where = and_(where, later)
+        query = select(_R.c.document).where(where).order_by(_R.c.requested_at, _R.c.id).limit(count)
+        return [from_document(d, Refund) for d in self._rows.execute(query, "list refunds").scalars()]

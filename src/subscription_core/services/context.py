@@ -26,6 +26,7 @@ from subscription_core.ports import (
     InvoiceIssuer,
     Notifier,
     PaymentProvider,
+    PaymentStatusQuery,
     RefundGateway,
     UnitOfWorkFactory,
 )
@@ -82,13 +83,16 @@ class Services:
     number before a use case that lost a race runs again (a host's backoff: a short, jittered sleep lets
     the winner commit; the core itself never sleeps). ``refund_gateways`` are the providers' refund APIs by
     provider name (Y8): money a provider took is refunded through the one registered under its name.
+    ``status_queries`` are the providers' payment queries by provider name (Y5, Y6): the scheduler asks
+    them about payments left started past their order's deadline before lapsing the order.
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
     Raises:
         ValidationError: (Y1) a provider registered under a name other than its own or declaring no
             ``methods``, a route to a provider that is not registered or does not take the route's kind;
-            a setting out of range; (Y8) a refund API registered under a name other than its own.
+            a setting out of range; (Y8) a refund API registered under a name other than its own; (Y5) a
+            payment query registered under a name other than its own or of no registered provider.
     """
 
     uow: UnitOfWorkFactory
@@ -107,6 +111,7 @@ class Services:
     link_valid_days: int = attrs.field(default=7, validator=_days)
     pause: Callable[[int], None] | None = None
     refund_gateways: Mapping[str, RefundGateway] = attrs.field(factory=dict, validator=_mapping)
+    status_queries: Mapping[str, PaymentStatusQuery] = attrs.field(factory=dict, validator=_mapping)
 
     def __attrs_post_init__(self) -> None:
         """Check the wiring (Y1): each provider under its own name, each route to a provider taking its kind."""
@@ -121,6 +126,11 @@ class Services:
                     field="refund_gateways",
                     value=name,
                 )
+        for name, query in self.status_queries.items():
+            if getattr(query, "name", None) != name or name not in self.providers:
+                # A started payment is asked about through the provider it was routed to (Y5).
+                message = "registers a payment query under a name other than its own, or of no provider"
+                raise ValidationError(message, rule="Y5", field="status_queries", value=name)
         for kind, name in self.routes.items():
             if not isinstance(kind, MethodKind):
                 raise ValidationError("routes are keyed by MethodKind", rule="Y1", field="routes", value=kind)

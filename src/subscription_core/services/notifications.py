@@ -36,7 +36,7 @@ from subscription_core.services.invoicing import issue_invoices
 from subscription_core.services.unapplied_money import keep_unapplied, refusal_reason
 from subscription_core.unapplied import UnappliedReason, reason_for
 
-__all__ = ["NotificationResult", "NotificationStatus", "handle_notification"]
+__all__ = ["NotificationResult", "NotificationStatus", "apply_notification", "handle_notification"]
 
 _log = logging.getLogger(__name__)
 
@@ -85,6 +85,18 @@ def handle_notification(deps: Services, provider: str, payload: Mapping[str, str
     notification = port.parse_notification(payload, received_at=deps.now())
     if notification.provider != provider:
         raise ValidationError("names another provider", rule="Y5", field="provider", value=notification.provider)
+    return apply_notification(deps, notification)
+
+
+def apply_notification(deps: Services, notification: ProviderNotification) -> NotificationResult:
+    """Apply a notification its provider's adapter verified (Y2, Y5, Y6), as :func:`handle_notification` does.
+
+    The scheduler calls it with what a provider's payment query answered for a notification that never
+    came; its event id is the one the notification would carry, so the two are recorded once.
+
+    Raises:
+        as :func:`handle_notification`, once the payload is read.
+    """
 
     def work(uow: UnitOfWork, now: dt.datetime) -> NotificationResult:
         return _apply_notification(deps, uow, notification, now)
@@ -245,7 +257,8 @@ def _succeed(
         paid = payment.succeed(at=at, provider_ref=notification.event_id)
         uow.payments.save(paid, expected_version=payment.version)
         return paid
-    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=at)
+    # The same attempt at the provider: dated by its start, which a provider finds it by (VNPay's refunds, Y8).
+    fresh = Payment.start(id=deps.ids.new_id("pay"), order=order, method=payment.method, at=payment.started_at)
     paid = fresh.succeed(at=at, provider_ref=notification.event_id)
     uow.payments.add(paid)
     return paid

@@ -94,6 +94,7 @@ def start_payment_for(
         method=method,
         description=f"Order {order.id}",
         return_url=return_url,
+        started_at=payment.started_at,
     )
     start = provider.start(request)
     instructions = tuple(sorted((str(k), str(v)) for k, v in start.instructions.items()))

@@ -23,11 +23,13 @@ from subscription_core.errors import (
     checked_id,
     required_text,
 )
+from subscription_core.payments import Payment
 from subscription_core.ports import RefundAnswer, RefundOutcome, RefundRequest, UnitOfWork
 from subscription_core.refunds import Refund, RefundDebit, RefundMethod, RefundState
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.permissions import require_staff
+from subscription_core.unapplied import UnappliedMoney
 
 __all__ = ["ask_provider", "confirm_bank_refunds", "refund_request", "settle_refund", "transfer_reference"]
 
@@ -65,9 +67,12 @@ def refund_request(uow: UnitOfWork, refund: Refund) -> RefundRequest:
     if refund.unapplied_id is not None:
         money = uow.unapplied.get(refund.unapplied_id)
         paid, paid_at, merchant = money.amount, money.received_at, None
+        started = _attempt_of(uow, money)
+        started_at = started.started_at if started is not None else None
     else:
         payment = uow.payments.get(refund.payment_id or "")
         paid, paid_at, merchant = payment.amount, payment.settled_at or payment.started_at, payment.id
+        started_at = payment.started_at
     return RefundRequest(
         refund_id=refund.id,
         payment_reference=refund.payment_reference,
@@ -78,7 +83,24 @@ def refund_request(uow: UnitOfWork, refund: Refund) -> RefundRequest:
         currency=refund.amount.currency.code,
         requested_by=refund.requested_by.id,
         reason=refund.reason,
+        started_at=started_at,
     )
+
+
+def _attempt_of(uow: UnitOfWork, money: UnappliedMoney) -> Payment | None:
+    """The payment attempt unapplied ``money`` most likely came through, or ``None`` when there is none.
+
+    The order's latest payment of the money's method started before the money arrived, as the notification
+    chose it; its ``started_at`` dates the provider's transaction (VNPay's ``vnp_CreateDate``).
+    """
+    if money.order_id is None or money.method is None:
+        return None
+    attempts = [
+        p
+        for p in uow.payments.of_order(money.order_id)
+        if p.method == money.method and p.started_at <= money.received_at and p.unapplied_id is None
+    ]
+    return attempts[-1] if attempts else None
 
 
 def ask_provider(deps: Services, refund: Refund, *, query: bool = False) -> Refund:

@@ -1,11 +1,15 @@
 """The host's periodic job: time-driven transitions, lapsed orders, payment reminders and the outbox relay.
 
-Rules S3-S5, Y3, K2, K4, O4, O8, N2. :func:`run_scheduler` takes one instant from the clock and, in
+Rules S3-S5, Y3, Y5, Y6, Y8, K2, K4, O4, O8, N2. :func:`run_scheduler` takes one instant from the clock and, in
 batches, advances every subscription with something due by then (expiry warnings and expiry, purge, end
 of retention, activation of money received offline at its deadline, commitment warnings and cut-off),
-saving each with its expected version and queueing its notices in the same unit of work; then it lapses
-the orders left unpaid past their deadline and releases their promotion redemptions (P9); then it reminds
-the orders still unpaid whose payment reminder has come (O8), each reminder once. Running it twice at the
+saving each with its expected version and queueing its notices in the same unit of work; then it asks the
+providers with a payment query about the payments still started on orders past their deadline, applying
+a success whose notification was lost (Y5, Y6; :mod:`subscription_core.services.payment_checks`); then it
+lapses the orders left unpaid past their deadline, but those whose payment's status is still unknown
+(held back for a bounded time), and releases their promotion redemptions (P9); then it reminds
+the orders still unpaid whose payment reminder has come (O8), each reminder once; then it settles the
+provider refunds left unknown by asking their providers again (Y8). Running it twice at the
 same instant changes nothing the second time. The outbox relay, :func:`relay_outbox`, lives in
 :mod:`subscription_core.services.relay` (importable from here too).
 """
@@ -32,6 +36,7 @@ from subscription_core.services.idempotency import with_retries
 from subscription_core.services.invoicing import issue_pending_invoices
 from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
+from subscription_core.services.payment_checks import check_started_payments, settle_unknown_refunds
 from subscription_core.services.relay import Delivery, relay_outbox
 from subscription_core.subscriptions import State, Subscription
 
@@ -47,7 +52,10 @@ class SchedulerRun:
 
     ``reminded`` are the orders reminded of their payment deadline (O8); ``invoices_issued`` counts the
     pending invoices the run issued (O7); ``held_back`` are the subscriptions it could not advance and set
-    aside, to be tried again later (:mod:`subscription_core.held_back`).
+    aside, to be tried again later (:mod:`subscription_core.held_back`). ``confirmed`` are the orders past
+    their deadline paid by a payment their provider's query confirmed (Y5, Y6); ``awaiting_status`` those
+    not lapsed because their payment's status is still unknown (asked again at the next run);
+    ``refunds_settled`` the provider refunds left unknown that the run settled by asking again (Y8).
     """
 
     at: dt.datetime
@@ -57,6 +65,9 @@ class SchedulerRun:
     reminded: tuple[str, ...] = ()
     invoices_issued: int = 0
     held_back: tuple[str, ...] = ()
+    confirmed: tuple[str, ...] = ()
+    awaiting_status: tuple[str, ...] = ()
+    refunds_settled: tuple[str, ...] = ()
 
 
 def _check_batch(batch: object) -> int:
@@ -93,9 +104,13 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
         held += set_aside
         if len(ids) < size:
             break
-    lapsed = _drain(deps, lambda uow: _lapse_batch(uow, at, size), size)
+    # Before lapsing: a payment whose notification was lost is asked about, and applied if paid (Y5, Y6).
+    check = check_started_payments(deps, at, size)
+    lapsed = _lapse(deps, at, size, check.held)
     # After the lapses: an order past its deadline lapses and is not reminded (O4, O8).
     reminded = _drain(deps, lambda uow: _remind_batch(uow, at, size), size)
+    # Provider refunds whose answer was unknown (a timeout, a 94) are settled by asking again (Y8).
+    refunds_settled = settle_unknown_refunds(deps, size)
     # Invoices that could not be issued right after their fulfilment are retried here (O7).
     invoicing = issue_pending_invoices(deps, batch=min(size, _INVOICE_BATCH))
     _log.info(
@@ -116,6 +131,9 @@ def run_scheduler(deps: Services, *, batch: int = 500) -> SchedulerRun:
         reminded=tuple(reminded),
         invoices_issued=invoicing.issued,
         held_back=tuple(held),
+        confirmed=check.applied,
+        awaiting_status=tuple(sorted(check.held)),
+        refunds_settled=refunds_settled,
     )
 
 
@@ -178,12 +196,25 @@ def _close(uow: UnitOfWork, before: Order, after: Order, at: dt.datetime) -> Non
     order_notice(uow, after, kind, at)
 
 
-def _lapse_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:
-    orders = uow.orders.unpaid_past_deadline(at, limit=size)
-    for order in orders:
+def _lapse(deps: Services, at: dt.datetime, size: int, held: frozenset[str]) -> list[str]:
+    """Lapse the orders unpaid past their deadline but those ``held``, ``size`` per unit of work (O4, P9)."""
+    done: list[str] = []
+    limit = min(size + len(held), MAX_BATCH)
+    while True:
+        ids, seen = with_retries(deps, lambda uow, _now: _lapse_batch(uow, at, limit, held), name="run_scheduler")
+        done += ids
+        if seen < limit or not ids:
+            return done
+
+
+def _lapse_batch(uow: UnitOfWork, at: dt.datetime, limit: int, held: frozenset[str]) -> tuple[list[str], int]:
+    """Lapse up to ``limit`` orders past their deadline but those ``held``: (lapsed, orders read)."""
+    orders = uow.orders.unpaid_past_deadline(at, limit=limit)
+    lapsing = [order for order in orders if order.id not in held]
+    for order in lapsing:
         _close(uow, order, order.lapse(at=at, by=Actor.scheduler()), at)
     uow.commit()
-    return [order.id for order in orders]
+    return [order.id for order in lapsing], len(orders)
 
 
 def _remind_batch(uow: UnitOfWork, at: dt.datetime, size: int) -> list[str]:

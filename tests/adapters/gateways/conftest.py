@@ -24,6 +24,7 @@ from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.money import Currency, Money
 from subscription_core.orders import Order
 from subscription_core.payments import MethodKind, Payment, PaymentMethod
+from subscription_core.ports import PaymentStatusQuery, RefundGateway
 from subscription_core.services import Checkout, NewPurchase, PaymentStarted, Services, place_order, start_payment
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
@@ -113,8 +114,12 @@ class Shop:
     _numbers: Iterator[int] = attrs.field(factory=lambda: itertools.count(14226112))
 
     @classmethod
-    def make(cls) -> Shop:
-        """A shop whose customer ``cus-1`` has buyer ``u-1``."""
+    def make(
+        cls,
+        refund_gateways: Mapping[str, RefundGateway] | None = None,
+        status_queries: Mapping[str, PaymentStatusQuery] | None = None,
+    ) -> Shop:
+        """A shop whose customer ``cus-1`` has buyer ``u-1``, refunding and querying through those given."""
         clock = ManualClock(T0)
         store = MemoryStore()
         config = VnpayConfig(tmn_code=TMN_CODE, hash_secret=SECRET, return_url="https://shop.example/vnpay/return")
@@ -126,6 +131,8 @@ class Shop:
             uow=MemoryUnitOfWorkFactory(store),
             providers={"vnpay": vnpay},
             routes={MethodKind.DOMESTIC_CARD: "vnpay", MethodKind.INTERNATIONAL_CARD: "vnpay"},
+            refund_gateways=refund_gateways,
+            status_queries=status_queries,
         )
         shop = cls(deps=deps, store=store, clock=clock, vnpay=vnpay)
         with deps.uow() as uow:

@@ -103,7 +103,15 @@ def request(method: PaymentMethod = CARD, **overrides: str) -> PaymentRequest:
         "return_url": "",
     }
     fields.update(overrides)
-    return PaymentRequest(method=method, **fields)
+    return PaymentRequest(
+        method=method,
+        payment_id=fields["payment_id"],
+        order_id=fields["order_id"],
+        amount=fields["amount"],
+        currency=fields["currency"],
+        description=fields["description"],
+        return_url=fields["return_url"],
+    )
 
 
 def ipn_fields(**overrides: str) -> dict[str, str]:

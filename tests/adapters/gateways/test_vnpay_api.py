@@ -413,6 +413,7 @@ def test_the_api_config_of_a_terminal_takes_its_code_secret_and_address() -> Non
 
 def test_y8_the_docs_refunds_and_queries_run_as_written(vnpay: FakeVnpay) -> None:
     vnpay.pay(REF, PAID_ON, 6_000_000)  # the payment the page refunds
+    vnpay.pay("ordZ2D0002ZZpayZ2D0002", PAID_ON, 6_000_000)  # the one its gateway example refunds
     page = ROOT / "docs" / "adapters" / "vnpay.md"
     failures, tried = doctest.testfile(
         str(page),

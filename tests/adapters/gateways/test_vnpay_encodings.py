@@ -71,7 +71,15 @@ def request(**overrides: str) -> PaymentRequest:
         "return_url": "",
     }
     fields.update(overrides)
-    return PaymentRequest(method=PaymentMethod.domestic_card("NCB"), **fields)
+    return PaymentRequest(
+        method=PaymentMethod.domestic_card("NCB"),
+        payment_id=fields["payment_id"],
+        order_id=fields["order_id"],
+        amount=fields["amount"],
+        currency=fields["currency"],
+        description=fields["description"],
+        return_url=fields["return_url"],
+    )
 
 
 def redirect(started: PaymentStart) -> str:

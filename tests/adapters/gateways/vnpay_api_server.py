@@ -72,6 +72,8 @@ class FakeVnpay:
     ``delay`` s), ``"http500"``, ``"not_json"``, ``"tampered"`` (change the amount after signing),
     ``"unsigned"``, ``"other_secret"`` (sign with another key); and two ways VNPay may write a good answer:
     ``"numeric"`` (``vnp_Amount`` as a JSON number) and ``"extras"`` (unsigned fields besides).
+    ``complete_refunds`` finishes an accepted refund at once (status ``00``) instead of leaving it
+    processing (``05``, when VNPay answers ``94`` to any other refund of the payment).
     """
 
     secret: str
@@ -82,6 +84,7 @@ class FakeVnpay:
     received: list[dict[str, Any]] = attrs.field(factory=list)
     misbehave: list[str] = attrs.field(factory=list)
     released: threading.Event = attrs.field(factory=threading.Event)
+    complete_refunds: bool = False  # an accepted refund is done at once (status 00), not left processing (05)
     _numbers: Iterator[int] = attrs.field(factory=lambda: itertools.count(15000001))
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
@@ -138,7 +141,8 @@ class FakeVnpay:
         amount = int(request["vnp_Amount"])
         if amount > txn.amount_x100 - txn.refunded_x100:
             return {"vnp_ResponseCode": "93", "vnp_Message": "Invalid amount"}
-        txn.kind, txn.status, txn.refunded_x100 = request["vnp_TransactionType"], "05", txn.refunded_x100 + amount
+        status = "00" if self.complete_refunds else "05"
+        txn.kind, txn.status, txn.refunded_x100 = request["vnp_TransactionType"], status, txn.refunded_x100 + amount
         return {
             "vnp_ResponseCode": "00",
             "vnp_Message": "Refund success",

@@ -224,6 +224,10 @@ def test_y5_success_after_a_reordered_failure_still_pays(world: World) -> None:
     assert handle_notification(world.deps, "vnptpay", success).status is NotificationStatus.APPLIED
     assert [s for _, s in _payments(world)] == [PaymentState.FAILED, PaymentState.SUCCEEDED]
     assert world.order(order.id).state is OrderState.FULFILLED
+    with world.deps.uow() as uow:
+        attempts = {p.state: p for p in uow.payments.of_order(order.id)}
+    failed, paid = attempts[PaymentState.FAILED], attempts[PaymentState.SUCCEEDED]
+    assert paid.started_at == failed.started_at  # the provider's one attempt, found by its start (Y8)
 
 
 def test_y6_a_second_success_for_a_paid_order_is_kept_unapplied(world: World) -> None:
