@@ -30,6 +30,7 @@ by staff from VNPay's merchant portal (``settle_refund`` with an outcome).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
@@ -49,6 +50,7 @@ from subscription_core_adapters.gateways.vnpay_protocol import NAME
 __all__ = ["VnpayRefundGateway"]
 
 _DUPLICATE: Final = "94"
+_REMEMBERED: Final = 10_000  # settled answers a gateway keeps in memory
 _KIND_OF: Final = {RefundKind.FULL: TransactionKind.FULL_REFUND, RefundKind.PARTIAL: TransactionKind.PARTIAL_REFUND}
 _NO_DATE: Final = "the payment's start instant is unknown: VNPay finds a payment only by its vnp_CreateDate"
 
@@ -70,7 +72,10 @@ class VnpayRefundGateway:
             raise ValidationError("must be a VnpayApiClient", rule="Y8", field="client", value=type(client).__name__)
         self._client = client
         self._lock = threading.Lock()
-        self._settled: dict[str, RefundAnswer] = {}
+        # The settled answers remembered, the latest _REMEMBERED at most (a worker runs for months): an older
+        # refund asked again is answered by a query, as from another process. The core never asks again for
+        # a refund it has settled, so this only spares VNPay repeated calls.
+        self._settled: OrderedDict[str, RefundAnswer] = OrderedDict()
         self._unsettled: dict[str, set[str]] = {}  # payment reference -> refund ids sent, not yet settled
 
     def __repr__(self) -> str:
@@ -111,7 +116,7 @@ class VnpayRefundGateway:
         if result.code == _DUPLICATE:  # a refund of this payment is processing at VNPay: this one, if asked before
             if not asked_before:  # VNPay did not take this request: what is processing was sent by someone else
                 with self._lock:
-                    self._unsettled[request.payment_reference].discard(request.refund_id)
+                    self._unsettled.get(request.payment_reference, set()).discard(request.refund_id)
             return self._by_query(request, alone=asked_before and self._alone(request))
         if result.outcome is Outcome.SUCCEEDED:
             answer = RefundAnswer(
@@ -156,8 +161,16 @@ class VnpayRefundGateway:
         if answer.outcome is RefundOutcome.UNKNOWN:
             return answer
         with self._lock:
-            self._unsettled.get(request.payment_reference, set()).discard(request.refund_id)
-            return self._settled.setdefault(request.refund_id, answer)
+            sent = self._unsettled.get(request.payment_reference)
+            if sent is not None:
+                sent.discard(request.refund_id)
+                if not sent:
+                    del self._unsettled[request.payment_reference]
+            kept = self._settled.setdefault(request.refund_id, answer)
+            self._settled.move_to_end(request.refund_id)
+            while len(self._settled) > _REMEMBERED:
+                self._settled.popitem(last=False)
+            return kept
 
 
 def _vnd(text: str, currency: str) -> Money:

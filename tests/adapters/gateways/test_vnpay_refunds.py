@@ -206,3 +206,20 @@ def test_y8_the_unused_term_of_a_vnpay_payment_is_refunded_end_to_end(vnpay: Run
     sent = vnpay.vnpay.received[-1]
     assert sent["vnp_TransactionDate"] == url["vnp_CreateDate"]  # derived from Payment.started_at
     assert int(sent["vnp_Amount"]) == int(done.refund.amount.amount) * 100
+
+
+def test_y8_a_long_running_gateway_remembers_a_bounded_number_of_settled_answers(
+    vnpay: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("subscription_core_adapters.gateways.vnpay_refunds._REMEMBERED", 2)
+    refs = [txn_ref_for(f"ord-{n}", "pay-1") for n in range(4)]
+    for ref in refs:
+        vnpay.vnpay.pay(ref, STARTED_ON, 6_000_000)
+    refunds = gateway(vnpay)
+    asked = [request(f"rfd-{n}", amount="100000", reference=f"{ref}:14226112:00:00") for n, ref in enumerate(refs)]
+    answers = [refunds.refund(one) for one in asked]
+    assert all(answer.outcome is RefundOutcome.SUCCEEDED for answer in answers)
+    assert len(refunds._settled) == 2  # the latest two: a worker's memory does not grow with its age
+    assert not refunds._unsettled  # no payment left behind once its refunds are settled
+    assert refunds.refund(asked[3]) == answers[3]  # a remembered one: VNPay not called
+    assert len(vnpay.vnpay.received) == 4
