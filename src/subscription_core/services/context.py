@@ -82,6 +82,9 @@ class Services:
     number before a use case that lost a race runs again (a host's backoff: a short, jittered sleep lets
     the winner commit; the core itself never sleeps). ``refund_gateways`` are the providers' refund APIs by
     provider name (Y8): money a provider took is refunded through the one registered under its name.
+    ``invoices`` should also correct invoices (a :class:`~subscription_core.ports.CorrectingIssuer`, as both
+    shipped issuers are): a refund of an invoiced order asks it for the adjusting invoice (Y8); an issuer
+    that cannot is accepted, and each such decrease then waits with a logged warning.
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 
