@@ -18,6 +18,7 @@ from subscription_core.invoice_corrections import CorrectionKind
 from subscription_core.ports import UnitOfWorkFactory
 from subscription_core.refunds import RefundDebit, RefundMethod, RefundState
 from subscription_core.services import UnusedTermRefund, cancel_subscription, confirm_bank_refunds
+from subscription_core_adapters.einvoice import ReferenceInvoiceIssuer
 
 from .test_invoicing_end_to_end import STAFF, Shop, open_shop
 
@@ -30,7 +31,9 @@ def shop(units: UnitOfWorkFactory) -> Iterator[Shop]:
 
 
 def test_y8_a_refund_confirmed_by_a_statement_decreases_the_invoice_by_its_amount(shop: Shop) -> None:
-    shop.deps = attrs.evolve(shop.deps, invoices=shop.issuer.issuer)  # the reference issuer itself corrects
+    reference = shop.issuer.issuer
+    assert isinstance(reference, ReferenceInvoiceIssuer)
+    shop.deps = attrs.evolve(shop.deps, invoices=reference)  # the reference issuer itself: it corrects too
     order = shop.place()
     assert shop.pay_by_card(order).rsp_code == "00"
     with shop.deps.uow() as uow:
@@ -47,7 +50,7 @@ def test_y8_a_refund_confirmed_by_a_statement_decreases_the_invoice_by_its_amoun
     assert refund is not None
     debit = RefundDebit(line_id="FT-1", booked_at=shop.clock.now(), amount=refund.amount, description="HT-0001")
     assert [r.state for r in confirm_bank_refunds(shop.deps, STAFF, [debit])] == [RefundState.SUCCEEDED]
-    (adjusting,) = shop.issuer.issuer.corrections_of(invoice)
+    (adjusting,) = reference.corrections_of(invoice)
     assert (adjusting.kind, adjusting.grand_total) == (CorrectionKind.ADJUSTMENT, -refund.amount)
     assert (adjusting.original_series, adjusting.original_number) == (invoice.series, invoice.number)
     assert (adjusting.series, adjusting.number) != (invoice.series, invoice.number)  # a new invoice
@@ -55,4 +58,4 @@ def test_y8_a_refund_confirmed_by_a_statement_decreases_the_invoice_by_its_amoun
         (decrease,) = uow.invoices.adjustments_of(order.id)
     assert (decrease.pending, decrease.number) == (False, f"{adjusting.series} {adjusting.number}")
     confirm_bank_refunds(shop.deps, STAFF, [debit])  # the statement read again: nothing more
-    assert len(shop.issuer.issuer.corrections_of(invoice)) == 1
+    assert len(reference.corrections_of(invoice)) == 1
