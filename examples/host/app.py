@@ -38,6 +38,7 @@ from subscription_core.services import (
     AddonChoice,
     Checkout,
     NewPurchase,
+    confirm_bank_refunds,
     order_detail,
     place_order,
     quote_for_visitor,
@@ -268,7 +269,11 @@ async def transfer(request: Request) -> Response:
 
 
 async def upload_statement(request: Request) -> Response:
-    """POST /staff/statements (multipart: ``file``, ``format``, ``statement_id``): reconcile a bank statement."""
+    """POST /staff/statements (multipart: ``file``, ``format``, ``statement_id``): reconcile a bank statement.
+
+    Its credit lines are reconciled with orders (Y3); its debit lines confirm the bank refunds whose
+    reference they carry, for their amount (Y8): ``refunds_confirmed`` lists them.
+    """
     staff = _staff(request)
     async with request.form(max_files=1, max_fields=5) as form:
         upload, name = form.get("file"), str(form.get("format") or "generic")
@@ -282,6 +287,7 @@ async def upload_statement(request: Request) -> Response:
         raise ValidationError(f"is larger than {MAX_STATEMENT_BYTES} bytes", field="file")
     read = await _call(read_statement, data, PRESETS[name])
     report = await _call(reconcile_statement, _wired(request).services, staff, read.lines, statement_id=statement_id)
+    confirmed = await _call(confirm_bank_refunds, _wired(request).services, staff, read.debit_lines)
     needs_staff = [
         {"line_id": r.line.line_id, "outcome": r.outcome.value, "order_id": r.order_id, "note": r.note}
         for r in report.needs_staff
@@ -292,6 +298,11 @@ async def upload_statement(request: Request) -> Response:
             "counts": {outcome.value: count for outcome, count in report.counts.items() if count},
             "needs_staff": needs_staff,
             "unreadable_rows": [to_dict(problem) for problem in read.problems],
+            "debit_lines": read.debits,
+            "refunds_confirmed": [
+                {"refund_id": r.id, "amount": str(r.amount.amount), "statement_line": r.statement_line}
+                for r in confirmed
+            ],
         }
     )
 

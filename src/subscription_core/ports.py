@@ -39,12 +39,14 @@ from subscription_core.payment_status_ports import (
 from subscription_core.payments import MethodKind, Payment, PaymentMethod, PaymentProof, ProviderNotification
 from subscription_core.promotions import Promotion, RedemptionCounts
 from subscription_core.redemptions import Redemption
+from subscription_core.refund_invoices import RequestedAdjustment
 from subscription_core.refund_ports import RefundAnswer, RefundGateway, RefundOutcome, RefundRepository, RefundRequest
 from subscription_core.subscriptions import Subscription
 from subscription_core.unapplied import UnappliedMoney, UnappliedState
 
 __all__ = [
     "Clock",
+    "CorrectingIssuer",
     "CustomerRepository",
     "IdGenerator",
     "IdempotencyRecord",
@@ -385,6 +387,36 @@ class InvoiceRepository(Protocol):
         """Up to ``limit`` invoices not issued yet, due or not, the earliest requested first (O7: staff see them)."""
         ...
 
+    def request_adjustments(self, adjustments: Sequence[RequestedAdjustment]) -> None:
+        """Store the decreases a refund asks for, pending (Y8), each unique by refund and part.
+
+        Raises ``ConflictError`` if one is already requested (or given twice); the unit of work must then be
+        rolled back.
+        """
+        ...
+
+    def adjustments_of(self, order_id: str) -> list[RequestedAdjustment]:
+        """The decreases requested for the invoices of ``order_id``, pending or issued, oldest requested first."""
+        ...
+
+    def get_adjustment(self, refund_id: str, part: int) -> RequestedAdjustment | None:
+        """The decrease of invoice ``part`` the refund ``refund_id`` asked for, or ``None`` (Y8)."""
+        ...
+
+    def save_adjustment(self, adjustment: RequestedAdjustment, *, expected_version: int) -> None:
+        """Replace a requested decrease. ``ConflictError`` if its stored version is not ``expected_version``.
+
+        ``NotFoundError`` if it was never requested.
+        """
+        ...
+
+    def due_adjustments(self, at: dt.datetime, *, limit: int) -> list[RequestedAdjustment]:
+        """Up to ``limit`` pending decreases whose ``next_attempt_at`` is at or before ``at``, earliest first (Y8).
+
+        Must scale with the number due, not the number ever requested.
+        """
+        ...
+
 
 class Outbox(Protocol):
     """Notices waiting to leave (N2): written in the change's transaction, delivered at least once."""
@@ -648,3 +680,13 @@ class InvoiceCorrector(Protocol):
         issued here.
         """
         ...
+
+
+class CorrectingIssuer(InvoiceIssuer, InvoiceCorrector, Protocol):
+    """An issuer that issues invoices and corrects them (I1, Y8): what ``Services.invoices`` should be.
+
+    Both real issuers are (the reference e-invoice adapter and ``MemoryInvoiceIssuer``). A host that wires
+    an issuer without :class:`InvoiceCorrector`'s methods gets its invoices issued, but a refund of an
+    invoiced order then cannot ask for its adjusting invoice: it is logged as a warning, kept pending, and
+    the refund still succeeds.
+    """

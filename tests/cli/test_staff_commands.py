@@ -10,7 +10,16 @@ from subscription_core import Actor, Party
 from subscription_core.calendar import local_date
 from subscription_core.money import Money
 from subscription_core.orders import Order
-from subscription_core.services import Checkout, NewPurchase, place_order, reconcile_statement, register_customer
+from subscription_core.refunds import RefundState
+from subscription_core.services import (
+    Checkout,
+    NewPurchase,
+    place_order,
+    reconcile_statement,
+    record_bank_refund,
+    register_customer,
+    unapplied_money,
+)
 from subscription_core.statements import LineOutcome, ReconciliationReport, StatementLine
 from subscription_core.transfers import transfer_reference
 from subscription_core_adapters.bootstrap import SqlWiring
@@ -80,7 +89,10 @@ def test_import_statement_records_the_exact_transfer_and_sums_up_every_outcome(
     assert set(counts) == {outcome.value for outcome in LineOutcome}  # every outcome listed, zeros too
     assert {k: v for k, v in counts.items() if v} == {"recorded": 1, "partial": 1, "no_reference": 1}
     assert "Statement vcb-2026-12.csv: 3 lines" in done.stdout
-    assert "3 credit lines, 1 debit rows skipped, 1 totals rows skipped, 0 rows unreadable" in done.stdout
+    assert (
+        "3 credit lines, 1 debit lines (0 confirm bank refunds), 1 totals rows skipped, 0 rows unreadable"
+        in done.stdout
+    )
     assert "CHUYEN TIEN" not in done.stdout  # the transfer's text is the customer's: never printed
     with wired.services.uow() as uow:
         assert uow.orders.get(paid.id).state.value == "fulfilled"
@@ -93,6 +105,42 @@ def test_import_statement_records_the_exact_transfer_and_sums_up_every_outcome(
     assert {k: v for k, v in outcomes(again.stdout).items() if v} == {"already_recorded": 3}
     assert "row 9 (Ngày giao dịch): date in none of the format's date formats" in again.stderr
     assert no_traceback(again)
+
+
+def test_y8_import_statement_confirms_the_bank_refund_a_debit_line_carries(
+    db: Db, wired: SqlWiring, tmp_path: Path
+) -> None:
+    paid, partly = two_orders(wired)
+    file = tmp_path / "vcb-2026-12.csv"
+    file.write_text(statement(wired, paid, partly), encoding="utf-8")
+    assert run_cli("import-statement", file, "--format", "vietcombank", env=cli_env(db)).returncode == 0
+    staff = Actor.staff("staff-7")
+    held = [m for m in unapplied_money(wired.services, staff) if m.amount == Money.of(500_000, "VND")]
+    assert len(held) == 1  # the transfer without a reference: kept for staff, who give it back by transfer
+    refund = record_bank_refund(
+        wired.services,
+        staff,
+        unapplied_id=held[0].id,
+        reference="HT-0001",
+        reason="unknown sender",
+        idempotency_key="r-1",
+    )
+    assert refund.state is RefundState.REQUESTED
+    day = local_date(wired.services.now()).strftime("%d/%m/%Y")
+    debit = f'{day},5213.2001,"{refund.amount.amount:,}",,IBFT HOAN TIEN HT-0001 CONG TY HOA SEN\n'
+    file.write_text(statement(wired, paid, partly, extra=debit), encoding="utf-8")
+    done_cli = run_cli("import-statement", file, "--format", "vietcombank", env=cli_env(db))
+    assert done_cli.returncode == 0, done_cli.stderr
+    assert "2 debit lines (1 confirm bank refunds)" in done_cli.stdout
+    assert f"refund {refund.id} of {refund.amount} confirmed: reference HT-0001, statement line 5213.2001" in (
+        done_cli.stdout
+    )
+    assert "HOA SEN" not in done_cli.stdout
+    with wired.services.uow() as uow:
+        assert uow.refunds.get(refund.id).state is RefundState.SUCCEEDED
+        assert uow.unapplied.get(held[0].id).remaining == Money.zero("VND")
+    again = run_cli("import-statement", file, "--format", "vietcombank", env=cli_env(db))
+    assert "2 debit lines (0 confirm bank refunds)" in again.stdout
 
 
 def test_reconciling_in_chunks_gives_the_report_of_one_call(wired: SqlWiring) -> None:

@@ -25,7 +25,15 @@ from tests.host.conftest import HASH_SECRET, RETURN_URL, ROOT, TMN_CODE
 
 from subscription_core import VIETNAM_TZ, Actor, Entry, Party, PercentOff, Promotion, Scope
 from subscription_core.errors import ValidationError
-from subscription_core.services import Checkout, NewPurchase, place_order, register_customer, register_promotion
+from subscription_core.services import (
+    Checkout,
+    NewPurchase,
+    place_order,
+    record_bank_refund,
+    register_customer,
+    register_promotion,
+    unapplied_money,
+)
 from subscription_core_adapters.bootstrap import SqlWiring
 from subscription_core_adapters.fakes import RecordingNotifier
 
@@ -241,6 +249,28 @@ def refused(answer: Response, status: int, code: str) -> None:
     body = answer.json()
     assert ERROR_KEYS <= set(body) <= ERROR_KEYS | {"reference", "problems"}
     assert body["code"] == code
+
+
+def test_y8_a_statement_upload_confirms_the_bank_refund_its_debit_line_carries(client: TestClient) -> None:
+    today = dt.datetime.now(VIETNAM_TZ).strftime("%d/%m/%Y")
+    credit = f"date,amount,description\n{today},500000,CHUYEN TIEN\n"
+    first = client.post("/staff/statements", headers=STAFF, files={"file": ("sk-1.csv", credit.encode())})
+    assert first.json()["counts"] == {"no_reference": 1}
+    wired: SqlWiring = client.app.state.wired  # type: ignore[attr-defined]
+    staff = Actor.staff("st-lan")
+    (held,) = unapplied_money(wired.services, staff)
+    refund = record_bank_refund(
+        wired.services, staff, unapplied_id=held.id, reference="HT-0001", reason="unknown sender", idempotency_key="r"
+    )
+    debit = f"date,amount,description\n{today},-500000,IBFT HOAN TIEN HT-0001\n"
+    uploaded = client.post("/staff/statements", headers=STAFF, files={"file": ("sk-2.csv", debit.encode())})
+    assert uploaded.status_code == 200, uploaded.text
+    body = uploaded.json()
+    assert (body["counts"], body["debit_lines"]) == ({}, 1)
+    [confirmed] = body["refunds_confirmed"]
+    assert (confirmed["refund_id"], confirmed["amount"]) == (refund.id, "500000")
+    again = client.post("/staff/statements", headers=STAFF, files={"file": ("sk-2.csv", debit.encode())})
+    assert again.json()["refunds_confirmed"] == []
 
 
 def test_bad_input_is_answered_4xx_in_the_error_shape(client: TestClient) -> None:

@@ -3,8 +3,10 @@
 The file is read with the bank's preset (``statements.PRESETS``), then its credit lines go to
 ``reconcile_statement`` in small chunks, each line in its own unit of work as that use case promises, so
 a progress bar can follow a long file and an interrupted import loses nothing: importing the same file
-again answers ``already_recorded`` for the lines done and does the rest. At the end: a table of outcomes
-(every outcome, with its line count and credits) and the lines staff must handle. Rows the reader could
+again answers ``already_recorded`` for the lines done and does the rest. Its debit lines then go to
+``confirm_bank_refunds``: a debit carrying a bank refund's reference, for its amount, confirms it (Y8);
+importing the file again confirms nothing twice. At the end: a table of outcomes (every outcome, with its
+line count and credits), the lines staff must handle, and the bank refunds confirmed. Rows the reader could
 not read are listed by row number and reason (never their content), and make the exit code 1.
 """
 
@@ -18,7 +20,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from subscription_core.customers import Actor
-from subscription_core.services import reconcile_statement
+from subscription_core.refunds import Refund
+from subscription_core.services import confirm_bank_refunds, reconcile_statement
 from subscription_core.statements import LineResult, ReconciliationReport, StatementLine
 from subscription_core_adapters.cli.app import REFUSED, Config, app_option
 from subscription_core_adapters.cli.render import console, outcomes_table, staff_table
@@ -92,18 +95,29 @@ def import_statement(*, config: Config, file: Path, preset: str, staff: str, sta
             statement_id=name,
             show_progress=len(read.lines) >= PROGRESS_FROM and out.is_terminal,
         )
+        confirmed = confirm_bank_refunds(wiring.services, actor, read.debit_lines)
     finally:
         wiring.dispose()
     out.print(outcomes_table(report))
     if report.needs_staff:
         out.print(staff_table(report))
     click.echo(
-        f"{len(read.lines)} credit lines, {read.debits} debit rows skipped, {read.summaries} totals rows skipped,"
-        f" {len(read.problems)} rows unreadable"
+        f"{len(read.lines)} credit lines, {read.debits} debit lines ({len(confirmed)} confirm bank refunds),"
+        f" {read.summaries} totals rows skipped, {len(read.problems)} rows unreadable"
     )
+    _print_confirmed(confirmed)
     if read.problems:
         for problem in read.problems:
             column = f" ({problem.column})" if problem.column else ""
             click.echo(f"  row {problem.row}{column}: {problem.reason}", err=True)
         click.echo("some rows could not be read: fix them and import the file again", err=True)
         raise click.exceptions.Exit(REFUSED)
+
+
+def _print_confirmed(confirmed: list[Refund]) -> None:
+    """One line per bank refund a debit confirmed: its id, amount, reference and the debit line (ids only)."""
+    for refund in confirmed:
+        click.echo(
+            f"  refund {refund.id} of {refund.amount} confirmed: reference {refund.reference},"
+            f" statement line {refund.statement_line}"
+        )

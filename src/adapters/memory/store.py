@@ -13,6 +13,7 @@ from subscription_core.payments import Payment, PaymentProof
 from subscription_core.ports import IdempotencyRecord
 from subscription_core.promotions import Promotion
 from subscription_core.redemptions import Redemption
+from subscription_core.refund_invoices import RequestedAdjustment
 from subscription_core.refunds import Refund
 from subscription_core.subscriptions import Subscription
 from subscription_core.transfers import transfer_reference
@@ -59,6 +60,11 @@ def _deadline(order: Order) -> tuple[Any, ...] | None:
 def _to_issue(request: RequestedInvoice) -> tuple[Any, ...] | None:
     # Issued requests are out of the due index: due_requests never reads them.
     return (request.next_attempt_at, *request.key) if request.pending else None
+
+
+def _to_adjust(adjustment: RequestedAdjustment) -> tuple[Any, ...] | None:
+    # Issued decreases are out of the due index: due_adjustments never reads them.
+    return (adjustment.next_attempt_at, adjustment.refund_id, adjustment.part) if adjustment.pending else None
 
 
 def _unsent(delivery: Delivery) -> tuple[Any, ...] | None:
@@ -142,6 +148,13 @@ class MemoryStore:
             order=_to_issue,
             version=_version,
             rule="O7",
+        )
+        self.invoice_adjustments: Table[tuple[str, int], RequestedAdjustment] = Table(
+            "requested adjusting invoice",
+            indexes={"order": lambda a: (a.order_id,)},
+            order=_to_adjust,
+            version=_version,
+            rule="Y8",
         )
         self.outbox: Table[str, Delivery] = Table("outbox message", order=_unsent, rule="N2")
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table("idempotency key")

@@ -71,7 +71,9 @@ class MemoryUnitOfWork:
         )
         self._promotions = MemoryPromotionRepository(self._view(s.promotions), self._view(s.redemptions))
         self.promotions = self._promotions
-        self.invoices = MemoryInvoiceRepository(self._view(s.invoices), self._view(s.invoice_requests))
+        self.invoices = MemoryInvoiceRepository(
+            self._view(s.invoices), self._view(s.invoice_requests), self._view(s.invoice_adjustments)
+        )
         self.unapplied = MemoryUnappliedMoneyRepository(self._view(s.unapplied))
         self.refunds = MemoryRefundRepository(self._view(s.refunds))
         self.outbox = MemoryOutbox(self._view(s.outbox))

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from subscription_core.errors import NotFoundError, TransientConflictError
 from subscription_core.invoices import InvoiceState, IssuedInvoice, RequestedInvoice
+from subscription_core.refund_invoices import RequestedAdjustment
 from subscription_core_adapters.sql import schema
 from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, of_type
 from subscription_core_adapters.sql.serialization import from_document, to_document
@@ -23,6 +24,7 @@ __all__ = ["SqlInvoiceRepository"]
 
 _T = schema.invoices
 _R = schema.invoice_requests
+_A = schema.invoice_adjustments
 _PENDING = InvoiceState.PENDING.value
 
 
@@ -48,6 +50,19 @@ def _request_row(request: RequestedInvoice) -> dict[str, Any]:
         "requested_at": request.request.requested_at,
         "next_attempt_at": request.next_attempt_at,
         "document": to_document(request),
+    }
+
+
+def _adjustment_row(adjustment: RequestedAdjustment) -> dict[str, Any]:
+    return {
+        "refund_id": adjustment.refund_id,
+        "part": adjustment.part,
+        "order_id": adjustment.order_id,
+        "version": adjustment.version,
+        "state": adjustment.state.value,
+        "requested_at": adjustment.requested_at,
+        "next_attempt_at": adjustment.next_attempt_at,
+        "document": to_document(adjustment),
     }
 
 
@@ -146,3 +161,65 @@ class SqlInvoiceRepository:
 
     def _requests(self, query: Any, action: str) -> list[RequestedInvoice]:  # noqa: ANN401 - a Select
         return [from_document(doc, RequestedInvoice) for doc in self._rows.execute(query, action).scalars()]
+
+    def request_adjustments(self, adjustments: Sequence[RequestedAdjustment]) -> None:
+        """Store each decrease, pending, in one statement; ``ConflictError`` (Y8) if one is already requested."""
+        for adjustment in adjustments:
+            of_type(adjustment, RequestedAdjustment, "adjustment")
+        rows = [_adjustment_row(a) for a in adjustments]
+        inserted = self._rows.insert_new_many(_A, rows, "part", "request the adjusting invoices")
+        if len(inserted) != len(adjustments):
+            raise TransientConflictError(
+                f"{len(adjustments) - len(inserted)} of these adjusting invoices are already requested",
+                rule="Y8",
+                field="refund_id",
+            )
+
+    def adjustments_of(self, order_id: str) -> list[RequestedAdjustment]:
+        """The decreases requested for ``order_id``'s invoices, oldest requested first (on the order index)."""
+        query = (
+            select(_A.c.document)
+            .where(_A.c.order_id == order_id)
+            .order_by(_A.c.requested_at, _A.c.refund_id, _A.c.part)
+        )
+        return self._adjustments(query, "read the adjusting invoices")
+
+    def get_adjustment(self, refund_id: str, part: int) -> RequestedAdjustment | None:
+        """The decrease of invoice ``part`` the refund ``refund_id`` asked for, or ``None`` (by primary key)."""
+        query = select(_A.c.document).where(_A.c.refund_id == refund_id, _A.c.part == part)
+        found = self._adjustments(query, "read the adjusting invoice")
+        return found[0] if found else None
+
+    def save_adjustment(self, adjustment: RequestedAdjustment, *, expected_version: int) -> None:
+        """Replace a decrease: ``ConflictError`` if its stored version moved on, ``NotFoundError`` if unknown."""
+        of_type(adjustment, RequestedAdjustment, "adjustment")
+        self._rows.writing()
+        where = (_A.c.refund_id == adjustment.refund_id, _A.c.part == adjustment.part)
+        values = _adjustment_row(adjustment)
+        statement = update(_A).where(*where, _A.c.version == expected_version).values(values)
+        if self._rows.execute(statement, "save the adjusting invoice").rowcount == 1:
+            return
+        found = self._rows.execute(select(_A.c.version).where(*where), "read the adjusting invoice")
+        stored = found.scalar_one_or_none()
+        if stored is None:
+            raise NotFoundError(
+                "no such requested adjusting invoice", rule="Y8", field="refund_id", value=adjustment.key
+            )
+        raise TransientConflictError(
+            f"the adjusting invoice was saved by someone else since it was read (stored version {stored})",
+            field="expected_version",
+            value=expected_version,
+        )
+
+    def due_adjustments(self, at: dt.datetime, *, limit: int) -> list[RequestedAdjustment]:
+        """Up to ``limit`` pending decreases due by ``at``, earliest first (on the state and retry-time index)."""
+        query = (
+            select(_A.c.document)
+            .where(_A.c.state == _PENDING, _A.c.next_attempt_at <= check_instant(at))
+            .order_by(_A.c.next_attempt_at, _A.c.refund_id, _A.c.part)
+            .limit(check_limit(limit))
+        )
+        return self._adjustments(query, "read the adjusting invoices due")
+
+    def _adjustments(self, query: Any, action: str) -> list[RequestedAdjustment]:  # noqa: ANN401 - a Select
+        return [from_document(doc, RequestedAdjustment) for doc in self._rows.execute(query, action).scalars()]

@@ -51,6 +51,7 @@ __all__ = [
     "einvoice_documents",
     "einvoice_series",
     "idempotency_keys",
+    "invoice_adjustments",
     "invoice_requests",
     "invoices",
     "metadata",
@@ -367,6 +368,23 @@ invoice_requests: Final = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     _document(),
     PrimaryKeyConstraint("order_id", "part"),
+    Index(None, "state", "next_attempt_at"),
+)
+
+# The decreases refunds of invoiced orders ask for (Y8), pending until the adjusting invoice is issued; the
+# retry step reads the due ones by (state, next_attempt_at). Migration 0010.
+invoice_adjustments: Final = Table(
+    "invoice_adjustments",
+    metadata,
+    Column("refund_id", text_key(), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("order_id", text_key(), nullable=False, index=True),
+    _version(),
+    Column("state", String(16), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    _document(),
+    PrimaryKeyConstraint("refund_id", "part"),
     Index(None, "state", "next_attempt_at"),
 )
 

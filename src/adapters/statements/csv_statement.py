@@ -1,8 +1,9 @@
 """Reading a bank's CSV statement export into statement lines, reporting every row it cannot read (Y3).
 
 :func:`read_statement` decodes the file (a byte-order mark is dropped), finds the header row under the
-bank's title rows, and turns each credit row into a :class:`~subscription_core.statements.StatementLine`.
-Debit rows are skipped and counted, totals rows skipped and counted, blank rows ignored; a row that cannot
+bank's title rows, and turns each credit row into a :class:`~subscription_core.statements.StatementLine`
+and each debit row into a :class:`~subscription_core.refunds.RefundDebit` (money sent: perhaps a bank
+refund, confirmed by its reference, Y8). Totals rows are skipped and counted, blank rows ignored; a row that cannot
 be read becomes a :class:`RowProblem` (its row number and why, never its content), so nothing is lost
 silently. A file that cannot be read at all (wrong encoding, broken quoting, a missing column) raises
 :class:`~subscription_core.errors.ValidationError`, never a ``UnicodeDecodeError`` or ``csv.Error``.
@@ -10,7 +11,8 @@ silently. A file that cannot be read at all (wrong encoding, broken quoting, a m
 Each line's id is the bank's transaction id when the format names that column. Otherwise it is a digest
 of the row's booking instant, amount, description and the number of identical rows above it in the file,
 so identical rows (two equal transfers on one day) stay distinct and reading the file again gives the same
-ids; a transaction then keeps its id across files only if the rows identical to it come along with it.
+ids; a transaction then keeps its id across files only if the rows identical to it come along with it. A
+debit's digest is marked as a debit, so a credit and a debit alike in all else get two ids.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from subscription_core.customers import fold
 from subscription_core.errors import ValidationError, any_text, optional, tuple_of, whole_number
 from subscription_core.limits import EARLIEST_DATE, LATEST_DATE, MAX_AMOUNT, MAX_AMOUNT_DIGITS
 from subscription_core.money import CONTEXT, Money
+from subscription_core.refunds import RefundDebit
 from subscription_core.statements import MAX_LINE_ID, StatementLine
 from subscription_core_adapters.statements.formats import StatementFormat
 
@@ -58,10 +61,10 @@ class RowProblem:
 
 @attrs.frozen(kw_only=True)
 class StatementRead:
-    """What a statement file held: its credit lines in file order, the rows that could not be read, and counts.
+    """What a statement file held: its credit and debit lines in file order, the rows that could not be read.
 
-    ``debits`` and ``summaries`` count the debit rows and the totals or balance rows skipped;
-    ``header_row`` is the header's row number.
+    ``debit_lines`` are the money sent (for ``confirm_bank_refunds``, Y8); ``debits`` counts them;
+    ``summaries`` counts the totals or balance rows skipped; ``header_row`` is the header's row number.
     """
 
     lines: tuple[StatementLine, ...] = attrs.field(validator=tuple_of(StatementLine))
@@ -69,10 +72,14 @@ class StatementRead:
     debits: int = attrs.field(validator=whole_number(0))
     summaries: int = attrs.field(validator=whole_number(0))
     header_row: int = attrs.field(validator=whole_number(1))
+    debit_lines: tuple[RefundDebit, ...] = attrs.field(default=(), validator=tuple_of(RefundDebit))
 
 
+@attrs.frozen
 class _Debit:
-    """A row that moves money out: skipped, counted."""
+    """The amount of a row that moves money out."""
+
+    amount: Decimal
 
 
 class _Problem(Exception):  # noqa: N818 - a private signal carrying a row's problem, never raised to callers
@@ -178,8 +185,9 @@ class _Reader:
 
     def read(self, rows: list[list[str]], header: int) -> StatementRead:
         lines: list[StatementLine] = []
+        debits: list[RefundDebit] = []
         problems: list[RowProblem] = []
-        debits = summaries = 0
+        summaries = 0
         for number, row in enumerate(rows[header + 1 :], start=header + 2):
             if not any(cell.strip() for cell in row):
                 continue
@@ -191,12 +199,17 @@ class _Reader:
             except _Problem as problem:
                 problems.append(RowProblem(row=number, reason=problem.reason, column=problem.column))
                 continue
-            if isinstance(read, _Debit):
-                debits += 1
+            if isinstance(read, RefundDebit):
+                debits.append(read)
             else:
                 lines.append(read)
         return StatementRead(
-            lines=tuple(lines), problems=tuple(problems), debits=debits, summaries=summaries, header_row=header + 1
+            lines=tuple(lines),
+            problems=tuple(problems),
+            debits=len(debits),
+            summaries=summaries,
+            header_row=header + 1,
+            debit_lines=tuple(debits),
         )
 
     def _is_summary(self, row: Sequence[str]) -> bool:
@@ -214,12 +227,12 @@ class _Reader:
         # Composed (NFC): Windows-1258 and some exports write a letter and its tone mark apart.
         return unicodedata.normalize("NFC", row[index]).strip() if index is not None and index < len(row) else ""
 
-    def _row(self, number: int, row: Sequence[str]) -> StatementLine | _Debit:
+    def _row(self, number: int, row: Sequence[str]) -> StatementLine | RefundDebit:
         booked_at = self._date(self._cell(row, "date"))
         amount = self._money(row)
-        if amount is None:
-            return _Debit()
         description = self._cell(row, "description")
+        if isinstance(amount, _Debit):
+            return self._debit(number, row, booked_at, amount.amount, description)
         line_id = self._line_id(number, row, booked_at, amount, description)
         reference = self._cell(row, "reference") or self._cell(row, "id") or None
         try:
@@ -228,6 +241,17 @@ class _Reader:
             )
         except ValidationError as error:
             raise _Problem(f"unreadable line: {error.field} {error.message}") from None
+
+    def _debit(
+        self, number: int, row: Sequence[str], booked_at: dt.datetime, amount: Decimal, description: str
+    ) -> RefundDebit:
+        column = self._fmt.amount_column or self._fmt.debit_column or ""
+        money = self._credit(amount, column)
+        line_id = self._line_id(number, row, booked_at, money, description, debit=True)
+        try:
+            return RefundDebit(line_id=line_id, booked_at=booked_at, amount=money, description=description)
+        except ValidationError as error:
+            raise _Problem(f"unreadable debit: {error.field} {error.message}") from None
 
     def _date(self, text: str) -> dt.datetime:
         column = self._fmt.date_column
@@ -248,14 +272,14 @@ class _Reader:
             return start_of_local_day(parsed.date())
         raise _Problem("date in none of the format's date formats", column)
 
-    def _money(self, row: Sequence[str]) -> Money | None:
-        """The credit of the row, or ``None`` for a debit."""
+    def _money(self, row: Sequence[str]) -> Money | _Debit:
+        """The credit of the row, or the amount of a debit (above zero)."""
         fmt = self._fmt
         if fmt.amount_column is not None:
             amount = self._number(self._cell(row, "amount"), fmt.amount_column)
             if amount is None or amount == 0:
                 raise _Problem("no amount" if amount is None else "zero amount", fmt.amount_column)
-            return self._credit(amount, fmt.amount_column) if amount > 0 else None
+            return self._credit(amount, fmt.amount_column) if amount > 0 else _Debit(-amount)
         credit_column = fmt.credit_column or ""
         credit = self._number(self._cell(row, "credit"), credit_column)
         debit = self._number(self._cell(row, "debit"), fmt.debit_column or "") if fmt.debit_column else None
@@ -266,7 +290,7 @@ class _Reader:
                 raise _Problem("negative credit", credit_column)
             return self._credit(credit, credit_column)
         if debit:
-            return None
+            return _Debit(abs(debit))  # some exports sign their debits: the column says it is one
         raise _Problem("no amount", credit_column)
 
     def _credit(self, amount: Decimal, column: str) -> Money:
@@ -297,7 +321,9 @@ class _Reader:
         except InvalidOperation:  # pragma: no cover - the pattern admits digits and one decimal mark only
             raise _Problem("amount not a number", column) from None
 
-    def _line_id(self, number: int, row: Sequence[str], booked_at: dt.datetime, amount: Money, text: str) -> str:
+    def _line_id(
+        self, number: int, row: Sequence[str], booked_at: dt.datetime, amount: Money, text: str, *, debit: bool = False
+    ) -> str:
         if self._fmt.id_column is not None:
             line_id = self._cell(row, "id")
             if not line_id:
@@ -309,7 +335,8 @@ class _Reader:
                 raise _Problem(f"transaction id repeats row {first}", self._fmt.id_column)
             return line_id
         when, value = booked_at.astimezone(dt.UTC).isoformat(), format(amount.amount.normalize(CONTEXT), "f")
-        same = json.dumps([when, value, amount.currency.code, " ".join(text.split())], ensure_ascii=False)
+        parts = [when, value, amount.currency.code, " ".join(text.split())]
+        same = json.dumps([*parts, "debit"] if debit else parts, ensure_ascii=False)
         occurrence = self._identical.get(same, 0)
         self._identical[same] = occurrence + 1
         digest = hashlib.sha256(f"{same}#{occurrence}".encode()).hexdigest()

@@ -85,6 +85,9 @@ class Services:
     provider name (Y8): money a provider took is refunded through the one registered under its name.
     ``status_queries`` are the providers' payment queries by provider name (Y5, Y6): the scheduler asks
     them about payments left started past their order's deadline before lapsing the order.
+    ``invoices`` should also correct invoices (a :class:`~subscription_core.ports.CorrectingIssuer`, as both
+    shipped issuers are): a refund of an invoiced order asks it for the adjusting invoice (Y8); an issuer
+    that cannot is accepted, and each such decrease then waits with a logged warning.
 
     ``repr`` names the providers and never shows a provider's or the link signer's keys.
 

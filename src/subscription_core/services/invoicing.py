@@ -37,6 +37,7 @@ from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.notifying import order_notice
 from subscription_core.services.permissions import require_staff
+from subscription_core.services.refund_invoicing import issue_due_adjustments
 
 __all__ = ["AT_ONCE", "InvoicingRun", "issue_invoices", "issue_pending_invoices", "retry_invoice", "unissued_invoices"]
 
@@ -85,17 +86,21 @@ def issue_pending_invoices(deps: Services, *, batch: int = 100) -> InvoicingRun:
     """Retry up to ``batch`` pending invoices whose retry time has come, earliest first (O7): the retry step.
 
     A host runs it periodically (beside ``run_scheduler``). Each attempt is recorded as
-    :func:`issue_invoices` records it.
+    :func:`issue_invoices` records it. The adjusting invoices refunds asked for (Y8) are retried in the
+    same run, in what is left of the batch (one at least), and counted with the invoices.
 
     Raises:
         ValidationError: a batch size that is not a whole number from 1 to 1000.
     """
     size = _check_limit(batch, "batch")
+    now = deps.now()
     with deps.uow() as uow:
-        due = uow.invoices.due_requests(deps.now(), limit=size)
+        due = uow.invoices.due_requests(now, limit=size)
     after = _attempt_all(deps, due)
     issued = sum(1 for r in after if not r.pending)
-    return InvoicingRun(issued=issued, failed=len(after) - issued)
+    adjusted = issue_due_adjustments(deps, now, limit=max(size - len(due), 1))
+    done = sum(1 for a in adjusted if not a.pending)
+    return InvoicingRun(issued=issued + done, failed=len(after) - issued + len(adjusted) - done)
 
 
 def unissued_invoices(deps: Services, actor: Actor, *, limit: int = 100) -> list[RequestedInvoice]:

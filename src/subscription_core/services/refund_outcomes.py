@@ -29,6 +29,7 @@ from subscription_core.refunds import Refund, RefundDebit, RefundMethod, RefundS
 from subscription_core.services.context import Services
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.permissions import require_staff
+from subscription_core.services.refund_invoicing import issue_adjustments, request_adjustments
 from subscription_core.unapplied import UnappliedMoney
 
 __all__ = ["ask_provider", "confirm_bank_refunds", "refund_request", "settle_refund", "transfer_reference"]
@@ -131,7 +132,9 @@ def _record(deps: Services, refund_id: str, answer: RefundAnswer, by: Actor) -> 
             return refund.succeed(at=now, reference=answer.reference)
         return refund.fail(at=now, failure=answer.message or "refused", reference=answer.reference)
 
-    return with_retries(deps, lambda uow, now: _settle(uow, refund_id, change, by, now), name="record_refund_answer")
+    done = with_retries(deps, lambda uow, now: _settle(uow, refund_id, change, by, now), name="record_refund_answer")
+    issue_adjustments(deps, done)
+    return done
 
 
 def _settle(
@@ -154,6 +157,7 @@ def _settle(
         succeeded = settled.state is RefundState.SUCCEEDED
         kept = money.settle_refund(settled.amount, succeeded=succeeded, refund_id=settled.id, at=now, by=by)
         uow.unapplied.save(kept, expected_version=money.version)
+    request_adjustments(uow, settled, now)  # a refund of invoiced money decreases its invoice (Y8)
     uow.commit()
     return settled
 
@@ -232,5 +236,6 @@ def confirm_bank_refunds(deps: Services, actor: Actor, debits: Sequence[RefundDe
         found = with_retries(deps, work, name="confirm_bank_refunds")
         _log.info("debit %s: %s", debit.line_id, "confirms refund " + found.id if found else "matches no refund")
         if found is not None:
+            issue_adjustments(deps, found)
             confirmed.append(found)
     return confirmed

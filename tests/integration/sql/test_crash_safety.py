@@ -21,8 +21,10 @@ from sqlalchemy import Engine, event, select, text
 from subscription_core.errors import SubscriptionError
 from subscription_core.invoices import RequestedInvoice, invoice_requests
 from subscription_core.lifecycle import advance
+from subscription_core.money import Money
 from subscription_core.payments import Payment, PaymentMethod, PaymentProof
 from subscription_core.ports import IdempotencyRecord
+from subscription_core.refund_invoices import RequestedAdjustment, refund_lines
 from subscription_core.refunds import Refund, RefundKind, RefundMethod
 from subscription_core.unapplied import UnappliedMoney, UnappliedReason
 from subscription_core_adapters.sql import SqlUnitOfWork, SqlUnitOfWorkFactory, sqlite_engine
@@ -112,6 +114,18 @@ def write_everywhere(uow: SqlUnitOfWork) -> None:
         reference="HT-1",
     )
     uow.refunds.add(refund)
+    invoiced = invoice_requests(paid, at(1))[0]
+    decrease = RequestedAdjustment(
+        refund_id=refund.id,
+        order_id=invoiced.order_id,
+        part=invoiced.part,
+        buyer=invoiced.buyer,
+        lines=refund_lines(Money.of(1000, "VND"), invoiced.vat_totals, refund_id=refund.id),
+        reason="Điều chỉnh giảm do hoàn tiền rfd-1",
+        requested_at=at(1),
+        next_attempt_at=at(1),
+    )
+    uow.invoices.request_adjustments([decrease])
 
 
 @contextmanager

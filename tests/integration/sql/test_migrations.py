@@ -23,7 +23,7 @@ from subscription_core_adapters.sql.schema import metadata
 from .conftest import drop_schema, new_schema, pg_dsn
 
 TABLES = {table.name for table in metadata.sorted_tables}
-HEAD = "0009"  # the latest revision shipped
+HEAD = "0010"  # the latest revision shipped
 
 
 def differences(engine: Engine) -> list[Any]:

@@ -257,6 +257,7 @@ class World:
             "unapplied",
             "refunds",
             "invoice_requests",
+            "invoice_adjustments",
             "outbox",
             "idempotency",
         ]

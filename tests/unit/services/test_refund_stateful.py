@@ -3,11 +3,13 @@
 Provider successes (applied, or unapplied for a cancelled or already paid order), refunds of unapplied money
 through the provider (succeeded, refused, or unanswered and asked again later), bank refunds (confirmed by a
 statement debit or come back), staff applying held money, subscriptions cancelled with a refund of their
-unused days, and time passing. After every step:
+unused days (through the provider or by bank transfer), invoices replaced, and time passing. After every step:
 
 * money received - money refunded = money applied + money unapplied, to the đồng (Y6, Y8);
 * no unapplied record and no payment is refunded beyond its amount (Y8);
-* a step that is refused leaves every table as it was.
+* a step that is refused leaves every table as it was;
+* each invoiced order's invoice, through its replacements and with its adjusting invoices, comes to the
+  money kept of it: its payments less their succeeded refunds (Y8).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from subscription_core.errors import SubscriptionError
+from subscription_core.invoice_corrections import CorrectionKind, InvoiceReplacement, IssuedCorrection
+from subscription_core.invoices import IssuedInvoice
 from subscription_core.money import Money
 from subscription_core.orders import Order
 from subscription_core.payments import PaymentState
@@ -178,8 +182,8 @@ class RefundMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(data=st.data(), refund=st.booleans())
-    def staff_cancel_a_subscription(self, data: st.DataObject, refund: bool) -> None:
+    @rule(data=st.data(), refund=st.booleans(), by_bank=st.booleans())
+    def staff_cancel_a_subscription(self, data: st.DataObject, refund: bool, by_bank: bool) -> None:
         subs = [s for s in self.world.subscriptions_of("cus-1") if s.state.value != "cancelled"]
         if not subs:
             return
@@ -192,7 +196,12 @@ class RefundMachine(RuleBasedStateMachine):
                 if p.state is PaymentState.SUCCEEDED
                 and any(sub.id in (line.ref, line.subscription_id) for line in o.lines)
             ]
-        ask = UnusedTermRefund(payment_id=paid[0].id, method=RefundMethod.PROVIDER) if refund and paid else None
+        ask = None
+        if refund and paid:
+            self.debits += 1
+            method = RefundMethod.BANK_TRANSFER if by_bank else RefundMethod.PROVIDER
+            reference = f"HT-{self.debits}" if by_bank else None
+            ask = UnusedTermRefund(payment_id=paid[0].id, method=method, reference=reference)
         self._refused_changes_nothing(
             lambda: cancel_subscription(
                 self.world.deps,
@@ -203,6 +212,28 @@ class RefundMachine(RuleBasedStateMachine):
                 refund=ask,
             )
         )
+
+    @rule(data=st.data())
+    def staff_replace_an_invoice(self, data: st.DataObject) -> None:
+        """An invoice (or its replacement) never adjusted is replaced with the same sale (a buyer's name fixed)."""
+        with self.world.deps.uow() as uow:
+            asked = {r.key: r.request for o in uow.orders.of_customer("cus-1") for r in uow.invoices.requested_of(o.id)}
+        latest = [self._latest(invoice) for invoice in self.world.issuer.issued]
+        fresh = [i for i in latest if not self.world.issuer.corrections_of(i)]
+        if not fresh:
+            return
+        invoice = data.draw(st.sampled_from(fresh))
+        self.debits += 1
+        replacement = InvoiceReplacement(
+            key=f"rep-{self.debits}", original=invoice, request=asked[invoice.order_id, invoice.part], reason="Sai tên"
+        )
+        self.world.issuer.replace(replacement)
+
+    def _latest(self, invoice: IssuedInvoice | IssuedCorrection) -> IssuedInvoice | IssuedCorrection:
+        for correction in self.world.issuer.corrections_of(invoice):
+            if correction.kind is CorrectionKind.REPLACEMENT:
+                return self._latest(correction)
+        return invoice
 
     @rule(days=st.sampled_from([0, 1, 30, 200]))
     def time_passes(self, days: int) -> None:
@@ -235,6 +266,27 @@ class RefundMachine(RuleBasedStateMachine):
         for payment in payments.values():
             mine = sum((r.amount.amount for r in outstanding if r.payment_id == payment.id), Decimal(0))
             assert mine <= payment.amount.amount
+
+    @invariant()
+    def y8_the_invoices_net_total_is_the_money_kept(self) -> None:
+        """Each invoiced order's invoice, with its replacements and adjustments, comes to what was kept of it."""
+        with self.world.store.lock:
+            payments = [p for p in self.world.store.payments.rows.values() if p.state is PaymentState.SUCCEEDED]
+            pending = [a for a in self.world.store.invoice_adjustments.rows.values() if a.pending]
+        assert pending == [], "the issuer is up: every decrease is issued after its refund commits"
+        refunded = {
+            r.payment_id: r.amount.amount
+            for r in self._refunds()
+            if r.state is RefundState.SUCCEEDED and r.payment_id is not None
+        }
+        for invoice in self.world.issuer.issued:
+            kept = sum(
+                (p.amount.amount - refunded.get(p.id, Decimal(0)) for p in payments if p.order_id == invoice.order_id),
+                Decimal(0),
+            )
+            latest = self._latest(invoice)
+            adjusted = sum((c.grand_total.amount for c in self.world.issuer.corrections_of(latest)), Decimal(0))
+            assert latest.grand_total.amount + adjusted == kept
 
 
 def test_y8_received_less_refunded_is_applied_plus_unapplied_in_any_sequence() -> None:
