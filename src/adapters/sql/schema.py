@@ -322,7 +322,8 @@ unapplied_money: Final = Table(
     Index(None, "state", "received_at"),
 )
 
-# Money given back (Y8), listed by order, customer, payment and transfer reference. Migration 0008.
+# Money given back (Y8), listed by order, customer, payment and transfer reference, and by state for the
+# scheduler's sweep of refunds still requested. Migration 0009.
 refunds: Final = Table(
     "refunds",
     metadata,
@@ -339,6 +340,7 @@ refunds: Final = Table(
     Column("amount", Amount(), nullable=False),
     Column("currency", String(3), nullable=False),
     _document(),
+    Index(None, "state", "requested_at", "id"),  # the scheduler's sweep of refunds still requested
 )
 
 invoices: Final = Table(

@@ -50,10 +50,13 @@ def upgrade() -> None:
     )
     for column in _INDEXED:
         op.create_index(op.f(f"ix_refunds_{column}"), "refunds", [column], unique=False)
+    # The scheduler's sweep of refunds still requested, oldest first (RefundRepository.requested).
+    op.create_index(op.f("ix_refunds_state_requested_at_id"), "refunds", ["state", "requested_at", "id"], unique=False)
 
 
 def downgrade() -> None:
     """Drop ``refunds``."""
+    op.drop_index(op.f("ix_refunds_state_requested_at_id"), table_name="refunds")
     for column in reversed(_INDEXED):
         op.drop_index(op.f(f"ix_refunds_{column}"), table_name="refunds")
     op.drop_table("refunds")
