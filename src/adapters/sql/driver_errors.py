@@ -78,7 +78,10 @@ def translate(error: SQLAlchemyError, action: str) -> SubscriptionError:
         )
     if isinstance(error, DataError):
         return ValidationError(f"could not {action}: the database cannot hold a value ({detail})", field="database")
-    return StorageError(f"could not {action}: the database failed ({detail})", field="database", value=code)
+    failed = f"could not {action}: the database failed ({detail})"
+    if code is None:  # no SQLSTATE or SQLite code (the server unreachable, say): nothing to show after "got"
+        return StorageError(failed, field="database")
+    return StorageError(failed, field="database", value=code)
 
 
 @contextmanager

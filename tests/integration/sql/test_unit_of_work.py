@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
+from sqlalchemy.exc import OperationalError
 
 from subscription_core.errors import (
     ConflictError,
@@ -24,6 +25,7 @@ from subscription_core_adapters.sql import (
     run_in_transaction,
     sqlite_engine,
 )
+from subscription_core_adapters.sql.driver_errors import translate
 from subscription_core_adapters.sql.schema import subscription_history
 
 from .builders import T0, customer, subscription
@@ -50,11 +52,22 @@ def test_an_unreachable_database_is_a_retryable_storage_error_not_a_bad_request(
         with pytest.raises(StorageError) as caught, SqlUnitOfWorkFactory(engine)():
             pass
         assert "could not connect to the database" in caught.value.message
+        assert not str(caught.value).endswith("got None")  # no driver code to show: nothing after the message
         assert not isinstance(caught.value, ValidationError | ConflictError | NotFoundError)
         assert (caught.value.code, caught.value.retryable) == ("storage", True)
         assert caught.value.as_dict()["code"] == "storage"
     finally:
         engine.dispose()
+
+
+def test_a_driver_failure_without_a_code_shows_no_value() -> None:
+    failure = OperationalError("SELECT 1", {}, Exception("connection refused"))  # no SQLSTATE, no SQLite code
+    error = translate(failure, "read the database's revision")
+    assert isinstance(error, StorageError)
+    assert str(error) == (
+        "database: could not read the database's revision: the database failed (Exception: connection refused)"
+    )
+    assert "value" not in error.as_dict()
 
 
 def test_a_broken_constraint_is_a_conflict_whose_message_holds_no_parameter(units: SqlUnitOfWorkFactory) -> None:
