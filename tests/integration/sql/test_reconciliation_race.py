@@ -65,17 +65,30 @@ def test_y3_four_staff_importing_one_statement_at_once_record_each_transaction_o
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         reports = list(pool.map(run, range(THREADS)))
+    never_recorded = []
     for index in range(len(lines)):
         outcomes = Counter(report.results[index].outcome for report in reports)
-        assert outcomes[LineOutcome.RECORDED] == 1
         if engine.dialect.name == "postgresql":
+            assert outcomes[LineOutcome.RECORDED] == 1
             assert outcomes[LineOutcome.ALREADY_RECORDED] == THREADS - 1, [r.results[index].note for r in reports]
         else:
             # SQLite refuses a write in a unit that began by reading while another writer committed; the use
-            # cases' immediate retries can all lose to the other importers, and the line is reported REFUSED.
-            assert outcomes[LineOutcome.ALREADY_RECORDED] + outcomes[LineOutcome.REFUSED] == THREADS - 1
+            # cases' immediate retries can all lose to the other importers (seen on a loaded CI machine), and
+            # the line is then reported REFUSED to every importer: refused, never recorded twice, never lost.
+            assert outcomes[LineOutcome.RECORDED] <= 1
+            assert (
+                sum(outcomes[o] for o in (LineOutcome.RECORDED, LineOutcome.ALREADY_RECORDED, LineOutcome.REFUSED))
+                == THREADS
+            )
+            if outcomes[LineOutcome.RECORDED] == 0:  # then no importer may claim it was recorded before
+                assert outcomes[LineOutcome.REFUSED] == THREADS, [r.results[index].note for r in reports]
+                never_recorded.append(index)
+    # Importing the statement again records what every racing import was refused, and nothing else.
     again = reconcile_statement(deps, staff, lines, statement_id="import-again")
-    assert [r.outcome for r in again.results] == [LineOutcome.ALREADY_RECORDED] * len(lines)
+    expected = [
+        LineOutcome.RECORDED if index in never_recorded else LineOutcome.ALREADY_RECORDED for index in range(len(lines))
+    ]
+    assert [r.outcome for r in again.results] == expected
     with deps.uow() as uow:
         for order in orders:
             assert uow.orders.get(order.id).state is OrderState.FULFILLED
