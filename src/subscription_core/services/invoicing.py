@@ -28,12 +28,13 @@ from typing import Final
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError, checked_id
+from subscription_core.errors import NotFoundError, ValidationError, checked_id
 from subscription_core.invoices import IssuedInvoice, RequestedInvoice
 from subscription_core.notices import OrderNoticeKind, OutboxMessage, backoff
 from subscription_core.orders import Order
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
+from subscription_core.services.failures import failure_text
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.notifying import order_notice
 from subscription_core.services.permissions import require_staff
@@ -44,7 +45,6 @@ __all__ = ["AT_ONCE", "InvoicingRun", "issue_invoices", "issue_pending_invoices"
 _log = logging.getLogger(__name__)
 _FIRST_RETRY: Final = dt.timedelta(minutes=5)
 _MAX_RETRY: Final = dt.timedelta(hours=6)
-_MAX_ERROR: Final = 300
 _MAX_LIMIT: Final = 1000
 _RECORD_BATCH: Final = 500  # outcomes recorded per unit of work: a bulk renewal's thousands of invoices
 AT_ONCE: Final = 50
@@ -214,17 +214,3 @@ def _notify(
     email, part = requested.request.buyer.email, str(invoice.part)
     order_notice(uow, order, OrderNoticeKind.INVOICE_ISSUED, at, part=part, email=email, data=data, into=into)
     _log.info("invoice %s %s issued for order %s part %d", invoice.series, invoice.number, *requested.key)
-
-
-def failure_text(error: Exception) -> str:
-    """What a failed attempt keeps of ``error`` for staff (O7): at most 300 characters, no personal value.
-
-    The library's errors give their class, rule, field and message (their message never holds personal data;
-    their value, which might, is left out); any other error gives its class only, since its text might carry
-    an address or a secret.
-    """
-    if not isinstance(error, SubscriptionError):
-        return type(error).__name__
-    rule = f"[{error.rule}] " if error.rule else ""
-    field = f"{error.field}: " if error.field else ""
-    return f"{type(error).__name__}: {rule}{field}{error.message}"[:_MAX_ERROR]

@@ -25,7 +25,6 @@ import logging
 from collections.abc import Sequence
 from typing import Final
 
-from subscription_core.errors import SubscriptionError
 from subscription_core.invoice_corrections import CorrectedInvoice, CorrectionKind, InvoiceAdjustment, IssuedCorrection
 from subscription_core.invoices import InvoiceRequest
 from subscription_core.money import Money
@@ -34,6 +33,7 @@ from subscription_core.ports import InvoiceCorrector, UnitOfWork
 from subscription_core.refund_invoices import RequestedAdjustment, refund_lines, remaining_per_rate
 from subscription_core.refunds import Refund, RefundState
 from subscription_core.services.context import Services
+from subscription_core.services.failures import failure_text
 from subscription_core.services.idempotency import with_retries
 
 __all__ = ["corrector_of", "issue_adjustments", "issue_due_adjustments", "request_adjustments"]
@@ -41,7 +41,6 @@ __all__ = ["corrector_of", "issue_adjustments", "issue_due_adjustments", "reques
 _log = logging.getLogger(__name__)
 _FIRST_RETRY: Final = dt.timedelta(minutes=5)
 _MAX_RETRY: Final = dt.timedelta(hours=6)
-_MAX_ERROR: Final = 300
 _MAX_REPLACEMENTS: Final = 100  # a chain of replacements longer than this is not followed (a broken issuer)
 NO_CORRECTOR: Final = "the invoice issuer cannot correct invoices: wire an InvoiceCorrector to issue this decrease"
 
@@ -173,15 +172,7 @@ def _ask(deps: Services, adjustment: RequestedAdjustment) -> IssuedCorrection | 
         return corrector.adjust(request)
     except Exception as error:  # noqa: BLE001 - any failure of the issuer is kept on the decrease and retried
         _log.warning("adjusting invoice of refund %s not issued: %s", adjustment.refund_id, type(error).__name__)
-        return _failure_text(error)
-
-
-def _failure_text(error: Exception) -> str:
-    if not isinstance(error, SubscriptionError):
-        return type(error).__name__
-    rule = f"[{error.rule}] " if error.rule else ""
-    field = f"{error.field}: " if error.field else ""
-    return f"{type(error).__name__}: {rule}{field}{error.message}"[:_MAX_ERROR]
+        return failure_text(error)
 
 
 def _attempt(deps: Services, adjustment: RequestedAdjustment) -> RequestedAdjustment:
