@@ -158,7 +158,14 @@ def order_code_for(order_id: str, payment_id: str) -> str:
     Raises:
         ValidationError: (Y1) an empty id, or ids longer than 100 characters once escaped.
     """
-    return txn_ref_for(order_id, payment_id)
+    try:
+        return txn_ref_for(order_id, payment_id)
+    except ValidationError as refused:
+        if refused.field == "order_id" and not refused.has_value:  # VNPay's wording of the length limit
+            raise ValidationError(
+                "the ids make an order_code over 100 characters", rule="Y1", field="order_id"
+            ) from None
+        raise
 
 
 def read_order_code(code: str) -> tuple[str, str] | None:
