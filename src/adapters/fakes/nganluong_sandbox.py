@@ -106,8 +106,7 @@ class NganLuongSandbox:
     def start(self) -> None:
         """Listen on 127.0.0.1, an ephemeral port, on a daemon thread."""
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -268,6 +267,11 @@ def _checkout_problem(form: dict[str, str], receiver: str) -> str:
 def _xml(fields: dict[str, str]) -> str:
     body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields.items())
     return f'<?xml version="1.0" encoding="utf-8"?><result>{body}</result>'
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # twenty racing deliveries connect at once; the default backlog of 5 resets some
 
 
 class _Handler(BaseHTTPRequestHandler):
