@@ -24,9 +24,7 @@ __all__ = ["NganLuongReturn", "ReturnOutcome", "answer_return"]
 
 _log = logging.getLogger("subscription_core_adapters.gateways.nganluong")
 # A refusal naming one of these fields is about the query itself: forged, tampered or not NgânLượng's.
-_INVALID_FIELDS: Final = frozenset(
-    {"payload", "token", "order_code", "error_code", "receiver_email", "total_amount", "provider"}
-)
+_INVALID_FIELDS: Final = frozenset({"payload", "token", "order_code", "error_code", "receiver_email", "provider"})
 
 
 class ReturnOutcome(enum.Enum):
