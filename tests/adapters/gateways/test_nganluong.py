@@ -19,6 +19,7 @@ from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
+from subscription_core.ports import PaymentRequest
 from subscription_core.services import NotificationStatus, cancel_order, unapplied_money
 from subscription_core.unapplied import UnappliedReason
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
@@ -308,3 +309,38 @@ def test_y5_the_password_never_shows(shop: NlShop) -> None:
         )
     shown += [str(refused.value), repr(refused.value.as_dict())]
     assert all(PASSWORD not in text and "43c64ca011d7a33f746a74e736bde6e4" not in text for text in shown)
+
+
+def test_y6_a_confirmed_payment_for_an_order_this_shop_does_not_know_is_kept_unapplied(shop: NlShop) -> None:
+    stray = PaymentRequest(
+        payment_id="pay-0009",
+        order_id="ord-9999",
+        amount="500000",
+        currency="VND",
+        method=PaymentMethod.domestic_card("BIDV"),
+        description="an order of another system",
+    )
+    token = shop.nganluong.start(stray).provider_ref
+    assert token is not None
+    shop.sandbox.pay(token)
+    page = answer_return(shop.deps, shop.sandbox.return_query(token))
+    assert (page.outcome, page.status, page.order_id) == (
+        NganLuongOutcome.SUCCEEDED,
+        NotificationStatus.UNAPPLIED,
+        "ord-9999",
+    )
+    (kept,) = unapplied_money(shop.deps, STAFF_VIEW)
+    assert (kept.reason, kept.amount) == (UnappliedReason.UNKNOWN_ORDER, Money.of(500000, "VND"))
+
+
+def test_y1_a_return_nganluong_refuses_to_answer_for_the_settings_is_pending_and_records_nothing(
+    sandbox: NganLuongSandbox,
+) -> None:
+    good = NlShop.make(sandbox)
+    started = good.start(good.place())
+    assert started.provider_ref is not None
+    sandbox.pay(started.provider_ref)
+    misconfigured = NlShop.make(sandbox, merchant_id="99999")
+    page = answer_return(misconfigured.deps, sandbox.return_query(started.provider_ref))
+    assert (page.outcome, page.status) == (NganLuongOutcome.PENDING, None)
+    assert good.back(started).status is NotificationStatus.APPLIED
