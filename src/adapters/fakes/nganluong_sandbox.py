@@ -56,6 +56,8 @@ class SandboxTransaction:
     state: str = "open"  # open, paid, held, cancelled
     paid_amount: int | None = None
     transaction_id: str = ""
+    answer_error: str = ""  # an error code GetTransactionDetail answers for this token instead (answer_with)
+    status: str = ""  # a transaction_status answered instead of the state's (answer_with)
 
 
 class NganLuongSandbox:
@@ -141,6 +143,12 @@ class NganLuongSandbox:
         """The buyer cancels ``token``'s checkout (``transaction_status`` 02)."""
         self._set(token, "cancelled", None)
 
+    def answer_with(self, token: str, *, error_code: str = "", transaction_status: str = "") -> None:
+        """Make ``GetTransactionDetail`` answer ``error_code`` (115, 114, 99...) or ``transaction_status`` instead."""
+        with self._lock:
+            found = self._transactions[token]
+            found.answer_error, found.status = error_code, transaction_status
+
     def delay(self, seconds: float) -> None:
         """Answer each ``GetTransactionDetail`` after ``seconds`` (0 to answer at once again)."""
         self._delay = seconds
@@ -214,9 +222,11 @@ class NganLuongSandbox:
             found = self._transactions.get(token)
             if found is None:
                 return _xml({"error_code": "29"})
-            if found.state == "open":
+            if found.answer_error:
+                return _xml({"error_code": found.answer_error, "token": token})
+            if found.state == "open" and not found.status:
                 return _xml({"error_code": "81", "token": token})
-            status = {"paid": "00", "held": "01", "cancelled": "02"}[found.state]
+            status = found.status or {"paid": "00", "held": "01", "cancelled": "02", "open": "02"}[found.state]
             name, email, mobile, address = found.buyer
             return _xml(
                 {

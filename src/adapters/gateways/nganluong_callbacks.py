@@ -23,6 +23,7 @@ from subscription_core_adapters.gateways.nganluong import NAME, RetryLaterError
 __all__ = ["NganLuongReturn", "ReturnOutcome", "answer_return"]
 
 _log = logging.getLogger("subscription_core_adapters.gateways.nganluong")
+_CANCELLED: Final = "115"
 # A refusal naming one of these fields is about the query itself: forged, tampered or not NgânLượng's.
 _INVALID_FIELDS: Final = frozenset({"payload", "token", "order_code", "error_code", "receiver_email", "provider"})
 
@@ -67,7 +68,8 @@ def answer_return(services: Services, query: Mapping[str, str], *, provider: str
     SUCCEEDED once NgânLượng confirmed the payment and the core recorded it: applied (the order is paid)
     or, when the order cannot take it (cancelled, lapsed, already paid, another amount, an unknown
     order), kept as unapplied money for staff (Y6); a repeat of a confirmed success is SUCCEEDED too.
-    FAILED when NgânLượng reports the token not paid (the attempt is failed). PENDING when NgânLượng holds
+    FAILED when NgânLượng reports the token not paid (the attempt is failed; or, for a cancellation
+    reported without its amount, nothing is recorded). PENDING when NgânLượng holds
     or has not finished the payment, or could not be asked: nothing is recorded, the page may be reloaded.
     INVALID for a query NgânLượng does not confirm. Never raises: unexpected errors are logged, PENDING.
     """
@@ -77,8 +79,9 @@ def answer_return(services: Services, query: Mapping[str, str], *, provider: str
         _check_provider(notification.provider, provider)
         result = apply_notification(services, notification)
     except RetryLaterError as error:
-        _log.info("nganluong return not confirmed yet: %s", error)
-        return _reading(ReturnOutcome.PENDING, nl_code=error.nl_code)
+        _log.info("nganluong return not recorded: %s", error)
+        cancelled = error.nl_code == _CANCELLED  # NgânLượng says so, but gave nothing the core can record
+        return _reading(ReturnOutcome.FAILED if cancelled else ReturnOutcome.PENDING, nl_code=error.nl_code)
     except SubscriptionError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - the buyer's page must get an answer; nothing was recorded

@@ -42,8 +42,9 @@ def notification_of(
     Raises:
         ValidationError: (Y5) the answer names another token, order code or receiving account; the query
             claims a success NgânLượng denies; an amount that is not a decimal number.
-        RetryLaterError: (Y5) a held or unfinished payment (status ``01``) or a status NgânLượng's samples
-            do not name: nothing is recorded, ask again later.
+        RetryLaterError: (Y5) a held or unfinished payment (status ``01``), a status NgânLượng's samples
+            do not name, or a failure NgânLượng reports without its amount (``nl_code`` 115 when cancelled):
+            nothing is recorded.
     """
     token = query["token"]
     _agree(query, answer, receiver=receiver)
@@ -69,6 +70,14 @@ def notification_of(
     amount = answer.get("total_amount", "")
     if status == _PAID and not amount:
         raise ValidationError("NgânLượng's answer for a paid token has no amount", rule="Y5", field="total_amount")
+    if not amount:
+        # The core checks a failure against the order's total too; without NgânLượng's amount there is nothing
+        # it can record. The page can still say the payment failed (the callbacks read the code).
+        raise RetryLaterError(
+            f"NgânLượng reports token {token} not paid ({answer.get('error_code', '')}) without its amount: "
+            "nothing recorded",
+            nl_code=answer.get("error_code", ""),
+        )
     number = answer.get("transaction_id") or "0"
     return ProviderNotification(
         provider=NAME,

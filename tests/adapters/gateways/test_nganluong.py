@@ -344,3 +344,29 @@ def test_y1_a_return_nganluong_refuses_to_answer_for_the_settings_is_pending_and
     page = answer_return(misconfigured.deps, sandbox.return_query(started.provider_ref))
     assert (page.outcome, page.status) == (NganLuongOutcome.PENDING, None)
     assert good.back(started).status is NotificationStatus.APPLIED
+
+
+@pytest.mark.parametrize(
+    ("error_code", "status", "outcome"),
+    [
+        ("115", "", NganLuongOutcome.FAILED),  # cancelled, said without an amount: told, nothing recorded
+        ("114", "", NganLuongOutcome.PENDING),  # in progress
+        ("99", "", NganLuongOutcome.PENDING),  # NgânLượng's own trouble
+        ("777", "", NganLuongOutcome.PENDING),  # a code its table does not name
+        ("", "03", NganLuongOutcome.PENDING),  # a status its samples do not name: nothing recorded
+    ],
+)
+def test_y5_nganluongs_other_answers_map_to_the_librarys_outcomes(
+    shop: NlShop, error_code: str, status: str, outcome: NganLuongOutcome
+) -> None:
+    order = shop.place()
+    started = shop.start(order)
+    assert started.provider_ref is not None
+    shop.sandbox.answer_with(started.provider_ref, error_code=error_code, transaction_status=status)
+    page = shop.back(started)
+    assert page.outcome is outcome
+    assert (page.nl_code, page.status) == (error_code or status, None)
+    assert shop.payments(order.id)[0].state is PaymentState.STARTED  # nothing recorded
+    shop.sandbox.answer_with(started.provider_ref)
+    shop.sandbox.pay(started.provider_ref)
+    assert shop.back(started).status is NotificationStatus.APPLIED
