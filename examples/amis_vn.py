@@ -3,13 +3,18 @@
 Two companies buy AMIS.VN through the application services on the in-memory adapters, with a manual clock:
 
 * Công ty Sao Mai tries AMIS Standard free, then buys AMIS Professional with a basic training package and a
-  sales code, paying by domestic card through NgânLượng: the trial becomes paid at once (C4, Y2);
+  sales code, paying by domestic card through NgânLượng: the trial becomes paid once NgânLượng confirms the
+  payment (C4, Y2, Y5);
 * Công ty Hải Đăng buys AMIS Standard and pays by bank transfer ("send the order only"): the money reaches
   MISA on Fri 2027-04-30, a public holiday, and the package must be active by the end of the next business
   day, Tue 2027-05-04, after 1 May and its observed day off on Mon 3 May (Y3, D4);
 * Sao Mai buys extra storage mid-term, priced for the days left (S6), and a year later renews onto AMIS
   Enterprise, keeping that storage and adding more beyond its quota (S6, S11, O1); Professional and its
   storage stay until the paid term ends, and Enterprise starts with the new term (S10).
+
+Every online payment runs through the real NgânLượng adapter (``NganLuongProvider``: ``SetExpressCheckout``,
+then ``GetTransactionDetail`` for each return), against a local stand-in of NgânLượng's API on 127.0.0.1
+(``fakes.nganluong_sandbox``, not NgânLượng) whose controls play the buyer paying on NgânLượng's page.
 
 Run: ``python examples/amis_vn.py``. :func:`run` returns the facts the narrative tells, for the tests.
 """
@@ -25,6 +30,7 @@ import attrs
 from subscription_core import VIETNAM_TZ, Entry, Money, PercentOff, Promotion, Scope, load_catalog, local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.payments import MethodKind, PaymentMethod
+from subscription_core.ports import PaymentRequest
 from subscription_core.services import (
     AddonChoice,
     Checkout,
@@ -33,7 +39,6 @@ from subscription_core.services import (
     Services,
     StorageTopUp,
     SubscriptionDetail,
-    handle_notification,
     place_order,
     quote_order,
     record_offline_payment,
@@ -45,6 +50,14 @@ from subscription_core.services import (
 from subscription_core.subscriptions import State
 from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
+from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
+from subscription_core_adapters.gateways import (
+    NganLuongBuyer,
+    NganLuongConfig,
+    NganLuongOutcome,
+    NganLuongProvider,
+    answer_return,
+)
 from subscription_core_adapters.local import ManualClock, SequentialIds
 
 CATALOG = Path(__file__).resolve().parent / "catalogs" / "amis_vn.toml"
@@ -55,6 +68,9 @@ SAO_MAI = Actor.customer_user("u-saomai", "cus-saomai")
 HAI_DANG = Actor.customer_user("u-haidang", "cus-haidang")
 STAFF = Actor.staff("st-lan")
 CONFIRMED = Checkout(confirmed=True)
+MERCHANT_ID = "36680"  # the stand-in's merchant: a host configures the id and account NgânLượng gives it
+RECEIVER = "thanhtoan@misa.example.vn"
+DEMO_PASSWORD = "amis-demo-connection-password"  # noqa: S105 - the stand-in's, never a real one
 
 
 def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
@@ -68,7 +84,7 @@ class World:
 
     deps: Services
     clock: ManualClock
-    wallet: FakePaymentProvider
+    nganluong: NganLuongSandbox
     issuer: MemoryInvoiceIssuer
 
     def at(self, when: dt.datetime) -> str:
@@ -77,14 +93,37 @@ class World:
         return local_date(when).isoformat()
 
 
-def make_world() -> World:
+@attrs.define
+class Buyers:
+    """The buyer NgânLượng's checkout asks for: the paying company's contact, from the host's customer records."""
+
+    deps: Services | None = None
+
+    def __call__(self, request: PaymentRequest) -> NganLuongBuyer:
+        """The contact of the company whose order ``request`` pays."""
+        if self.deps is None:
+            raise SystemExit("the services are not wired yet")
+        with self.deps.uow() as uow:  # a read of the in-memory store; a host would ask its own records
+            customer_id = uow.orders.get(request.order_id).customer_id
+            if customer_id is None:
+                raise SystemExit(f"order {request.order_id} names no customer")
+            customer = uow.customers.get(customer_id)
+        contact = customer.subscriber
+        return NganLuongBuyer(fullname=customer.name, email=contact.email, mobile=contact.phone or "")
+
+
+def make_world(nganluong: NganLuongSandbox) -> World:
     """Wire AMIS.VN: NgânLượng takes cards and wallets (Y2), MISA's bank account takes transfers and cash (Y3)."""
     clock = ManualClock(local(2027, 4, 12))
-    wallet = FakePaymentProvider(
-        WALLET,
-        b"nganluong-demo-key-0123456789abcdef",
-        methods=[MethodKind.DOMESTIC_CARD, MethodKind.E_WALLET, MethodKind.INTERNATIONAL_CARD],
+    buyers = Buyers()
+    config = NganLuongConfig(
+        merchant_id=MERCHANT_ID,
+        receiver_email=RECEIVER,
+        merchant_password=DEMO_PASSWORD,
+        return_url="https://amis.example.vn/thanh-toan/nganluong",
+        api_url=nganluong.url,
     )
+    wallet = NganLuongProvider(config, buyer=buyers)
     bank = FakePaymentProvider(
         BANK,
         b"misa-bank-demo-key-0123456789abcdef",
@@ -105,7 +144,8 @@ def make_world() -> World:
         notifier=RecordingNotifier(),
         link_key=b"amis-vn-demo-link-key-0123456789abcdef",
     )
-    world = World(deps=deps, clock=clock, wallet=wallet, issuer=issuer)
+    buyers.deps = deps
+    world = World(deps=deps, clock=clock, nganluong=nganluong, issuer=issuer)
     _register(world)
     return world
 
@@ -139,12 +179,18 @@ def _register(world: World) -> None:
         uow.commit()
 
 
-def pay_online(world: World, actor: Actor, order_id: str, method: PaymentMethod, event: str) -> str:
-    """Start an online payment and deliver NgânLượng's signed success notice (Y2); return the redirect host."""
+def pay_online(world: World, actor: Actor, order_id: str, method: PaymentMethod) -> str:
+    """Pay online through NgânLượng (Y2, Y5); return the host of its checkout page.
+
+    The buyer is sent to NgânLượng's page, pays there (the stand-in's control), and comes back to the return
+    URL; the return route confirms the payment with NgânLượng before the order is paid.
+    """
     started = start_payment(world.deps, actor, order_id=order_id, method=method, idempotency_key=f"pay-{order_id}")
-    with world.deps.uow() as uow:
-        order = uow.orders.get(order_id)
-    handle_notification(world.deps, WALLET, world.wallet.notify(order, event_id=event))
+    token = started.provider_ref or ""
+    world.nganluong.pay(token)
+    page = answer_return(world.deps, world.nganluong.return_query(token))
+    if page.outcome is not NganLuongOutcome.SUCCEEDED:
+        raise SystemExit(f"NgânLượng did not confirm the payment of {order_id}: {page.outcome.value}")
     return (started.redirect_url or "").split("/")[2]
 
 
@@ -213,7 +259,7 @@ def _trial_to_paid(world: World, out: list[str]) -> tuple[str, Money, Money, Sta
         f"{day}  It buys AMIS Professional 1 year + basic training with code {SALES_CODE}: "
         f"{order.subtotal} - {order.line_discount_total} + VAT {order.vat_total} = {order.grand_total}."
     )
-    host = pay_online(world, SAO_MAI, order.id, PaymentMethod.domestic_card("VCB"), "nl-0001")
+    host = pay_online(world, SAO_MAI, order.id, PaymentMethod.domestic_card("VCB"))
     view = detail(world, SAO_MAI, "cus-saomai", trial.id)
     out.append(
         f"{day}  Paid by Vietcombank card via {host}: the trial is now {view.state.value}, "
@@ -278,7 +324,7 @@ def _top_up(world: World, out: list[str], sub_id: str) -> tuple[Money, int]:
     day = world.at(local(2027, 6, 15, 15))
     request = StorageTopUp(subscription_id=sub_id, addon="amis-storage-5gb", quantity=2)
     order = place_order(world.deps, SAO_MAI, request, CONFIRMED, idempotency_key="top-up")
-    pay_online(world, SAO_MAI, order.id, PaymentMethod.e_wallet("NGANLUONG"), "nl-0002")
+    pay_online(world, SAO_MAI, order.id, PaymentMethod.e_wallet("NGANLUONG"))
     storage = storage_of(detail(world, SAO_MAI, "cus-saomai", sub_id))
     out.append(
         f"{day}  Out of space, Sao Mai buys 2 x 5 GB for the days left of its term: {order.grand_total} "
@@ -299,7 +345,7 @@ def _renew_to_enterprise(world: World, out: list[str], sub_id: str) -> tuple[Mon
         codes=[SALES_CODE],
     )
     order = place_order(world.deps, SAO_MAI, request, CONFIRMED, idempotency_key="renew-ent")
-    pay_online(world, SAO_MAI, order.id, PaymentMethod.international_card(), "nl-0003")
+    pay_online(world, SAO_MAI, order.id, PaymentMethod.international_card())
     before = detail(world, SAO_MAI, "cus-saomai", sub_id)
     out.append(
         f"{day}  Sao Mai renews onto AMIS Enterprise 1 year, keeping its 2 x 5 GB and adding 2 x 5 GB beyond its "
@@ -319,7 +365,11 @@ def _renew_to_enterprise(world: World, out: list[str], sub_id: str) -> tuple[Mon
 
 def run() -> Story:
     """Play the user guide's purchases through the services and return what happened."""
-    world = make_world()
+    with NganLuongSandbox(merchant_id=MERCHANT_ID, password=DEMO_PASSWORD, receiver_email=RECEIVER) as nganluong:
+        return _play(make_world(nganluong))
+
+
+def _play(world: World) -> Story:
     out: list[str] = ["MISA AMIS.VN"]
     trial_id, card_total, card_discount, paid_state, paid_last_day = _trial_to_paid(world, out)
     told, received_on, deadline, before, after, first_day, _ = _transfer(world, out)

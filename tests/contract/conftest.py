@@ -18,7 +18,7 @@ from subscription_core.errors import SubscriptionError
 from subscription_core.ports import Clock, IdGenerator, InvoiceIssuer, PaymentProvider, UnitOfWorkFactory
 from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 
-from . import harness_banking, harness_einvoice, harness_smtp, harness_vnpay
+from . import harness_banking, harness_einvoice, harness_nganluong, harness_smtp, harness_vnpay
 from .registry import (
     CLOCKS,
     ID_GENERATORS,
@@ -69,7 +69,9 @@ def postgresql_units() -> Iterator[UnitOfWorkFactory]:
 
 UNITS_OF_WORK.update(sqlite=sqlite_units, postgresql=postgresql_units)
 # The protocol adapters register in their own modules (one file per adapter family).
-PAYMENT_PROVIDERS.update(harness_vnpay.PAYMENT_PROVIDERS, **harness_banking.PAYMENT_PROVIDERS)
+PAYMENT_PROVIDERS.update(
+    harness_vnpay.PAYMENT_PROVIDERS, **harness_banking.PAYMENT_PROVIDERS, **harness_nganluong.PAYMENT_PROVIDERS
+)
 NOTIFIERS.update(harness_smtp.NOTIFIERS)
 INVOICE_ISSUERS.update(harness_einvoice.INVOICE_ISSUERS)
 INVOICE_CORRECTORS.update(harness_einvoice.INVOICE_CORRECTORS)

@@ -91,7 +91,13 @@ class ProviderHarness:
 
     ``notify`` is ``None`` for a provider that receives no signed notifications (a bank whose money is
     found on its statements): the notification suites run only on the others. ``methods`` are the method
-    kinds it takes; ``transfer_content`` gives the text an order's transfer instructions must carry.
+    kinds it takes; ``wallet`` the e-wallet code it takes when it takes e-wallets; ``transfer_content`` gives
+    the text an order's transfer instructions must carry.
+
+    ``confirms_with_provider`` is ``True`` for a provider whose notifications carry no signature of their
+    facts, only a reference the adapter confirms with the provider's server (NgânLượng's token): there the
+    reference plays the signature, and a notification naming another genuine event of the provider reads
+    as that event, with the provider's amount, instead of being refused.
     """
 
     provider: PaymentProvider
@@ -100,6 +106,8 @@ class ProviderHarness:
     signature_field: str  # the payload field that carries the signature
     methods: frozenset[MethodKind] = frozenset(MethodKind)
     transfer_content: Callable[[str], str] = _order_id_itself
+    wallet: str = "VNPTPAY"
+    confirms_with_provider: bool = False
 
 
 FAKE_KEY = bytes(range(100, 132))

@@ -1,0 +1,119 @@
+"""A shop taking every online method through NgânLượng, against the local stand-in of NgânLượng's API.
+
+The stand-in (:mod:`subscription_core_adapters.fakes.nganluong_sandbox`) is written apart from the adapter
+and checks the MD5 of the connection password it was given; the buyer's side is played by its controls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from subscription_core.customers import Actor
+from subscription_core.orders import Order
+from subscription_core.payments import MethodKind, Payment, PaymentMethod
+from subscription_core.ports import PaymentRequest, UnitOfWorkFactory
+from subscription_core.services import Checkout, NewPurchase, PaymentStarted, Services, place_order, start_payment
+from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
+from subscription_core_adapters.gateways import (
+    NganLuongBuyer,
+    NganLuongConfig,
+    NganLuongProvider,
+    NganLuongReturn,
+    answer_return,
+)
+from subscription_core_adapters.local import ManualClock, SequentialIds
+from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
+
+from .conftest import CATALOG, T0, _customer
+
+MERCHANT_ID = "36680"
+PASSWORD = "matkhauketnoi"  # noqa: S105 - the sandbox password of NgânLượng's own sample configuration
+RECEIVER = "demo@nganluong.vn"
+CARD = PaymentMethod.domestic_card("VCB")
+BUYER = Actor.customer_user("u-1", "cus-1")
+ONLINE = {
+    MethodKind.DOMESTIC_CARD: "nganluong",
+    MethodKind.INTERNATIONAL_CARD: "nganluong",
+    MethodKind.E_WALLET: "nganluong",
+}
+
+
+def buyer_of(_request: PaymentRequest) -> NganLuongBuyer:
+    """The buyer NgânLượng asks for: the customer's accountant."""
+    return NganLuongBuyer(fullname="Nguyễn Thị Kế Toán", email="ketoan1@example.vn", mobile="0912345678")
+
+
+def config(sandbox: NganLuongSandbox, **changes: Any) -> NganLuongConfig:
+    """The merchant's settings against ``sandbox``."""
+    settings: dict[str, Any] = {
+        "merchant_id": MERCHANT_ID,
+        "merchant_password": PASSWORD,
+        "receiver_email": RECEIVER,
+        "return_url": "https://shop.example/nganluong/return?lang=vi",
+        "api_url": sandbox.url,
+        "timeout": dt.timedelta(seconds=5),
+    }
+    return NganLuongConfig(**(settings | changes))
+
+
+@attrs.define
+class NlShop:
+    """Services with NgânLượng taking every online method, on a fresh store and a manual clock at T0."""
+
+    deps: Services
+    clock: ManualClock
+    sandbox: NganLuongSandbox
+    nganluong: NganLuongProvider
+    _keys: Iterator[int] = attrs.field(factory=itertools.count)
+
+    @classmethod
+    def make(cls, sandbox: NganLuongSandbox, uow: UnitOfWorkFactory | None = None, **settings: Any) -> NlShop:
+        """A shop whose customer ``cus-1`` has buyer ``u-1``, on ``uow`` (in memory by default)."""
+        clock = ManualClock(T0)
+        provider = NganLuongProvider(config(sandbox, **settings), buyer=buyer_of)
+        deps = bootstrap_memory(
+            CATALOG,
+            clock=clock,
+            ids=SequentialIds(),
+            uow=uow if uow is not None else MemoryUnitOfWorkFactory(),
+            providers={"nganluong": provider},
+            routes=ONLINE,
+        )
+        with deps.uow() as unit:
+            unit.customers.add(_customer(1))
+            unit.commit()
+        return cls(deps=deps, clock=clock, sandbox=sandbox, nganluong=provider)
+
+    def key(self) -> str:
+        """A fresh idempotency key."""
+        return f"key-{next(self._keys)}"
+
+    def place(self) -> Order:
+        """A confirmed new purchase of a year of Standard by ``u-1``, awaiting payment."""
+        request = NewPurchase(customer_id="cus-1", plan="std", option="1y")
+        return place_order(self.deps, BUYER, request, Checkout(confirmed=True), idempotency_key=self.key())
+
+    def start(self, order: Order, method: PaymentMethod = CARD) -> PaymentStarted:
+        """Start paying ``order``: the buyer is sent to NgânLượng's checkout page."""
+        return start_payment(self.deps, BUYER, order_id=order.id, method=method, idempotency_key=self.key())
+
+    def back(self, started: PaymentStarted, query: Mapping[str, str] | None = None) -> NganLuongReturn:
+        """The buyer comes back from NgânLượng: the return route handles what the browser brings."""
+        assert started.provider_ref is not None
+        return answer_return(self.deps, self.sandbox.return_query(started.provider_ref) if query is None else query)
+
+    def order(self, order_id: str) -> Order:
+        """The order as committed."""
+        with self.deps.uow() as uow:
+            return uow.orders.get(order_id)
+
+    def payments(self, order_id: str) -> list[Payment]:
+        """The order's payments as committed, oldest first."""
+        with self.deps.uow() as uow:
+            return uow.payments.of_order(order_id)
