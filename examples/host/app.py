@@ -68,6 +68,7 @@ STATUS = {  # docs/errors.md: from the error's code to the HTTP status (NotFound
     "permission_denied": 403,
     "transient": 503,
     "storage": 503,
+    "retry_later": 503,
 }
 MAX_STATEMENT_BYTES = 5_000_000
 

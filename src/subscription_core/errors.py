@@ -53,6 +53,7 @@ __all__ = [
     "PermissionDeniedError",
     "PersonalKind",
     "ReadOnlyError",
+    "RetryLaterError",
     "StorageError",
     "SubscriptionError",
     "TransientConflictError",
@@ -252,6 +253,28 @@ class StorageError(SubscriptionError):
 
     code: ClassVar[str] = "storage"
     retryable: bool = True
+
+
+class RetryLaterError(SubscriptionError):
+    """A payment provider gave no settled answer yet: nothing was recorded; the same request may succeed later.
+
+    Raised by a provider's adapter while reading a notification or starting a payment, for a payment the
+    provider holds or has not finished, and for a timeout, a refused connection, an HTTP error or an answer
+    it cannot read. The use case records nothing (the unit of work rolls back), so asking again is always
+    safe. A host answers 503 with ``Retry-After``; a return page shows the payment as pending.
+
+    Attributes:
+        provider_code: the provider's own code when it answered one (NgânLượng's ``error_code`` or
+            ``transaction_status``), else ``""``.
+    """
+
+    code: ClassVar[str] = "retry_later"
+    retryable: bool = True
+
+    def __init__(self, message: str, *, provider_code: str = "", rule: str = "Y5", field: str = "provider") -> None:
+        """Build the error; ``provider_code`` is the provider's code when it answered one."""
+        super().__init__(message, rule=rule, field=field)
+        self.provider_code = provider_code
 
 
 class DeliveryError(SubscriptionError):

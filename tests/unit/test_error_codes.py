@@ -14,6 +14,7 @@ import subscription_core
 from subscription_core.errors import (
     DeliveryError,
     NotFoundError,
+    RetryLaterError,
     StorageError,
     SubscriptionError,
     TransientConflictError,
@@ -26,7 +27,7 @@ from subscription_core.testing import valid_tax_code
 _CORE_MODULES = [
     importlib.import_module(m.name) for m in pkgutil.walk_packages(subscription_core.__path__, "subscription_core.")
 ]
-_RETRYABLE = {"transient", "storage", "delivery"}
+_RETRYABLE = {"transient", "storage", "delivery", "retry_later"}
 
 
 def _public_classes() -> list[type[SubscriptionError]]:
@@ -65,6 +66,7 @@ def test_the_codes_a_host_maps_are_stable() -> None:
         "TransientConflictError": "transient",
         "DeliveryError": "delivery",
         "StorageError": "storage",
+        "RetryLaterError": "retry_later",
     }
     assert {cls.__name__: cls.code for cls in _public_classes() if cls.__name__ in expected} == expected
 
@@ -72,6 +74,12 @@ def test_the_codes_a_host_maps_are_stable() -> None:
 def test_a_delivery_error_is_retryable_unless_permanent() -> None:
     assert DeliveryError("server busy").retryable
     assert not DeliveryError("no such mailbox", permanent=True).retryable
+
+
+def test_a_provider_that_has_not_settled_says_retry_later_with_its_own_code() -> None:
+    error = RetryLaterError("GetTransactionDetail: status 01 (held)", provider_code="01")
+    assert (error.retryable, error.provider_code, error.rule, error.field) == (True, "01", "Y5", "provider")
+    assert error.as_dict()["code"] == "retry_later"
 
 
 def test_as_dict_has_the_parts_a_host_answers_with() -> None:

@@ -14,7 +14,6 @@ from subscription_core_adapters.gateways.nganluong import (
     NganLuongBuyer,
     NganLuongConfig,
     NganLuongProvider,
-    RetryLaterError,
 )
 from subscription_core_adapters.gateways.nganluong_callbacks import NganLuongReturn, answer_return
 from subscription_core_adapters.gateways.nganluong_callbacks import ReturnOutcome as NganLuongOutcome
@@ -54,7 +53,6 @@ __all__ = [
     "QueryResult",
     "RefundKind",
     "RefundResult",
-    "RetryLaterError",
     "ReturnOutcome",
     "TransactionKind",
     "TransactionStatus",

@@ -28,10 +28,10 @@ from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from subscription_core.calendar import ensure_aware
-from subscription_core.errors import SubscriptionError, ValidationError
+from subscription_core.errors import RetryLaterError, SubscriptionError, ValidationError
 from subscription_core.payments import MethodKind, ProviderNotification
 from subscription_core.ports import PaymentRequest, PaymentStart
-from subscription_core_adapters.gateways.nganluong_api import RetryLaterError, call
+from subscription_core_adapters.gateways.nganluong_api import call
 from subscription_core_adapters.gateways.nganluong_config import NganLuongBuyer, NganLuongConfig, check_url
 from subscription_core_adapters.gateways.nganluong_protocol import (
     CURRENCY,
@@ -55,7 +55,6 @@ __all__ = [
     "NganLuongBuyer",
     "NganLuongConfig",
     "NganLuongProvider",
-    "RetryLaterError",
 ]
 
 _log = logging.getLogger("subscription_core_adapters.gateways.nganluong")
@@ -254,7 +253,7 @@ class NganLuongProvider:
         field = _REFUSED_FIELD.get(code)
         if field is None:
             known = "" if code in ERROR_MESSAGES else ", a code NgânLượng's table does not name"
-            return RetryLaterError(f"{function}: NgânLượng answered {described(code)}{known}", nl_code=code)
+            return RetryLaterError(f"{function}: NgânLượng answered {described(code)}{known}", provider_code=code)
         return ValidationError(f"{function}: NgânLượng refused it with {described(code)}", rule="Y1", field=field)
 
 

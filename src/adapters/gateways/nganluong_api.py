@@ -4,8 +4,8 @@
 client (NgânLượng's PHP samples send ``key=value`` pairs joined by ``&`` with cURL; encoding each value,
 as here, reads the same on a PHP server and keeps an ``&`` in a URL from splitting a field). Redirects are
 not followed. Whatever the network does (a timeout, a refused connection, an HTTP error, an answer that is
-not NgânLượng's XML) becomes :class:`RetryLaterError`: nothing was learnt, ask again later. The connection
-password never shows: only its MD5 is sent, and no error or log line carries either.
+not NgânLượng's XML) becomes :class:`~subscription_core.errors.RetryLaterError`: nothing was learnt, ask
+again later. The connection password never shows: only its MD5 is sent, and no error or log line carries either.
 """
 
 from __future__ import annotations
@@ -15,36 +15,16 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
-from subscription_core.errors import SubscriptionError
+from subscription_core.errors import RetryLaterError
 from subscription_core_adapters.gateways.nganluong_protocol import UnreadableAnswerError, read_answer
 
-__all__ = ["RetryLaterError", "call"]
+__all__ = ["call"]
 
 _log = logging.getLogger("subscription_core_adapters.gateways.nganluong")
 _MAX_ANSWER = 64 * 1024
-
-
-class RetryLaterError(SubscriptionError):
-    """NgânLượng gave no usable answer yet: nothing was recorded or started; the same request may succeed later.
-
-    Raised for a payment NgânLượng holds or has not finished (``transaction_status`` ``01``, error ``81`` or
-    ``114``), and for a timeout, a connection failure, an HTTP error or an answer that cannot be read. A host
-    answers it as "try again later" (HTTP 503 with ``retryable``); a return page shows the payment as pending.
-
-    Attributes:
-        nl_code: NgânLượng's ``error_code`` or ``transaction_status`` when it answered, else ``""``.
-    """
-
-    code: ClassVar[str] = "retry_later"
-    retryable: bool = True
-
-    def __init__(self, message: str, *, nl_code: str = "", rule: str = "Y5", field: str = "nganluong") -> None:
-        """Build the error; ``nl_code`` is NgânLượng's code when it answered one."""
-        super().__init__(message, rule=rule, field=field)
-        self.nl_code = nl_code
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -15,10 +15,10 @@ from typing import Final
 
 import attrs
 
-from subscription_core.errors import NotFoundError, SubscriptionError, ValidationError
+from subscription_core.errors import NotFoundError, RetryLaterError, SubscriptionError, ValidationError
 from subscription_core.services import NotificationStatus, Services
 from subscription_core.services.notifications import apply_notification
-from subscription_core_adapters.gateways.nganluong import NAME, RetryLaterError
+from subscription_core_adapters.gateways.nganluong import NAME
 
 __all__ = ["NganLuongReturn", "ReturnOutcome", "answer_return"]
 
@@ -80,8 +80,8 @@ def answer_return(services: Services, query: Mapping[str, str], *, provider: str
         result = apply_notification(services, notification)
     except RetryLaterError as error:
         _log.info("nganluong return not recorded: %s", error)
-        cancelled = error.nl_code == _CANCELLED  # NgânLượng says so, but gave nothing the core can record
-        return _reading(ReturnOutcome.FAILED if cancelled else ReturnOutcome.PENDING, nl_code=error.nl_code)
+        cancelled = error.provider_code == _CANCELLED  # NgânLượng says so, but gave nothing the core can record
+        return _reading(ReturnOutcome.FAILED if cancelled else ReturnOutcome.PENDING, nl_code=error.provider_code)
     except SubscriptionError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - the buyer's page must get an answer; nothing was recorded

@@ -13,9 +13,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Final
 
-from subscription_core.errors import ValidationError, masked
+from subscription_core.errors import RetryLaterError, ValidationError, masked
 from subscription_core.payments import ProviderNotification
-from subscription_core_adapters.gateways.nganluong_api import RetryLaterError
 from subscription_core_adapters.gateways.nganluong_protocol import NAME, read_amount, read_order_code
 
 __all__ = ["RETURN_FIELDS", "notification_of"]
@@ -52,13 +51,13 @@ def notification_of(
     if status == _PENDING:
         raise RetryLaterError(
             f"NgânLượng holds token {token} or has not finished it (transaction_status 01): ask again later",
-            nl_code=status,
+            provider_code=status,
         )
     if status not in {_PAID, _NOT_PAID}:
         raise RetryLaterError(
             f"NgânLượng answered transaction_status {status[:8]!r} for token {token}, which its samples do not "
             "name: nothing recorded",
-            nl_code=status[:8],
+            provider_code=status[:8],
         )
     if status == _NOT_PAID and query.get("error_code") == _PAID:
         raise ValidationError("claims a success NgânLượng does not confirm", rule="Y5", field="error_code", value="00")
@@ -76,7 +75,7 @@ def notification_of(
         raise RetryLaterError(
             f"NgânLượng reports token {token} not paid ({answer.get('error_code', '')}) without its amount: "
             "nothing recorded",
-            nl_code=answer.get("error_code", ""),
+            provider_code=answer.get("error_code", ""),
         )
     number = answer.get("transaction_id") or "0"
     return ProviderNotification(

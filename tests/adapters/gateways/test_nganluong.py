@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from subscription_core.customers import Actor
-from subscription_core.errors import ValidationError
+from subscription_core.errors import RetryLaterError, ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import OrderState
 from subscription_core.payments import PaymentMethod, PaymentState
@@ -23,7 +23,7 @@ from subscription_core.ports import PaymentRequest
 from subscription_core.services import NotificationStatus, cancel_order, unapplied_money
 from subscription_core.unapplied import UnappliedReason
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
-from subscription_core_adapters.gateways import NganLuongOutcome, RetryLaterError, answer_return
+from subscription_core_adapters.gateways import NganLuongOutcome, answer_return
 
 from .nganluong_shop import MERCHANT_ID, PASSWORD, RECEIVER, NlShop
 
