@@ -30,7 +30,6 @@ import attrs
 from subscription_core import VIETNAM_TZ, Entry, Money, PercentOff, Promotion, Scope, load_catalog, local_date
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
 from subscription_core.payments import MethodKind, PaymentMethod
-from subscription_core.ports import PaymentRequest
 from subscription_core.services import (
     AddonChoice,
     Checkout,
@@ -52,7 +51,6 @@ from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import (
-    NganLuongBuyer,
     NganLuongConfig,
     NganLuongOutcome,
     NganLuongProvider,
@@ -93,29 +91,9 @@ class World:
         return local_date(when).isoformat()
 
 
-@attrs.define
-class Buyers:
-    """The buyer NgânLượng's checkout asks for: the paying company's contact, from the host's customer records."""
-
-    deps: Services | None = None
-
-    def __call__(self, request: PaymentRequest) -> NganLuongBuyer:
-        """The contact of the company whose order ``request`` pays."""
-        if self.deps is None:
-            raise SystemExit("the services are not wired yet")
-        with self.deps.uow() as uow:  # a read of the in-memory store; a host would ask its own records
-            customer_id = uow.orders.get(request.order_id).customer_id
-            if customer_id is None:
-                raise SystemExit(f"order {request.order_id} names no customer")
-            customer = uow.customers.get(customer_id)
-        contact = customer.subscriber
-        return NganLuongBuyer(fullname=customer.name, email=contact.email, mobile=contact.phone or "")
-
-
 def make_world(nganluong: NganLuongSandbox) -> World:
     """Wire AMIS.VN: NgânLượng takes cards and wallets (Y2), MISA's bank account takes transfers and cash (Y3)."""
     clock = ManualClock(local(2027, 4, 12))
-    buyers = Buyers()
     config = NganLuongConfig(
         merchant_id=MERCHANT_ID,
         receiver_email=RECEIVER,
@@ -123,7 +101,7 @@ def make_world(nganluong: NganLuongSandbox) -> World:
         return_url="https://amis.example.vn/thanh-toan/nganluong",
         api_url=nganluong.url,
     )
-    wallet = NganLuongProvider(config, buyer=buyers)
+    wallet = NganLuongProvider(config)  # the buyer NgânLượng asks for is the order's contact
     bank = FakePaymentProvider(
         BANK,
         b"misa-bank-demo-key-0123456789abcdef",
@@ -144,7 +122,6 @@ def make_world(nganluong: NganLuongSandbox) -> World:
         notifier=RecordingNotifier(),
         link_key=b"amis-vn-demo-link-key-0123456789abcdef",
     )
-    buyers.deps = deps
     world = World(deps=deps, clock=clock, nganluong=nganluong, issuer=issuer)
     _register(world)
     return world

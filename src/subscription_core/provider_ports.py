@@ -12,6 +12,7 @@ from typing import Protocol
 
 import attrs
 
+from subscription_core.customers import Contact
 from subscription_core.invoice_corrections import (
     CorrectedInvoice,
     InvoiceAdjustment,
@@ -35,7 +36,11 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class PaymentRequest:
-    """What a payment provider needs to start a payment (Y1, Y2, Y3)."""
+    """What a payment provider needs to start a payment (Y1, Y2, Y3).
+
+    ``buyer`` is who the order's notices go to (the order's ``notify`` contact: a name, an e-mail, perhaps a
+    phone), for a provider whose page asks for the buyer (NgânLượng); personal data, so no ``repr`` shows it.
+    """
 
     payment_id: str
     order_id: str
@@ -47,6 +52,7 @@ class PaymentRequest:
     # When the library started the payment (``Payment.started_at``): a provider that looks a payment up by
     # the date its page was made (VNPay's ``vnp_CreateDate``, needed by its refund and query) dates it so.
     started_at: dt.datetime | None = None
+    buyer: Contact | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -115,14 +115,16 @@ class NganLuongProvider:
 
     It takes domestic cards (``ATM_ONLINE`` with the method's bank, one of ``config.banks``), international
     cards (``VISA``: Visa, MasterCard, JCB on NgânLượng's page) and the NgânLượng wallet
-    (``PaymentMethod.e_wallet("NGANLUONG")``, ``NL``); other methods are refused. ``buyer`` finds the buyer
-    NgânLượng requires for a payment. Stateless and thread-safe; the password never shows.
+    (``PaymentMethod.e_wallet("NGANLUONG")``, ``NL``); other methods are refused. NgânLượng requires the
+    buyer's name, e-mail and mobile: they are the request's ``buyer`` (the order's contact, which the core
+    sends), unless ``buyer`` is given, a function that finds them for a request (for a host whose records say
+    more than the order's contact). Stateless and thread-safe; the password never shows.
     """
 
     name: str = NAME
     methods: Final = _TAKES
 
-    def __init__(self, config: NganLuongConfig, *, buyer: BuyerOf) -> None:
+    def __init__(self, config: NganLuongConfig, *, buyer: BuyerOf | None = None) -> None:
         """Make the provider for ``config``'s merchant; nothing is called until :meth:`start`.
 
         Raises:
@@ -130,7 +132,7 @@ class NganLuongProvider:
         """
         if not isinstance(config, NganLuongConfig):
             raise ValidationError("must be a NganLuongConfig", rule="Y1", field="config", value=type(config).__name__)
-        if not callable(buyer):
+        if buyer is not None and not callable(buyer):
             raise ValidationError("must be a function of a PaymentRequest", rule="Y1", field="buyer")
         self._config = config
         self._buyer = buyer
@@ -151,7 +153,8 @@ class NganLuongProvider:
                 other than VND or an amount that is not whole VND; ids too long for an ``order_code``; a bad
                 return URL; NgânLượng refusing the request (the message names its error code, the field
                 what it refused: ``merchant_password`` for 07, ``receiver_email`` for 08, ...); a checkout URL
-                that is not https.
+                that is not https; no buyer (neither a ``buyer`` function nor the request's), or a buyer
+                contact without a phone (NgânLượng requires the mobile).
             RetryLaterError: (Y5) no answer in time, a connection failure, an unreadable answer, or
                 NgânLượng's own trouble (99, 80, 135): nothing was started.
         """
@@ -207,6 +210,24 @@ class NganLuongProvider:
             raise self._refusal("GetTransactionDetail", code)
         return notification_of(query, answer, receiver=self._config.receiver_email, received_at=when)
 
+    def _buyer_of(self, request: PaymentRequest) -> NganLuongBuyer:
+        """The buyer ``SetExpressCheckout`` names: the host's function's, else the request's contact."""
+        if self._buyer is not None:
+            buyer = self._buyer(request)
+            if not isinstance(buyer, NganLuongBuyer):
+                raise ValidationError("the buyer function must give a NganLuongBuyer", rule="Y1", field="buyer")
+            return buyer
+        contact = request.buyer
+        if contact is None:
+            raise ValidationError("NgânLượng requires the buyer: the request names none", rule="Y1", field="buyer")
+        if not contact.phone:
+            raise ValidationError(
+                "NgânLượng requires the buyer's mobile: the order's contact has no phone",
+                rule="Y1",
+                field="buyer_mobile",
+            )
+        return NganLuongBuyer(fullname=contact.name, email=contact.email, mobile=contact.phone)
+
     @property
     def _timeout(self) -> float:
         return self._config.timeout.total_seconds()
@@ -218,9 +239,7 @@ class NganLuongProvider:
         payment = method_fields(request.method, config.banks)
         total = amount_text(request)
         back = check_url(request.return_url or config.return_url, "return_url", http_on_loopback=True)
-        buyer = self._buyer(request)
-        if not isinstance(buyer, NganLuongBuyer):
-            raise ValidationError("the buyer function must give a NganLuongBuyer", rule="Y1", field="buyer")
+        buyer = self._buyer_of(request)
         description = request.description if isinstance(request.description, str) else ""
         return {
             "cur_code": CURRENCY,

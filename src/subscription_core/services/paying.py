@@ -95,6 +95,7 @@ def start_payment_for(
         description=f"Order {order.id}",
         return_url=return_url,
         started_at=payment.started_at,
+        buyer=order.notify,
     )
     start = provider.start(request)
     instructions = tuple(sorted((str(k), str(v)) for k, v in start.instructions.items()))

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
+import attrs
 import pytest
 
-from subscription_core.customers import Actor
+from subscription_core.customers import Actor, Contact
 from subscription_core.errors import RetryLaterError, ValidationError
 from subscription_core.money import Money
 from subscription_core.orders import OrderState
@@ -23,9 +24,9 @@ from subscription_core.ports import PaymentRequest
 from subscription_core.services import NotificationStatus, cancel_order, unapplied_money
 from subscription_core.unapplied import UnappliedReason
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
-from subscription_core_adapters.gateways import NganLuongOutcome, answer_return
+from subscription_core_adapters.gateways import NganLuongOutcome, NganLuongProvider, answer_return
 
-from .nganluong_shop import MERCHANT_ID, PASSWORD, RECEIVER, NlShop
+from .nganluong_shop import MERCHANT_ID, PASSWORD, RECEIVER, NlShop, config
 
 STAFF_VIEW = Actor.staff("st-1")
 
@@ -265,6 +266,30 @@ def test_y1_nganluongs_refusals_name_the_code_and_the_setting(
         shop.start(shop.place())
     assert refused.value.field == field
     assert "other@example.vn" not in str(refused.value)
+
+
+def test_y1_without_a_buyer_function_the_buyer_is_the_orders_contact(sandbox: NganLuongSandbox) -> None:
+    provider = NganLuongProvider(config(sandbox))
+    contact = Contact(name="Lê Văn Mua", email="mua@example.vn", phone="0912345678")
+    request = PaymentRequest(
+        payment_id="pay-1",
+        order_id="ord-1",
+        amount="1100000",
+        currency="VND",
+        method=PaymentMethod.e_wallet("NGANLUONG"),
+        description="Order ord-1",
+        buyer=contact,
+    )
+    token = provider.start(request).provider_ref
+    assert token is not None
+    assert sandbox.transaction(token).buyer == ("Lê Văn Mua", "mua@example.vn", "0912345678", "")
+    assert "mua@" not in repr(request)  # personal data: the request's repr leaves the buyer out
+    asked = dict(sandbox.calls)
+    for missing, field in ((None, "buyer"), (Contact(name="Lê Văn Mua", email="mua@example.vn"), "buyer_mobile")):
+        with pytest.raises(ValidationError) as refused:
+            provider.start(attrs.evolve(request, buyer=missing))
+        assert (refused.value.rule, refused.value.field) == ("Y1", field)
+    assert sandbox.calls == asked  # refused before NgânLượng is asked
 
 
 def test_y5_an_unreachable_nganluong_starts_nothing(sandbox: NganLuongSandbox) -> None:
