@@ -34,7 +34,8 @@ class PaymentStatusRequest:
     """A started payment to ask about: the library's ids, amount and method, and when the library started it.
 
     ``started_at`` is ``Payment.started_at``, the instant the provider was given when the payment started
-    (``PaymentRequest.started_at``): VNPay finds a payment by it.
+    (``PaymentRequest.started_at``): VNPay finds a payment by it. ``start_ref`` is ``Payment.start_ref``, the
+    provider's own reference of the attempt when its start gave one: NgânLượng finds a payment by its token.
     """
 
     payment_id: str = attrs.field(validator=non_empty_text())
@@ -43,6 +44,7 @@ class PaymentStatusRequest:
     currency: str = attrs.field(validator=non_empty_text())
     method: PaymentMethod = attrs.field(validator=of_type(PaymentMethod))
     started_at: dt.datetime = attrs.field(validator=aware())
+    start_ref: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
 
 
 @attrs.frozen(kw_only=True)

@@ -252,7 +252,9 @@ class Payment:
     named by ``provider_ref`` (Y2); an offline one when staff record the money as received at
     ``received_at``, from which the services compute the activation deadline (Y3). A failed attempt
     stays failed; the buyer starts another. ``unapplied_id`` names the unapplied money that paid it, when
-    staff applied money held earlier (Y6).
+    staff applied money held earlier (Y6). ``start_ref`` is the provider's own reference of the attempt when
+    it gave one on starting (NgânLượng's token): its status query finds the attempt by it, so a payment
+    whose return never came is still applied (Y5, Y6).
     """
 
     id: str = attrs.field(validator=non_empty_text())
@@ -267,6 +269,7 @@ class Payment:
     received_by: Actor | None = attrs.field(default=None, validator=optional(of_type(Actor)))
     failure: str | None = attrs.field(default=None, validator=optional(non_empty_text(lines=True, most=NOTE_LIMIT)))
     unapplied_id: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
+    start_ref: str | None = attrs.field(default=None, validator=optional(non_empty_text()))
     version: int = attrs.field(default=0, validator=whole_number(0))
 
     @classmethod
@@ -279,6 +282,17 @@ class Payment:
         """
         _awaiting(order)
         return cls(id=id, order_id=order.id, method=method, amount=order.grand_total, started_at=utc(at))
+
+    def started_as(self, start_ref: str | None) -> Payment:
+        """Return the just-started payment with the provider's reference of the attempt (none kept when ``None``).
+
+        Raises:
+            InvalidTransitionError: the payment is no longer started.
+            ValidationError: an empty or malformed reference.
+        """
+        if self.state is not PaymentState.STARTED:
+            raise InvalidTransitionError("only a started payment takes its provider's reference", field="state")
+        return self if start_ref is None else attrs.evolve(self, start_ref=start_ref)
 
     @classmethod
     def received_offline(

@@ -17,6 +17,7 @@ from subscription_core_adapters.gateways.nganluong import (
 )
 from subscription_core_adapters.gateways.nganluong_callbacks import NganLuongReturn, answer_return
 from subscription_core_adapters.gateways.nganluong_callbacks import ReturnOutcome as NganLuongOutcome
+from subscription_core_adapters.gateways.nganluong_status import NganLuongPaymentStatusQuery
 from subscription_core_adapters.gateways.vnpay import (
     IpnAnswer,
     IpnCode,
@@ -46,6 +47,7 @@ __all__ = [
     "NganLuongBuyer",
     "NganLuongConfig",
     "NganLuongOutcome",
+    "NganLuongPaymentStatusQuery",
     "NganLuongProvider",
     "NganLuongReturn",
     "Outcome",

@@ -205,7 +205,9 @@ class NganLuongProvider:
         answer = call(self._config.api_url, fields, DETAIL_ANSWER_FIELDS, timeout=self._timeout)
         code = answer.get("error_code", "")
         if code == "29":
-            raise ValidationError(f"NgânLượng knows no such token ({described(code)})", rule="Y5", field="token")
+            raise ValidationError(
+                f"NgânLượng knows no such token ({described(code)})", rule="Y5", field="token", value=code
+            )
         if code not in {"00", "115"}:
             raise self._refusal("GetTransactionDetail", code)
         return notification_of(query, answer, receiver=self._config.receiver_email, received_at=when)

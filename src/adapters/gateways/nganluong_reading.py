@@ -42,7 +42,7 @@ def notification_of(
         ValidationError: (Y5) the answer names another token, order code or receiving account; the query
             claims a success NgânLượng denies; an amount that is not a decimal number.
         RetryLaterError: (Y5) a held or unfinished payment (status ``01``), a status NgânLượng's samples
-            do not name, or a failure NgânLượng reports without its amount (``nl_code`` 115 when cancelled):
+            do not name, or a failure NgânLượng reports without its amount (``provider_code`` 115 when cancelled):
             nothing is recorded.
     """
     token = query["token"]

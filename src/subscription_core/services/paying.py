@@ -85,7 +85,6 @@ def start_payment_for(
     """
     name, provider = deps.provider_for(method)
     payment = Payment.start(id=deps.ids.new_id("pay"), order=order, method=method, at=at)
-    uow.payments.add(payment)
     request = PaymentRequest(
         payment_id=payment.id,
         order_id=order.id,
@@ -98,6 +97,9 @@ def start_payment_for(
         buyer=order.notify,
     )
     start = provider.start(request)
+    # Stored once the provider answered, with its reference of the attempt: a provider's status query finds a
+    # payment whose return never came by it. A provider that fails leaves nothing (the unit of work rolls back).
+    uow.payments.add(payment.started_as(start.provider_ref))
     instructions = tuple(sorted((str(k), str(v)) for k, v in start.instructions.items()))
     if not method.is_online:
         data = {"payment_id": payment.id, "method": method.kind.value, **dict(instructions)}

@@ -131,6 +131,7 @@ def _ask(deps: Services, name: str, order: Order, payment: Payment) -> PaymentSt
         currency=payment.amount.currency.code,
         method=payment.method,
         started_at=payment.started_at,
+        start_ref=payment.start_ref,
     )
     return deps.status_queries[name].status(request)
 

@@ -23,6 +23,7 @@ from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import (
     NganLuongBuyer,
     NganLuongConfig,
+    NganLuongPaymentStatusQuery,
     NganLuongProvider,
     NganLuongReturn,
     answer_return,
@@ -73,10 +74,16 @@ class NlShop:
     _keys: Iterator[int] = attrs.field(factory=itertools.count)
 
     @classmethod
-    def make(cls, sandbox: NganLuongSandbox, uow: UnitOfWorkFactory | None = None, **settings: Any) -> NlShop:
-        """A shop whose customer ``cus-1`` has buyer ``u-1``, on ``uow`` (in memory by default)."""
+    def make(
+        cls, sandbox: NganLuongSandbox, uow: UnitOfWorkFactory | None = None, *, query: bool = False, **settings: Any
+    ) -> NlShop:
+        """A shop whose customer ``cus-1`` has buyer ``u-1``, on ``uow`` (in memory by default).
+
+        ``query``: the scheduler asks NgânLượng about payments left started (``NganLuongPaymentStatusQuery``).
+        """
         clock = ManualClock(T0)
         provider = NganLuongProvider(config(sandbox, **settings), buyer=buyer_of)
+        queries = {"nganluong": NganLuongPaymentStatusQuery(provider, clock=clock)} if query else None
         deps = bootstrap_memory(
             CATALOG,
             clock=clock,
@@ -84,6 +91,7 @@ class NlShop:
             uow=uow if uow is not None else MemoryUnitOfWorkFactory(),
             providers={"nganluong": provider},
             routes=ONLINE,
+            status_queries=queries,
         )
         with deps.uow() as unit:
             unit.customers.add(_customer(1))

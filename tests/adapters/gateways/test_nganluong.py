@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
@@ -261,7 +262,8 @@ def test_y1_a_wrong_connection_password_is_refused_by_nganluong_naming_its_code(
 def test_y1_nganluongs_refusals_name_the_code_and_the_setting(
     sandbox: NganLuongSandbox, setting: str, value: str, field: str, code: str
 ) -> None:
-    shop = NlShop.make(sandbox, None, **{setting: value})
+    changed: dict[str, Any] = {setting: value}
+    shop = NlShop.make(sandbox, None, **changed)
     with pytest.raises(ValidationError, match=f"error {code} ") as refused:
         shop.start(shop.place())
     assert refused.value.field == field
