@@ -53,6 +53,7 @@ from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import (
     NganLuongConfig,
     NganLuongOutcome,
+    NganLuongPaymentStatusQuery,
     NganLuongProvider,
     answer_return,
 )
@@ -118,6 +119,8 @@ def make_world(nganluong: NganLuongSandbox) -> World:
         ids=SequentialIds(),
         providers={WALLET: wallet, BANK: bank},
         routes=routes,
+        # A buyer who pays and never comes back: the scheduler asks NgânLượng before lapsing the order (Y5, Y6).
+        status_queries={WALLET: NganLuongPaymentStatusQuery(wallet, clock=clock)},
         invoices=issuer,
         notifier=RecordingNotifier(),
         link_key=b"amis-vn-demo-link-key-0123456789abcdef",
