@@ -35,6 +35,7 @@ quick run.
 
 Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/sql_due.py
      [--sizes 100000 1000000] [--due 10000] [--repeats 3] [--backends sqlite postgresql] [--profile]
+     [--worker-collector]  (the step with the garbage collector as the ``worker`` command sets it in its process)
 Prints one line per backend and size, the domain's own share of the step (decoding the due documents,
 ``run_due``, encoding the results, no SQL), the largest / smallest size's step times (the scaling check,
 bar 1.5), then last ``ratio: X.XX``: the largest library step time / baseline time of the runs.
@@ -55,7 +56,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Final
 
@@ -77,6 +78,7 @@ from subscription_core.subscriptions import Opening, Subscription
 from subscription_core.tax import VatSchedule
 from subscription_core.testing import valid_tax_code
 from subscription_core_adapters.bootstrap import bootstrap_memory
+from subscription_core_adapters.cli.worker import collector_for_batches
 from subscription_core_adapters.local import ManualClock
 from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, sqlite_engine, upgrade
 from subscription_core_adapters.sql import schema as tables
@@ -539,18 +541,22 @@ def baseline_step(engine: Engine, writes: Written) -> float:
     return took
 
 
-def library_step(engine: Engine, due: int, *, profile: bool) -> float:
-    """Seconds ``run_scheduler`` takes; checks it advanced exactly the ``due`` subscriptions."""
+def library_step(engine: Engine, due: int, *, profile: bool, worker_collector: bool = False) -> float:
+    """Seconds ``run_scheduler`` takes; checks it advanced exactly the ``due`` subscriptions.
+
+    ``worker_collector``: with the garbage collector as the ``worker`` command sets it for its own process.
+    """
     deps = bootstrap_memory(CATALOG, clock=ManualClock(AT), uow=SqlUnitOfWorkFactory(engine))
     gc.collect()
     profiler = cProfile.Profile() if profile else None
-    began = time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    run = run_scheduler(deps, batch=BATCH)
-    if profiler is not None:
-        profiler.disable()
-    took = time.perf_counter() - began
+    with collector_for_batches() if worker_collector else nullcontext():
+        began = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        run = run_scheduler(deps, batch=BATCH)
+        if profiler is not None:
+            profiler.disable()
+        took = time.perf_counter() - began
     if len(run.advanced) != due or len(set(run.advanced)) != due or due_ids(engine):
         raise SystemExit(f"the step advanced {len(run.advanced)} subscriptions, {due} were due")
     if profiler is not None:
@@ -591,7 +597,9 @@ class Result:
     baseline: float
 
 
-def measure(backend: str, engine: Engine, count: int, due: int, *, repeats: int, profile: bool) -> Result:
+def measure(
+    backend: str, engine: Engine, count: int, due: int, *, repeats: int, profile: bool, worker_collector: bool
+) -> Result:
     """Load ``count`` subscriptions; ``repeats`` times, the library's step then the baseline's, on them as loaded."""
     began = time.perf_counter()
     store_customers(SqlUnitOfWorkFactory(engine))
@@ -605,7 +613,7 @@ def measure(backend: str, engine: Engine, count: int, due: int, *, repeats: int,
     for run in range(repeats):
         if run:
             restore(engine, loaded)
-        steps.append(library_step(engine, due, profile=profile and not run))
+        steps.append(library_step(engine, due, profile=profile and not run, worker_collector=worker_collector))
         wrote = written(engine, loaded)
         if writes is not None and wrote != writes:
             raise SystemExit("the library wrote something else this time")
@@ -647,7 +655,9 @@ def postgresql_db(dsn: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def runs(backends: Iterable[str], sizes: Iterable[int], due: int, *, repeats: int, profile: bool) -> list[Result]:
+def runs(
+    backends: Iterable[str], sizes: Iterable[int], due: int, *, repeats: int, profile: bool, worker_collector: bool
+) -> list[Result]:
     """Measure every backend at every size, each in a fresh database."""
     dsn = os.environ.get("SUBSCRIPTION_CORE_PG_DSN", "")
     results = []
@@ -657,7 +667,9 @@ def runs(backends: Iterable[str], sizes: Iterable[int], due: int, *, repeats: in
             continue
         for count in sizes:
             with sqlite_db() if backend == "sqlite" else postgresql_db(dsn) as engine:
-                result = measure(backend, engine, count, due, repeats=repeats, profile=profile)
+                result = measure(
+                    backend, engine, count, due, repeats=repeats, profile=profile, worker_collector=worker_collector
+                )
             print(
                 f"{backend:10} N={count:>9,}  due={due:,}  library step {result.step:6.2f} s"
                 f" ({result.step / due * 1e6:5.0f} µs per subscription advanced)"
@@ -676,8 +688,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side; the best counts")
     parser.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     parser.add_argument("--profile", action="store_true", help="profile the first step (cProfile, top 40 by own time)")
+    parser.add_argument(
+        "--worker-collector", action="store_true", help="run the step with the worker command's collector settings"
+    )
     args = parser.parse_args()
-    results = runs(args.backends, args.sizes, args.due, repeats=args.repeats, profile=args.profile)
+    results = runs(
+        args.backends,
+        args.sizes,
+        args.due,
+        repeats=args.repeats,
+        profile=args.profile,
+        worker_collector=args.worker_collector,
+    )
     if not results:
         raise SystemExit("nothing was measured")
     domain = domain_work(args.due)
