@@ -31,7 +31,7 @@ rows, the invoice requests, the invoices, the outbox and the recorded notificati
 It is checked to leave the same rows. It does what the library does but the domain work (checking the rows,
 pricing, the renewals, building and encoding entities) and the library's statement building.
 
-Memory: the library process's peak RSS at start and after each phase (bar: 200 MiB), and with
+Memory: the library process's peak RSS (``VmHWM``) at start and after each phase (bar: 200 MiB), and with
 ``--tracemalloc`` each phase's peak of traced Python allocations above what was held before it, from a second
 library run on a third database (tracing slows it, so timings come from the untraced run).
 
@@ -309,7 +309,16 @@ def phases(
 
 
 def peak_rss() -> float:
-    """The process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    """This process's peak resident set size so far, in MiB: ``VmHWM`` of Linux, else ``getrusage``.
+
+    ``getrusage``'s ``ru_maxrss`` survives ``exec``: a spawned process starts with its parent's peak. ``VmHWM``
+    belongs to the process's own address space, so it is the library process's alone.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
