@@ -8,11 +8,13 @@ notice is either delivered (and marked sent) or still pending, never both and ne
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import signal
 from pathlib import Path
 
 from subscription_core.notices import Channel, OrderNoticeKind, OutboxMessage
 from subscription_core_adapters.bootstrap import SqlWiring
+from subscription_core_adapters.cli.worker import collector_for_batches
 
 from .conftest import Db, cli_env, start_cli, wait_for
 
@@ -136,3 +138,11 @@ def test_once_runs_one_round_and_exits(db: Db, wired: SqlWiring, tmp_path: Path)
     text = log.read_text()
     assert "relay: 3 sent, 0 to retry, 0 dead" in text
     assert text.count("scheduler at ") == 1  # one round: the scheduler's own summary, once
+
+
+def test_the_worker_process_tunes_its_collector_only_while_it_runs() -> None:
+    thresholds, enabled, frozen = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()
+    with collector_for_batches():
+        assert gc.get_threshold()[0] > thresholds[0]  # young objects collected less often
+        assert gc.get_freeze_count() > frozen  # what was loaded before is left out of collections
+    assert (gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()) == (thresholds, enabled, frozen)

@@ -10,6 +10,7 @@ is logged and tried again next round: the worker itself does not stop for it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -26,10 +27,12 @@ from subscription_core_adapters.bootstrap import SqlWiring
 from subscription_core_adapters.cli.app import Config, app_option
 from subscription_core_adapters.cli.leader import Leader, leader_for
 
-__all__ = ["Worker", "worker"]
+__all__ = ["Worker", "collector_for_batches", "worker"]
 
 _log = logging.getLogger(__name__)
 _STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+_BATCH_THRESHOLDS: Final = (20_000, 20, 20)
+"""The collector's thresholds while the worker command runs (Python's default: 700, 10, 10)."""
 
 
 @attrs.define(kw_only=True)
@@ -124,6 +127,27 @@ def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(number, handler)
 
 
+@contextmanager
+def collector_for_batches() -> Iterator[None]:
+    """While inside, tune the garbage collector for batches of decoded documents; put it back as it was after.
+
+    For the ``worker`` command's own process only, never for a library call inside a host (whose collector is
+    the host's). What was allocated before (modules, the wiring, the catalog) is frozen out of later collections,
+    and the young generation is collected every 20,000 allocations rather than 700: a scheduler batch decodes
+    hundreds of documents into short-lived entities, and the default collected the long-lived heap again and
+    again while they lived. Measured on the time-driven step (1,000 due, SQLite, CPU time): -21 %.
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*_BATCH_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 @click.command()
 @app_option
 @click.option(
@@ -146,14 +170,15 @@ def worker(*, config: Config, interval: float, once: bool, scheduler_batch: int,
     with _stopped_by_signals(stop):
         wiring = config.wiring()
         try:
-            Worker(
-                wiring=wiring,
-                leader=leader_for(wiring.engine),
-                stop=stop,
-                interval=interval,
-                once=once,
-                scheduler_batch=scheduler_batch,
-                relay_batch=relay_batch,
-            ).run()
+            with collector_for_batches():  # this process is the worker's own: its collector is ours
+                Worker(
+                    wiring=wiring,
+                    leader=leader_for(wiring.engine),
+                    stop=stop,
+                    interval=interval,
+                    once=once,
+                    scheduler_batch=scheduler_batch,
+                    relay_batch=relay_batch,
+                ).run()
         finally:
             wiring.dispose()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Final
 
 import attrs
 
@@ -79,14 +80,10 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     """
     at, by = settlement.at, settlement.by
     paid = order.mark_paid(at=at, payment_id=settlement.payment.id, by=by)
-    targets = _targets(paid)
-    # Read what a bulk renewal's thousands of lines touch in a few queries, not one per line (B5).
-    held = uow.subscriptions.get_many(list(targets))
-    queued: list[OutboxMessage] = []  # every notice of the order, queued in one add_many at the end (N2)
-    granted = [_grant(deps, paid, target, lines, settlement, held.get(target)) for target, lines in targets.items()]
-    save_outcomes(uow, granted, into=queued)
+    _grant_all(deps, uow, paid, _targets(paid), settlement)
     invoices = _request_invoices(uow, paid, at)
     settle(uow, paid, at)
+    queued: list[OutboxMessage] = []  # the order's own notices, queued in one add_many (N2)
     facts = {"payment_id": settlement.payment.id}
     order_notice(uow, paid, OrderNoticeKind.ORDER_PAID, at, data=facts, into=queued)
     if paid.kind is OrderKind.BULK_RENEWAL:
@@ -100,6 +97,29 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
         "order %s paid by %s and fulfilled; %d invoice(s) to issue", order.id, settlement.payment.id, len(invoices)
     )
     return done
+
+
+_BATCH: Final = 500
+"""Subscriptions granted, and invoices requested, per round of statements: what a bulk renewal holds at once."""
+
+
+def _grant_all(
+    deps: Services, uow: UnitOfWork, order: Order, targets: dict[str, list[OrderLine]], how: Settlement
+) -> None:
+    """Open or extend every target with its lines, :data:`_BATCH` at a time: read, grant, save, queue (B5, N2).
+
+    Everything stays in the caller's unit of work (all or nothing); a batch's subscriptions, outcomes, rows
+    and notices are let go before the next is read, so a bulk renewal of 10,000 clients holds one batch of
+    them in memory at a time, not all, and a few statements per batch still write them (not one per line).
+    """
+    pending = list(targets.items())
+    for start in range(0, len(pending), _BATCH):
+        batch = pending[start : start + _BATCH]
+        held = uow.subscriptions.get_many([target for target, _ in batch])
+        granted = [_grant(deps, order, target, lines, how, held.get(target)) for target, lines in batch]
+        queued: list[OutboxMessage] = []
+        save_outcomes(uow, granted, into=queued)
+        uow.outbox.add_many(queued)
 
 
 def _targets(order: Order) -> dict[str, list[OrderLine]]:
@@ -235,5 +255,6 @@ def _request_invoices(uow: UnitOfWork, order: Order, at: dt.datetime) -> list[Re
     done = {invoice.part for invoice in uow.invoices.of_order(order.id)}
     done |= {requested.request.part for requested in uow.invoices.requested_of(order.id)}
     requested = [RequestedInvoice.of(r) for r in invoice_requests(order, at) if r.part not in done]
-    uow.invoices.request_many(requested)
+    for start in range(0, len(requested), _BATCH):  # bounded: the rows of one batch are built at a time
+        uow.invoices.request_many(requested[start : start + _BATCH])
     return requested

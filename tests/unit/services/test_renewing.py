@@ -8,12 +8,13 @@ import pytest
 
 from subscription_core.bulk import BulkRenewal, BulkRow, InvalidRowsError, InvoiceTarget, NoticeTarget
 from subscription_core.calendar import local_date
-from subscription_core.customers import Contact
+from subscription_core.customers import Actor, Contact
 from subscription_core.errors import (
     NotEligibleError,
     PermissionDeniedError,
     ValidationError,
 )
+from subscription_core.lifecycle import subscribe
 from subscription_core.money import Money
 from subscription_core.orders import Order, OrderKind, OrderState
 from subscription_core.services import (
@@ -33,9 +34,9 @@ from subscription_core.services import (
     submit_payment_proof,
     verify_payment_proof,
 )
-from subscription_core.subscriptions import State, Subscription
+from subscription_core.subscriptions import Entitlement, Opening, State, Subscription
 
-from .harness import ACCOUNTANT, BUYER, CONFIRMED, STAFF, STRANGER, VND, WALLET, World, party, tax_code
+from .harness import ACCOUNTANT, BUYER, CONFIRMED, STAFF, STRANGER, VND, WALLET, World, customer, party, tax_code
 
 
 def _clients(world: World) -> tuple[Subscription, Subscription]:
@@ -341,3 +342,56 @@ def test_k1_a_stranger_may_not_commit(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         _commit(world, sub, actor=STRANGER)
     assert world.snapshot() == before
+
+
+def _many_clients(world: World, count: int) -> list[Subscription]:
+    """``count`` more clients of acc-1 (cus-10 on; the last one's buyer is u-9), each with a yearly subscription."""
+    product = world.deps.catalog.product("amis")
+    subs = []
+    with world.deps.uow() as uow:
+        for n in range(10, 10 + count):
+            uow.customers.add(customer(n, accountant="acc-1", buyers={"u-9"} if n == 9 + count else ()))
+            opening = Opening(subscription_id=f"sub-many-{n}", customer_id=f"cus-{n}", product=product)
+            sub = subscribe(opening, Entitlement.of(product, "std", "1y"), world.clock.now(), actor=STAFF).subscription
+            uow.subscriptions.add(sub)
+            subs.append(sub)
+        uow.commit()
+    return subs
+
+
+def _rows_for(subs: list[Subscription]) -> tuple[BulkRow, ...]:
+    return tuple(BulkRow(client=tax_code(int(sub.customer_id.removeprefix("cus-"))), option="1y") for sub in subs)
+
+
+def test_b5_a_bulk_renewal_larger_than_a_batch_extends_every_client(world: World) -> None:
+    subs = _many_clients(world, 501)  # fulfilment grants 500 subscriptions per round of statements
+    order = _bulk(world, BulkRenewal(product="amis", rows=_rows_for(subs)))
+    _pay(world, order)
+    bought = subs[0].last_day
+    assert bought is not None
+    assert {world.subscription(s.id).last_day for s in subs} == {bought.replace(year=bought.year + 1)}
+    extended = {m.subject_id for m in world.outbox() if m.kind == "extended" and m.channel.value == "email"}
+    assert extended == {s.id for s in subs}
+    assert world.order(order.id).state is OrderState.FULFILLED
+
+
+def test_b5_a_client_refused_in_the_last_batch_keeps_every_client_as_it_was(world: World) -> None:
+    subs = _many_clients(world, 501)
+    order = _bulk(world, BulkRenewal(product="amis", rows=_rows_for(subs)))
+    world.at(days=360)
+    register_commitment(  # the last client commits to pay by itself: its line of the bulk order no longer applies
+        world.deps,
+        Actor.customer_user("u-9", subs[-1].customer_id),
+        subscription_id=subs[-1].id,
+        due_on=local_date(world.clock.now()) + dt.timedelta(days=30),
+        pledged=True,
+        checkout=CONFIRMED,
+        idempotency_key="k-many",
+    )
+    start_payment(world.deps, ACCOUNTANT, order_id=order.id, method=WALLET, idempotency_key="p-many")
+    before = world.snapshot()
+    result = handle_notification(world.deps, "vnptpay", world.notification(order))
+    assert result.status is NotificationStatus.UNAPPLIED
+    after = world.snapshot()
+    for table in ("subscriptions", "orders", "invoices", "outbox"):
+        assert after[table] == before[table], table
