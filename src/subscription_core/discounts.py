@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from subscription_core.errors import ValidationError
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.money import Currency, allocate_units, to_units
+from subscription_core.price_book import VatEntry
 from subscription_core.promotions import (
     AmountOff,
     Promotion,
@@ -21,7 +23,6 @@ from subscription_core.promotions import (
     Scope,
 )
 from subscription_core.quotes import LineKind
-from subscription_core.tax import VatRate
 
 __all__ = ["Offer", "PricedLine", "apply_invoice_promotions", "apply_line_promotions", "find_offers"]
 
@@ -39,6 +40,7 @@ class PricedLine:
         "code",
         "description",
         "discounts",
+        "grant",
         "invoice_share",
         "key",
         "kind",
@@ -59,7 +61,8 @@ class PricedLine:
         self.quantity = 1
         self.unit_price = self.base = self.net = self.invoice_share = self.vat = 0
         self.discounts: list[tuple[str, int]] = []
-        self.vat_rate: VatRate
+        self.vat_rate: VatEntry
+        self.grant: PlanGrant | AddonGrant
         self.key = (0 if kind is LineKind.PLAN else 1, code, ref, option)
 
 
