@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from subscription_core.catalog import AddonKind, Catalog
 from subscription_core.grants import AddonGrant, PlanGrant
-from subscription_core.money import Money, from_units, money_factory, to_units
+from subscription_core.money import to_units
 from subscription_core.tax import VatRate, VatSchedule
 
 __all__ = ["AddonEntry", "PlanEntry", "PriceBook", "VatEntry", "price_book"]
@@ -104,15 +104,12 @@ class AddonEntry:
 class PriceBook:
     """The entries of one catalog's items, each made the first time it is priced."""
 
-    __slots__ = ("_addons", "_plans", "money", "zero")
+    __slots__ = ("_addons", "_plans")
 
-    def __init__(self, catalog: Catalog) -> None:
-        """Start an empty book for ``catalog`` (it keeps no reference to it)."""
+    def __init__(self) -> None:
+        """Start an empty book (it keeps no reference to its catalog)."""
         self._plans: dict[tuple[str, str], PlanEntry] = {}
         self._addons: dict[str, AddonEntry] = {}
-        #: Builds Money of the catalog's currency without validating again (amounts the engine computed).
-        self.money = money_factory(catalog.currency)
-        self.zero: Money = self.money(from_units(0, catalog.currency))
 
     def plan(self, catalog: Catalog, plan: str, option: str) -> PlanEntry:
         """The entry of ``option`` of ``plan``.
@@ -154,7 +151,7 @@ def price_book(catalog: Catalog) -> PriceBook:
         found = _BOOKS.get(id(catalog))
         if found is not None and found[0]() is catalog:
             return found[1]
-        book = PriceBook(catalog)
+        book = PriceBook()
         key = id(catalog)
         _BOOKS[key] = (weakref.ref(catalog, functools.partial(_forget, key)), book)
         return book

@@ -33,7 +33,7 @@ from subscription_core.discounts import (
 )
 from subscription_core.errors import ValidationError
 from subscription_core.limits import MAX_AMOUNT, MAX_AMOUNT_DIGITS
-from subscription_core.money import Currency, Money, allocate_units, from_units
+from subscription_core.money import Currency, allocate_units, from_units, money_maker
 from subscription_core.price_book import PriceBook, price_book
 from subscription_core.promotions import (
     Entry,
@@ -101,7 +101,7 @@ def quote(
     invoice_discount = apply_invoice_promotions(lines, candidates, refused, applied)
     vat_totals = _apply_vat(lines)
     _check_total(gross + sum(vat for _rate, _taxable, vat in vat_totals), currency)
-    return _build(catalog, book, as_of, purchase, lines, vat_totals, applied, refused, invoice_discount)
+    return _build(catalog, as_of, purchase, lines, vat_totals, applied, refused, invoice_discount)
 
 
 def eligible_promotions(
@@ -277,7 +277,6 @@ def _apply_vat(lines: list[PricedLine]) -> list[tuple[VatRate, int, int]]:
 
 def _build(
     catalog: Catalog,
-    book: PriceBook,
     as_of: dt.date,
     purchase: PurchaseKind,
     lines: list[PricedLine],
@@ -287,17 +286,8 @@ def _build(
     invoice_discount: int,
 ) -> Quote:
     cur = catalog.currency
-    # Every amount here was computed exactly by this module from validated catalog prices, so Money is
-    # built without validating again, and once per distinct amount: a quote repeats many (zeros, a line's
-    # base and taxable, the lines of a bulk renewal), and Money is immutable.
-    make, made = book.money, {0: book.zero}
-
-    def money(units: int) -> Money:
-        found = made.get(units)
-        if found is None:
-            found = made[units] = make(from_units(units, cur))
-        return found
-
+    # Every amount here was computed exactly by this module from validated catalog prices.
+    money = money_maker(cur)
     quote_lines = []
     subtotal = line_discounts = 0
     for line in lines:
