@@ -69,12 +69,12 @@ class PricedLine:
 class Offer:
     """A candidate promotion with its amounts in whole minor units (private)."""
 
-    __slots__ = ("cap", "code", "fixed", "min_units", "promotion", "ratio", "scope", "stackable")
+    __slots__ = ("cap", "code", "fixed", "min_units", "promotion", "ratio", "scope", "stackable", "targets")
 
     def __init__(self, promotion: Promotion, currency: Currency) -> None:
         """Convert the promotion's amounts to minor units of ``currency``."""
         self.promotion, self.code, self.scope = promotion, promotion.code, promotion.scope
-        self.stackable = promotion.stackable
+        self.stackable, self.targets = promotion.stackable, promotion.targets
         benefit = promotion.benefit
         self.fixed: int | None = None
         self.cap: int | None = None
@@ -228,7 +228,8 @@ def apply_line_promotions(
     beaten_by: dict[str, str] = {}
     for line in lines:
         scope = Scope.PACKAGE if line.kind is LineKind.PLAN else Scope.ADDON
-        here = [o for o in eligible if o.scope is scope and o.promotion.targets_item(line.code)]
+        code = line.code  # an offer without targets applies to every item of its scope
+        here = [o for o in eligible if o.scope is scope and (not o.targets or code in o.targets)]
         if not here:
             line.net = line.base
             continue
@@ -276,7 +277,7 @@ def apply_invoice_promotions(
     for offer in candidates:
         if offer.scope is not Scope.INVOICE:
             continue
-        targets = offer.promotion.targets
+        targets = offer.targets
         if targets and products is None:
             products = {line.product for line in lines}
         if targets and not targets & (products or set()):

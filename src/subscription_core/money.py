@@ -364,7 +364,7 @@ def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
     if len(weights) == 1 and weights[0] > 0:
         return [total]
     weight_sum = sum(weights)
-    if any(w < 0 for w in weights):
+    if min(weights, default=0) < 0:
         raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
     if not weight_sum:
         if total:

@@ -23,6 +23,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from subscription_core.catalog import AddonKind, Catalog
 from subscription_core.discounts import (
@@ -161,17 +162,13 @@ def _priced_lines(
         for sel in selections
         if isinstance(sel, AddonSelection)
     )
-    lines.sort(key=_line_key)
+    lines.sort(key=attrgetter("key"))
     for before, after in itertools.pairwise(lines):
         if before.key == after.key:
             raise ValidationError(
                 "the same item is selected twice; give each line its own ref", field="selections", value=after.code
             )
     return lines
-
-
-def _line_key(line: PricedLine) -> tuple[int, str, str, str]:
-    return line.key
 
 
 def _plan_line(catalog: Catalog, book: PriceBook, sel: PlanSelection, as_of: dt.date) -> tuple[PricedLine, int]:
@@ -304,7 +301,9 @@ def _build(
                 quantity=line.quantity,
                 unit_price=money(line.unit_price),
                 base=money(line.base),
-                discounts=tuple([LineDiscount(code, money(off)) for code, off in line.discounts]),
+                discounts=tuple([LineDiscount(code, money(off)) for code, off in line.discounts])
+                if line.discounts
+                else (),
                 invoice_discount=money(line.invoice_share),
                 taxable=money(line.net - line.invoice_share),
                 vat_rate=line.vat_rate.rate,
