@@ -16,7 +16,7 @@ refusals of every kind); a renewal of ten clients of one plan. Both sides are ti
 alternated in the same run, best of ``--repeat`` (``timeit``: the collector is off for both), in CPU time
 of the process by default (the machine is shared: wall-clock time counts the time other jobs hold the core).
 
-Run: .venv/bin/python benchmarks/pricing.py [--repeat 7] [--number 2000] [--clock cpu|wall]
+Run: .venv/bin/python benchmarks/pricing.py [--repeat 30] [--number 150] [--clock cpu|wall]
 Prints each order, then last ``ratio: X.XX`` (library time / baseline time, summed over the orders).
 """
 
@@ -630,8 +630,8 @@ def pair(catalog: Catalog, cat: Plain, order: Order) -> tuple[Callable[[], Quote
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--number", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--number", type=int, default=150)
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="cpu: this process's CPU time")
     args = parser.parse_args()
     timer = time.process_time if args.clock == "cpu" else time.perf_counter
