@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from subscription_core.errors import ValidationError
+from subscription_core.grants import AddonGrant, PlanGrant
 from subscription_core.money import Currency, allocate_units, to_units
+from subscription_core.price_book import VatEntry
 from subscription_core.promotions import (
     AmountOff,
     Promotion,
@@ -21,7 +23,6 @@ from subscription_core.promotions import (
     Scope,
 )
 from subscription_core.quotes import LineKind
-from subscription_core.tax import VatRate
 
 __all__ = ["Offer", "PricedLine", "apply_invoice_promotions", "apply_line_promotions", "find_offers"]
 
@@ -39,6 +40,7 @@ class PricedLine:
         "code",
         "description",
         "discounts",
+        "grant",
         "invoice_share",
         "key",
         "kind",
@@ -59,19 +61,20 @@ class PricedLine:
         self.quantity = 1
         self.unit_price = self.base = self.net = self.invoice_share = self.vat = 0
         self.discounts: list[tuple[str, int]] = []
-        self.vat_rate: VatRate
+        self.vat_rate: VatEntry
+        self.grant: PlanGrant | AddonGrant
         self.key = (0 if kind is LineKind.PLAN else 1, code, ref, option)
 
 
 class Offer:
     """A candidate promotion with its amounts in whole minor units (private)."""
 
-    __slots__ = ("cap", "code", "fixed", "min_units", "promotion", "ratio", "scope", "stackable")
+    __slots__ = ("cap", "code", "fixed", "min_units", "promotion", "ratio", "scope", "stackable", "targets")
 
     def __init__(self, promotion: Promotion, currency: Currency) -> None:
         """Convert the promotion's amounts to minor units of ``currency``."""
         self.promotion, self.code, self.scope = promotion, promotion.code, promotion.scope
-        self.stackable = promotion.stackable
+        self.stackable, self.targets = promotion.stackable, promotion.targets
         benefit = promotion.benefit
         self.fixed: int | None = None
         self.cap: int | None = None
@@ -225,7 +228,8 @@ def apply_line_promotions(
     beaten_by: dict[str, str] = {}
     for line in lines:
         scope = Scope.PACKAGE if line.kind is LineKind.PLAN else Scope.ADDON
-        here = [o for o in eligible if o.scope is scope and o.promotion.targets_item(line.code)]
+        code = line.code  # an offer without targets applies to every item of its scope
+        here = [o for o in eligible if o.scope is scope and (not o.targets or code in o.targets)]
         if not here:
             line.net = line.base
             continue
@@ -273,7 +277,7 @@ def apply_invoice_promotions(
     for offer in candidates:
         if offer.scope is not Scope.INVOICE:
             continue
-        targets = offer.promotion.targets
+        targets = offer.targets
         if targets and products is None:
             products = {line.product for line in lines}
         if targets and not targets & (products or set()):

@@ -310,6 +310,29 @@ def money_factory(currency: Currency) -> Callable[[Decimal], Money]:
     return make
 
 
+def money_maker(currency: Currency) -> Callable[[int], Money]:
+    """A constructor of ``Money`` in ``currency`` from whole minor units, for one computation of the library.
+
+    Like :func:`money_factory` it skips validation (only for amounts the library computed itself), and it
+    builds each distinct amount once: the pricing engine turns some forty amounts of a quote into Money,
+    many of them equal (zeros, a line's base and taxable amount, the lines of a bulk renewal), and Money is
+    immutable. It remembers every amount it made, so keep it for one computation, not for ever.
+    """
+    new, exponent = object.__new__, -currency.minor_units
+    made: dict[int, Money] = {}
+
+    def make(units: int) -> Money:
+        found = made.get(units)
+        if found is None:  # the same Decimal as from_units gives, so an amount prints the same
+            amount = Decimal(units).scaleb(exponent, context=CONTEXT) if exponent else Decimal(units)
+            found = made[units] = new(Money)
+            _SET_AMOUNT(found, amount)
+            _SET_CURRENCY(found, currency)
+        return found
+
+    return make
+
+
 def allocate(total: Decimal, weights: Sequence[Decimal], currency: Currency) -> list[Decimal]:
     """Split ``total`` across ``weights`` in proportion, exact to the minor unit (P7).
 
@@ -341,7 +364,7 @@ def allocate_units(total: int, weights: Sequence[int]) -> list[int]:
     if len(weights) == 1 and weights[0] > 0:
         return [total]
     weight_sum = sum(weights)
-    if any(w < 0 for w in weights):
+    if min(weights, default=0) < 0:
         raise ValidationError("weights must not be negative", rule="P7", field="weights", value=list(weights))
     if not weight_sum:
         if total:

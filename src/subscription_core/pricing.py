@@ -23,6 +23,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from subscription_core.catalog import AddonKind, Catalog
 from subscription_core.discounts import (
@@ -32,9 +33,9 @@ from subscription_core.discounts import (
     find_offers,
 )
 from subscription_core.errors import ValidationError
-from subscription_core.grants import Grant, grant_of
 from subscription_core.limits import MAX_AMOUNT, MAX_AMOUNT_DIGITS
-from subscription_core.money import Currency, Money, allocate_units, from_units, money_factory, to_units
+from subscription_core.money import Currency, allocate_units, from_units, money_maker
+from subscription_core.price_book import PriceBook, price_book
 from subscription_core.promotions import (
     Entry,
     Promotion,
@@ -92,7 +93,8 @@ def quote(
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise ValidationError("must be a calendar date", rule="C6", field="as_of", value=as_of)
     currency = catalog.currency
-    lines = _priced_lines(catalog, list(selections), current_plan, as_of)
+    book = price_book(catalog)
+    lines = _priced_lines(catalog, book, list(selections), current_plan, as_of)
     candidates, refused = find_offers(promotions, codes, as_of, purchase, redemptions, currency)
     applied: dict[str, tuple[Scope, int]] = {}
     gross = sum([line.base for line in lines])
@@ -140,7 +142,7 @@ def eligible_promotions(
 
 
 def _priced_lines(
-    catalog: Catalog, selections: list[Selection], current_plan: str | None, as_of: dt.date
+    catalog: Catalog, book: PriceBook, selections: list[Selection], current_plan: str | None, as_of: dt.date
 ) -> list[PricedLine]:
     if not selections:
         raise ValidationError("an order needs at least one selection", rule="O1", field="selections", value=[])
@@ -148,7 +150,7 @@ def _priced_lines(
     plan_options: dict[str, list[int]] = {}
     for i, sel in enumerate(selections):
         if isinstance(sel, PlanSelection):
-            line, cycles = _plan_line(catalog, sel, as_of)
+            line, cycles = _plan_line(catalog, book, sel, as_of)
             lines.append(line)
             plan_options.setdefault(sel.plan, []).append(cycles)
         elif not isinstance(sel, AddonSelection):
@@ -156,11 +158,11 @@ def _priced_lines(
     if current_plan is not None:
         catalog.plan(current_plan)
     lines.extend(
-        _addon_line(catalog, sel, plan_options, current_plan, as_of)
+        _addon_line(catalog, book, sel, plan_options, current_plan, as_of)
         for sel in selections
         if isinstance(sel, AddonSelection)
     )
-    lines.sort(key=_line_key)
+    lines.sort(key=attrgetter("key"))
     for before, after in itertools.pairwise(lines):
         if before.key == after.key:
             raise ValidationError(
@@ -169,39 +171,41 @@ def _priced_lines(
     return lines
 
 
-def _line_key(line: PricedLine) -> tuple[int, str, str, str]:
-    return line.key
-
-
-def _plan_line(catalog: Catalog, sel: PlanSelection, as_of: dt.date) -> tuple[PricedLine, int]:
-    product, plan = catalog.plan_entry(sel.plan)
-    option = plan.option(sel.option)
-    line = PricedLine(LineKind.PLAN, plan.code, sel.ref, option.code, product.code, f"{plan.name} ({option.label})")
-    line.unit_price = line.base = to_units(option.price.amount, catalog.currency)
-    line.vat_rate = plan.vat.rate_on(as_of)
-    return line, option.cycles
+def _plan_line(catalog: Catalog, book: PriceBook, sel: PlanSelection, as_of: dt.date) -> tuple[PricedLine, int]:
+    entry = book.plan(catalog, sel.plan, sel.option)
+    line = PricedLine(LineKind.PLAN, sel.plan, sel.ref, sel.option, entry.product, entry.description)
+    line.unit_price = line.base = entry.units
+    line.vat_rate = entry.vat.on(as_of)
+    line.grant = entry.grant
+    return line, entry.cycles
 
 
 def _addon_line(
-    catalog: Catalog, sel: AddonSelection, plan_options: dict[str, list[int]], current_plan: str | None, as_of: dt.date
+    catalog: Catalog,
+    book: PriceBook,
+    sel: AddonSelection,
+    plan_options: dict[str, list[int]],
+    current_plan: str | None,
+    as_of: dt.date,
 ) -> PricedLine:
-    product, addon = catalog.addon_entry(sel.addon)
+    entry = book.addon(catalog, sel.addon)
     plans = set(plan_options) | ({current_plan} if current_plan else set())
-    companions = sorted(p for p in plans if addon.goes_with(p))
+    companions = sorted(p for p in plans if p in entry.plans)  # the plans the add-on goes with (C3)
     if not companions:
         raise ValidationError(
             f"does not go with the plans of this order ({', '.join(sorted(plans)) or 'none'})",
             rule="C3",
             field="addon",
-            value=addon.code,
+            value=sel.addon,
         )
-    if addon.max_quantity is not None and sel.quantity > addon.max_quantity:
-        raise ValidationError(f"at most {addon.max_quantity}", rule="C3", field="quantity", value=sel.quantity)
-    line = PricedLine(LineKind.ADDON, addon.code, sel.ref, "", product.code, addon.name)
+    if entry.max_quantity is not None and sel.quantity > entry.max_quantity:
+        raise ValidationError(f"at most {entry.max_quantity}", rule="C3", field="quantity", value=sel.quantity)
+    line = PricedLine(LineKind.ADDON, sel.addon, sel.ref, "", entry.product, entry.name)
     line.quantity = sel.quantity
-    line.unit_price = to_units(addon.price.amount, catalog.currency)
-    line.base = _addon_base(addon.kind, addon.full_price, sel, line.unit_price, plan_options, companions)
-    line.vat_rate = addon.vat.rate_on(as_of)
+    line.unit_price = entry.units
+    line.base = _addon_base(entry.kind, entry.full_price, sel, entry.units, plan_options, companions)
+    line.vat_rate = entry.vat.on(as_of)
+    line.grant = entry.grant
     return line
 
 
@@ -246,30 +250,26 @@ def _companion_cycles(addon: str, plan_options: dict[str, list[int]], companions
 
 
 def _apply_vat(lines: list[PricedLine]) -> list[tuple[VatRate, int, int]]:
-    groups: dict[VatRate, list[PricedLine]] = {}
+    groups: dict[tuple[int, Decimal], list[PricedLine]] = {}  # by rate: equal rates have equal keys
     for line in lines:
-        group = groups.get(line.vat_rate)
+        group = groups.get(line.vat_rate.key)
         if group is None:
-            groups[line.vat_rate] = [line]
+            groups[line.vat_rate.key] = [line]
         else:
             group.append(line)
     totals = []
-    for rate in sorted(groups, key=_rate_key) if len(groups) > 1 else groups:
-        group = groups[rate]
+    for key in sorted(groups) if len(groups) > 1 else groups:
+        group = groups[key]
+        rate = group[0].vat_rate
         taxables = [line.net - line.invoice_share for line in group]
         taxable = sum(taxables)
-        numerator, denominator = rate.percent.as_integer_ratio()
-        denominator *= 100
-        vat = (2 * taxable * numerator + denominator) // (2 * denominator)  # half-up, once per rate (P7)
+        denominator = rate.denominator
+        vat = (2 * taxable * rate.numerator + denominator) // (2 * denominator)  # half-up, once per rate (P7)
         if vat:
             for line, share in zip(group, allocate_units(vat, taxables), strict=True):
                 line.vat = share
-        totals.append((rate, taxable, vat))
+        totals.append((rate.rate, taxable, vat))
     return totals
-
-
-def _rate_key(rate: VatRate) -> tuple[int, Decimal]:
-    return rate.sort_key
 
 
 def _build(
@@ -284,20 +284,9 @@ def _build(
 ) -> Quote:
     cur = catalog.currency
     # Every amount here was computed exactly by this module from validated catalog prices.
-    make = money_factory(cur)
-    if cur.minor_units:
-
-        def money(units: int) -> Money:
-            return make(from_units(units, cur))
-
-    else:
-
-        def money(units: int) -> Money:
-            return make(Decimal(units))
-
+    money = money_maker(cur)
     quote_lines = []
     subtotal = line_discounts = 0
-    grants: dict[tuple[LineKind, str, str], Grant] = {}  # a bulk renewal has many lines of one plan
     for line in lines:
         subtotal += line.base
         line_discounts += line.base - line.net
@@ -312,12 +301,14 @@ def _build(
                 quantity=line.quantity,
                 unit_price=money(line.unit_price),
                 base=money(line.base),
-                discounts=tuple([LineDiscount(code, money(off)) for code, off in line.discounts]),
+                discounts=tuple([LineDiscount(code, money(off)) for code, off in line.discounts])
+                if line.discounts
+                else (),
                 invoice_discount=money(line.invoice_share),
                 taxable=money(line.net - line.invoice_share),
-                vat_rate=line.vat_rate,
+                vat_rate=line.vat_rate.rate,
                 vat=money(line.vat),
-                grant=_grant(catalog, line, grants),
+                grant=line.grant,
             )
         )
     pretax = vat = 0
@@ -347,19 +338,6 @@ def _build(
         grand_total=money(pretax + vat),
         catalog_version=catalog.version,
     )
-
-
-def _grant(catalog: Catalog, line: PricedLine, known: dict[tuple[LineKind, str, str], Grant]) -> Grant:
-    """What ``line`` grants once paid, copied from ``catalog`` (O6); ``known`` keeps those already copied."""
-    key = (line.kind, line.code, line.option)
-    found = known.get(key)
-    if found is None:
-        if line.kind is LineKind.PLAN:
-            found = grant_of(catalog, plan=line.code, option=line.option)
-        else:
-            found = grant_of(catalog, addon=line.code)
-        known[key] = found
-    return found
 
 
 def _applied_key(item: tuple[str, tuple[Scope, int]]) -> tuple[int, str]:
