@@ -1,31 +1,31 @@
-"""Payment notifications applied per second on PostgreSQL by 4 workers, against pgbench doing the same writes.
+"""Payment notifications applied per second on PostgreSQL by 1, 2 and 4 workers, against pgbench doing the same.
 
-The library: a throwaway schema ``bench_pay_<random>`` (dropped at the end) holds M customers, each with one
-yearly subscription (stored through the repositories) and one renewal order placed with ``place_order`` and
-an e-wallet payment started with ``start_payment`` (all of it set up untimed, by the workers themselves). Each
-of 4 workers (processes by default, or threads) has its own engine on that schema and ``bootstrap_memory``
-wired to the SQL unit of work (what ``bootstrap_sql`` wires, but with the fake in-memory invoice issuer it
-refuses: the e-invoice's own transaction is not what is measured) with a fake provider and a fixed clock. It
-applies a few notifications to warm up, waits at a barrier, then applies its share of the provider's signed
-success notifications, one ``handle_notification`` call each, every one for a distinct placed order: verify,
-record the notification once, mark the payment succeeded, pay the order, renew the subscription (a history
-row), issue the e-invoice, queue the notices, fulfil the order, commit. Timed: from the barrier's release
-until the last worker is done; every result must be APPLIED and every order fulfilled. Also printed, to tell
-where the time goes: the statements each notification sends (counted per worker thread) and the Python CPU it
-costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile. The library takes no
-row lock on the order: it reads it, then saves it with a versioned UPDATE (a lost race is retried).
+The library: a throwaway schema ``bench_pay_<random>`` (dropped at the end) holds customers, each with one yearly
+subscription (stored through the repositories) and one renewal order placed with ``place_order`` and an e-wallet
+payment started with ``start_payment`` (all of it set up untimed, by the workers themselves). Each worker
+(processes by default, or threads) has its own engine on that schema and ``bootstrap_memory`` wired to the SQL
+unit of work (what ``bootstrap_sql`` wires, but with the fake in-memory invoice issuer it refuses: the e-invoice
+service's own work is not what is measured) with a fake provider and a fixed clock. It applies a few
+notifications to warm up, waits at a barrier, then applies its share of the provider's signed success
+notifications, one ``handle_notification`` call each, every one for a distinct placed order: verify, record the
+notification once, mark the payment succeeded, pay the order, renew the subscription (a history row), request
+the e-invoice, queue the notices, fulfil the order, commit; then issue the e-invoice in its own transaction.
+Timed: from the barrier's release until the last worker is done; every result must be APPLIED and every order
+fulfilled. Also printed: the statements each notification sends (counted per worker thread) and the Python CPU
+it costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile.
 
-The ceiling: pgbench with 4 clients (``-n -c 4 -j 2 -T <seconds>``) running ``benchmarks/pgbench_payment.sql``
-in a scratch schema ``bench_pgb_<random>`` (dropped at the end) whose orders, subscriptions, invoices and
-outbox tables are copies of the library's, rows and indexes included, taken after the library's run (so they
-hold as many rows): per transaction it locks the order row, updates it (a new document), updates the
-subscription (a new document), inserts the invoice row and one outbox row (the library writes six notices).
-Needs the ``pgbench`` program (Debian: ``postgresql-client``).
+The baseline (``payments_baseline.py``): pgbench with as many clients as the library has workers, each doing as
+many transactions, running ``pgbench_payment.sql`` with ``-M prepared`` in a scratch schema ``bench_pgb_<random>``
+(dropped at the end) migrated like the library's and filled with numbered copies of one placed order's rows.
+The script sends the statements the library sends for one notification, in the same transactions, reading the
+same rows back and writing the same rows with the same documents: before timing, the benchmark applies one
+notification in this process, captures its statements and documents, and stops unless they are the script's.
 
-Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/sql_payments.py
-     [--orders 4000] [--workers 4] [--mode process|thread] [--seconds 30] [--profile]
-Prints both rates, then last ``ratio: X.XX`` = pgbench's transactions per second / the library's notifications
-applied per second.
+Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_payments \\
+     .venv/bin/python benchmarks/sql_payments.py [--orders 2000] [--workers 1,2,4] [--mode process|thread] [--profile]
+Prints one line per worker count (both rates, at the same count), then last ``ratio: X.XX`` = pgbench's best
+rate / the library's best rate (each side at its own best worker count): the library's time per notification
+over the baseline's.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ import os
 import pstats
 import re
 import secrets
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,9 +48,8 @@ from pathlib import Path
 from typing import Any, Final, Protocol, Self
 
 import attrs
-import psycopg
-from psycopg import sql
-from sqlalchemy import Connection, Engine, event, make_url, text
+import payments_baseline
+from sqlalchemy import Connection, Engine, event, text
 
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
@@ -130,13 +127,13 @@ def services(engine: Engine) -> tuple[Services, FakePaymentProvider]:
     return deps, provider
 
 
-def store_clients(engine: Engine, count: int) -> None:
-    """Store ``count`` customers (buyer ``u-<n>``), each with one yearly subscription bought 300 days ago."""
+def store_clients(engine: Engine, clients: range) -> None:
+    """Store customers ``cus-<n>`` (buyer ``u-<n>``), each with one yearly subscription bought 300 days ago."""
     deps, _ = services(engine)
     entitlement = Entitlement.of(PRODUCT, "std", "1y")
-    for first in range(0, count, SETUP_BATCH):
+    for first in range(clients.start, clients.stop, SETUP_BATCH):
         with deps.uow() as uow:
-            for n in range(first, min(first + SETUP_BATCH, count)):
+            for n in range(first, min(first + SETUP_BATCH, clients.stop)):
                 details = Party(
                     unit_name=f"Công ty {n}", address="Hà Nội", email=f"ketoan@c{n}.vn", tax_code=tax_code(n)
                 )
@@ -292,92 +289,6 @@ def fulfilled(connection: Connection) -> int:
     return int(connection.execute(text("SELECT count(*) FROM orders WHERE state = 'fulfilled'")).scalar_one())
 
 
-SCRATCH: Final = (
-    "CREATE TABLE {scratch}.templates (name text PRIMARY KEY, document json NOT NULL)",
-    "CREATE SEQUENCE {scratch}.payments_seq",
-    (
-        "CREATE TEMPORARY TABLE pairs ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY order_id) AS n,"
-        " order_id, subscription_id FROM {source}.order_lines WHERE position = 0"
-    ),
-    (
-        "INSERT INTO {scratch}.orders SELECT 'o' || p.n, o.version, o.kind, o.customer_id, o.state,"
-        " o.created_at, o.pay_by, o.grand_total, o.currency, o.document, o.transfer_reference"
-        " FROM pairs AS p JOIN {source}.orders AS o ON o.id = p.order_id"
-    ),
-    (
-        "INSERT INTO {scratch}.subscriptions SELECT 's' || p.n, s.version, s.customer_id, s.product_code,"
-        " s.state, s.next_due_at, s.history_length, s.document"
-        " FROM pairs AS p JOIN {source}.subscriptions AS s ON s.id = p.subscription_id"
-    ),
-    "INSERT INTO {scratch}.invoices SELECT * FROM {source}.invoices",
-    "INSERT INTO {scratch}.outbox SELECT * FROM {source}.outbox",
-    (
-        "INSERT INTO {scratch}.templates"
-        " (SELECT 'order', document FROM {source}.orders LIMIT 1)"
-        " UNION ALL (SELECT 'subscription', document FROM {source}.subscriptions LIMIT 1)"
-        " UNION ALL (SELECT 'invoice', document FROM {source}.invoices LIMIT 1)"
-        " UNION ALL (SELECT 'outbox', document FROM {source}.outbox WHERE kind = 'order_paid' LIMIT 1)"
-    ),
-)
-"""After the copies of the tables: the statements filling ``scratch`` from the library's ``source`` schema."""
-
-
-def scratch_statements(source: str, scratch: str) -> list[sql.Composed]:
-    """The statements copying the library's tables into ``scratch``: orders o<n> renewing subscriptions s<n>, etc."""
-    names = {"source": sql.Identifier(source), "scratch": sql.Identifier(scratch)}
-    statements = [sql.SQL("CREATE SCHEMA {scratch}").format(**names)]
-    statements += [
-        sql.SQL("CREATE TABLE {scratch}.{table} (LIKE {source}.{table} INCLUDING ALL)").format(
-            table=sql.Identifier(table), **names
-        )
-        for table in COPIED
-    ]
-    return statements + [sql.SQL(statement).format(**names) for statement in SCRATCH]
-
-
-def make_scratch(engine: Engine, source: str, scratch: str) -> int:
-    """Copy the library's tables into ``scratch`` and VACUUM ANALYZE them; return how many orders it holds."""
-    raw = engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        if not isinstance(connection, psycopg.Connection):
-            raise SystemExit("not a psycopg connection")
-        for statement in scratch_statements(source, scratch):
-            connection.execute(statement)
-        connection.commit()
-        connection.autocommit = True  # VACUUM runs outside a transaction
-        for table in (*COPIED, "templates"):
-            connection.execute(sql.SQL("VACUUM ANALYZE {}.{}").format(sql.Identifier(scratch), sql.Identifier(table)))
-        connection.autocommit = False
-        count = connection.execute(sql.SQL("SELECT count(*) FROM {}.orders").format(sql.Identifier(scratch)))
-        row = count.fetchone()
-        connection.rollback()
-    finally:
-        raw.close()
-    if row is None:
-        raise SystemExit("the scratch schema has no orders table")
-    return int(row[0])
-
-
-def pgbench(dsn: str, schema: str, orders: int, *, clients: int, seconds: int) -> tuple[float, int]:
-    """Run the payment script with pgbench in ``schema``; return its tps (without connection time) and transactions."""
-    program = shutil.which("pgbench")
-    if program is None:
-        raise SystemExit("pgbench is not installed (apt-get install postgresql-client)")
-    url = make_url(dsn)
-    command = [program, "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)), "-T", str(seconds)]
-    command += ["-D", f"orders={orders}", "-f", str(SCRIPT), "-h", url.host or "localhost", "-p", str(url.port or 5432)]
-    command += ["-U", url.username or "postgres", url.database or "postgres"]
-    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}"}
-    if url.password:
-        env["PGPASSWORD"] = url.password
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own command
-    tps, processed = TPS.search(done.stdout), PROCESSED.search(done.stdout)
-    if done.returncode != 0 or tps is None or processed is None:
-        raise SystemExit(f"pgbench failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return float(tps.group(1)), int(processed.group(1))
-
-
 @contextmanager
 def schemas(dsn: str) -> Iterator[tuple[Engine, str, str]]:
     """The library's migrated schema and the name of pgbench's scratch schema; both dropped at the end."""
@@ -393,55 +304,106 @@ def schemas(dsn: str) -> Iterator[tuple[Engine, str, str]]:
         engine.dispose()
 
 
+def template(engine: Engine, dsn: str, scratch: str, source: str, count: int) -> list[str]:
+    """Build pgbench's schema from one order placed here, then apply its notification, capturing what is sent.
+
+    Returns the documents the library wrote, for the script's ``:d<n>``; stops unless the library sent the
+    script's statements.
+    """
+    store_clients(engine, range(1))
+    deps, provider = services(engine)
+    [payload] = placed_notifications(deps, provider, [0])
+    with engine.connect() as connection:
+        order_id = connection.execute(text("SELECT id FROM orders")).scalar_one()
+    keys = {
+        "customers": "cus-0",
+        "subscriptions": "sub-0",
+        "subscription_history": "sub-0",
+        "orders": order_id,
+        "order_lines": order_id,
+        "payments": order_id,
+    }
+    payments_baseline.make_scratch(dsn, source, scratch, keys, count)
+    with payments_baseline.library_statements(engine) as (shapes, written):
+        if apply_all(deps, [payload]) != 1:
+            raise SystemExit("the template's notification did not apply")
+    payments_baseline.check_script(shapes, written)
+    return written
+
+
+@attrs.frozen(kw_only=True)
+class Run:
+    """One worker count's figures."""
+
+    workers: int
+    rate: float
+    cpu_ms: float
+    statements: float
+    baseline: float
+
+
+def library_run(engine: Engine, dsn: str, schema: str, clients: range, workers: int, args: argparse.Namespace) -> Run:
+    """Apply ``args.orders`` notifications of ``clients`` by ``workers`` workers; ``baseline`` left at 0."""
+    store_clients(engine, clients)
+    shares = [
+        Share(dsn=dsn, schema=schema, clients=tuple(clients[w::workers]), profile=args.profile and w == 0)
+        for w in range(workers)
+    ]
+    runner: Callable[[], tuple[float, list[tuple[int, float, int]]]] = (
+        (lambda: run_processes(shares)) if args.mode == "process" else (lambda: run_threads(shares, engine))
+    )
+    with engine.connect() as connection:
+        before = fulfilled(connection)
+    took, outcomes = runner()
+    applied, cpu, statements = (sum(column) for column in zip(*outcomes, strict=True))
+    with engine.connect() as connection:
+        done = fulfilled(connection) - before
+    if applied != args.orders or done != len(clients):
+        raise SystemExit(f"{applied} of {args.orders} notifications applied, {done} of {len(clients)} orders fulfilled")
+    return Run(
+        workers=workers, rate=applied / took, cpu_ms=cpu / applied * 1000, statements=statements / applied, baseline=0.0
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--orders", type=int, default=4000, help="notifications timed, all workers together")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--orders", type=int, default=2000, help="notifications timed per worker count")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     parser.add_argument("--mode", choices=["process", "thread"], default="process")
-    parser.add_argument("--seconds", type=int, default=30, help="pgbench's duration")
     parser.add_argument("--profile", action="store_true", help="profile the first worker's timed part (cProfile)")
     args = parser.parse_args()
     dsn = os.environ.get("SUBSCRIPTION_CORE_PG_DSN", "")
     if not dsn:
         raise SystemExit("set SUBSCRIPTION_CORE_PG_DSN to a PostgreSQL database (postgresql://user@host:port/db)")
-    workers: int = args.workers
-    total = args.orders + WARMUP * workers
+    counts = [int(w) for w in args.workers.split(",")]
+    if any(args.orders % w for w in counts):
+        raise SystemExit("--orders must be a multiple of every worker count")
+    runs: list[Run] = []
     with schemas(dsn) as (engine, mine, scratch):
-        began = time.perf_counter()
-        store_clients(engine, total)
-        shares = [
-            Share(dsn=dsn, schema=mine, clients=tuple(range(w, total, workers)), profile=args.profile and w == 0)
-            for w in range(workers)
-        ]
-        runner: Callable[[], tuple[float, list[tuple[int, float, int]]]] = (
-            (lambda: run_processes(shares)) if args.mode == "process" else (lambda: run_threads(shares, engine))
-        )
-        took, outcomes = runner()
-        applied, cpu, statements = (sum(column) for column in zip(*outcomes, strict=True))
-        with engine.connect() as connection:
-            done = fulfilled(connection)
-        if applied != args.orders or done != total:
-            raise SystemExit(f"{applied} of {args.orders} notifications applied, {done} of {total} orders fulfilled")
-        ours = applied / took
-        print(
-            f"library: {applied:,} notifications by {workers} {args.mode} workers in {took:.2f} s = {ours:,.1f}/s"
-            f"  ({total:,} clients, orders and subscriptions stored; set up in"
-            f" {time.perf_counter() - began - took:.0f} s, not timed)",
-            flush=True,
-        )
-        print(
-            f"library: {statements / applied:.1f} statements and {cpu / applied * 1000:.2f} ms of Python CPU per"
-            f" notification; {cpu / took:.2f} of the {os.cpu_count()} cores busy with Python, the rest with"
-            " PostgreSQL or idle",
-            flush=True,
-        )
-        orders = make_scratch(engine, mine, scratch)
-        tps, transactions = pgbench(dsn, scratch, orders, clients=workers, seconds=args.seconds)
-        print(
-            f"pgbench: {transactions:,} transactions by {workers} clients in {args.seconds} s = {tps:,.1f}/s"
-            f"  ({orders:,} orders and subscriptions, copies of the library's tables)"
-        )
-    print(f"ratio: {tps / ours:.2f}")
+        written = template(engine, dsn, scratch, mine, args.orders * len(counts))
+        first, base = 1, 0
+        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
+        for workers in counts:
+            clients = range(first, first + args.orders + WARMUP * workers)
+            first = clients.stop
+            run = library_run(engine, dsn, mine, clients, workers, args)
+            tps, done = payments_baseline.pgbench(
+                dsn, scratch, written, clients=workers, each=args.orders // workers, base=base
+            )
+            base += args.orders
+            if done != args.orders or payments_baseline.fulfilled(engine, scratch) != base:
+                raise SystemExit(f"pgbench: {done} of {args.orders} transactions, not every order fulfilled")
+            runs.append(attrs.evolve(run, baseline=tps))
+            print(
+                f"{workers} {args.mode} workers: library {run.rate:,.1f}/s ({run.statements:.1f} statements,"
+                f" {run.cpu_ms:.2f} ms Python CPU per notification); pgbench {tps:,.1f}/s;"
+                f" ratio {tps / run.rate:.2f}; load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+    ours = max(runs, key=lambda r: r.rate)
+    theirs = max(runs, key=lambda r: r.baseline)
+    print(f"best: library {ours.rate:,.1f}/s at {ours.workers}, pgbench {theirs.baseline:,.1f}/s at {theirs.workers}")
+    print(f"ratio: {theirs.baseline / ours.rate:.2f}")
 
 
 if __name__ == "__main__":
