@@ -14,12 +14,14 @@ Timed: from the barrier's release until the last worker is done; every result mu
 fulfilled. Also printed: the statements each notification sends (counted per worker thread) and the Python CPU
 it costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile.
 
-The baseline (``payments_baseline.py``): pgbench with as many clients as the library has workers, each doing as
+The baseline (``py``): pgbench with as many clients as the library has workers, each doing as
 many transactions, running ``pgbench_payment.sql`` with ``-M prepared`` in a scratch schema ``bench_pgb_<random>``
 (dropped at the end) migrated like the library's and filled with numbered copies of one placed order's rows.
 The script sends the statements the library sends for one notification, in the same transactions, reading the
 same rows back and writing the same rows with the same documents: before timing, the benchmark applies one
-notification in this process, captures its statements and documents, and stops unless they are the script's.
+notification in this process, captures its statements and documents (SQLAlchemy's ``before_cursor_execute``,
+``commit`` and ``rollback`` events), and stops unless they are the script's, line by line: the baseline cannot
+drift from the library unnoticed.
 
 Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_payments \\
      .venv/bin/python benchmarks/sql_payments.py [--orders 2000] [--workers 1,2,4] [--mode process|thread] [--profile]
@@ -34,11 +36,14 @@ import argparse
 import cProfile
 import datetime as dt
 import io
+import json
 import multiprocessing
 import os
 import pstats
 import re
 import secrets
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -48,8 +53,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, Self
 
 import attrs
-import payments_baseline
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, Table, event, make_url, text
 
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
@@ -71,7 +75,7 @@ from subscription_core.testing import valid_tax_code
 from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
 from subscription_core_adapters.local import ManualClock
-from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, upgrade
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, schema, upgrade
 
 SCRIPT: Final = Path(__file__).resolve().with_name("pgbench_payment.sql")
 PROVIDER: Final = "vnptpay"
@@ -99,7 +103,6 @@ PRODUCT: Final = Product(
 
 tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG: Final = Catalog(currency=VND, products=[PRODUCT])
-COPIED: Final = ("orders", "subscriptions", "invoices", "outbox")
 TPS: Final = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
 PROCESSED: Final = re.compile(r"number of transactions actually processed: (\d+)")
 
@@ -284,9 +287,156 @@ def run_threads(shares: Sequence[Share], engine: Engine) -> tuple[float, list[tu
         return time.perf_counter() - began, outcomes
 
 
-def fulfilled(connection: Connection) -> int:
+def fulfilled_orders(connection: Connection) -> int:
     """How many orders of the schema are fulfilled."""
     return int(connection.execute(text("SELECT count(*) FROM orders WHERE state = 'fulfilled'")).scalar_one())
+
+
+VERB: Final = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE|COMMIT|ROLLBACK)\b\s*(?:.*?\bFROM\s+)?(\w+)?", re.DOTALL)
+ORDER: Final = "'ord-' || lpad(g::text, 32, '0')"
+COPIES: Final[tuple[tuple[Table, str, dict[str, str]], ...]] = (
+    (schema.customers, "id", {"id": "'cus-' || g", "tax_code": "lpad(g::text, 10, '0')"}),
+    (schema.subscriptions, "id", {"id": "'sub-' || g", "customer_id": "'cus-' || g"}),
+    (schema.subscription_history, "subscription_id", {"subscription_id": "'sub-' || g"}),
+    (
+        schema.orders,
+        "id",
+        {"id": ORDER, "customer_id": "'cus-' || g", "transfer_reference": "lpad(g::text, 16, '0')"},
+    ),
+    (
+        schema.order_lines,
+        "order_id",
+        {"order_id": ORDER, "customer_id": "'cus-' || g", "subscription_id": "'sub-' || g"},
+    ),
+    (schema.payments, "order_id", {"id": "'pay-' || lpad(g::text, 32, '0')", "order_id": ORDER}),
+)
+"""Each table copied, the column naming the template's row, and the columns numbered per copy ``g``."""
+
+
+def shape(statement: str) -> str:
+    """A statement's verb and table, e.g. ``SELECT orders``, ``INSERT INTO outbox``, ``COMMIT``."""
+    found = VERB.match(statement)
+    if found is None:
+        raise SystemExit(f"not a statement the baseline knows: {statement[:80]!r}")
+    return " ".join(part for part in found.groups() if part)
+
+
+def script_shapes() -> list[str]:
+    """The shapes of the script's statements, in order (``BEGIN`` and pgbench's meta-commands left out)."""
+    lines = SCRIPT.read_text(encoding="utf-8").splitlines()
+    return [shape(line) for line in lines if line and not line.startswith(("--", "\\", "BEGIN"))]
+
+
+def documents(parameters: Any) -> list[str]:  # noqa: ANN401 - the DB-API parameters of one statement
+    """The JSON documents among one statement's bound values, as JSON text, in the order they are bound."""
+    rows = parameters if isinstance(parameters, list | tuple) else [parameters]
+    found = []
+    for row in rows:
+        values = [row[name] for name in sorted(row, key=_bound_order)] if isinstance(row, dict) else list(row)
+        found += [json.dumps(value.obj) for value in values if type(value).__name__ in ("Json", "Jsonb")]
+    return found
+
+
+def _bound_order(name: str) -> tuple[int, str]:
+    # A multi-row insert binds ``document__0``, ``document__1``...: keep the rows' order.
+    row = name.rsplit("__", 1)
+    return (int(row[1]), row[0]) if len(row) == 2 and row[1].isdigit() else (0, name)
+
+
+@contextmanager
+def library_statements(engine: Engine) -> Iterator[tuple[list[str], list[str]]]:
+    """While in the block, collect the shapes of the statements sent through ``engine`` and the documents bound."""
+    shapes: list[str] = []
+    written: list[str] = []
+
+    def sent(_conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object) -> None:  # noqa: ANN401
+        shapes.append(shape(statement))
+        written.extend(documents(parameters))
+
+    listeners = (
+        ("before_cursor_execute", sent),
+        ("commit", lambda _conn: shapes.append("COMMIT")),
+        ("rollback", lambda _conn: shapes.append("ROLLBACK")),
+    )
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield shapes, written
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def check_script(shapes: Sequence[str], written: Sequence[str]) -> None:
+    """Stop unless the library sent exactly the script's statements and wrote one document per ``:d<n>``."""
+    # SQLAlchemy reports a rollback also when the pool resets a connection already committed: not a statement.
+    sent = [
+        s for i, s in enumerate(shapes) if not (s == "ROLLBACK" and i > 0 and shapes[i - 1] in ("COMMIT", "ROLLBACK"))
+    ]
+    expected = script_shapes()
+    if sent != expected:
+        raise SystemExit(f"the library's statements are not the script's:\nlibrary: {sent}\nscript:  {expected}")
+    wanted = len(set(re.findall(r":d(\d+)\b", SCRIPT.read_text(encoding="utf-8"))))
+    if len(written) != wanted:
+        raise SystemExit(f"the library wrote {len(written)} documents, the script writes {wanted}")
+
+
+def make_scratch(dsn: str, source: str, scratch: str, template: dict[str, str], count: int) -> None:
+    """Migrate ``scratch`` and fill it with ``count`` numbered copies of the template order's rows from ``source``.
+
+    ``template`` gives the key of each copied table's row in ``source`` (by table name).
+    """
+    engine = postgres_engine(dsn, schema=scratch, pool_size=1)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            for table, key, numbered in COPIES:
+                columns = ", ".join(f'"{c.name}"' for c in table.columns)
+                values = ", ".join(numbered.get(c.name, f't."{c.name}"') for c in table.columns)
+                connection.execute(
+                    text(
+                        f'INSERT INTO "{scratch}"."{table.name}" ({columns}) SELECT {values}'  # noqa: S608 - ours
+                        f' FROM "{source}"."{table.name}" AS t CROSS JOIN generate_series(1, :count) AS g'
+                        f' WHERE t."{key}" = :key'
+                    ),
+                    {"count": count, "key": template[table.name]},
+                )
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def pgbench(dsn: str, scratch: str, written: Sequence[str], *, clients: int, each: int, base: int) -> tuple[float, int]:
+    """Run the script in ``scratch`` by ``clients`` clients, ``each`` transactions each, on orders after ``base``.
+
+    Returns pgbench's transactions per second (without connection time) and the transactions processed.
+    """
+    program = shutil.which("pgbench")
+    if program is None:
+        raise SystemExit("pgbench is not installed (apt-get install postgresql-client)")
+    url = make_url(dsn)
+    command = [program, "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-t", str(each)]
+    command += ["-D", f"base={base}", "-D", f"clients={clients}", "-D", "i=0", "-f", str(SCRIPT)]
+    command += [item for n, document in enumerate(written, 1) for item in ("-D", f"d{n}={document}")]
+    command += ["-h", url.host or "localhost", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    command.append(url.database or "postgres")
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={scratch}"}
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own command
+    tps, processed = TPS.search(done.stdout), PROCESSED.search(done.stdout)
+    if done.returncode != 0 or tps is None or processed is None:
+        raise SystemExit(f"pgbench failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return float(tps.group(1)), int(processed.group(1))
+
+
+def scratch_fulfilled(engine: Engine, scratch: str) -> int:
+    """How many of the scratch schema's orders pgbench fulfilled (each transaction fulfils one)."""
+    with engine.connect() as connection:
+        query = text(f"SELECT count(*) FROM \"{scratch}\".orders WHERE state = 'fulfilled'")  # noqa: S608 - ours
+        return int(connection.execute(query).scalar_one())
 
 
 @contextmanager
@@ -323,11 +473,11 @@ def template(engine: Engine, dsn: str, scratch: str, source: str, count: int) ->
         "order_lines": order_id,
         "payments": order_id,
     }
-    payments_baseline.make_scratch(dsn, source, scratch, keys, count)
-    with payments_baseline.library_statements(engine) as (shapes, written):
+    make_scratch(dsn, source, scratch, keys, count)
+    with library_statements(engine) as (shapes, written):
         if apply_all(deps, [payload]) != 1:
             raise SystemExit("the template's notification did not apply")
-    payments_baseline.check_script(shapes, written)
+    check_script(shapes, written)
     return written
 
 
@@ -353,11 +503,11 @@ def library_run(engine: Engine, dsn: str, schema: str, clients: range, workers: 
         (lambda: run_processes(shares)) if args.mode == "process" else (lambda: run_threads(shares, engine))
     )
     with engine.connect() as connection:
-        before = fulfilled(connection)
+        before = fulfilled_orders(connection)
     took, outcomes = runner()
     applied, cpu, statements = (sum(column) for column in zip(*outcomes, strict=True))
     with engine.connect() as connection:
-        done = fulfilled(connection) - before
+        done = fulfilled_orders(connection) - before
     if applied != args.orders or done != len(clients):
         raise SystemExit(f"{applied} of {args.orders} notifications applied, {done} of {len(clients)} orders fulfilled")
     return Run(
@@ -387,11 +537,9 @@ def main() -> None:
             clients = range(first, first + args.orders + WARMUP * workers)
             first = clients.stop
             run = library_run(engine, dsn, mine, clients, workers, args)
-            tps, done = payments_baseline.pgbench(
-                dsn, scratch, written, clients=workers, each=args.orders // workers, base=base
-            )
+            tps, done = pgbench(dsn, scratch, written, clients=workers, each=args.orders // workers, base=base)
             base += args.orders
-            if done != args.orders or payments_baseline.fulfilled(engine, scratch) != base:
+            if done != args.orders or scratch_fulfilled(engine, scratch) != base:
                 raise SystemExit(f"pgbench: {done} of {args.orders} transactions, not every order fulfilled")
             runs.append(attrs.evolve(run, baseline=tps))
             print(
