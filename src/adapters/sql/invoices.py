@@ -87,10 +87,10 @@ class SqlInvoiceRepository:
         """
         for invoice in invoices:
             of_type(invoice, IssuedInvoice, "invoice")
-        inserted = self._rows.insert_new_many(_T, [_row(i) for i in invoices], "part", "add the invoices")
-        if len(inserted) != len(invoices):
+        inserted = self._rows.insert_new_count(_T, [_row(i) for i in invoices], "add the invoices")
+        if inserted != len(invoices):
             raise TransientConflictError(
-                f"{len(invoices) - len(inserted)} of these invoices are already stored", rule="I1", field="part"
+                f"{len(invoices) - inserted} of these invoices are already stored", rule="I1", field="part"
             )
 
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
@@ -103,10 +103,10 @@ class SqlInvoiceRepository:
         for request in requests:
             of_type(request, RequestedInvoice, "request")
         rows = [_request_row(r) for r in requests]
-        inserted = self._rows.insert_new_many(_R, rows, "part", "request the invoices")
-        if len(inserted) != len(requests):  # a concurrent fulfilment of the same order got there first
+        inserted = self._rows.insert_new_count(_R, rows, "request the invoices")
+        if inserted != len(requests):  # a concurrent fulfilment of the same order got there first
             raise TransientConflictError(
-                f"{len(requests) - len(inserted)} of these invoices are already requested", rule="O7", field="part"
+                f"{len(requests) - inserted} of these invoices are already requested", rule="O7", field="part"
             )
 
     def requested_of(self, order_id: str) -> list[RequestedInvoice]:
@@ -167,10 +167,10 @@ class SqlInvoiceRepository:
         for adjustment in adjustments:
             of_type(adjustment, RequestedAdjustment, "adjustment")
         rows = [_adjustment_row(a) for a in adjustments]
-        inserted = self._rows.insert_new_many(_A, rows, "part", "request the adjusting invoices")
-        if len(inserted) != len(adjustments):
+        inserted = self._rows.insert_new_count(_A, rows, "request the adjusting invoices")
+        if inserted != len(adjustments):
             raise TransientConflictError(
-                f"{len(adjustments) - len(inserted)} of these adjusting invoices are already requested",
+                f"{len(adjustments) - inserted} of these adjusting invoices are already requested",
                 rule="Y8",
                 field="refund_id",
             )
