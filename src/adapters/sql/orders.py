@@ -34,6 +34,7 @@ _WITH_LINES = union_all(
     select(literal_column("-1", Integer).label("position"), _T.c.document).where(_T.c.id == bindparam("order_id")),
     select(_L.c.position, _L.c.document).where(_L.c.order_id == bindparam("order_id")),
 ).order_by("position")
+_ADD_LINES = insert(_L)
 _NONE: Mapping[str, Any] = MappingProxyType({})
 _KNOWN = "orders"  # Rows.known: (version, lines) of what this transaction read or wrote
 
@@ -102,7 +103,7 @@ class SqlOrderRepository:
         return loaded
 
     def _write_lines(self, lines: list[dict[str, Any]]) -> None:
-        self._rows.execute(insert(_L), "store the order's lines", lines)
+        self._rows.execute(_ADD_LINES, "store the order's lines", lines)
 
     def add(self, order: Order) -> None:
         """Store a new order. Raises ``ConflictError`` if the id is already stored."""

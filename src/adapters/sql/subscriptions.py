@@ -36,6 +36,7 @@ _WITH_HISTORY = union_all(
         _H.c.subscription_id.in_(bindparam("ids", expanding=True))
     ),
 ).order_by("position")
+_ADD_HISTORY = insert(_H)
 _NONE: Mapping[str, Any] = MappingProxyType({})
 _KNOWN = "subscriptions"  # Rows.known: (version, history length) of what this transaction read or wrote
 
@@ -80,7 +81,7 @@ class SqlSubscriptionRepository:
         if start >= len(entries):
             return
         values = [_history_row(subscription, entries, position) for position in range(start, len(entries))]
-        self._rows.execute(insert(_H), "record the subscription's history", values)
+        self._rows.execute(_ADD_HISTORY, "record the subscription's history", values)
 
     def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
         query = select(_T.c.version).where(_T.c.id == subscription.id)
