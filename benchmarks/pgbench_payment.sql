@@ -5,7 +5,8 @@
 -- (:d1 .. :d13 are the JSON texts the library wrote for one notification, passed with -D), in the same three
 -- transactions: apply the notification; look for the invoice requested (read-only, rolled back); issue it.
 -- pgbench reads ':name' as a variable even between quotes: the outbox ids' colons are concatenated ':'.
--- Run with -M prepared (psycopg prepares a statement from its fifth run on, so the library's are prepared too).
+-- Run with -M prepared (psycopg prepares a statement from its fifth run on, so the library's are prepared too). The
+-- outbox rows are one executemany in the library, which psycopg sends in a pipeline: here too.
 --
 -- The scratch schema holds, for each number k, customer cus-<k>, subscription sub-<k> (one history entry),
 -- order ord-<k zero-padded to 32 digits> (one line) and its started payment pay-<k, likewise>: copies of one
@@ -14,21 +15,24 @@
 \set k :base + 1 + :client_id + :clients * :i
 \set i :i + 1
 BEGIN;
-SELECT orders.id, orders.document FROM orders WHERE orders.id = 'ord-' || lpad(:k::text, 32, '0');
-SELECT order_lines.order_id, order_lines.document FROM order_lines WHERE order_lines.order_id IN ('ord-' || lpad(:k::text, 32, '0')) ORDER BY order_lines.order_id, order_lines.position;
+SELECT -1 AS position, orders.document FROM orders WHERE orders.id = 'ord-' || lpad(:k::text, 32, '0') UNION ALL SELECT order_lines.position, order_lines.document FROM order_lines WHERE order_lines.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY position;
 INSERT INTO provider_notifications (provider, event_id, order_id, processed_at) VALUES ('vnptpay', 'evt-' || :k::text, 'ord-' || lpad(:k::text, 32, '0'), now()) ON CONFLICT DO NOTHING;
 SELECT payments.document FROM payments WHERE payments.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY payments.started_at, payments.id;
 UPDATE payments SET version = 1, order_id = 'ord-' || lpad(:k::text, 32, '0'), state = 'succeeded', started_at = now(), amount = 6000000, currency = 'VND', document = :d1::json WHERE payments.id = 'pay-' || lpad(:k::text, 32, '0') AND payments.version = 0;
-SELECT subscriptions.id, subscriptions.document FROM subscriptions WHERE subscriptions.id IN ('sub-' || :k::text);
-SELECT subscription_history.subscription_id, subscription_history.document FROM subscription_history WHERE subscription_history.subscription_id IN ('sub-' || :k::text) ORDER BY subscription_history.subscription_id, subscription_history.position;
+SELECT subscriptions.id, -1 AS position, subscriptions.document FROM subscriptions WHERE subscriptions.id IN ('sub-' || :k::text) UNION ALL SELECT subscription_history.subscription_id, subscription_history.position, subscription_history.document FROM subscription_history WHERE subscription_history.subscription_id IN ('sub-' || :k::text) ORDER BY position;
 UPDATE subscriptions SET version = 2, customer_id = 'cus-' || :k::text, product_code = 'amis', state = 'active', next_due_at = now() + interval '1 year', history_length = 2, held_back_since = NULL, document = :d2::json WHERE subscriptions.id = 'sub-' || :k::text AND subscriptions.version = 1;
 INSERT INTO subscription_history (subscription_id, position, at, event, document) VALUES ('sub-' || :k::text, 1, now(), 'renew', :d3::json);
 SELECT customers.document FROM customers WHERE customers.id IN ('cus-' || :k::text);
 SELECT invoices.document FROM invoices WHERE invoices.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY invoices.part;
 SELECT invoice_requests.document FROM invoice_requests WHERE invoice_requests.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY invoice_requests.part;
-INSERT INTO invoice_requests (order_id, part, version, state, requested_at, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, 0, 'pending', now(), now(), :d4::json) ON CONFLICT DO NOTHING RETURNING invoice_requests.part;
+INSERT INTO invoice_requests (order_id, part, version, state, requested_at, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, 0, 'pending', now(), now(), :d4::json) ON CONFLICT DO NOTHING;
 SELECT redemptions.document FROM redemptions WHERE redemptions.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY redemptions.code, redemptions.code_key;
-INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'email', 'extended', 'email', 'sub-' || :k::text, now(), 'pending', 0, now(), :d5::json), ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'in_app', 'extended', 'in_app', 'sub-' || :k::text, now(), 'pending', 0, now(), :d6::json), ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'email', 'order_paid', 'email', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d7::json), ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'in_app', 'order_paid', 'in_app', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d8::json) ON CONFLICT DO NOTHING RETURNING outbox.id;
+\startpipeline
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'email', 'extended', 'email', 'sub-' || :k::text, now(), 'pending', 0, now(), :d5::json) ON CONFLICT DO NOTHING;
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'in_app', 'extended', 'in_app', 'sub-' || :k::text, now(), 'pending', 0, now(), :d6::json) ON CONFLICT DO NOTHING;
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'email', 'order_paid', 'email', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d7::json) ON CONFLICT DO NOTHING;
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'in_app', 'order_paid', 'in_app', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d8::json) ON CONFLICT DO NOTHING;
+\endpipeline
 UPDATE orders SET version = 3, kind = 'renewal', customer_id = 'cus-' || :k::text, state = 'fulfilled', created_at = now(), pay_by = now() + interval '7 days', grand_total = 6000000, currency = 'VND', transfer_reference = lpad(:k::text, 16, '0'), remind_at = NULL, document = :d9::json WHERE orders.id = 'ord-' || lpad(:k::text, 32, '0') AND orders.version = 1;
 COMMIT;
 BEGIN;
@@ -36,9 +40,11 @@ SELECT invoice_requests.document FROM invoice_requests WHERE invoice_requests.or
 ROLLBACK;
 BEGIN;
 SELECT invoice_requests.document FROM invoice_requests WHERE invoice_requests.order_id = 'ord-' || lpad(:k::text, 32, '0') AND invoice_requests.part = 0;
-SELECT orders.id, orders.document FROM orders WHERE orders.id = 'ord-' || lpad(:k::text, 32, '0');
-SELECT order_lines.order_id, order_lines.document FROM order_lines WHERE order_lines.order_id IN ('ord-' || lpad(:k::text, 32, '0')) ORDER BY order_lines.order_id, order_lines.position;
-UPDATE invoice_requests SET order_id = 'ord-' || lpad(:k::text, 32, '0'), part = 0, version = 1, state = 'issued', requested_at = now(), next_attempt_at = now(), document = :d10::json WHERE invoice_requests.order_id = 'ord-' || lpad(:k::text, 32, '0') AND invoice_requests.part = 0 AND invoice_requests.version = 0;
-INSERT INTO invoices (order_id, part, series, number, issued_at, grand_total, currency, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, '1C26TAA', lpad(:k::text, 8, '0'), now(), 6000000, 'VND', :d11::json) ON CONFLICT DO NOTHING RETURNING invoices.part;
-INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'invoice_issued' || ':' || '0' || ':' || 'email', 'invoice_issued', 'email', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d12::json), ('ord-' || lpad(:k::text, 32, '0') || ':' || 'invoice_issued' || ':' || '0' || ':' || 'in_app', 'invoice_issued', 'in_app', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d13::json) ON CONFLICT DO NOTHING RETURNING outbox.id;
+SELECT -1 AS position, orders.document FROM orders WHERE orders.id = 'ord-' || lpad(:k::text, 32, '0') UNION ALL SELECT order_lines.position, order_lines.document FROM order_lines WHERE order_lines.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY position;
+UPDATE invoice_requests SET version = 1, state = 'issued', requested_at = now(), next_attempt_at = now(), document = :d10::json WHERE invoice_requests.order_id = 'ord-' || lpad(:k::text, 32, '0') AND invoice_requests.part = 0 AND invoice_requests.version = 0;
+INSERT INTO invoices (order_id, part, series, number, issued_at, grand_total, currency, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, '1C26TAA', lpad(:k::text, 8, '0'), now(), 6000000, 'VND', :d11::json) ON CONFLICT DO NOTHING;
+\startpipeline
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'invoice_issued' || ':' || '0' || ':' || 'email', 'invoice_issued', 'email', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d12::json) ON CONFLICT DO NOTHING;
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'invoice_issued' || ':' || '0' || ':' || 'in_app', 'invoice_issued', 'in_app', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d13::json) ON CONFLICT DO NOTHING;
+\endpipeline
 COMMIT;

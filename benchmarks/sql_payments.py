@@ -349,8 +349,9 @@ def library_statements(engine: Engine) -> Iterator[tuple[list[str], list[str]]]:
     shapes: list[str] = []
     written: list[str] = []
 
-    def sent(_conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object) -> None:  # noqa: ANN401
-        shapes.append(shape(statement))
+    def sent(_conn: object, _cursor: object, statement: str, parameters: Any, _context: object, many: bool) -> None:  # noqa: ANN401, FBT001 - an event's signature
+        # An executemany is the statement once per row (psycopg sends them in one pipeline, as the script does).
+        shapes.extend([shape(statement)] * (len(parameters) if many else 1))
         written.extend(documents(parameters))
 
     listeners = (
