@@ -14,7 +14,7 @@ Timed: from the barrier's release until the last worker is done; every result mu
 fulfilled. Also printed: the statements each notification sends (counted per worker thread) and the Python CPU
 it costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile.
 
-The baseline (``py``): pgbench with as many clients as the library has workers, each doing as
+The baseline: pgbench with as many clients as the library has workers, each doing as
 many transactions, running ``pgbench_payment.sql`` with ``-M prepared`` in a scratch schema ``bench_pgb_<random>``
 (dropped at the end) migrated like the library's and filled with numbered copies of one placed order's rows.
 The script sends the statements the library sends for one notification, in the same transactions, reading the
