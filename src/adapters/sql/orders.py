@@ -28,7 +28,6 @@ __all__ = ["SqlOrderRepository"]
 
 _T = schema.orders
 _L = schema.order_lines
-_BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("order_id"))
 # One order and its lines in one round trip: the order's row first (position -1), then its lines in order.
 _WITH_LINES = union_all(
     select(literal_column("-1", Integer).label("position"), _T.c.document).where(_T.c.id == bindparam("order_id")),
