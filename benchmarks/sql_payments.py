@@ -1,31 +1,33 @@
-"""Payment notifications applied per second on PostgreSQL by 4 workers, against pgbench doing the same writes.
+"""Payment notifications applied per second on PostgreSQL by 1, 2 and 4 workers, against pgbench doing the same.
 
-The library: a throwaway schema ``bench_pay_<random>`` (dropped at the end) holds M customers, each with one
-yearly subscription (stored through the repositories) and one renewal order placed with ``place_order`` and
-an e-wallet payment started with ``start_payment`` (all of it set up untimed, by the workers themselves). Each
-of 4 workers (processes by default, or threads) has its own engine on that schema and ``bootstrap_memory``
-wired to the SQL unit of work (what ``bootstrap_sql`` wires, but with the fake in-memory invoice issuer it
-refuses: the e-invoice's own transaction is not what is measured) with a fake provider and a fixed clock. It
-applies a few notifications to warm up, waits at a barrier, then applies its share of the provider's signed
-success notifications, one ``handle_notification`` call each, every one for a distinct placed order: verify,
-record the notification once, mark the payment succeeded, pay the order, renew the subscription (a history
-row), issue the e-invoice, queue the notices, fulfil the order, commit. Timed: from the barrier's release
-until the last worker is done; every result must be APPLIED and every order fulfilled. Also printed, to tell
-where the time goes: the statements each notification sends (counted per worker thread) and the Python CPU it
-costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile. The library takes no
-row lock on the order: it reads it, then saves it with a versioned UPDATE (a lost race is retried).
+The library: a throwaway schema ``bench_pay_<random>`` (dropped at the end) holds customers, each with one yearly
+subscription (stored through the repositories) and one renewal order placed with ``place_order`` and an e-wallet
+payment started with ``start_payment`` (all of it set up untimed, by the workers themselves). Each worker
+(processes by default, or threads) has its own engine on that schema and ``bootstrap_memory`` wired to the SQL
+unit of work (what ``bootstrap_sql`` wires, but with the fake in-memory invoice issuer it refuses: the e-invoice
+service's own work is not what is measured) with a fake provider and a fixed clock. It applies a few
+notifications to warm up, waits at a barrier, then applies its share of the provider's signed success
+notifications, one ``handle_notification`` call each, every one for a distinct placed order: verify, record the
+notification once, mark the payment succeeded, pay the order, renew the subscription (a history row), request
+the e-invoice, queue the notices, fulfil the order, commit; then issue the e-invoice in its own transaction.
+Timed: from the barrier's release until the last worker is done; every result must be APPLIED and every order
+fulfilled. Also printed: the statements each notification sends (counted per worker thread) and the Python CPU
+it costs (the workers' thread CPU time); ``--profile`` prints the first worker's cProfile.
 
-The ceiling: pgbench with 4 clients (``-n -c 4 -j 2 -T <seconds>``) running ``benchmarks/pgbench_payment.sql``
-in a scratch schema ``bench_pgb_<random>`` (dropped at the end) whose orders, subscriptions, invoices and
-outbox tables are copies of the library's, rows and indexes included, taken after the library's run (so they
-hold as many rows): per transaction it locks the order row, updates it (a new document), updates the
-subscription (a new document), inserts the invoice row and one outbox row (the library writes six notices).
-Needs the ``pgbench`` program (Debian: ``postgresql-client``).
+The baseline: pgbench with as many clients as the library has workers, each doing as
+many transactions, running ``pgbench_payment.sql`` with ``-M prepared`` in a scratch schema ``bench_pgb_<random>``
+(dropped at the end) migrated like the library's and filled with numbered copies of one placed order's rows.
+The script sends the statements the library sends for one notification, in the same transactions, reading the
+same rows back and writing the same rows with the same documents: before timing, the benchmark applies one
+notification in this process, captures its statements and documents (SQLAlchemy's ``before_cursor_execute``,
+``commit`` and ``rollback`` events), and stops unless they are the script's, line by line: the baseline cannot
+drift from the library unnoticed.
 
-Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/sql_payments.py
-     [--orders 4000] [--workers 4] [--mode process|thread] [--seconds 30] [--profile]
-Prints both rates, then last ``ratio: X.XX`` = pgbench's transactions per second / the library's notifications
-applied per second.
+Run: SUBSCRIPTION_CORE_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_payments \\
+     .venv/bin/python benchmarks/sql_payments.py [--orders 2000] [--workers 1,2,4] [--mode process|thread] [--profile]
+Prints one line per worker count (both rates, at the same count), then last ``ratio: X.XX`` = pgbench's best
+rate / the library's best rate (each side at its own best worker count): the library's time per notification
+over the baseline's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import argparse
 import cProfile
 import datetime as dt
 import io
+import json
 import multiprocessing
 import os
 import pstats
@@ -50,9 +53,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, Self
 
 import attrs
-import psycopg
-from psycopg import sql
-from sqlalchemy import Connection, Engine, event, make_url, text
+from sqlalchemy import Connection, Engine, Table, event, make_url, text
 
 from subscription_core.catalog import Catalog, Cycle, CycleUnit, Plan, PricingOption, Product, Quota
 from subscription_core.customers import Actor, Customer, InvoiceInfo, Party
@@ -74,7 +75,7 @@ from subscription_core.testing import valid_tax_code
 from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes import FakePaymentProvider, MemoryInvoiceIssuer, RecordingNotifier
 from subscription_core_adapters.local import ManualClock
-from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, upgrade
+from subscription_core_adapters.sql import SqlUnitOfWorkFactory, postgres_engine, schema, upgrade
 
 SCRIPT: Final = Path(__file__).resolve().with_name("pgbench_payment.sql")
 PROVIDER: Final = "vnptpay"
@@ -102,7 +103,6 @@ PRODUCT: Final = Product(
 
 tax_code = valid_tax_code  # a valid tax code (U1), a different one for each n
 CATALOG: Final = Catalog(currency=VND, products=[PRODUCT])
-COPIED: Final = ("orders", "subscriptions", "invoices", "outbox")
 TPS: Final = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
 PROCESSED: Final = re.compile(r"number of transactions actually processed: (\d+)")
 
@@ -130,13 +130,13 @@ def services(engine: Engine) -> tuple[Services, FakePaymentProvider]:
     return deps, provider
 
 
-def store_clients(engine: Engine, count: int) -> None:
-    """Store ``count`` customers (buyer ``u-<n>``), each with one yearly subscription bought 300 days ago."""
+def store_clients(engine: Engine, clients: range) -> None:
+    """Store customers ``cus-<n>`` (buyer ``u-<n>``), each with one yearly subscription bought 300 days ago."""
     deps, _ = services(engine)
     entitlement = Entitlement.of(PRODUCT, "std", "1y")
-    for first in range(0, count, SETUP_BATCH):
+    for first in range(clients.start, clients.stop, SETUP_BATCH):
         with deps.uow() as uow:
-            for n in range(first, min(first + SETUP_BATCH, count)):
+            for n in range(first, min(first + SETUP_BATCH, clients.stop)):
                 details = Party(
                     unit_name=f"Công ty {n}", address="Hà Nội", email=f"ketoan@c{n}.vn", tax_code=tax_code(n)
                 )
@@ -287,88 +287,143 @@ def run_threads(shares: Sequence[Share], engine: Engine) -> tuple[float, list[tu
         return time.perf_counter() - began, outcomes
 
 
-def fulfilled(connection: Connection) -> int:
+def fulfilled_orders(connection: Connection) -> int:
     """How many orders of the schema are fulfilled."""
     return int(connection.execute(text("SELECT count(*) FROM orders WHERE state = 'fulfilled'")).scalar_one())
 
 
-SCRATCH: Final = (
-    "CREATE TABLE {scratch}.templates (name text PRIMARY KEY, document json NOT NULL)",
-    "CREATE SEQUENCE {scratch}.payments_seq",
+VERB: Final = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE|COMMIT|ROLLBACK)\b\s*(?:.*?\bFROM\s+)?(\w+)?", re.DOTALL)
+ORDER: Final = "'ord-' || lpad(g::text, 32, '0')"
+COPIES: Final[tuple[tuple[Table, str, dict[str, str]], ...]] = (
+    (schema.customers, "id", {"id": "'cus-' || g", "tax_code": "lpad(g::text, 10, '0')"}),
+    (schema.subscriptions, "id", {"id": "'sub-' || g", "customer_id": "'cus-' || g"}),
+    (schema.subscription_history, "subscription_id", {"subscription_id": "'sub-' || g"}),
     (
-        "CREATE TEMPORARY TABLE pairs ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY order_id) AS n,"
-        " order_id, subscription_id FROM {source}.order_lines WHERE position = 0"
+        schema.orders,
+        "id",
+        {"id": ORDER, "customer_id": "'cus-' || g", "transfer_reference": "lpad(g::text, 16, '0')"},
     ),
     (
-        "INSERT INTO {scratch}.orders SELECT 'o' || p.n, o.version, o.kind, o.customer_id, o.state,"
-        " o.created_at, o.pay_by, o.grand_total, o.currency, o.document, o.transfer_reference"
-        " FROM pairs AS p JOIN {source}.orders AS o ON o.id = p.order_id"
+        schema.order_lines,
+        "order_id",
+        {"order_id": ORDER, "customer_id": "'cus-' || g", "subscription_id": "'sub-' || g"},
     ),
-    (
-        "INSERT INTO {scratch}.subscriptions SELECT 's' || p.n, s.version, s.customer_id, s.product_code,"
-        " s.state, s.next_due_at, s.history_length, s.document"
-        " FROM pairs AS p JOIN {source}.subscriptions AS s ON s.id = p.subscription_id"
-    ),
-    "INSERT INTO {scratch}.invoices SELECT * FROM {source}.invoices",
-    "INSERT INTO {scratch}.outbox SELECT * FROM {source}.outbox",
-    (
-        "INSERT INTO {scratch}.templates"
-        " (SELECT 'order', document FROM {source}.orders LIMIT 1)"
-        " UNION ALL (SELECT 'subscription', document FROM {source}.subscriptions LIMIT 1)"
-        " UNION ALL (SELECT 'invoice', document FROM {source}.invoices LIMIT 1)"
-        " UNION ALL (SELECT 'outbox', document FROM {source}.outbox WHERE kind = 'order_paid' LIMIT 1)"
-    ),
+    (schema.payments, "order_id", {"id": "'pay-' || lpad(g::text, 32, '0')", "order_id": ORDER}),
 )
-"""After the copies of the tables: the statements filling ``scratch`` from the library's ``source`` schema."""
+"""Each table copied, the column naming the template's row, and the columns numbered per copy ``g``."""
 
 
-def scratch_statements(source: str, scratch: str) -> list[sql.Composed]:
-    """The statements copying the library's tables into ``scratch``: orders o<n> renewing subscriptions s<n>, etc."""
-    names = {"source": sql.Identifier(source), "scratch": sql.Identifier(scratch)}
-    statements = [sql.SQL("CREATE SCHEMA {scratch}").format(**names)]
-    statements += [
-        sql.SQL("CREATE TABLE {scratch}.{table} (LIKE {source}.{table} INCLUDING ALL)").format(
-            table=sql.Identifier(table), **names
-        )
-        for table in COPIED
-    ]
-    return statements + [sql.SQL(statement).format(**names) for statement in SCRATCH]
+def shape(statement: str) -> str:
+    """A statement's verb and table, e.g. ``SELECT orders``, ``INSERT INTO outbox``, ``COMMIT``."""
+    found = VERB.match(statement)
+    if found is None:
+        raise SystemExit(f"not a statement the baseline knows: {statement[:80]!r}")
+    return " ".join(part for part in found.groups() if part)
 
 
-def make_scratch(engine: Engine, source: str, scratch: str) -> int:
-    """Copy the library's tables into ``scratch`` and VACUUM ANALYZE them; return how many orders it holds."""
-    raw = engine.raw_connection()
+def script_shapes() -> list[str]:
+    """The shapes of the script's statements, in order (``BEGIN`` and pgbench's meta-commands left out)."""
+    lines = SCRIPT.read_text(encoding="utf-8").splitlines()
+    return [shape(line) for line in lines if line and not line.startswith(("--", "\\", "BEGIN"))]
+
+
+def documents(parameters: Any) -> list[str]:  # noqa: ANN401 - the DB-API parameters of one statement
+    """The JSON documents among one statement's bound values, as JSON text, in the order they are bound."""
+    rows = parameters if isinstance(parameters, list | tuple) else [parameters]
+    found = []
+    for row in rows:
+        values = [row[name] for name in sorted(row, key=_bound_order)] if isinstance(row, dict) else list(row)
+        found += [json.dumps(value.obj) for value in values if type(value).__name__ in ("Json", "Jsonb")]
+    return found
+
+
+def _bound_order(name: str) -> tuple[int, str]:
+    # A multi-row insert binds ``document__0``, ``document__1``...: keep the rows' order.
+    row = name.rsplit("__", 1)
+    return (int(row[1]), row[0]) if len(row) == 2 and row[1].isdigit() else (0, name)
+
+
+@contextmanager
+def library_statements(engine: Engine) -> Iterator[tuple[list[str], list[str]]]:
+    """While in the block, collect the shapes of the statements sent through ``engine`` and the documents bound."""
+    shapes: list[str] = []
+    written: list[str] = []
+
+    def sent(_conn: object, _cursor: object, statement: str, parameters: Any, _context: object, many: bool) -> None:  # noqa: ANN401, FBT001 - an event's signature
+        # An executemany is the statement once per row (psycopg sends them in one pipeline, as the script does).
+        shapes.extend([shape(statement)] * (len(parameters) if many else 1))
+        written.extend(documents(parameters))
+
+    listeners = (
+        ("before_cursor_execute", sent),
+        ("commit", lambda _conn: shapes.append("COMMIT")),
+        ("rollback", lambda _conn: shapes.append("ROLLBACK")),
+    )
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
     try:
-        connection = raw.driver_connection
-        if not isinstance(connection, psycopg.Connection):
-            raise SystemExit("not a psycopg connection")
-        for statement in scratch_statements(source, scratch):
-            connection.execute(statement)
-        connection.commit()
-        connection.autocommit = True  # VACUUM runs outside a transaction
-        for table in (*COPIED, "templates"):
-            connection.execute(sql.SQL("VACUUM ANALYZE {}.{}").format(sql.Identifier(scratch), sql.Identifier(table)))
-        connection.autocommit = False
-        count = connection.execute(sql.SQL("SELECT count(*) FROM {}.orders").format(sql.Identifier(scratch)))
-        row = count.fetchone()
-        connection.rollback()
+        yield shapes, written
     finally:
-        raw.close()
-    if row is None:
-        raise SystemExit("the scratch schema has no orders table")
-    return int(row[0])
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
 
 
-def pgbench(dsn: str, schema: str, orders: int, *, clients: int, seconds: int) -> tuple[float, int]:
-    """Run the payment script with pgbench in ``schema``; return its tps (without connection time) and transactions."""
+def check_script(shapes: Sequence[str], written: Sequence[str]) -> None:
+    """Stop unless the library sent exactly the script's statements and wrote one document per ``:d<n>``."""
+    # SQLAlchemy reports a rollback also when the pool resets a connection already committed: not a statement.
+    sent = [
+        s for i, s in enumerate(shapes) if not (s == "ROLLBACK" and i > 0 and shapes[i - 1] in ("COMMIT", "ROLLBACK"))
+    ]
+    expected = script_shapes()
+    if sent != expected:
+        raise SystemExit(f"the library's statements are not the script's:\nlibrary: {sent}\nscript:  {expected}")
+    wanted = len(set(re.findall(r":d(\d+)\b", SCRIPT.read_text(encoding="utf-8"))))
+    if len(written) != wanted:
+        raise SystemExit(f"the library wrote {len(written)} documents, the script writes {wanted}")
+
+
+def make_scratch(dsn: str, source: str, scratch: str, template: dict[str, str], count: int) -> None:
+    """Migrate ``scratch`` and fill it with ``count`` numbered copies of the template order's rows from ``source``.
+
+    ``template`` gives the key of each copied table's row in ``source`` (by table name).
+    """
+    engine = postgres_engine(dsn, schema=scratch, pool_size=1)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            for table, key, numbered in COPIES:
+                columns = ", ".join(f'"{c.name}"' for c in table.columns)
+                values = ", ".join(numbered.get(c.name, f't."{c.name}"') for c in table.columns)
+                connection.execute(
+                    text(
+                        f'INSERT INTO "{scratch}"."{table.name}" ({columns}) SELECT {values}'  # noqa: S608 - ours
+                        f' FROM "{source}"."{table.name}" AS t CROSS JOIN generate_series(1, :count) AS g'
+                        f' WHERE t."{key}" = :key'
+                    ),
+                    {"count": count, "key": template[table.name]},
+                )
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def pgbench(dsn: str, scratch: str, written: Sequence[str], *, clients: int, each: int, base: int) -> tuple[float, int]:
+    """Run the script in ``scratch`` by ``clients`` clients, ``each`` transactions each, on orders after ``base``.
+
+    Returns pgbench's transactions per second (without connection time) and the transactions processed.
+    """
     program = shutil.which("pgbench")
     if program is None:
         raise SystemExit("pgbench is not installed (apt-get install postgresql-client)")
     url = make_url(dsn)
-    command = [program, "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)), "-T", str(seconds)]
-    command += ["-D", f"orders={orders}", "-f", str(SCRIPT), "-h", url.host or "localhost", "-p", str(url.port or 5432)]
-    command += ["-U", url.username or "postgres", url.database or "postgres"]
-    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}"}
+    command = [program, "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-t", str(each)]
+    command += ["-D", f"base={base}", "-D", f"clients={clients}", "-D", "i=0", "-f", str(SCRIPT)]
+    command += [item for n, document in enumerate(written, 1) for item in ("-D", f"d{n}={document}")]
+    command += ["-h", url.host or "localhost", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    command.append(url.database or "postgres")
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={scratch}"}
     if url.password:
         env["PGPASSWORD"] = url.password
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own command
@@ -376,6 +431,13 @@ def pgbench(dsn: str, schema: str, orders: int, *, clients: int, seconds: int) -
     if done.returncode != 0 or tps is None or processed is None:
         raise SystemExit(f"pgbench failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return float(tps.group(1)), int(processed.group(1))
+
+
+def scratch_fulfilled(engine: Engine, scratch: str) -> int:
+    """How many of the scratch schema's orders pgbench fulfilled (each transaction fulfils one)."""
+    with engine.connect() as connection:
+        query = text(f"SELECT count(*) FROM \"{scratch}\".orders WHERE state = 'fulfilled'")  # noqa: S608 - ours
+        return int(connection.execute(query).scalar_one())
 
 
 @contextmanager
@@ -393,55 +455,104 @@ def schemas(dsn: str) -> Iterator[tuple[Engine, str, str]]:
         engine.dispose()
 
 
+def template(engine: Engine, dsn: str, scratch: str, source: str, count: int) -> list[str]:
+    """Build pgbench's schema from one order placed here, then apply its notification, capturing what is sent.
+
+    Returns the documents the library wrote, for the script's ``:d<n>``; stops unless the library sent the
+    script's statements.
+    """
+    store_clients(engine, range(1))
+    deps, provider = services(engine)
+    [payload] = placed_notifications(deps, provider, [0])
+    with engine.connect() as connection:
+        order_id = connection.execute(text("SELECT id FROM orders")).scalar_one()
+    keys = {
+        "customers": "cus-0",
+        "subscriptions": "sub-0",
+        "subscription_history": "sub-0",
+        "orders": order_id,
+        "order_lines": order_id,
+        "payments": order_id,
+    }
+    make_scratch(dsn, source, scratch, keys, count)
+    with library_statements(engine) as (shapes, written):
+        if apply_all(deps, [payload]) != 1:
+            raise SystemExit("the template's notification did not apply")
+    check_script(shapes, written)
+    return written
+
+
+@attrs.frozen(kw_only=True)
+class Run:
+    """One worker count's figures."""
+
+    workers: int
+    rate: float
+    cpu_ms: float
+    statements: float
+    baseline: float
+
+
+def library_run(engine: Engine, dsn: str, schema: str, clients: range, workers: int, args: argparse.Namespace) -> Run:
+    """Apply ``args.orders`` notifications of ``clients`` by ``workers`` workers; ``baseline`` left at 0."""
+    store_clients(engine, clients)
+    shares = [
+        Share(dsn=dsn, schema=schema, clients=tuple(clients[w::workers]), profile=args.profile and w == 0)
+        for w in range(workers)
+    ]
+    runner: Callable[[], tuple[float, list[tuple[int, float, int]]]] = (
+        (lambda: run_processes(shares)) if args.mode == "process" else (lambda: run_threads(shares, engine))
+    )
+    with engine.connect() as connection:
+        before = fulfilled_orders(connection)
+    took, outcomes = runner()
+    applied, cpu, statements = (sum(column) for column in zip(*outcomes, strict=True))
+    with engine.connect() as connection:
+        done = fulfilled_orders(connection) - before
+    if applied != args.orders or done != len(clients):
+        raise SystemExit(f"{applied} of {args.orders} notifications applied, {done} of {len(clients)} orders fulfilled")
+    return Run(
+        workers=workers, rate=applied / took, cpu_ms=cpu / applied * 1000, statements=statements / applied, baseline=0.0
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--orders", type=int, default=4000, help="notifications timed, all workers together")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--orders", type=int, default=2000, help="notifications timed per worker count")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     parser.add_argument("--mode", choices=["process", "thread"], default="process")
-    parser.add_argument("--seconds", type=int, default=30, help="pgbench's duration")
     parser.add_argument("--profile", action="store_true", help="profile the first worker's timed part (cProfile)")
     args = parser.parse_args()
     dsn = os.environ.get("SUBSCRIPTION_CORE_PG_DSN", "")
     if not dsn:
         raise SystemExit("set SUBSCRIPTION_CORE_PG_DSN to a PostgreSQL database (postgresql://user@host:port/db)")
-    workers: int = args.workers
-    total = args.orders + WARMUP * workers
+    counts = [int(w) for w in args.workers.split(",")]
+    if any(args.orders % w for w in counts):
+        raise SystemExit("--orders must be a multiple of every worker count")
+    runs: list[Run] = []
     with schemas(dsn) as (engine, mine, scratch):
-        began = time.perf_counter()
-        store_clients(engine, total)
-        shares = [
-            Share(dsn=dsn, schema=mine, clients=tuple(range(w, total, workers)), profile=args.profile and w == 0)
-            for w in range(workers)
-        ]
-        runner: Callable[[], tuple[float, list[tuple[int, float, int]]]] = (
-            (lambda: run_processes(shares)) if args.mode == "process" else (lambda: run_threads(shares, engine))
-        )
-        took, outcomes = runner()
-        applied, cpu, statements = (sum(column) for column in zip(*outcomes, strict=True))
-        with engine.connect() as connection:
-            done = fulfilled(connection)
-        if applied != args.orders or done != total:
-            raise SystemExit(f"{applied} of {args.orders} notifications applied, {done} of {total} orders fulfilled")
-        ours = applied / took
-        print(
-            f"library: {applied:,} notifications by {workers} {args.mode} workers in {took:.2f} s = {ours:,.1f}/s"
-            f"  ({total:,} clients, orders and subscriptions stored; set up in"
-            f" {time.perf_counter() - began - took:.0f} s, not timed)",
-            flush=True,
-        )
-        print(
-            f"library: {statements / applied:.1f} statements and {cpu / applied * 1000:.2f} ms of Python CPU per"
-            f" notification; {cpu / took:.2f} of the {os.cpu_count()} cores busy with Python, the rest with"
-            " PostgreSQL or idle",
-            flush=True,
-        )
-        orders = make_scratch(engine, mine, scratch)
-        tps, transactions = pgbench(dsn, scratch, orders, clients=workers, seconds=args.seconds)
-        print(
-            f"pgbench: {transactions:,} transactions by {workers} clients in {args.seconds} s = {tps:,.1f}/s"
-            f"  ({orders:,} orders and subscriptions, copies of the library's tables)"
-        )
-    print(f"ratio: {tps / ours:.2f}")
+        written = template(engine, dsn, scratch, mine, args.orders * len(counts))
+        first, base = 1, 0
+        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
+        for workers in counts:
+            clients = range(first, first + args.orders + WARMUP * workers)
+            first = clients.stop
+            run = library_run(engine, dsn, mine, clients, workers, args)
+            tps, done = pgbench(dsn, scratch, written, clients=workers, each=args.orders // workers, base=base)
+            base += args.orders
+            if done != args.orders or scratch_fulfilled(engine, scratch) != base:
+                raise SystemExit(f"pgbench: {done} of {args.orders} transactions, not every order fulfilled")
+            runs.append(attrs.evolve(run, baseline=tps))
+            print(
+                f"{workers} {args.mode} workers: library {run.rate:,.1f}/s ({run.statements:.1f} statements,"
+                f" {run.cpu_ms:.2f} ms Python CPU per notification); pgbench {tps:,.1f}/s;"
+                f" ratio {tps / run.rate:.2f}; load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+    ours = max(runs, key=lambda r: r.rate)
+    theirs = max(runs, key=lambda r: r.baseline)
+    print(f"best: library {ours.rate:,.1f}/s at {ours.workers}, pgbench {theirs.baseline:,.1f}/s at {theirs.workers}")
+    print(f"ratio: {theirs.baseline / ours.rate:.2f}")
 
 
 if __name__ == "__main__":

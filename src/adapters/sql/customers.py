@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from subscription_core.customers import Customer, fold, search_query
 from subscription_core.errors import ConflictError, NotFoundError, masked
@@ -20,6 +20,7 @@ from subscription_core_adapters.sql.serialization import from_document, to_docum
 __all__ = ["SqlCustomerRepository"]
 
 _T = schema.customers
+_BY_IDS = select(_T.c.document).where(_T.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _row(customer: Customer) -> dict[str, Any]:
@@ -95,7 +96,8 @@ class SqlCustomerRepository:
         """The customers with these ids, by id; ids with no customer are left out (one query per 500 ids)."""
         found: dict[str, Customer] = {}
         for chunk in chunks(customer_ids):
-            for customer in self._load(select(_T.c.document).where(_T.c.id.in_(chunk))):
+            for document in self._rows.execute(_BY_IDS, "read customers", {"ids": chunk}).scalars():
+                customer = from_document(document, Customer)
                 found[customer.id] = customer
         return found
 

@@ -32,6 +32,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from subscription_core.errors import ValidationError
 
 __all__ = [
+    "DEFAULT_POOL_RECYCLE",
     "DEFAULT_SCHEMA",
     "DEFAULT_SQLITE_FILE",
     "SQLITE_BEGIN",
@@ -49,6 +50,9 @@ DEFAULT_SQLITE_FILE: Final = "subscription_core.sqlite3"
 
 SQLITE_BEGIN: Final = "subscription_core.sqlite_begin"
 """The connection-info key under which a unit of work asks SQLite for ``BEGIN IMMEDIATE`` (see :mod:`.rows`)."""
+
+DEFAULT_POOL_RECYCLE: Final = 1800.0
+"""Seconds after which :func:`postgres_engine` replaces a pooled connection, when next taken."""
 
 _SCHEMA_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -131,6 +135,7 @@ def postgres_engine(
     lock_timeout: float | None = 30.0,
     pool_size: int = 10,
     max_overflow: int = 10,
+    pool_recycle: float | None = DEFAULT_POOL_RECYCLE,
 ) -> Engine:
     """An engine on the PostgreSQL database ``dsn`` (``postgresql://user@host:port/db``), through psycopg 3.
 
@@ -140,6 +145,14 @@ def postgres_engine(
     schema if missing. ``lock_timeout`` bounds, in seconds, how long a statement waits
     for another transaction's row lock before failing with a retryable ``ConflictError`` (``None``: wait
     as long as it takes). The engine does not migrate by itself: call :func:`upgrade`.
+
+    Dropped connections: a pooled connection older than ``pool_recycle`` seconds (``None``: never) is replaced
+    when next taken, before a firewall or a proxy's idle timeout drops it. One the server dropped anyway (a
+    restart, an administrator's ``pg_terminate_backend``) fails the unit of work using it with ``StorageError``,
+    having written nothing; that failure discards every connection the pool held before it, so the next unit
+    of work connects afresh: run the request again. No connection is tested when taken (SQLAlchemy's
+    ``pool_pre_ping``): that costs a round trip on every unit of work, three per payment notification. A host
+    that wants it anyway makes its engine with ``create_engine(..., pool_pre_ping=True)`` and passes it in.
 
     Raises:
         ValidationError: the DSN is not a PostgreSQL one, ``schema`` is not a plain identifier, or the
@@ -166,5 +179,5 @@ def postgres_engine(
         isolation_level="READ COMMITTED",
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_recycle=-1 if pool_recycle is None else pool_recycle,
     )

@@ -8,10 +8,11 @@ ones due; a request is saved with its expected version, as every entity is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from subscription_core.errors import NotFoundError, TransientConflictError
 from subscription_core.invoices import InvoiceState, IssuedInvoice, RequestedInvoice
@@ -26,6 +27,17 @@ _T = schema.invoices
 _R = schema.invoice_requests
 _A = schema.invoice_adjustments
 _PENDING = InvoiceState.PENDING.value
+# Built once: the statements a payment notification runs (a statement object reused keeps its compiled form).
+_OF_ORDER = select(_T.c.document).where(_T.c.order_id == bindparam("order_id")).order_by(_T.c.part)
+_REQUESTED_OF = select(_R.c.document).where(_R.c.order_id == bindparam("order_id")).order_by(_R.c.part)
+_REQUEST_KEY = (_R.c.order_id == bindparam("key_order_id"), _R.c.part == bindparam("key_part"))
+_REQUEST = select(_R.c.document).where(*_REQUEST_KEY)
+_REQUEST_VERSION = select(_R.c.version).where(*_REQUEST_KEY)
+_SAVE_REQUEST = (
+    update(_R)
+    .where(*_REQUEST_KEY, _R.c.version == bindparam("expected_version"))
+    .values({c.name: bindparam(f"new_{c.name}") for c in _R.c if c.name not in ("order_id", "part")})
+)
 
 
 def _row(invoice: IssuedInvoice) -> dict[str, Any]:
@@ -87,37 +99,35 @@ class SqlInvoiceRepository:
         """
         for invoice in invoices:
             of_type(invoice, IssuedInvoice, "invoice")
-        inserted = self._rows.insert_new_many(_T, [_row(i) for i in invoices], "part", "add the invoices")
-        if len(inserted) != len(invoices):
+        inserted = self._rows.insert_new_count(_T, [_row(i) for i in invoices], "add the invoices")
+        if inserted != len(invoices):
             raise TransientConflictError(
-                f"{len(invoices) - len(inserted)} of these invoices are already stored", rule="I1", field="part"
+                f"{len(invoices) - inserted} of these invoices are already stored", rule="I1", field="part"
             )
 
     def of_order(self, order_id: str) -> list[IssuedInvoice]:
         """The invoices of an order, by part."""
-        query = select(_T.c.document).where(_T.c.order_id == order_id).order_by(_T.c.part)
-        return [from_document(doc, IssuedInvoice) for doc in self._rows.execute(query, "read invoices").scalars()]
+        found = self._rows.execute(_OF_ORDER, "read invoices", {"order_id": order_id}).scalars()
+        return [from_document(doc, IssuedInvoice) for doc in found]
 
     def request_many(self, requests: Sequence[RequestedInvoice]) -> None:
         """Store each request, pending, in one statement; ``ConflictError`` (O7) if one is already requested."""
         for request in requests:
             of_type(request, RequestedInvoice, "request")
         rows = [_request_row(r) for r in requests]
-        inserted = self._rows.insert_new_many(_R, rows, "part", "request the invoices")
-        if len(inserted) != len(requests):  # a concurrent fulfilment of the same order got there first
+        inserted = self._rows.insert_new_count(_R, rows, "request the invoices")
+        if inserted != len(requests):  # a concurrent fulfilment of the same order got there first
             raise TransientConflictError(
-                f"{len(requests) - len(inserted)} of these invoices are already requested", rule="O7", field="part"
+                f"{len(requests) - inserted} of these invoices are already requested", rule="O7", field="part"
             )
 
     def requested_of(self, order_id: str) -> list[RequestedInvoice]:
         """The invoices an order asked for, by part."""
-        query = select(_R.c.document).where(_R.c.order_id == order_id).order_by(_R.c.part)
-        return self._requests(query, "read the requested invoices")
+        return self._requests(_REQUESTED_OF, "read the requested invoices", {"order_id": order_id})
 
     def get_request(self, order_id: str, part: int) -> RequestedInvoice | None:
         """The invoice ``part`` of ``order_id`` asked for, or ``None`` (by primary key)."""
-        query = select(_R.c.document).where(_R.c.order_id == order_id, _R.c.part == part)
-        found = self._requests(query, "read the requested invoice")
+        found = self._requests(_REQUEST, "read the requested invoice", {"key_order_id": order_id, "key_part": part})
         return found[0] if found else None
 
     def save_request(self, request: RequestedInvoice, *, expected_version: int) -> None:
@@ -125,12 +135,13 @@ class SqlInvoiceRepository:
         of_type(request, RequestedInvoice, "request")
         order_id, part = request.key
         self._rows.writing()
-        where = (_R.c.order_id == order_id, _R.c.part == part)
-        statement = update(_R).where(*where, _R.c.version == expected_version).values(_request_row(request))
-        if self._rows.execute(statement, "save the requested invoice").rowcount == 1:
+        key = {"key_order_id": order_id, "key_part": part}
+        row = _request_row(request)
+        values = {f"new_{name}": value for name, value in row.items() if name not in ("order_id", "part")}
+        values.update(key, expected_version=expected_version)
+        if self._rows.execute(_SAVE_REQUEST, "save the requested invoice", values).rowcount == 1:
             return
-        found = self._rows.execute(select(_R.c.version).where(*where), "read the requested invoice")
-        stored = found.scalar_one_or_none()
+        stored = self._rows.execute(_REQUEST_VERSION, "read the requested invoice", key).scalar_one_or_none()
         if stored is None:
             raise NotFoundError("no such requested invoice", rule="O7", field="part", value=request.key)
         raise TransientConflictError(
@@ -159,18 +170,24 @@ class SqlInvoiceRepository:
         )
         return self._requests(query, "read the pending invoices")
 
-    def _requests(self, query: Any, action: str) -> list[RequestedInvoice]:  # noqa: ANN401 - a Select
-        return [from_document(doc, RequestedInvoice) for doc in self._rows.execute(query, action).scalars()]
+    def _requests(
+        self,
+        query: Any,  # noqa: ANN401 - a Select
+        action: str,
+        parameters: Mapping[str, Any] = MappingProxyType({}),
+    ) -> list[RequestedInvoice]:
+        found = self._rows.execute(query, action, parameters).scalars()
+        return [from_document(doc, RequestedInvoice) for doc in found]
 
     def request_adjustments(self, adjustments: Sequence[RequestedAdjustment]) -> None:
         """Store each decrease, pending, in one statement; ``ConflictError`` (Y8) if one is already requested."""
         for adjustment in adjustments:
             of_type(adjustment, RequestedAdjustment, "adjustment")
         rows = [_adjustment_row(a) for a in adjustments]
-        inserted = self._rows.insert_new_many(_A, rows, "part", "request the adjusting invoices")
-        if len(inserted) != len(adjustments):
+        inserted = self._rows.insert_new_count(_A, rows, "request the adjusting invoices")
+        if inserted != len(adjustments):
             raise TransientConflictError(
-                f"{len(adjustments) - len(inserted)} of these adjusting invoices are already requested",
+                f"{len(adjustments) - inserted} of these adjusting invoices are already requested",
                 rule="Y8",
                 field="refund_id",
             )

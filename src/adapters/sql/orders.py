@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Integer, bindparam, delete, insert, literal_column, select, union_all
 
 from subscription_core.errors import ConflictError, NotFoundError
 from subscription_core.order_lines import OrderLine
@@ -28,7 +28,12 @@ __all__ = ["SqlOrderRepository"]
 
 _T = schema.orders
 _L = schema.order_lines
-_BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("order_id"))
+# One order and its lines in one round trip: the order's row first (position -1), then its lines in order.
+_WITH_LINES = union_all(
+    select(literal_column("-1", Integer).label("position"), _T.c.document).where(_T.c.id == bindparam("order_id")),
+    select(_L.c.position, _L.c.document).where(_L.c.order_id == bindparam("order_id")),
+).order_by("position")
+_ADD_LINES = insert(_L)
 _NONE: Mapping[str, Any] = MappingProxyType({})
 _KNOWN = "orders"  # Rows.known: (version, lines) of what this transaction read or wrote
 
@@ -97,7 +102,7 @@ class SqlOrderRepository:
         return loaded
 
     def _write_lines(self, lines: list[dict[str, Any]]) -> None:
-        self._rows.execute(insert(_L), "store the order's lines", lines)
+        self._rows.execute(_ADD_LINES, "store the order's lines", lines)
 
     def add(self, order: Order) -> None:
         """Store a new order. Raises ``ConflictError`` if the id is already stored."""
@@ -110,10 +115,12 @@ class SqlOrderRepository:
 
     def get(self, order_id: str) -> Order:
         """Return the order. Raises ``NotFoundError`` if there is none."""
-        found = self._load(_BY_ID, {"order_id": order_id})
-        if not found:
+        found = self._rows.execute(_WITH_LINES, "read the order", {"order_id": order_id}).all()
+        if not found or found[0].position != -1:
             raise NotFoundError("no such order", field="order_id", value=order_id)
-        return found[0]
+        order = from_document({**found[0].document, "lines": [row.document for row in found[1:]]}, Order)
+        self._rows.known[_KNOWN, order.id] = (order.version, order.lines)
+        return order
 
     def save(self, order: Order, *, expected_version: int) -> None:
         """Replace it, its lines included.

@@ -70,8 +70,7 @@ class SqlOutbox:
         for message in messages:
             of_type(message, OutboxMessage, "message")
         unique = list({message.id: message for message in messages}.values())
-        inserted = self._rows.insert_new_many(_T, [_row(m) for m in unique], "id", "queue the messages")
-        return len(inserted)
+        return self._rows.insert_new_count(_T, [_row(m) for m in unique], "queue the messages")
 
     def pending(self, at: dt.datetime, *, limit: int) -> list[OutboxMessage]:
         """Up to ``limit`` unsent messages due by ``at`` (new, or failed with their retry time passed), oldest first.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.payments import Payment, PaymentProof
@@ -24,6 +24,7 @@ __all__ = ["SqlPaymentRepository"]
 _P = schema.payments
 _F = schema.payment_proofs
 _N = schema.provider_notifications
+_OF_ORDER = select(_P.c.document).where(_P.c.order_id == bindparam("order_id")).order_by(_P.c.started_at, _P.c.id)
 
 
 def _payment_row(payment: Payment) -> dict[str, Any]:
@@ -90,8 +91,8 @@ class SqlPaymentRepository:
 
     def of_order(self, order_id: str) -> list[Payment]:
         """The payments of an order, oldest first (by start, then id)."""
-        query = select(_P.c.document).where(_P.c.order_id == order_id).order_by(_P.c.started_at, _P.c.id)
-        return [from_document(doc, Payment) for doc in self._rows.execute(query, "read payments").scalars()]
+        found = self._rows.execute(_OF_ORDER, "read payments", {"order_id": order_id}).scalars()
+        return [from_document(doc, Payment) for doc in found]
 
     def add_proof(self, proof: PaymentProof) -> None:
         """Store a new proof of payment (Y4). Raises ``ConflictError`` if the id is already stored."""

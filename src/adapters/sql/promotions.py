@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from subscription_core.errors import ConflictError, NotFoundError, ValidationError
 from subscription_core.promotions import Promotion, RedemptionCounts, code_key
@@ -29,6 +29,7 @@ __all__ = ["SqlPromotionRepository", "code_key"]
 _P = schema.promotions
 _R = schema.redemptions
 _RELEASED = RedemptionState.RELEASED.value
+_OF_ORDER = select(_R.c.document).where(_R.c.order_id == bindparam("order_id")).order_by(_R.c.code, _R.c.code_key)
 
 
 def _optional_limit(value: object, field: str) -> int | None:
@@ -151,5 +152,5 @@ class SqlPromotionRepository:
 
     def redemptions_of(self, order_id: str) -> list[Redemption]:
         """The redemptions an order reserved, by code."""
-        query = select(_R.c.document).where(_R.c.order_id == order_id).order_by(_R.c.code, _R.c.code_key)
-        return [from_document(doc, Redemption) for doc in self._rows.execute(query, "read redemptions").scalars()]
+        found = self._rows.execute(_OF_ORDER, "read redemptions", {"order_id": order_id}).scalars()
+        return [from_document(doc, Redemption) for doc in found]

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Integer, bindparam, func, insert, literal_column, select, union_all
 
 from subscription_core.errors import ConflictError, NotFoundError, TransientConflictError
 from subscription_core.subscriptions import Subscription
@@ -27,6 +27,16 @@ __all__ = ["SqlSubscriptionRepository"]
 _T = schema.subscriptions
 _H = schema.subscription_history
 _BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("subscription_id"))
+# Subscriptions and their history in one round trip: each one's row (position -1) before its entries, in order.
+_WITH_HISTORY = union_all(
+    select(_T.c.id, literal_column("-1", Integer).label("position"), _T.c.document).where(
+        _T.c.id.in_(bindparam("ids", expanding=True))
+    ),
+    select(_H.c.subscription_id, _H.c.position, _H.c.document).where(
+        _H.c.subscription_id.in_(bindparam("ids", expanding=True))
+    ),
+).order_by("position")
+_ADD_HISTORY = insert(_H)
 _NONE: Mapping[str, Any] = MappingProxyType({})
 _KNOWN = "subscriptions"  # Rows.known: (version, history length) of what this transaction read or wrote
 
@@ -71,7 +81,7 @@ class SqlSubscriptionRepository:
         if start >= len(entries):
             return
         values = [_history_row(subscription, entries, position) for position in range(start, len(entries))]
-        self._rows.execute(insert(_H), "record the subscription's history", values)
+        self._rows.execute(_ADD_HISTORY, "record the subscription's history", values)
 
     def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
         query = select(_T.c.version).where(_T.c.id == subscription.id)
@@ -104,6 +114,19 @@ class SqlSubscriptionRepository:
             self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
         return loaded
 
+    def _with_history(self, ids: list[str]) -> list[Subscription]:
+        """The subscriptions with these ids (at most :data:`~.rows.CHUNK`), each read with its history in one query."""
+        documents: dict[str, Document] = {}
+        for row in self._rows.execute(_WITH_HISTORY, "read subscriptions", {"ids": ids}):
+            if row.position == -1:
+                documents[row.id] = {**row.document, "history": []}
+            else:  # after its subscription's row: ordered by position, the row's is -1
+                documents[row.id]["history"].append(row.document)
+        loaded = [from_document(document, Subscription) for document in documents.values()]
+        for subscription in loaded:
+            self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
+        return loaded
+
     def add(self, subscription: Subscription) -> None:
         """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
         of_type(subscription, Subscription, "subscription")
@@ -122,7 +145,7 @@ class SqlSubscriptionRepository:
 
     def get(self, subscription_id: str) -> Subscription:
         """Return the subscription. Raises ``NotFoundError`` if there is none."""
-        found = self._load(_BY_ID, {"subscription_id": subscription_id})
+        found = self._with_history([subscription_id])
         if not found:
             raise NotFoundError("no such subscription", field="subscription_id", value=subscription_id)
         return found[0]
@@ -206,7 +229,7 @@ class SqlSubscriptionRepository:
         """The subscriptions with these ids, by id; ids with none are left out (one query per 500 ids)."""
         found: dict[str, Subscription] = {}
         for chunk in chunks(subscription_ids):
-            for subscription in self._load(select(_T.c.id, _T.c.document).where(_T.c.id.in_(chunk))):
+            for subscription in self._with_history(chunk):
                 found[subscription.id] = subscription
         return found
 
