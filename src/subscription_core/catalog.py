@@ -15,8 +15,8 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import Final
+from collections.abc import Callable, Iterable, Iterator
+from typing import Final, TypeVar, cast
 
 import attrs
 
@@ -42,6 +42,8 @@ from subscription_core.limits import (
 )
 from subscription_core.money import Currency, Money
 from subscription_core.tax import VatSchedule
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Addon",
@@ -350,6 +352,7 @@ class Catalog:
     _plans: dict[str, tuple[Product, Plan]] = attrs.field(init=False, repr=False, eq=False)
     _addons: dict[str, tuple[Product, Addon]] = attrs.field(init=False, repr=False, eq=False)
     _version: str = attrs.field(init=False, default="", repr=False, eq=False)
+    _derived: dict[str, object] = attrs.field(init=False, factory=dict, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         """Index the codes and check the catalog as a whole."""
@@ -384,6 +387,18 @@ class Catalog:
                 yield from self._currency_problem(addon.price, f"{at}.addons[{j}].price")
                 for missing in sorted(addon.plans - plan_codes):
                     yield f"{at}.addons[{j}].plans: names no plan of the catalog, got {missing!r}"
+
+    def derived(self, key: str, make: Callable[[], _T]) -> _T:
+        """The value ``make`` derives from this catalog, made on first use and kept with it, under ``key``.
+
+        For engines that read a catalog over and over (the pricing engine's price book): a catalog is a
+        frozen value, so what is derived from it never goes stale, and it goes when the catalog goes (no
+        registry outside it). Two threads asking at once may both call ``make``; one value is kept.
+        """
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived.setdefault(key, make())
+        return cast("_T", found)
 
     @property
     def version(self) -> str:

@@ -6,19 +6,15 @@ catalog what it grants (O6); a checkout quotes one catalog over and over, and a 
 thousands of lines of one plan. The book keeps each item's entry once it is first priced. A
 :class:`~subscription_core.catalog.Catalog` is a frozen value, so an entry never goes stale.
 
-The books are kept beside their catalogs, not on them (a catalog stays a plain value), in a registry keyed
-by the catalog's identity: an entry goes when its catalog is freed, and a book holds no reference to its
-catalog, so the registry never keeps one alive. Any thread may read a book while another fills it: every
-entry is complete before it is stored, and storing one is a single dictionary assignment (two threads
-pricing a new item both build it, equal, and one is kept).
+A book is kept with its catalog (``Catalog.derived``), not in a registry: it goes when its catalog goes, and
+nothing outside a catalog holds on to it. Any thread may read a book while another fills it: every entry is
+complete before it is stored, and storing one is a single dictionary assignment (two threads pricing a new
+item both build it, equal, and one is kept).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
-import weakref
 from decimal import Decimal
 
 from subscription_core.catalog import AddonKind, Catalog
@@ -138,27 +134,6 @@ class PriceBook:
         return entry
 
 
-_BOOKS: dict[int, tuple[weakref.ref[Catalog], PriceBook]] = {}
-_NEW_BOOK = threading.Lock()
-
-
 def price_book(catalog: Catalog) -> PriceBook:
-    """The price book of ``catalog``, made on its first quote and kept while the catalog lives."""
-    found = _BOOKS.get(id(catalog))
-    if found is not None and found[0]() is catalog:
-        return found[1]
-    with _NEW_BOOK:
-        found = _BOOKS.get(id(catalog))
-        if found is not None and found[0]() is catalog:
-            return found[1]
-        book = PriceBook()
-        key = id(catalog)
-        _BOOKS[key] = (weakref.ref(catalog, functools.partial(_forget, key)), book)
-        return book
-
-
-def _forget(key: int, ref: weakref.ref[Catalog]) -> None:
-    # Only the entry of the catalog that died: its id may already name a newer catalog's book.
-    found = _BOOKS.get(key)
-    if found is not None and found[0] is ref:
-        _BOOKS.pop(key, None)
+    """The price book of ``catalog``, made on its first quote and kept with it."""
+    return catalog.derived("price_book", PriceBook)

@@ -61,7 +61,14 @@ def test_a_price_book_does_not_keep_its_catalog_alive() -> None:
     del catalog
     gc.collect()
     assert freed() is None
-    assert all(ref() is not None for ref, _book in price_book._BOOKS.values())
+
+
+def test_a_price_book_is_kept_with_its_catalog_and_not_shared_with_an_equal_one() -> None:
+    catalog, twin = make_catalog(), make_catalog()
+    assert catalog == twin
+    assert price_book.price_book(catalog) is price_book.price_book(catalog)
+    assert price_book.price_book(catalog) is not price_book.price_book(twin)
+    assert not any(isinstance(value, price_book.PriceBook) for value in vars(price_book).values())
 
 
 def test_c6_the_same_catalog_quoted_on_alternating_days_takes_each_days_rate() -> None:
