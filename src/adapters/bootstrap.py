@@ -14,7 +14,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
@@ -296,16 +296,24 @@ def _engine(
     return made
 
 
-def _pool_options(options: Mapping[str, int | None]) -> dict[str, int]:
+class _Pool(TypedDict, total=False):
+    pool_size: int
+    max_overflow: int
+
+
+def _pool_options(options: Mapping[str, int | None]) -> _Pool:
     """The pool options given, checked: a pool of at least 1 connection, an overflow of 0 or more."""
-    checked: dict[str, int] = {}
+    checked: _Pool = {}
     for field, value in options.items():
         if value is None:
             continue
         least = 1 if field == "pool_size" else 0
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValidationError(f"must be a whole number >= {least}", field=field, value=value)
-        checked[field] = value
+        if field == "pool_size":
+            checked["pool_size"] = value
+        else:
+            checked["max_overflow"] = value
     return checked
 
 

@@ -136,6 +136,7 @@ def postgres_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     pool_recycle: float | None = DEFAULT_POOL_RECYCLE,
+    pre_ping: bool = False,
 ) -> Engine:
     """An engine on the PostgreSQL database ``dsn`` (``postgresql://user@host:port/db``), through psycopg 3.
 
@@ -151,8 +152,8 @@ def postgres_engine(
     restart, an administrator's ``pg_terminate_backend``) fails the unit of work using it with ``StorageError``,
     having written nothing; that failure discards every connection the pool held before it, so the next unit
     of work connects afresh: run the request again. No connection is tested when taken (SQLAlchemy's
-    ``pool_pre_ping``): that costs a round trip on every unit of work, three per payment notification. A host
-    that wants it anyway makes its engine with ``create_engine(..., pool_pre_ping=True)`` and passes it in.
+    ``pool_pre_ping``) unless ``pre_ping`` is true: that costs a round trip on every unit of work, three per
+    payment notification.
 
     Raises:
         ValidationError: the DSN is not a PostgreSQL one, ``schema`` is not a plain identifier, or the
@@ -180,4 +181,5 @@ def postgres_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=-1 if pool_recycle is None else pool_recycle,
+        pool_pre_ping=bool(pre_ping),
     )

@@ -45,3 +45,18 @@ def test_a_pooled_connection_the_server_dropped_fails_one_unit_and_the_next_conn
     with units() as uow:
         assert uow.customers.get_many(["cus-1"]) == {}
         assert uow._rows.connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+def test_an_engine_made_with_pre_ping_replaces_a_dropped_connection_without_failing_a_unit() -> None:
+    engine = postgres_engine(pg_dsn(), pool_size=1, pre_ping=True)
+    admin = postgres_engine(pg_dsn(), pool_size=1)
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        with engine.connect() as connection:  # the checkout's test finds it dead and connects afresh
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        admin.dispose()
+        engine.dispose()
