@@ -50,6 +50,11 @@ def buyer_of(_request: PaymentRequest) -> NganLuongBuyer:
     return NganLuongBuyer(fullname="Nguyễn Thị Kế Toán", email="ketoan1@example.vn", mobile="0912345678")
 
 
+def stand_in() -> NganLuongSandbox:
+    """NgânLượng's stand-in knowing the test merchant, not started (a context manager starts and stops it)."""
+    return NganLuongSandbox(merchant_id=MERCHANT_ID, password=PASSWORD, receiver_email=RECEIVER)
+
+
 def config(sandbox: NganLuongSandbox, **changes: Any) -> NganLuongConfig:
     """The merchant's settings against ``sandbox``."""
     settings: dict[str, Any] = {

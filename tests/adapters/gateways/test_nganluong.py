@@ -27,7 +27,7 @@ from subscription_core.unapplied import UnappliedReason
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import NganLuongOutcome, NganLuongProvider, answer_return
 
-from .nganluong_shop import MERCHANT_ID, PASSWORD, RECEIVER, NlShop, config
+from .nganluong_shop import PASSWORD, NlShop, config, stand_in
 
 STAFF_VIEW = Actor.staff("st-1")
 
@@ -35,7 +35,7 @@ STAFF_VIEW = Actor.staff("st-1")
 @pytest.fixture
 def sandbox() -> Iterator[NganLuongSandbox]:
     """NgânLượng's stand-in on 127.0.0.1, knowing the test merchant."""
-    with NganLuongSandbox(merchant_id=MERCHANT_ID, password=PASSWORD, receiver_email=RECEIVER) as running:
+    with stand_in() as running:
         yield running
 
 

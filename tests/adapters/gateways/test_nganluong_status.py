@@ -20,7 +20,7 @@ from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import NganLuongOutcome, NganLuongPaymentStatusQuery, NganLuongProvider
 
 from .conftest import T0
-from .nganluong_shop import MERCHANT_ID, PASSWORD, RECEIVER, NlShop, buyer_of, config
+from .nganluong_shop import PASSWORD, NlShop, buyer_of, config, stand_in
 
 PAST_DEADLINE = dt.timedelta(days=8)
 
@@ -28,7 +28,7 @@ PAST_DEADLINE = dt.timedelta(days=8)
 @pytest.fixture
 def sandbox() -> Iterator[NganLuongSandbox]:
     """NgânLượng's stand-in on 127.0.0.1, knowing the test merchant."""
-    with NganLuongSandbox(merchant_id=MERCHANT_ID, password=PASSWORD, receiver_email=RECEIVER) as running:
+    with stand_in() as running:
         yield running
 
 
@@ -126,6 +126,6 @@ def test_y5_a_check_that_times_out_is_unknown_and_changes_nothing(sandbox: NganL
 
 
 def test_y5_the_query_shows_no_password() -> None:
-    with NganLuongSandbox(merchant_id=MERCHANT_ID, password=PASSWORD, receiver_email=RECEIVER) as running:
+    with stand_in() as running:
         query = NganLuongPaymentStatusQuery(NganLuongProvider(config(running), buyer=buyer_of))
         assert PASSWORD not in repr(query)
