@@ -6,7 +6,8 @@
 -- transactions: apply the notification; look for the invoice requested (read-only, rolled back); issue it.
 -- pgbench reads ':name' as a variable even between quotes: the outbox ids' colons are concatenated ':'.
 -- Run with -M prepared (psycopg prepares a statement from its fifth run on, so the library's are prepared too). The
--- outbox rows are one executemany in the library, which psycopg sends in a pipeline: here too.
+-- outbox rows of one batch are one executemany in the library, which psycopg sends in a pipeline: here too (the
+-- subscriptions' notices with their batch, the order's after it).
 --
 -- The scratch schema holds, for each number k, customer cus-<k>, subscription sub-<k> (one history entry),
 -- order ord-<k zero-padded to 32 digits> (one line) and its started payment pay-<k, likewise>: copies of one
@@ -23,13 +24,15 @@ SELECT subscriptions.id, -1 AS position, subscriptions.document FROM subscriptio
 UPDATE subscriptions SET version = 2, customer_id = 'cus-' || :k::text, product_code = 'amis', state = 'active', next_due_at = now() + interval '1 year', history_length = 2, held_back_since = NULL, document = :d2::json WHERE subscriptions.id = 'sub-' || :k::text AND subscriptions.version = 1;
 INSERT INTO subscription_history (subscription_id, position, at, event, document) VALUES ('sub-' || :k::text, 1, now(), 'renew', :d3::json);
 SELECT customers.document FROM customers WHERE customers.id IN ('cus-' || :k::text);
+\startpipeline
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'email', 'extended', 'email', 'sub-' || :k::text, now(), 'pending', 0, now(), :d4::json) ON CONFLICT DO NOTHING;
+INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'in_app', 'extended', 'in_app', 'sub-' || :k::text, now(), 'pending', 0, now(), :d5::json) ON CONFLICT DO NOTHING;
+\endpipeline
 SELECT invoices.document FROM invoices WHERE invoices.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY invoices.part;
 SELECT invoice_requests.document FROM invoice_requests WHERE invoice_requests.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY invoice_requests.part;
-INSERT INTO invoice_requests (order_id, part, version, state, requested_at, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, 0, 'pending', now(), now(), :d4::json) ON CONFLICT DO NOTHING;
+INSERT INTO invoice_requests (order_id, part, version, state, requested_at, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0'), 0, 0, 'pending', now(), now(), :d6::json) ON CONFLICT DO NOTHING;
 SELECT redemptions.document FROM redemptions WHERE redemptions.order_id = 'ord-' || lpad(:k::text, 32, '0') ORDER BY redemptions.code, redemptions.code_key;
 \startpipeline
-INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'email', 'extended', 'email', 'sub-' || :k::text, now(), 'pending', 0, now(), :d5::json) ON CONFLICT DO NOTHING;
-INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('sub-' || :k::text || ':' || '2' || ':' || 'extended' || ':' || 'in_app', 'extended', 'in_app', 'sub-' || :k::text, now(), 'pending', 0, now(), :d6::json) ON CONFLICT DO NOTHING;
 INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'email', 'order_paid', 'email', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d7::json) ON CONFLICT DO NOTHING;
 INSERT INTO outbox (id, kind, channel, subject_id, created_at, state, attempts, next_attempt_at, document) VALUES ('ord-' || lpad(:k::text, 32, '0') || ':' || 'order_paid' || ':' || 'in_app', 'order_paid', 'in_app', 'ord-' || lpad(:k::text, 32, '0'), now(), 'pending', 0, now(), :d8::json) ON CONFLICT DO NOTHING;
 \endpipeline

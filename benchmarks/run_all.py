@@ -39,9 +39,9 @@ class Benchmark:
 
 
 BENCHMARKS = (
-    Benchmark("quote", "pricing.py", (), (), bar=2.0, goal=1.5),
-    Benchmark("notifications (PostgreSQL)", "sql_payments.py", (), ("--orders", "800", "--seconds", "10"), 3.0, 2.0),
-    Benchmark("time-driven step (SQL)", "sql_due.py", (), ("--sizes", "100000"), bar=3.0, goal=2.0),
+    Benchmark("quote", "pricing.py", (), ("--repeat", "5"), bar=2.0, goal=1.5),
+    Benchmark("notifications (PostgreSQL)", "sql_payments.py", (), ("--orders", "400"), bar=3.0, goal=2.0),
+    Benchmark("time-driven step (SQL)", "sql_due.py", (), ("--sizes", "20000", "--repeats", "1"), bar=3.0, goal=2.0),
     Benchmark("bulk renewal (SQL)", "sql_bulk_renewal.py", (), ("--clients", "2000"), bar=6.0, goal=4.0),
     Benchmark("bulk renewal (memory)", "bulk_renewal.py", (), ("2000",), bar=None, goal=None),
     Benchmark("time-driven step (memory)", "lifecycle.py", (), ("100000",), bar=None, goal=None),
