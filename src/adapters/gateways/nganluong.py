@@ -34,10 +34,12 @@ from subscription_core.ports import PaymentRequest, PaymentStart
 from subscription_core_adapters.gateways.nganluong_api import call
 from subscription_core_adapters.gateways.nganluong_config import NganLuongBuyer, NganLuongConfig, check_url
 from subscription_core_adapters.gateways.nganluong_protocol import (
+    CANCELLED,
     CURRENCY,
     DETAIL_ANSWER_FIELDS,
     ERROR_MESSAGES,
     NAME,
+    NO_SUCH_TOKEN,
     SANDBOX_API_URL,
     VERSION,
     amount_text,
@@ -204,11 +206,11 @@ class NganLuongProvider:
         }
         answer = call(self._config.api_url, fields, DETAIL_ANSWER_FIELDS, timeout=self._timeout)
         code = answer.get("error_code", "")
-        if code == "29":
+        if code == NO_SUCH_TOKEN:
             raise ValidationError(
                 f"NgânLượng knows no such token ({described(code)})", rule="Y5", field="token", value=code
             )
-        if code not in {"00", "115"}:
+        if code not in {"00", CANCELLED}:
             raise self._refusal("GetTransactionDetail", code)
         return notification_of(query, answer, receiver=self._config.receiver_email, received_at=when)
 

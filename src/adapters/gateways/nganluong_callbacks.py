@@ -18,12 +18,11 @@ import attrs
 from subscription_core.errors import NotFoundError, RetryLaterError, SubscriptionError, ValidationError
 from subscription_core.services import NotificationStatus, Services
 from subscription_core.services.notifications import apply_notification
-from subscription_core_adapters.gateways.nganluong import NAME
+from subscription_core_adapters.gateways.nganluong_protocol import CANCELLED, NAME
 
 __all__ = ["NganLuongReturn", "ReturnOutcome", "answer_return"]
 
 _log = logging.getLogger("subscription_core_adapters.gateways.nganluong")
-_CANCELLED: Final = "115"
 # A refusal naming one of these fields is about the query itself: forged, tampered or not NgânLượng's.
 _INVALID_FIELDS: Final = frozenset({"payload", "token", "order_code", "error_code", "receiver_email", "provider"})
 
@@ -80,7 +79,7 @@ def answer_return(services: Services, query: Mapping[str, str], *, provider: str
         result = apply_notification(services, notification)
     except RetryLaterError as error:
         _log.info("nganluong return not recorded: %s", error)
-        cancelled = error.provider_code == _CANCELLED  # NgânLượng says so, but gave nothing the core can record
+        cancelled = error.provider_code == CANCELLED  # NgânLượng says so, but gave nothing the core can record
         return _reading(ReturnOutcome.FAILED if cancelled else ReturnOutcome.PENDING, nl_code=error.provider_code)
     except SubscriptionError as error:
         return _refused(error)

@@ -31,9 +31,11 @@ from subscription_core_adapters.gateways.vnpay_protocol import read_txn_ref, txn
 
 __all__ = [
     "BANKS",
+    "CANCELLED",
     "DETAIL_ANSWER_FIELDS",
     "ERROR_MESSAGES",
     "NAME",
+    "NO_SUCH_TOKEN",
     "SANDBOX_API_URL",
     "UnreadableAnswerError",
     "amount_text",
@@ -52,6 +54,10 @@ SANDBOX_API_URL: Final = "https://sandbox.nganluong.vn:8088/nl30/checkout.api.ng
 """NgânLượng's sandbox checkout API (the samples' ``url_api``); production hosts configure the URL NgânLượng gives."""
 VERSION: Final = "3.1"
 CURRENCY: Final = "vnd"  # NL_CheckOutV3's cur_code; the adapter takes VND only
+CANCELLED: Final = "115"
+"""``GetTransactionDetail``'s ``error_code`` for a checkout the buyer cancelled (in :data:`ERROR_MESSAGES`)."""
+NO_SUCH_TOKEN: Final = "29"  # noqa: S105 - NgânLượng's error code, not a secret
+"""``GetTransactionDetail``'s ``error_code`` for a token NgânLượng does not know."""
 
 ERROR_MESSAGES: Final[Mapping[str, str]] = {
     "00": "Thành công",

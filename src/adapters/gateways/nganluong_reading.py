@@ -15,7 +15,7 @@ from typing import Final
 
 from subscription_core.errors import RetryLaterError, ValidationError, masked
 from subscription_core.payments import ProviderNotification
-from subscription_core_adapters.gateways.nganluong_protocol import NAME, read_amount, read_order_code
+from subscription_core_adapters.gateways.nganluong_protocol import CANCELLED, NAME, read_amount, read_order_code
 
 __all__ = ["RETURN_FIELDS", "notification_of"]
 
@@ -25,7 +25,6 @@ the adapter put in the return URL. Others are ignored."""
 _PAID: Final = "00"
 _PENDING: Final = "01"
 _NOT_PAID: Final = "02"
-_CANCELLED: Final = "115"
 # The buyer's details are personal data the library does not need to keep with the event.
 _KEPT: Final = frozenset(
     {"token", "transaction_status", "order_code", "total_amount", "payment_method", "bank_code", "payment_type"}
@@ -47,7 +46,7 @@ def notification_of(
     """
     token = query["token"]
     _agree(query, answer, receiver=receiver)
-    status = _NOT_PAID if answer.get("error_code") == _CANCELLED else answer.get("transaction_status", "")
+    status = _NOT_PAID if answer.get("error_code") == CANCELLED else answer.get("transaction_status", "")
     if status == _PENDING:
         raise RetryLaterError(
             f"NgânLượng holds token {token} or has not finished it (transaction_status 01): ask again later",

@@ -17,19 +17,14 @@ event id and the return arriving after all is recognised as already processed.
 
 from __future__ import annotations
 
-from typing import Final
-
 from subscription_core.calendar import ensure_aware
 from subscription_core.errors import RetryLaterError, SubscriptionError, ValidationError
 from subscription_core.ports import Clock, PaymentStatus, PaymentStatusAnswer, PaymentStatusRequest
 from subscription_core_adapters.gateways.nganluong import NganLuongProvider
-from subscription_core_adapters.gateways.nganluong_protocol import NAME, order_code_for
+from subscription_core_adapters.gateways.nganluong_protocol import CANCELLED, NAME, NO_SUCH_TOKEN, order_code_for
 from subscription_core_adapters.local import SystemClock
 
 __all__ = ["NganLuongPaymentStatusQuery"]
-
-_CANCELLED: Final = "115"
-_NO_SUCH_TOKEN: Final = "29"  # noqa: S105 - NgânLượng's error code, not a secret
 
 
 class NganLuongPaymentStatusQuery:
@@ -75,8 +70,8 @@ class NganLuongPaymentStatusQuery:
 
 def _status_of_refusal(error: SubscriptionError) -> PaymentStatus:
     """FAILED for a checkout NgânLượng says was cancelled (115) or never existed (29); else UNKNOWN."""
-    if isinstance(error, RetryLaterError) and error.provider_code == _CANCELLED:
+    if isinstance(error, RetryLaterError) and error.provider_code == CANCELLED:
         return PaymentStatus.FAILED  # cancelled, reported without its amount: not paid all the same
-    if isinstance(error, ValidationError) and (error.field, error.value) == ("token", _NO_SUCH_TOKEN):
+    if isinstance(error, ValidationError) and (error.field, error.value) == ("token", NO_SUCH_TOKEN):
         return PaymentStatus.FAILED  # NgânLượng never took a payment by this token
     return PaymentStatus.UNKNOWN

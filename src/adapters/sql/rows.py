@@ -52,12 +52,6 @@ def _insert_new(table: Table, dialect: str) -> Executable:
 
 
 @functools.cache
-def _insert_new_returning(table: Table, dialect: str, key: str) -> Executable:
-    base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return base.on_conflict_do_nothing().returning(table.c[key])
-
-
-@functools.cache
 def _versioned_update(table: Table, columns: tuple[str, ...]) -> Executable:
     """``UPDATE table SET <columns> WHERE id = :key_id AND version = :expected_version``, built once per shape."""
     where = and_(table.c.id == bindparam("key_id"), table.c.version == bindparam("expected_version"))
@@ -178,14 +172,6 @@ class Rows:
             return 0
         self.writing()
         return self.execute(_insert_new(table, self.dialect), action, rows).rowcount
-
-    def insert_new_many(self, table: Table, rows: Sequence[Mapping[str, Any]], key: str, action: str) -> list[Any]:
-        """Insert rows in one round trip, skipping those whose unique key is taken; return the ``key``s inserted."""
-        if not rows:
-            return []
-        self.writing()
-        statement = _insert_new_returning(table, self.dialect, key)
-        return [row[0] for row in self.execute(statement, action, rows)]
 
     def replace_many(self, table: Table, rows: Sequence[tuple[Mapping[str, Any], int]], *, noun: str) -> None:
         """Update each entity row ``(values, expected_version)`` as :meth:`replace` does, in one executemany.
