@@ -46,7 +46,7 @@ from subscription_core.services.notifying import order_notice, save_outcomes
 from subscription_core.services.ordering import settle
 from subscription_core.subscriptions import Entitlement, Opening, StorageBought, Subscription
 
-__all__ = ["Settlement", "fulfil"]
+__all__ = ["Fulfilled", "Settlement", "fulfil", "fulfil_order"]
 
 _log = logging.getLogger(__name__)
 
@@ -66,11 +66,36 @@ class Settlement:
     reason: str
 
 
+@attrs.frozen(kw_only=True)
+class Fulfilled:
+    """What :func:`fulfil_order` did: the order, fulfilled, and the invoices it requested, pending (O7).
+
+    Once the unit of work that fulfilled has committed, the caller hands it to
+    :func:`~subscription_core.services.invoicing.issue_fulfilled`, which issues those invoices without
+    reading back what it already holds.
+    """
+
+    order: Order
+    invoices: tuple[RequestedInvoice, ...]
+
+
 def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement) -> Order:
     """Mark ``order`` paid and grant, request invoices, notify and settle everything it bought; return it fulfilled.
 
+    As :func:`fulfil_order`, for a caller that issues the invoices by the order's id after committing:
+    ``issue_invoices(deps, order.id)`` (O7).
+
+    Raises:
+        as :func:`fulfil_order`.
+    """
+    return fulfil_order(deps, uow, order, settlement).order
+
+
+def fulfil_order(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement) -> Fulfilled:
+    """Mark ``order`` paid and grant, request invoices, notify and settle everything it bought (O4, Y2, Y3, O7).
+
     Nothing is committed here: the caller's unit of work keeps all of it or none. After committing, the caller
-    issues the invoices requested: ``issue_invoices(deps, order.id)`` (O7).
+    issues the invoices requested: ``issue_fulfilled(deps, fulfilled)`` (O7).
 
     Raises:
         InvalidTransitionError: (O4) the order is not awaiting payment; (S1) a subscription cannot take what
@@ -96,7 +121,7 @@ def fulfil(deps: Services, uow: UnitOfWork, order: Order, settlement: Settlement
     _log.info(
         "order %s paid by %s and fulfilled; %d invoice(s) to issue", order.id, settlement.payment.id, len(invoices)
     )
-    return done
+    return Fulfilled(order=done, invoices=tuple(invoices))
 
 
 _BATCH: Final = 500
@@ -245,16 +270,18 @@ def _addon(deps: Services, line: OrderLine) -> Addon:
 
 
 def _request_invoices(uow: UnitOfWork, order: Order, at: dt.datetime) -> list[RequestedInvoice]:
-    """Keep each invoice of the paid order not requested or issued yet, pending (I1, O7, I3).
+    """Keep each invoice of the just-paid order pending (I1, O7, I3); nothing is read first.
 
     The issuer is not called here: the order is fulfilled whatever it answers, and a number is taken only
     after this unit of work commits, for an order that is fulfilled. The use case that fulfilled issues the
-    pending invoices once it committed (:func:`~subscription_core.services.invoicing.issue_invoices`), and
+    pending invoices once it committed (:func:`~subscription_core.services.invoicing.issue_fulfilled`), and
     the retry step retries those that failed.
+
+    Only fulfilment requests invoices, and only for an order it moved from awaiting payment to paid, which
+    no order leaves twice: so the order has none requested or issued yet, and the repository refuses a
+    request made twice by a concurrent fulfilment (a conflict, which rolls this one back).
     """
-    done = {invoice.part for invoice in uow.invoices.of_order(order.id)}
-    done |= {requested.request.part for requested in uow.invoices.requested_of(order.id)}
-    requested = [RequestedInvoice.of(r) for r in invoice_requests(order, at) if r.part not in done]
+    requested = [RequestedInvoice.of(r) for r in invoice_requests(order, at)]
     for start in range(0, len(requested), _BATCH):  # bounded: the rows of one batch are built at a time
         uow.invoices.request_many(requested[start : start + _BATCH])
     return requested

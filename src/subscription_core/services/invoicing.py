@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -35,12 +35,21 @@ from subscription_core.orders import Order
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
 from subscription_core.services.failures import failure_text
+from subscription_core.services.fulfilment import Fulfilled
 from subscription_core.services.idempotency import with_retries
 from subscription_core.services.notifying import order_notice
 from subscription_core.services.permissions import require_staff
 from subscription_core.services.refund_invoicing import issue_due_adjustments
 
-__all__ = ["AT_ONCE", "InvoicingRun", "issue_invoices", "issue_pending_invoices", "retry_invoice", "unissued_invoices"]
+__all__ = [
+    "AT_ONCE",
+    "InvoicingRun",
+    "issue_fulfilled",
+    "issue_invoices",
+    "issue_pending_invoices",
+    "retry_invoice",
+    "unissued_invoices",
+]
 
 _log = logging.getLogger(__name__)
 _FIRST_RETRY: Final = dt.timedelta(minutes=5)
@@ -80,6 +89,20 @@ def issue_invoices(deps: Services, order_id: str | None, *, limit: int = AT_ONCE
         _log.exception("could not read the invoices to issue for order %s; the retry step will", order_id)
         return ()
     return tuple(_attempt_all(deps, pending))
+
+
+def issue_fulfilled(deps: Services, fulfilled: Fulfilled, *, limit: int = AT_ONCE) -> tuple[RequestedInvoice, ...]:
+    """Issue up to ``limit`` of the invoices ``fulfilled`` requested, as :func:`issue_invoices` does (O7, I1, I2).
+
+    Call it once the unit of work that fulfilled committed. It starts from what the fulfilment holds (its
+    requests and the order) instead of reading them back; each outcome is still recorded against the request
+    as stored, so a request another worker recorded first is left as that worker left it.
+
+    Raises:
+        Nothing, as :func:`issue_invoices`.
+    """
+    order = fulfilled.order
+    return tuple(_attempt_all(deps, fulfilled.invoices[: max(limit, 0)], known={order.id: order}))
 
 
 def issue_pending_invoices(deps: Services, *, batch: int = 100) -> InvoicingRun:
@@ -149,12 +172,17 @@ def _attempt(deps: Services, requested: RequestedInvoice) -> RequestedInvoice:
     return after
 
 
-def _attempt_all(deps: Services, requests: Sequence[RequestedInvoice]) -> list[RequestedInvoice]:
-    """Ask the issuer for each request, recording the outcomes a batch per unit of work; never raises (O7)."""
+def _attempt_all(
+    deps: Services, requests: Sequence[RequestedInvoice], *, known: Mapping[str, Order] | None = None
+) -> list[RequestedInvoice]:
+    """Ask the issuer for each request, recording the outcomes a batch per unit of work; never raises (O7).
+
+    ``known``: orders the caller holds as fulfilled, by id, which the notices are written from unread.
+    """
     after: list[RequestedInvoice] = []
     for start in range(0, len(requests), _RECORD_BATCH):
         outcomes = [(requested, _ask(deps, requested)) for requested in requests[start : start + _RECORD_BATCH]]
-        after += _record(deps, outcomes)
+        after += _record(deps, outcomes, known or {})
     return after
 
 
@@ -167,12 +195,14 @@ def _ask(deps: Services, requested: RequestedInvoice) -> IssuedInvoice | str:
         return failure_text(error)
 
 
-def _record(deps: Services, outcomes: Sequence[tuple[RequestedInvoice, IssuedInvoice | str]]) -> list[RequestedInvoice]:
+def _record(
+    deps: Services, outcomes: Sequence[tuple[RequestedInvoice, IssuedInvoice | str]], known: Mapping[str, Order]
+) -> list[RequestedInvoice]:
     def work(uow: UnitOfWork, now: dt.datetime) -> list[RequestedInvoice]:
         recorded: list[RequestedInvoice] = []
         issued: list[IssuedInvoice] = []
         queued: list[OutboxMessage] = []  # the batch's notices, queued in one add_many (N2)
-        orders: dict[str, Order] = {}
+        orders: dict[str, Order] = dict(known)
         for requested, outcome in outcomes:
             current = uow.invoices.get_request(*requested.key)
             if current is None or not current.pending:

@@ -30,9 +30,9 @@ from subscription_core.orders import Order
 from subscription_core.payments import Payment, PaymentState, ProviderNotification, check_notification
 from subscription_core.ports import UnitOfWork
 from subscription_core.services.context import Services
-from subscription_core.services.fulfilment import Settlement, fulfil
+from subscription_core.services.fulfilment import Fulfilled, Settlement, fulfil_order
 from subscription_core.services.idempotency import with_retries
-from subscription_core.services.invoicing import issue_invoices
+from subscription_core.services.invoicing import issue_fulfilled
 from subscription_core.services.unapplied_money import keep_unapplied, refusal_reason
 from subscription_core.unapplied import UnappliedReason, reason_for
 
@@ -98,11 +98,11 @@ def apply_notification(deps: Services, notification: ProviderNotification) -> No
         as :func:`handle_notification`, once the payload is read.
     """
 
-    def work(uow: UnitOfWork, now: dt.datetime) -> NotificationResult:
+    def work(uow: UnitOfWork, now: dt.datetime) -> tuple[NotificationResult, Fulfilled | None]:
         return _apply_notification(deps, uow, notification, now)
 
     try:
-        result = with_retries(deps, work, name="handle_notification")
+        result, fulfilled = with_retries(deps, work, name="handle_notification")
     except ConflictError:
         raise
     except SubscriptionError as refusal:
@@ -110,33 +110,34 @@ def apply_notification(deps: Services, notification: ProviderNotification) -> No
             raise
         # Fulfilment refused (S1, S5, S6, ...): nothing of it was kept; the money is kept instead (Y6).
         return with_retries(deps, _refused_money(deps, notification, refusal), name="handle_notification")
-    if result.status is NotificationStatus.APPLIED:
-        issue_invoices(deps, result.order_id)  # O7, I3: after the commit, never holding back the answer
+    if fulfilled is not None:
+        issue_fulfilled(deps, fulfilled)  # O7, I3: after the commit, never holding back the answer
     return result
 
 
 def _apply_notification(
     deps: Services, uow: UnitOfWork, notification: ProviderNotification, now: dt.datetime
-) -> NotificationResult:
+) -> tuple[NotificationResult, Fulfilled | None]:
+    """Record the notification and apply it; with the fulfilment made, when it paid its order (Y2, Y5, Y6)."""
     provider, event = notification.key
     order = _order_or_none(uow, notification.order_id)
     if not uow.payments.record_notification(provider, event, order_id=notification.order_id, at=now):
         _log.info("notification %s/%s for order %s already processed", provider, event, notification.order_id)
-        return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=notification.order_id)
+        return NotificationResult(status=NotificationStatus.ALREADY_PROCESSED, order_id=notification.order_id), None
     if not notification.succeeded:
         if order is None:  # a failure for no order of ours: nothing to record (the rollback drops the event)
             raise NotFoundError("no such order", rule="Y5", field="order_id", value=notification.order_id)
-        return _failed(deps, uow, notification, order, now)
+        return _failed(deps, uow, notification, order, now), None
     payment = _latest_payment(deps, uow, order, provider) if order is not None else None
     why = _why_unapplied(notification, order, payment)
     if why is not None or order is None or payment is None:
-        return _keep(deps, uow, notification, order, payment, now, why or UnappliedReason.UNKNOWN_ORDER)
+        return _keep(deps, uow, notification, order, payment, now, why or UnappliedReason.UNKNOWN_ORDER), None
     check_notification(notification, order, signature_valid=_verified_by_port)
     paid = _succeed(deps, uow, order, payment, notification, now)
     settlement = Settlement(payment=paid, at=now, by=Actor.system(provider), immediate=True, reason="paid online")
-    fulfil(deps, uow, order, settlement)
+    fulfilled = fulfil_order(deps, uow, order, settlement)
     uow.commit()
-    return NotificationResult(status=NotificationStatus.APPLIED, order_id=order.id, payment_id=paid.id)
+    return NotificationResult(status=NotificationStatus.APPLIED, order_id=order.id, payment_id=paid.id), fulfilled
 
 
 def _order_or_none(uow: UnitOfWork, order_id: str) -> Order | None:

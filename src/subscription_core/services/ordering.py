@@ -274,8 +274,10 @@ def place_draft(
 def settle(uow: UnitOfWork, order: Order, at: dt.datetime) -> int:
     """Consume the order's reserved redemptions if it is paid, release them if cancelled or lapsed (P9).
 
-    Returns how many changed.
+    Returns how many changed. An order that applied no promotion holds none, and nothing is read for it.
     """
+    if not order.promotion_codes:  # redemptions are reserved at placing for the codes applied, and only then
+        return 0
     before = {r.code: r for r in uow.promotions.redemptions_of(order.id)}
     changed = 0
     for redemption in settle_redemptions(order, before.values(), at):

@@ -7,6 +7,7 @@ lines or counting the history on save. Each test checks the stored result, and t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,9 +15,12 @@ import attrs
 from sqlalchemy import Engine, event
 
 from subscription_core import lifecycle
+from subscription_core.orders import OrderState
+from subscription_core.services import NotificationStatus
 from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 
 from .builders import STAFF, at, customer, order, subscription
+from .test_unapplied_money import Shop
 
 
 @contextmanager
@@ -108,3 +112,41 @@ def test_s9_after_a_rollback_the_unit_counts_the_history_again(units: SqlUnitOfW
         uow.commit()
     with units() as uow:
         assert uow.subscriptions.get("sub-1") == cancelled
+
+
+def test_o7_p9_a_paid_notification_reads_nothing_its_order_cannot_have_yet(engine: Engine) -> None:
+    """A just-paid order has no invoice, no invoice request and (without promotions) no redemption: none is read.
+
+    The invoice is then issued from the request and the order fulfilment holds, each read once (the request,
+    to record the outcome against it as stored), and the result is what reading them would have given.
+    """
+    shop = Shop(engine)
+    order = shop.place()
+    shop.start(order)
+    read: list[str] = []
+
+    def record(*args: object) -> None:
+        read.extend(re.findall(r"\bFROM\s+(\w+)", str(args[2])))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert shop.pay(order, "evt-1") is NotificationStatus.APPLIED
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = sorted(read)
+    assert "invoices" not in reads, reads
+    assert "redemptions" not in reads, reads
+    # The order with its lines, and the request to record the outcome against, each read once.
+    assert reads.count("orders") == reads.count("order_lines") == reads.count("invoice_requests") == 1, reads
+    [issued] = shop.issuer.issued
+    with shop.deps.uow() as uow:
+        [request] = uow.invoices.requested_of(order.id)
+        pending = uow.outbox.pending(shop.clock.now(), limit=100)
+    assert not request.pending
+    assert issued.order_id == order.id
+    notices = {m.id: m for m in pending if m.kind == "invoice_issued"}
+    email = notices[f"{order.id}:invoice_issued:0:email"]
+    assert email.recipient == request.request.buyer.email
+    facts = dict(email.data)
+    assert (facts["order_id"], facts["number"], facts["state"]) == (order.id, issued.number, "fulfilled")
+    assert shop.order(order.id).state is OrderState.FULFILLED
