@@ -9,7 +9,6 @@ the core's ``PaymentRequest`` carries none, so the host gives a function that fi
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -17,24 +16,16 @@ from urllib.parse import urlsplit
 import attrs
 
 from subscription_core.errors import ValidationError, checked_text, masked
+from subscription_core_adapters.gateways.checks import is_loopback
 from subscription_core_adapters.gateways.nganluong_protocol import BANKS, SANDBOX_API_URL
 
-__all__ = ["NganLuongBuyer", "NganLuongConfig", "loopback"]
+__all__ = ["NganLuongBuyer", "NganLuongConfig"]
 
 _MERCHANT_ID: Final = re.compile(r"[A-Za-z0-9]{1,32}")
 _EMAIL: Final = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
 _BANK: Final = re.compile(r"[A-Z0-9]{2,20}")
 _MAX_TIMEOUT: Final = dt.timedelta(minutes=1)
 _MAX_URL: Final = 1000
-
-
-def loopback(url: str) -> bool:
-    """Whether ``url``'s host is a loopback address (a local stand-in of NgânLượng); never raises."""
-    try:
-        host = urlsplit(url).hostname
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _password(value: object) -> str:
@@ -69,7 +60,7 @@ def check_url(value: object, field: str, *, http_on_loopback: bool = False) -> s
         parts = urlsplit(value) if isinstance(value, str) and len(value) <= _MAX_URL else None
     except ValueError:
         parts = None
-    schemes = {"https", "http"} if http_on_loopback and loopback(str(value)) else {"https"}
+    schemes = {"https", "http"} if http_on_loopback and is_loopback(value) else {"https"}
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.fragment or " " in str(value):
         message = (
             "must be an https URL (http only on a loopback address)" if http_on_loopback else "must be an https URL"

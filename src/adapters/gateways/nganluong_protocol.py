@@ -20,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 from xml.etree import ElementTree as ET
 
 from subscription_core.errors import ValidationError
 from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest
+from subscription_core_adapters.gateways.checks import whole_vnd_digits
 from subscription_core_adapters.gateways.vnpay_protocol import read_txn_ref, txn_ref_for
 
 __all__ = [
@@ -189,18 +190,7 @@ def amount_text(request: PaymentRequest) -> str:
         ValidationError: (Y1) a currency other than VND; an amount that is not a whole number of VND above 0
             or has more than 15 digits.
     """
-    if not isinstance(request.currency, str) or request.currency.strip().upper() != "VND":
-        raise ValidationError("NgânLượng takes VND only here", rule="Y1", field="currency", value=request.currency)
-    try:
-        amount = Decimal(request.amount)
-    except (InvalidOperation, TypeError, ValueError):
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount <= 0 or amount != amount.to_integral_value():
-        raise ValidationError("must be a whole number of VND above 0", rule="Y1", field="amount", value=request.amount)
-    digits = str(int(amount))
-    if len(digits) > _MAX_AMOUNT_DIGITS:
-        raise ValidationError("is above what NgânLượng takes", rule="Y1", field="amount", value=request.amount)
-    return digits
+    return whole_vnd_digits(request, provider="NgânLượng", max_digits=_MAX_AMOUNT_DIGITS)
 
 
 def read_amount(text: str) -> Decimal:

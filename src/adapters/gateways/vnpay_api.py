@@ -32,6 +32,7 @@ from subscription_core.calendar import VIETNAM_TZ, ensure_aware
 from subscription_core.errors import ValidationError
 from subscription_core.money import Money
 from subscription_core.ports import Clock, IdGenerator
+from subscription_core_adapters.gateways.checks import is_loopback
 from subscription_core_adapters.gateways.vnpay import VnpayConfig
 from subscription_core_adapters.gateways.vnpay_api_results import (
     QUERY_CODES,
@@ -84,12 +85,13 @@ def _secret(value: object) -> bytes:
 def _check_url(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
     parts = urlsplit(value) if isinstance(value, str) else None
     host = parts.hostname if parts is not None else None
-    try:
-        loopback = host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
     # https always; plain http only to this machine (a test double of VNPay), never over a network.
-    if parts is None or not host or parts.scheme not in {"https", "http"} or (parts.scheme == "http" and not loopback):
+    if (
+        parts is None
+        or not host
+        or parts.scheme not in {"https", "http"}
+        or (parts.scheme == "http" and not is_loopback(value))
+    ):
         message = "must be an https URL (http only on a loopback address)"
         raise ValidationError(message, rule="Y1", field="api_url", value=value)
 

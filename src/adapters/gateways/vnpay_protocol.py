@@ -27,13 +27,14 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 from urllib.parse import parse_qsl, quote_plus
 
 from subscription_core.errors import ValidationError, masked
 from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest
+from subscription_core_adapters.gateways.checks import whole_vnd_digits
 
 __all__ = [
     "HASH_FIELD",
@@ -206,18 +207,7 @@ def amount_x100(request: PaymentRequest) -> str:
         ValidationError: (Y1) a currency other than VND; an amount that is not a whole number of VND above 0,
             or has more digits (times 100) than VNPay's 12.
     """
-    if request.currency.strip().upper() != "VND":
-        raise ValidationError("VNPay takes VND only", rule="Y1", field="currency", value=request.currency)
-    try:
-        amount = Decimal(request.amount)
-    except (InvalidOperation, TypeError):
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount <= 0 or amount != amount.to_integral_value():
-        raise ValidationError("must be a whole number of VND above 0", rule="Y1", field="amount", value=request.amount)
-    digits = str(int(amount) * 100)
-    if len(digits) > _MAX_AMOUNT_DIGITS:
-        raise ValidationError("is above what VNPay takes", rule="Y1", field="amount", value=request.amount)
-    return digits
+    return whole_vnd_digits(request, provider="VNPay", max_digits=_MAX_AMOUNT_DIGITS, scale=100)
 
 
 def bank_code(method: PaymentMethod) -> str:
