@@ -456,7 +456,9 @@ def non_empty_text(rule: str = "", *, most: int = LINE_LIMIT, lines: bool = Fals
     """
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        required_text(value, field=attribute.name, rule=rule, most=most, lines=lines)
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError("must be a non-empty text", rule=rule, field=attribute.name, value=value)
+        # The whole value passing implies its stripped text passes too (fewer characters, the same ones).
         checked_text(value, field=attribute.name, rule=rule, most=most, lines=lines)
 
     return check
