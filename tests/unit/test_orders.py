@@ -465,6 +465,8 @@ def test_o4_random_event_sequences_never_leave_the_table(events: list[OrderEvent
             assert order == before
         else:
             order = _attempt(order, event, at)
+            # A transition re-checks only what it moves: the order it gives passes every check when rebuilt.
+            assert attrs.evolve(order) == order
             assert order.state is expected
             assert order.version == before.version + 1
             assert order.changes[-1].source is before.state
@@ -604,3 +606,21 @@ def test_p9_bad_redemption_fields_raise_validation_errors(field: str, value: obj
     with pytest.raises(ValidationError) as caught:
         Redemption(**fields)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_o4_o8_a_transition_moves_only_the_life_fields_each_checked_as_when_built() -> None:
+    deadline = T0 + dt.timedelta(days=10)
+    placed = draft().place(at=T0, pay_by=deadline, confirmed=True, reminders=(3, 1))
+    assert attrs.evolve(placed) == placed
+    reminded = placed.remind(at=deadline - dt.timedelta(days=3))
+    assert attrs.evolve(reminded) == reminded
+    assert (reminded.reminder_days, reminded.version, reminded.lines) == ((1,), placed.version + 1, placed.lines)
+    with pytest.raises(ValidationError) as frozen:
+        placed._moved(grand_total=vnd(1))
+    assert (frozen.value.rule, frozen.value.field) == ("C5", "grand_total")
+    with pytest.raises(ValidationError) as bad:
+        placed._moved(version=-1)
+    assert bad.value.field == "version"
+    with pytest.raises(ValidationError) as unplaced:
+        placed._moved(state=OrderState.DRAFT)
+    assert unplaced.value.field == "pay_by"
