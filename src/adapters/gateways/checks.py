@@ -44,7 +44,8 @@ def whole_vnd_digits(request: PaymentRequest, *, provider: str, max_digits: int,
         amount = Decimal("NaN")
     if not amount.is_finite() or amount <= 0 or amount != amount.to_integral_value():
         raise ValidationError("must be a whole number of VND above 0", rule="Y1", field="amount", value=request.amount)
-    digits = str(int(amount) * scale)
-    if len(digits) > max_digits:
+    # The size first, from the exponent: int() of an amount such as 1E+100000000 would take minutes.
+    digits = str(int(amount) * scale) if amount.adjusted() < max_digits else ""
+    if not digits or len(digits) > max_digits:
         raise ValidationError(f"is above what {provider} takes", rule="Y1", field="amount", value=request.amount)
     return digits
