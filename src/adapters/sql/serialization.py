@@ -17,13 +17,15 @@ The domain classes stay free of serialization rules (the house style): all of th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_args, get_origin
 
 from cattrs import Converter, transform_error
-from cattrs.errors import BaseValidationError
+from cattrs.errors import BaseValidationError, IterableValidationError, IterableValidationNote
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.strategies import configure_tagged_union, include_subclasses
 
 from subscription_core import customers, subscriptions
@@ -31,8 +33,9 @@ from subscription_core.customers import TaxCode
 from subscription_core.errors import SubscriptionError, ValidationError
 from subscription_core.money import Currency, Money
 from subscription_core.promotions import AmountOff, PercentOff
+from subscription_core.subscriptions import HistoryEntry, Subscription
 
-__all__ = ["converter", "from_document", "to_document"]
+__all__ = ["converter", "from_document", "history_entry_document", "subscription_row_document", "to_document"]
 
 T = TypeVar("T")
 
@@ -90,6 +93,44 @@ def _tax_code_from_text(value: object, _type: object) -> TaxCode:
     return TaxCode(value=value)
 
 
+def _is_tuple_of(kind: object) -> bool:
+    """``tuple[X, ...]`` with a class ``X`` (the entities' collections); ``tuple[Any, ...]`` stays cattrs'."""
+    args = get_args(kind)
+    return get_origin(kind) is tuple and args[1:] == (Ellipsis,) and args[0] is not Any
+
+
+def _tuple_to_list(kind: Any, conv: Converter) -> Callable[[tuple[Any, ...]], list[Any]]:  # noqa: ANN401 - a type
+    # The same list cattrs makes, without its generator per tuple: most tuples here are empty or short.
+    hook = conv.get_unstructure_hook(get_args(kind)[0])
+    return lambda items: [hook(item) for item in items]
+
+
+def _tuple_from_list(kind: Any, conv: Converter) -> Callable[[Any, object], tuple[Any, ...]]:  # noqa: ANN401 - a type
+    element = get_args(kind)[0]
+    hook = conv.get_structure_hook(element)
+
+    def structure(data: Any, _kind: object) -> tuple[Any, ...]:  # noqa: ANN401 - plain JSON data
+        try:
+            return tuple([hook(item, element) for item in data])
+        except Exception:  # read again item by item, for cattrs' report of every failing item
+            errors = []
+            for index, item in enumerate(data):
+                try:
+                    hook(item, element)
+                except Exception as exc:  # noqa: BLE001 - collected, as cattrs does, and raised together
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), _note(kind, index, element)]
+                    errors.append(exc)
+            if not errors:  # pragma: no cover - the hooks are deterministic: what failed once fails again
+                raise
+            raise IterableValidationError(f"While structuring {kind!r}", errors, kind) from None
+
+    return structure
+
+
+def _note(kind: object, index: int, element: object) -> IterableValidationNote:
+    return IterableValidationNote(f"Structuring {kind} @ index {index}", index, element)
+
+
 def _configure(conv: Converter) -> Converter:
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Decimal, _decimal_from_text)
@@ -106,6 +147,8 @@ def _configure(conv: Converter) -> Converter:
     configure_tagged_union(PercentOff | AmountOff, conv, tag_generator=_BENEFIT_TAGS.__getitem__, tag_name="type")
     tagged = partial(configure_tagged_union, tag_generator=_ACTOR_TAGS.__getitem__, tag_name="type")
     include_subclasses(subscriptions.Actor, conv, union_strategy=tagged)
+    conv.register_unstructure_hook_factory(_is_tuple_of, _tuple_to_list)
+    conv.register_structure_hook_factory(_is_tuple_of, _tuple_from_list)
     return conv
 
 
@@ -135,3 +178,20 @@ def from_document(data: Document, kind: type[T]) -> T:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"a stored document cannot be read: {exc!r}", field=kind.__name__) from exc
+
+
+# A stored subscription's row holds it without its history, whose entries are rows of their own (S9): a save
+# encodes only the entries added since the stored version, not again the whole history for each change.
+_subscription_row: Final = make_dict_unstructure_fn(Subscription, converter, history=override(omit=True))
+_history_entry: Final = converter.get_unstructure_hook(HistoryEntry)
+
+
+def subscription_row_document(subscription: Subscription) -> Document:
+    """Return the subscription as :func:`to_document` does, without its ``"history"`` key and its entries."""
+    return _subscription_row(subscription)
+
+
+def history_entry_document(entry: HistoryEntry) -> Document:
+    """Return one history entry as it stands in :func:`to_document`'s ``"history"`` list."""
+    data: Document = _history_entry(entry)
+    return data

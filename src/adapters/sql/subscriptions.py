@@ -10,23 +10,34 @@ unique index with the customer: a second trial of a product for a company is nev
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, insert, literal_column, select, union_all
+from sqlalchemy import Integer, Text, bindparam, cast, func, insert, literal_column, select, union_all
 
 from subscription_core.errors import ConflictError, NotFoundError, TransientConflictError
 from subscription_core.subscriptions import Subscription
 from subscription_core_adapters.sql import schema
 from subscription_core_adapters.sql.rows import Rows, check_instant, check_limit, chunks, of_type
-from subscription_core_adapters.sql.serialization import Document, from_document, to_document
+from subscription_core_adapters.sql.serialization import (
+    Document,
+    from_document,
+    history_entry_document,
+    subscription_row_document,
+)
 
 __all__ = ["SqlSubscriptionRepository"]
 
 _T = schema.subscriptions
 _H = schema.subscription_history
-_BY_ID = select(_T.c.id, _T.c.document).where(_T.c.id == bindparam("subscription_id"))
+# The documents :meth:`SqlSubscriptionRepository._load` reads, as their JSON text: each is parsed just before
+# its subscription is built and dropped after, so a batch's parsed documents are never all alive at once (the
+# texts are not objects the garbage collector tracks, the parsed dicts and lists are).
+_DOCUMENT_TEXT = cast(_T.c.document, Text).label("document")
+_ENTRY_TEXT = cast(_H.c.document, Text).label("document")
+_BY_ID = select(_T.c.id, _DOCUMENT_TEXT).where(_T.c.id == bindparam("subscription_id"))
 # Subscriptions and their history in one round trip: each one's row (position -1) before its entries, in order.
 _WITH_HISTORY = union_all(
     select(_T.c.id, literal_column("-1", Integer).label("position"), _T.c.document).where(
@@ -41,11 +52,9 @@ _NONE: Mapping[str, Any] = MappingProxyType({})
 _KNOWN = "subscriptions"  # Rows.known: (version, history length) of what this transaction read or wrote
 
 
-def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
-    """The subscription's row (its document without history) and its history entries' documents."""
-    document = to_document(subscription)
-    history: list[Document] = document.pop("history")
-    row = {
+def _row(subscription: Subscription) -> dict[str, Any]:
+    """The subscription's row: its document without history, which is stored entry by entry (S9)."""
+    return {
         "id": subscription.id,
         "version": subscription.version,
         "customer_id": subscription.customer_id,
@@ -53,21 +62,30 @@ def _split(subscription: Subscription) -> tuple[dict[str, Any], list[Document]]:
         "state": subscription.state.value,
         "next_due_at": subscription.next_due_at,
         "held_back_since": subscription.held_back.since if subscription.held_back is not None else None,
-        "history_length": len(history),
-        "document": document,
+        "history_length": len(subscription.history),
+        "document": subscription_row_document(subscription),
     }
-    return row, history
 
 
-def _history_row(subscription: Subscription, entries: Sequence[Document], position: int) -> dict[str, Any]:
-    entry = subscription.history[position]
-    return {
-        "subscription_id": subscription.id,
-        "position": position,
-        "at": entry.at,
-        "event": entry.event.value,
-        "document": entries[position],
-    }
+def _parsed(document: str, history: list[str]) -> Subscription:
+    """The subscription whose row holds ``document`` and whose history entries ``history``, as JSON texts."""
+    data: Document = json.loads(document)
+    data["history"] = [json.loads(entry) for entry in history]
+    return from_document(data, Subscription)
+
+
+def _history_rows(subscription: Subscription, start: int) -> list[dict[str, Any]]:
+    """The rows of the subscription's history entries from ``start`` on; the earlier ones are not encoded."""
+    return [
+        {
+            "subscription_id": subscription.id,
+            "position": position,
+            "at": entry.at,
+            "event": entry.event.value,
+            "document": history_entry_document(entry),
+        }
+        for position, entry in enumerate(subscription.history[start:], start)
+    ]
 
 
 class SqlSubscriptionRepository:
@@ -77,11 +95,9 @@ class SqlSubscriptionRepository:
         """Work on the unit of work's connection."""
         self._rows = rows
 
-    def _append_history(self, subscription: Subscription, entries: Sequence[Document], start: int) -> None:
-        if start >= len(entries):
-            return
-        values = [_history_row(subscription, entries, position) for position in range(start, len(entries))]
-        self._rows.execute(_ADD_HISTORY, "record the subscription's history", values)
+    def _append_history(self, subscription: Subscription, start: int) -> None:
+        if values := _history_rows(subscription, start):
+            self._rows.execute(_ADD_HISTORY, "record the subscription's history", values)
 
     def _refuse_shorter_history(self, subscription: Subscription, expected_version: int) -> None:
         query = select(_T.c.version).where(_T.c.id == subscription.id)
@@ -105,11 +121,11 @@ class SqlSubscriptionRepository:
         if not found:
             return []
         ids = [row.id for row in found]
-        entries: dict[str, list[Document]] = {i: [] for i in ids}
-        history = select(_H.c.subscription_id, _H.c.document).where(_H.c.subscription_id.in_(ids))
+        entries: dict[str, list[str]] = {i: [] for i in ids}
+        history = select(_H.c.subscription_id, _ENTRY_TEXT).where(_H.c.subscription_id.in_(ids))
         for row in self._rows.execute(history.order_by(_H.c.subscription_id, _H.c.position), "read history"):
             entries[row.subscription_id].append(row.document)
-        loaded = [from_document({**row.document, "history": entries[row.id]}, Subscription) for row in found]
+        loaded = [_parsed(row.document, entries[row.id]) for row in found]
         for subscription in loaded:
             self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
         return loaded
@@ -118,8 +134,9 @@ class SqlSubscriptionRepository:
         """The subscriptions with these ids (at most :data:`~.rows.CHUNK`), each read with its history in one query."""
         documents: dict[str, Document] = {}
         for row in self._rows.execute(_WITH_HISTORY, "read subscriptions", {"ids": ids}):
-            if row.position == -1:
-                documents[row.id] = {**row.document, "history": []}
+            if row.position == -1:  # decoded afresh for this read: its history goes into it, not into a copy
+                documents[row.id] = row.document
+                row.document["history"] = []
             else:  # after its subscription's row: ordered by position, the row's is -1
                 documents[row.id]["history"].append(row.document)
         loaded = [from_document(document, Subscription) for document in documents.values()]
@@ -130,7 +147,7 @@ class SqlSubscriptionRepository:
     def add(self, subscription: Subscription) -> None:
         """Store a new subscription. Raises ``ConflictError`` if the id is already stored."""
         of_type(subscription, Subscription, "subscription")
-        row, history = _split(subscription)
+        row = _row(subscription)
         # Written once, here: a subscription is a trial from its start or never (S12); saves leave it alone.
         trial_of = None if subscription.trial is None else subscription.product_code
         if not self._rows.insert_new(_T, {**row, "trial_of": trial_of}, "add the subscription"):
@@ -140,8 +157,8 @@ class SqlSubscriptionRepository:
                     "the company already has a free trial of this product", rule="S12", field="trial", value=trial_of
                 )
             raise ConflictError("this subscription is already stored", field="id", value=subscription.id)
-        self._append_history(subscription, history, 0)
-        self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+        self._append_history(subscription, 0)
+        self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
 
     def get(self, subscription_id: str) -> Subscription:
         """Return the subscription. Raises ``NotFoundError`` if there is none."""
@@ -160,7 +177,7 @@ class SqlSubscriptionRepository:
         """
         of_type(subscription, Subscription, "subscription")
         self._rows.writing()
-        row, history = _split(subscription)
+        length = len(subscription.history)
         known = self._rows.known.get((_KNOWN, subscription.id))
         if known is not None and known[0] == expected_version:
             # Read or written at this version in this transaction: if the versioned UPDATE matches, the
@@ -171,11 +188,11 @@ class SqlSubscriptionRepository:
             # either since, and the row then stays locked (SQLite: the write lock) until commit.
             count = select(func.count()).select_from(_H).where(_H.c.subscription_id == subscription.id)
             stored = self._rows.execute(count, "read the subscription's history").scalar_one()
-        if stored > len(history):
+        if stored > length:
             self._refuse_shorter_history(subscription, expected_version)
-        self._rows.replace(_T, row, expected_version=expected_version, noun="subscription")
-        self._append_history(subscription, history, stored)
-        self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+        self._rows.replace(_T, _row(subscription), expected_version=expected_version, noun="subscription")
+        self._append_history(subscription, stored)
+        self._rows.known[_KNOWN, subscription.id] = (subscription.version, length)
 
     def save_many(self, changes: Sequence[tuple[Subscription, int]]) -> None:
         """Replace each ``(subscription, expected_version)`` as :meth:`save` does, in a few statements (S9).
@@ -190,23 +207,15 @@ class SqlSubscriptionRepository:
             return
         self._rows.writing()
         stored = self._stored_lengths(changes)
-        rows, entries = [], []
         for subscription, expected_version in changes:
-            row, history = _split(subscription)
-            if stored[subscription.id] > len(history):
+            if stored[subscription.id] > len(subscription.history):
                 self._refuse_shorter_history(subscription, expected_version)
-            rows.append((row, expected_version))
-            entries.append((subscription, history, stored[subscription.id]))
-        self._rows.replace_many(_T, rows, noun="subscription")
-        values = [
-            _history_row(subscription, history, position)
-            for subscription, history, start in entries
-            for position in range(start, len(history))
-        ]
+        self._rows.replace_many(_T, [(_row(sub), expected) for sub, expected in changes], noun="subscription")
+        values = [row for subscription, _ in changes for row in _history_rows(subscription, stored[subscription.id])]
         if values:
-            self._rows.execute(insert(_H), "record the subscriptions' history", values)
-        for subscription, history, _ in entries:
-            self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(history))
+            self._rows.execute(_ADD_HISTORY, "record the subscriptions' history", values)
+        for subscription, _ in changes:
+            self._rows.known[_KNOWN, subscription.id] = (subscription.version, len(subscription.history))
 
     def _stored_lengths(self, changes: Sequence[tuple[Subscription, int]]) -> dict[str, int]:
         """Each subscription's stored history length: remembered at the expected version, else counted."""
@@ -237,18 +246,18 @@ class SqlSubscriptionRepository:
         """Each of these companies' subscriptions, ordered by id; every id given is a key (one query per 500)."""
         found: dict[str, list[Subscription]] = {customer_id: [] for customer_id in customer_ids}
         for chunk in chunks(customer_ids):
-            query = select(_T.c.id, _T.c.document).where(_T.c.customer_id.in_(chunk)).order_by(_T.c.id)
+            query = select(_T.c.id, _DOCUMENT_TEXT).where(_T.c.customer_id.in_(chunk)).order_by(_T.c.id)
             for subscription in self._load(query):
                 found[subscription.customer_id].append(subscription)
         return found
 
     def of_customer(self, customer_id: str) -> list[Subscription]:
         """A company's subscriptions (S8), ordered by id."""
-        return self._load(select(_T.c.id, _T.c.document).where(_T.c.customer_id == customer_id).order_by(_T.c.id))
+        return self._load(select(_T.c.id, _DOCUMENT_TEXT).where(_T.c.customer_id == customer_id).order_by(_T.c.id))
 
     def held_back(self, *, limit: int) -> list[Subscription]:
         """Up to ``limit`` subscriptions set aside by the time-driven step, longest held first (then by id)."""
-        query = select(_T.c.id, _T.c.document).where(_T.c.held_back_since.is_not(None))
+        query = select(_T.c.id, _DOCUMENT_TEXT).where(_T.c.held_back_since.is_not(None))
         return self._load(query.order_by(_T.c.held_back_since, _T.c.id).limit(check_limit(limit)))
 
     def due(self, at: dt.datetime, *, limit: int) -> list[Subscription]:
@@ -258,5 +267,5 @@ class SqlSubscriptionRepository:
             ValidationError: (D2) a naive ``at``, or a negative limit.
         """
         when = check_instant(at)
-        query = select(_T.c.id, _T.c.document).where(_T.c.next_due_at <= when)
+        query = select(_T.c.id, _DOCUMENT_TEXT).where(_T.c.next_due_at <= when)
         return self._load(query.order_by(_T.c.next_due_at, _T.c.id).limit(check_limit(limit)))

@@ -29,7 +29,12 @@ from subscription_core_adapters.sql import SqlUnitOfWorkFactory
 from subscription_core_adapters.sql.schema import customers as customers_table
 from subscription_core_adapters.sql.schema import order_lines, subscription_history
 from subscription_core_adapters.sql.schema import subscriptions as subscriptions_table
-from subscription_core_adapters.sql.serialization import from_document, to_document
+from subscription_core_adapters.sql.serialization import (
+    from_document,
+    history_entry_document,
+    subscription_row_document,
+    to_document,
+)
 
 from .builders import PRODUCT, STAFF, T0, at, customer, order, subscription
 from .strategies import ENTITIES, customers, orders, subscriptions
@@ -119,6 +124,29 @@ def test_a_corrupted_document_is_a_validation_error_naming_every_problem() -> No
         from_document(document, Customer)
     assert "Customer.name" in caught.value.message
     assert "tax_code" in caught.value.message
+
+
+@given(sub=subscriptions())
+def test_a_subscription_row_and_its_history_rows_are_its_document_split(sub: Subscription) -> None:
+    document = to_document(sub)
+    history = document.pop("history")
+    row = subscription_row_document(sub)
+    assert json.dumps(row) == json.dumps(document)  # the same keys in the same order
+    assert [history_entry_document(entry) for entry in sub.history] == history
+
+
+def test_a_corrupted_item_of_a_tuple_is_named_by_its_index() -> None:
+    sub = advance(subscription("sub-1"), at(400)).subscription
+    document = to_document(sub)
+    document["history"][1]["event"] = "no such event"
+    document["quotas"][0] = {"code": "storage"}
+    with pytest.raises(ValidationError) as caught:
+        from_document(document, Subscription)
+    assert "Subscription.history[1].event" in caught.value.message
+    assert "Subscription.quotas[0].amount" in caught.value.message
+    document["history"] = "not a list"
+    with pytest.raises(ValidationError, match=r"Subscription\.history"):
+        from_document(document, Subscription)
 
 
 @ACROSS_EXAMPLES
