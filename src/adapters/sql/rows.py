@@ -147,7 +147,9 @@ class Rows:
         with translated(action):
             if isinstance(parameters, Mapping):
                 return self.connection.execute(statement, dict(parameters))
-            return self.connection.execute(statement, [dict(p) for p in parameters] or None)
+            # The adapter's own rows are dicts made for the call: passed as they are, not copied (40,000 per step).
+            rows = [p if type(p) is dict else dict(p) for p in parameters]
+            return self.connection.execute(statement, rows or None)
 
     def for_update(self, query: Select[Any]) -> Select[Any]:
         """``query`` locking the rows it reads until the transaction ends, where the database can.
