@@ -39,6 +39,24 @@ def test_b5_bulk_order_reads_back_equal(units: UnitOfWorkFactory) -> None:
         assert uow.orders.get("ord-1") == stored
 
 
+def test_b5_a_large_bulk_order_reads_back_equal_its_lines_in_order_once_paid(units: UnitOfWorkFactory) -> None:
+    # More lines than an adapter may read or write at once (the SQL adapter writes 1,000 per statement).
+    clients = {f"sub-{n:04d}": f"cus-{n % 700}" for n in range(2_101)}
+    stored = bulk_order("ord-1", clients=clients)
+    store(units, stored)
+    with units() as uow:
+        read = uow.orders.get("ord-1")
+    assert read == stored
+    assert [line.subscription_id for line in read.lines] == list(clients)
+    placed = stored.place(at=at(0), pay_by=at(3), confirmed=True)
+    paid = placed.mark_paid(at=at(1), payment_id="pay-1", by=STAFF)
+    commit(units, lambda uow: uow.orders.save(placed, expected_version=stored.version))
+    commit(units, lambda uow: uow.orders.save(paid, expected_version=placed.version))
+    with units() as uow:
+        assert uow.orders.get("ord-1") == paid
+        assert uow.orders.of_customer("cus-699") == [paid]
+
+
 def test_unknown_order_is_not_found(units: UnitOfWorkFactory) -> None:
     with units() as uow, pytest.raises(NotFoundError):
         uow.orders.get("ord-404")
