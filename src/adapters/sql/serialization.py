@@ -110,19 +110,19 @@ def _tuple_from_list(kind: Any, conv: Converter) -> Callable[[Any, object], tupl
     hook = conv.get_structure_hook(element)
 
     def structure(data: Any, _kind: object) -> tuple[Any, ...]:  # noqa: ANN401 - plain JSON data
-        try:
-            return tuple([hook(item, element) for item in data])
-        except Exception:  # read again item by item, for cattrs' report of every failing item
-            errors = []
-            for index, item in enumerate(data):
-                try:
-                    hook(item, element)
-                except Exception as exc:  # noqa: BLE001 - collected, as cattrs does, and raised together
-                    exc.__notes__ = [*getattr(exc, "__notes__", []), _note(kind, index, element)]
-                    errors.append(exc)
-            if not errors:  # pragma: no cover - the hooks are deterministic: what failed once fails again
-                raise
-            raise IterableValidationError(f"While structuring {kind!r}", errors, kind) from None
+        # One pass, so that ``data`` may be an iterator (the order repository streams a big order's lines);
+        # every failing item is collected with its index, as cattrs reports them.
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(data):
+            try:
+                items.append(hook(item, element))
+            except Exception as exc:  # noqa: BLE001 - collected, as cattrs does, and raised together
+                exc.__notes__ = [*getattr(exc, "__notes__", []), _note(kind, index, element)]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {kind!r}", errors, kind)
+        return tuple(items)
 
     return structure
 

@@ -302,3 +302,19 @@ def test_s8_a_subscription_stored_before_notes_loads_with_none_and_takes_one(uni
         uow.commit()
     with units() as uow:
         assert uow.subscriptions.get("sub-old").notes == (note,)
+
+
+def test_a_corrupted_line_of_a_stored_order_is_named_by_its_index(units: SqlUnitOfWorkFactory) -> None:
+    placed = order("ord-1", pay_by=at(3))
+    with units() as uow:
+        uow.orders.add(placed)
+        uow.commit()
+    with units() as uow:  # the lines are read as their rows are fetched: a bad one is still named, not skipped
+        connection = uow._rows.connection
+        [(document,)] = connection.execute(select(order_lines.c.document).where(order_lines.c.position == 0)).all()
+        bad = {**document, "quantity": "many"}
+        connection.execute(order_lines.update().where(order_lines.c.position == 0).values(document=bad))
+        uow.commit()
+    with units() as uow, pytest.raises(ValidationError) as caught:
+        uow.orders.get("ord-1")
+    assert "Order.lines[0].quantity" in caught.value.message
