@@ -427,11 +427,10 @@ class Order:
         Equal to ``attrs.evolve(self, **changes)``, which checks everything.
         """
         moved = copy.copy(self)
-        fields = attrs.fields_dict(Order)
         for name, value in changes.items():
-            if name not in _MOVING:
+            field = _MOVING.get(name)
+            if field is None:
                 raise ValidationError("is frozen once the order is built", rule="C5", field=name, value=value)
-            field = fields[name]
             if field.validator is not None:
                 field.validator(moved, field, value)
             object.__setattr__(moved, name, value)
@@ -440,8 +439,12 @@ class Order:
         return moved
 
 
-_MOVING: Final = frozenset({"state", "changes", "version", "pay_by", "payment_id", "reminder_days"})
-"""The fields an order's transitions and reminders change; everything else is frozen when it is built."""
+_MOVING: Final = {
+    name: field
+    for name, field in attrs.fields_dict(Order).items()
+    if name in {"state", "changes", "version", "pay_by", "payment_id", "reminder_days"}
+}
+"""The fields an order's transitions and reminders change, by name; everything else is frozen when it is built."""
 
 
 def _reminders(value: object) -> None:

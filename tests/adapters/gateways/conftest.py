@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import itertools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 import attrs
@@ -102,8 +102,45 @@ def _customer(n: int) -> Customer:
     )
 
 
+class Storefront:
+    """What every test shop does alike, whatever provider takes its payments: place, pay, read back.
+
+    A subclass holds ``deps`` and ``_keys`` (its idempotency keys) and sets ``card``, the method ``start``
+    pays by unless told otherwise.
+    """
+
+    __slots__ = ()
+    deps: Services
+    _keys: Iterator[int]
+    card: ClassVar[PaymentMethod] = CARD
+
+    def key(self) -> str:
+        """A fresh idempotency key."""
+        return f"key-{next(self._keys)}"
+
+    def place(self) -> Order:
+        """A confirmed new purchase of a year of Standard by ``u-1``, awaiting payment."""
+        request = NewPurchase(customer_id="cus-1", plan="std", option="1y")
+        return place_order(self.deps, BUYER, request, Checkout(confirmed=True), idempotency_key=self.key())
+
+    def start(self, order: Order, method: PaymentMethod | None = None) -> PaymentStarted:
+        """Start paying ``order`` (by :attr:`card` by default): the buyer is sent to the provider's page."""
+        chosen = self.card if method is None else method
+        return start_payment(self.deps, BUYER, order_id=order.id, method=chosen, idempotency_key=self.key())
+
+    def order(self, order_id: str) -> Order:
+        """The order as committed."""
+        with self.deps.uow() as uow:
+            return uow.orders.get(order_id)
+
+    def payments(self, order_id: str) -> list[Payment]:
+        """The order's payments as committed, oldest first."""
+        with self.deps.uow() as uow:
+            return uow.payments.of_order(order_id)
+
+
 @attrs.define
-class Shop:
+class Shop(Storefront):
     """The services with VNPay taking cards, on a fresh in-memory store and a manual clock at T0."""
 
     deps: Services
@@ -140,19 +177,6 @@ class Shop:
             uow.commit()
         return shop
 
-    def place(self) -> Order:
-        """A confirmed new purchase of a year of Standard by ``u-1``, awaiting payment."""
-        request = NewPurchase(customer_id="cus-1", plan="std", option="1y")
-        return place_order(self.deps, BUYER, request, Checkout(confirmed=True), idempotency_key=self.key())
-
-    def start(self, order: Order, method: PaymentMethod = CARD) -> PaymentStarted:
-        """Start paying ``order`` by card: the buyer is sent to VNPay's payment URL."""
-        return start_payment(self.deps, BUYER, order_id=order.id, method=method, idempotency_key=self.key())
-
-    def key(self) -> str:
-        """A fresh idempotency key."""
-        return f"key-{next(self._keys)}"
-
     def ipn(
         self, started: PaymentStarted, *, response: str = "00", status: str = "00", number: str | None = None
     ) -> dict[str, str]:
@@ -182,16 +206,6 @@ class Shop:
     def deliver(self, payload: Mapping[str, str]) -> IpnAnswer:
         """VNPay calls the IPN URL with ``payload``."""
         return answer_ipn(self.deps, payload)
-
-    def order(self, order_id: str) -> Order:
-        """The order as committed."""
-        with self.deps.uow() as uow:
-            return uow.orders.get(order_id)
-
-    def payments(self, order_id: str) -> list[Payment]:
-        """The order's payments as committed, oldest first."""
-        with self.deps.uow() as uow:
-            return uow.payments.of_order(order_id)
 
     def snapshot(self) -> dict[str, dict[Any, Any]]:
         """Every committed row of the tables a payment touches, to compare before and after a refused call."""

@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from subscription_core.customers import Actor
-from subscription_core.orders import Order
-from subscription_core.payments import MethodKind, Payment, PaymentMethod
+from subscription_core.payments import MethodKind, PaymentMethod
 from subscription_core.ports import PaymentRequest, UnitOfWorkFactory
-from subscription_core.services import Checkout, NewPurchase, PaymentStarted, Services, place_order, start_payment
+from subscription_core.services import PaymentStarted, Services
 from subscription_core_adapters.bootstrap import bootstrap_memory
 from subscription_core_adapters.fakes.nganluong_sandbox import NganLuongSandbox
 from subscription_core_adapters.gateways import (
@@ -31,7 +30,7 @@ from subscription_core_adapters.gateways import (
 from subscription_core_adapters.local import ManualClock, SequentialIds
 from subscription_core_adapters.memory import MemoryUnitOfWorkFactory
 
-from .conftest import CATALOG, T0, _customer
+from .conftest import CATALOG, T0, Storefront, _customer
 
 MERCHANT_ID = "36680"
 PASSWORD = "matkhauketnoi"  # noqa: S105 - the sandbox password of NgânLượng's own sample configuration
@@ -69,7 +68,7 @@ def config(sandbox: NganLuongSandbox, **changes: Any) -> NganLuongConfig:
 
 
 @attrs.define
-class NlShop:
+class NlShop(Storefront):
     """Services with NgânLượng taking every online method, on a fresh store and a manual clock at T0."""
 
     deps: Services
@@ -77,6 +76,7 @@ class NlShop:
     sandbox: NganLuongSandbox
     nganluong: NganLuongProvider
     _keys: Iterator[int] = attrs.field(factory=itertools.count)
+    card: ClassVar[PaymentMethod] = CARD
 
     @classmethod
     def make(
@@ -103,30 +103,7 @@ class NlShop:
             unit.commit()
         return cls(deps=deps, clock=clock, sandbox=sandbox, nganluong=provider)
 
-    def key(self) -> str:
-        """A fresh idempotency key."""
-        return f"key-{next(self._keys)}"
-
-    def place(self) -> Order:
-        """A confirmed new purchase of a year of Standard by ``u-1``, awaiting payment."""
-        request = NewPurchase(customer_id="cus-1", plan="std", option="1y")
-        return place_order(self.deps, BUYER, request, Checkout(confirmed=True), idempotency_key=self.key())
-
-    def start(self, order: Order, method: PaymentMethod = CARD) -> PaymentStarted:
-        """Start paying ``order``: the buyer is sent to NgânLượng's checkout page."""
-        return start_payment(self.deps, BUYER, order_id=order.id, method=method, idempotency_key=self.key())
-
     def back(self, started: PaymentStarted, query: Mapping[str, str] | None = None) -> NganLuongReturn:
         """The buyer comes back from NgânLượng: the return route handles what the browser brings."""
         assert started.provider_ref is not None
         return answer_return(self.deps, self.sandbox.return_query(started.provider_ref) if query is None else query)
-
-    def order(self, order_id: str) -> Order:
-        """The order as committed."""
-        with self.deps.uow() as uow:
-            return uow.orders.get(order_id)
-
-    def payments(self, order_id: str) -> list[Payment]:
-        """The order's payments as committed, oldest first."""
-        with self.deps.uow() as uow:
-            return uow.payments.of_order(order_id)
